@@ -1,0 +1,26 @@
+/** Small helpers for storage buffers and asynchronous read-back. */
+
+
+/** A storage buffer of `floats` 4-byte elements (at least one, so empty shapes still bind). */
+export function storageBuffer(device: GPUDevice, label: string, floats: number, data?: ArrayBufferView): GPUBuffer {
+  const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  if (data) device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  return buffer;
+}
+
+/** Copies `bytes` of `src` (from `offset`) to a fresh staging buffer and maps it: one round trip. */
+export async function readBuffer(device: GPUDevice, src: GPUBuffer, bytes = src.size, offset = 0): Promise<ArrayBuffer> {
+  const staging = device.createBuffer({ label: `read ${src.label}`, size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder({ label: `read ${src.label}` });
+  enc.copyBufferToBuffer(src, offset, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = staging.getMappedRange().slice(0);
+  staging.destroy();
+  return out;
+}
+
+export async function readFloats(device: GPUDevice, src: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(device, src, count * 4, offset * 4));
+}

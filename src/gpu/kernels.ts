@@ -1,0 +1,224 @@
+/**
+ * One thin wrapper per WGSL kernel. Each wrapper builds a `Dispatch` once — its
+ * uniform buffer, its bind group and its workgroup count — so that a training step
+ * only encodes prepared dispatches (bind groups are never rebuilt in the hot loop).
+ * Pipelines are compiled once per (shader, entry point, constants) and cached;
+ * every module, pipeline and bind group carries a label that names its kernel.
+ */
+import { SHADERS, type ShaderName } from './shaders.ts';
+
+export type UniformField = number | { f32: number };
+
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  uniform: GPUBuffer;
+  /** Field types of the uniform struct, for rewriting it (`Kernels.setUniform`). */
+  fieldTypes: ('u32' | 'f32')[];
+}
+
+const MAX_GROUPS = 65535;
+
+/** Spreads a 1-D workgroup count over x and y (each dimension is limited to 65535). */
+export function groups1d(count: number): [number, number, number] {
+  const c = Math.max(1, count);
+  return c <= MAX_GROUPS ? [c, 1, 1] : [MAX_GROUPS, Math.ceil(c / MAX_GROUPS), 1];
+}
+
+export class Kernels {
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private modules = new Map<ShaderName, GPUShaderModule>();
+
+  constructor(readonly device: GPUDevice) {}
+
+  pipeline(shader: ShaderName, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
+    const key = `${shader}:${entryPoint}:${JSON.stringify(constants)}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      let module = this.modules.get(shader);
+      if (!module) {
+        module = this.device.createShaderModule({ label: shader, code: SHADERS[shader] });
+        this.modules.set(shader, module);
+      }
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: 'auto',
+        compute: { module, entryPoint, constants },
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  private uniformBytes(fields: UniformField[]): { data: ArrayBuffer; types: ('u32' | 'f32')[] } {
+    const size = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
+    const data = new ArrayBuffer(size);
+    const view = new DataView(data);
+    const types: ('u32' | 'f32')[] = [];
+    fields.forEach((f, i) => {
+      if (typeof f === 'number') {
+        if (!Number.isInteger(f) || f < 0 || f > 0xffffffff) throw new Error(`uniform field ${i} must be a u32, got ${f}`);
+        view.setUint32(i * 4, f, true);
+        types.push('u32');
+      } else {
+        view.setFloat32(i * 4, f.f32, true);
+        types.push('f32');
+      }
+    });
+    return { data, types };
+  }
+
+  /** Builds a dispatch: binding 0 is the uniform struct, bindings 1.. are the buffers in order. */
+  dispatch(
+    shader: ShaderName,
+    label: string,
+    uniforms: UniformField[],
+    buffers: GPUBuffer[],
+    workgroups: [number, number, number],
+    opts: { entryPoint?: string; constants?: Record<string, number> } = {},
+  ): Dispatch {
+    const pipeline = this.pipeline(shader, opts.entryPoint, opts.constants);
+    const { data, types } = this.uniformBytes(uniforms);
+    const uniform = this.device.createBuffer({
+      label: `${label} uniforms`,
+      size: data.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.device.queue.writeBuffer(uniform, 0, data);
+    const bindGroup = this.device.createBindGroup({
+      label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: uniform } }, ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
+    });
+    return { label, pipeline, bindGroup, workgroups, uniform, fieldTypes: types };
+  }
+
+  /** Rewrites a dispatch's uniforms (ordered on the queue before the next submit). */
+  setUniform(d: Dispatch, values: number[]): void {
+    const fields: UniformField[] = values.map((v, i) => (d.fieldTypes[i] === 'f32' ? { f32: v } : v));
+    this.device.queue.writeBuffer(d.uniform, 0, this.uniformBytes(fields).data);
+  }
+
+  // ---- one builder per kernel; shapes in the shader headers ----
+
+  embeddingForward(a: { n: number; e: number; embedOff: number; outOff: number; tokOff: number; params: GPUBuffer; tokens: GPUBuffer; out: GPUBuffer }): Dispatch {
+    return this.dispatch('embeddingForward', 'embedding_forward', [a.n, a.e, a.embedOff, a.outOff, a.tokOff], [a.params, a.tokens, a.out], groups1d(Math.ceil((a.n * a.e) / 256)));
+  }
+
+  embeddingBackward(a: { v: number; e: number; dxOff: number; gradOff: number; dx: GPUBuffer; rowStart: GPUBuffer; positions: GPUBuffer; grads: GPUBuffer }): Dispatch {
+    return this.dispatch('embeddingBackward', 'embedding_backward', [a.v, a.e, a.dxOff, a.gradOff], [a.dx, a.rowStart, a.positions, a.grads], groups1d(Math.ceil((a.v * a.e) / 256)));
+  }
+
+  /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
+  matmul(a: {
+    label: string; m: number; n: number; k: number; transA: boolean; transB: boolean;
+    a: GPUBuffer; aOff: number; b: GPUBuffer; bOff: number; c: GPUBuffer; cOff: number;
+    bias?: { buffer: GPUBuffer; off: number; off2?: number }; accumulate?: boolean;
+  }): Dispatch {
+    const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0) | (a.accumulate ? 4 : 0);
+    return this.dispatch(
+      'matmul',
+      a.label,
+      [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags],
+      [a.a, a.b, a.bias?.buffer ?? a.b, a.c],
+      [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1],
+      { constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 } },
+    );
+  }
+
+  lstmStepForward(a: {
+    label: string; b: number; h: number; zxOff: number; hPrevOff: number; hOff: number; cPrevOff: number; cOff: number; gatesOff: number;
+    zx: GPUBuffer; whhT: GPUBuffer; hs: GPUBuffer; cs: GPUBuffer; gates: GPUBuffer;
+  }): Dispatch {
+    return this.dispatch(
+      'lstmStepForward',
+      a.label,
+      [a.b, a.h, a.zxOff, a.hPrevOff, a.hOff, a.cPrevOff, a.cOff, a.gatesOff],
+      [a.zx, a.whhT, a.hs, a.cs, a.gates],
+      [Math.ceil(a.h / 64), Math.ceil(a.b / 4), 1],
+    );
+  }
+
+  lstmStepBackward(a: {
+    label: string; b: number; h: number; dhOff: number; dzNextOff: number; dzOff: number; hasNext: boolean; whhOff: number;
+    gatesOff: number; cPrevOff: number; cOff: number;
+    dhAbove: GPUBuffer; params: GPUBuffer; gates: GPUBuffer; cs: GPUBuffer; dz: GPUBuffer; dcCarry: GPUBuffer;
+  }): Dispatch {
+    return this.dispatch(
+      'lstmStepBackward',
+      a.label,
+      [a.b, a.h, a.dhOff, a.dzNextOff, a.dzOff, a.hasNext ? 1 : 0, a.whhOff, a.gatesOff, a.cPrevOff, a.cOff],
+      [a.dhAbove, a.params, a.gates, a.cs, a.dz, a.dcCarry],
+      [Math.ceil(a.h / 64), Math.ceil(a.b / 4), 1],
+    );
+  }
+
+  softmaxCrossEntropy(a: { n: number; v: number; logitsOff: number; writeGrad: boolean; scale: number; lossOff: number; targetOff: number; targets: GPUBuffer; logits: GPUBuffer; losses: GPUBuffer }): Dispatch {
+    return this.dispatch(
+      'softmaxCrossEntropy',
+      'softmax_cross_entropy',
+      [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
+      [a.targets, a.logits, a.losses],
+      groups1d(a.n),
+    );
+  }
+
+  columnSum(a: { label: string; r: number; n: number; aOff: number; outOff: number; out2Off?: number; a: GPUBuffer; out: GPUBuffer }): Dispatch {
+    return this.dispatch(
+      'columnSum',
+      a.label,
+      [a.r, a.n, a.aOff, a.outOff, a.out2Off ?? 0, a.out2Off !== undefined ? 1 : 0],
+      [a.a, a.out],
+      [Math.ceil(a.n / 64), 1, 1],
+    );
+  }
+
+  transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
+    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], [Math.ceil(a.cols / 16), Math.ceil(a.rows / 16), 1]);
+  }
+
+  /** Two dispatches: partial sums of squares, then the norm and clip scale into `clip` ([norm, scale]). */
+  gradNorm(a: { n: number; maxNorm: number; grads: GPUBuffer; partials: GPUBuffer; parts: number; clip: GPUBuffer }): [Dispatch, Dispatch] {
+    const u: UniformField[] = [a.n, a.parts, { f32: a.maxNorm }];
+    return [
+      this.dispatch('gradNorm', 'grad_norm partial', u, [a.grads, a.partials, a.clip], [a.parts, 1, 1], { entryPoint: 'partial' }),
+      this.dispatch('gradNorm', 'grad_norm finalize', u, [a.grads, a.partials, a.clip], [1, 1, 1], { entryPoint: 'finalize' }),
+    ];
+  }
+
+  adam(a: { n: number; grads: GPUBuffer; clip: GPUBuffer; params: GPUBuffer; m: GPUBuffer; v: GPUBuffer }): Dispatch {
+    return this.dispatch(
+      'adam',
+      'adam',
+      [a.n, { f32: 0 }, { f32: 0.9 }, { f32: 0.999 }, { f32: 1e-8 }, { f32: 1 }, { f32: 1 }],
+      [a.grads, a.clip, a.params, a.m, a.v],
+      groups1d(Math.ceil(a.n / 256)),
+    );
+  }
+
+  /** Adam's per-step uniforms: lr, betas, eps and the bias corrections for step t (1-based). */
+  setAdamStep(d: Dispatch, n: number, o: { lr: number; beta1: number; beta2: number; eps: number; step: number }): void {
+    const bc1 = 1 - Math.pow(o.beta1, o.step);
+    const bc2 = 1 - Math.pow(o.beta2, o.step);
+    this.setUniform(d, [n, o.lr, o.beta1, o.beta2, o.eps, bc1, Math.sqrt(bc2)]);
+  }
+
+  sampleForward(a: {
+    v: number; rows: number; logitsOff: number;
+    logits: GPUBuffer; settings: GPUBuffer; rand: GPUBuffer; forced: GPUBuffer; counter: GPUBuffer; tokens: GPUBuffer; outSeq: GPUBuffer;
+  }): Dispatch {
+    return this.dispatch('sampleForward', 'sample_forward', [a.v, a.rows, a.logitsOff], [a.logits, a.settings, a.rand, a.forced, a.counter, a.tokens, a.outSeq], [a.rows, 1, 1]);
+  }
+}
+
+/** Encodes prepared dispatches into one compute pass. Returns how many it encoded. */
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispatch[]): number {
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+  return dispatches.length;
+}

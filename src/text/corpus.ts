@@ -1,0 +1,51 @@
+/** Corpus checks and the train/validation split. */
+
+export class CorpusError extends Error {
+  override name = 'CorpusError';
+}
+
+/**
+ * Checks that `text` can train a model with truncated-BPTT length `seqLen`:
+ * non-empty, at least 2 distinct characters, at least seqLen+1 characters (code points).
+ */
+export function checkCorpus(text: string, seqLen: number): void {
+  if (text.length === 0) {
+    throw new CorpusError('the corpus is empty; paste, load or pick a text to train on');
+  }
+  const cps = [...text];
+  const distinct = new Set(cps).size;
+  if (distinct < 2) {
+    throw new CorpusError(
+      `the corpus has only ${distinct} distinct character (${JSON.stringify(cps[0])}); a language model needs text with at least 2 different characters`,
+    );
+  }
+  if (cps.length < seqLen + 1) {
+    throw new CorpusError(
+      `the corpus has ${cps.length} characters but a sequence length of ${seqLen} needs at least ${seqLen + 1}; use a longer text or a shorter sequence length`,
+    );
+  }
+}
+
+export interface SplitOptions {
+  /** Fraction of the corpus (its end) kept for validation. Default 0.1. */
+  valFraction?: number;
+  /** Corpora of at most this many characters get no validation split. Default 10000. */
+  minLengthForSplit?: number;
+}
+
+/**
+ * Splits token ids into train and validation parts: corpora longer than
+ * `minLengthForSplit` keep their last `valFraction` for validation; shorter ones
+ * train on everything (val null). The parts are copies.
+ */
+export function splitTrainVal(ids: Int32Array, opts: SplitOptions = {}): { train: Int32Array; val: Int32Array | null } {
+  const valFraction = opts.valFraction ?? 0.1;
+  const minLength = opts.minLengthForSplit ?? 10000;
+  if (!(valFraction >= 0 && valFraction < 1)) {
+    throw new CorpusError(`validation fraction must be in [0, 1), got ${valFraction}`);
+  }
+  const n = ids.length;
+  const valLen = Math.floor(n * valFraction);
+  if (n <= minLength || valLen < 1) return { train: ids.slice(), val: null };
+  return { train: ids.slice(0, n - valLen), val: ids.slice(n - valLen) };
+}

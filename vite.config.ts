@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+
+// Two builds from one config: the page (`vite build`) and, with
+// `--mode lib`, the embeddable <char-lm-demo> as one ES module.
+export default defineConfig(({ mode }) => ({
+  base: './',
+  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 4173 },
+  build:
+    mode === 'lib'
+      ? {
+          outDir: 'dist/lib',
+          lib: { entry: resolve(import.meta.dirname, 'src/ui/index.ts'), formats: ['es'], fileName: () => 'char-lm.js' },
+        }
+      : { outDir: 'dist/page', target: 'es2022' },
+}));
