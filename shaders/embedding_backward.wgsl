@@ -19,8 +19,8 @@ struct Uniforms {
 override WG: u32 = 256;
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WG;  // groups1d spreads past 65535 workgroups over y
   if (i >= u.v * u.e) { return; }
   let row = i / u.e;
   let c = i % u.e;

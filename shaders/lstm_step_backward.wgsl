@@ -1,6 +1,6 @@
 // Fused LSTM step backward, one timestep t of one layer (run for t = T-1 … 0):
 //   dh   = dh_above[t] + dz[t+1]·W_hh          (the recurrent term; none at t = T-1)
-//   tc   = tanh(c_t);  do = dh⊙tc;  dc = dc_carry + dh⊙o⊙(1 - tc²)
+//   tc   = tanh(c_t);  do = dh⊙tc;  dc = dc_carry + dh⊙o⊙(1 - tc²)   (dc_carry read as 0 at t = T-1)
 //   di = dc⊙g;  dg = dc⊙i;  df = dc⊙c_{t-1};  dc_carry ← dc⊙f
 //   dz = [di·i(1-i), df·f(1-f), dg·(1-g²), do·o(1-o)]
 // Computing dh_t from dz[t+1] here (rather than dh_{t-1} from dz[t]) fuses the
@@ -85,7 +85,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let hj = b * H + j;
     let tc = tanh_stable(cs[u.c_off + hj]);
     let dht = dh[s] + dh_above[u.dh_off + hj];
-    let dc = dc_carry[hj] + dht * og * (1.0 - tc * tc);
+    // At t = T-1 nothing flows in from t+1, whatever dc_carry holds.
+    let carry = select(0.0, dc_carry[hj], u.has_next != 0u);
+    let dc = carry + dht * og * (1.0 - tc * tc);
     dc_carry[hj] = dc * fg;
     let zb = u.dz_off + b * H4;
     dz[zb + j] = dc * gg * ig * (1.0 - ig);

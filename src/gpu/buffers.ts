@@ -5,7 +5,7 @@
 export function storageBuffer(device: GPUDevice, label: string, floats: number, data?: ArrayBufferView): GPUBuffer {
   const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-  if (data) device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  if (data) writeArray(device, buffer, data);
   return buffer;
 }
 
@@ -23,4 +23,9 @@ export async function readBuffer(device: GPUDevice, src: GPUBuffer, bytes = src.
 
 export async function readFloats(device: GPUDevice, src: GPUBuffer, count: number, offset = 0): Promise<Float32Array> {
   return new Float32Array(await readBuffer(device, src, count * 4, offset * 4));
+}
+
+/** Writes a typed array at the start of (or `offset` bytes into) a buffer. */
+export function writeArray(device: GPUDevice, buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+  device.queue.writeBuffer(buffer, offset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
 }

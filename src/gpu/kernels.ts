@@ -70,12 +70,15 @@ export class Kernels {
     return { data, types };
   }
 
-  /** Builds a dispatch: binding 0 is the uniform struct, bindings 1.. are the buffers in order. */
+  /**
+   * Builds a dispatch: binding 0 is the uniform struct, bindings 1.. are the buffers in
+   * order; `null` leaves out a binding that this entry point does not use.
+   */
   dispatch(
     shader: ShaderName,
     label: string,
     uniforms: UniformField[],
-    buffers: GPUBuffer[],
+    buffers: (GPUBuffer | null)[],
     workgroups: [number, number, number],
     opts: { entryPoint?: string; constants?: Record<string, number> } = {},
   ): Dispatch {
@@ -90,7 +93,10 @@ export class Kernels {
     const bindGroup = this.device.createBindGroup({
       label,
       layout: pipeline.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: uniform } }, ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } }))],
+      entries: [
+        { binding: 0, resource: { buffer: uniform } },
+        ...buffers.flatMap((buffer, i) => (buffer ? [{ binding: i + 1, resource: { buffer } }] : [])),
+      ],
     });
     return { label, pipeline, bindGroup, workgroups, uniform, fieldTypes: types };
   }
@@ -183,8 +189,8 @@ export class Kernels {
   gradNorm(a: { n: number; maxNorm: number; grads: GPUBuffer; partials: GPUBuffer; parts: number; clip: GPUBuffer }): [Dispatch, Dispatch] {
     const u: UniformField[] = [a.n, a.parts, { f32: a.maxNorm }];
     return [
-      this.dispatch('gradNorm', 'grad_norm partial', u, [a.grads, a.partials, a.clip], [a.parts, 1, 1], { entryPoint: 'partial' }),
-      this.dispatch('gradNorm', 'grad_norm finalize', u, [a.grads, a.partials, a.clip], [1, 1, 1], { entryPoint: 'finalize' }),
+      this.dispatch('gradNorm', 'grad_norm partial', u, [a.grads, a.partials, null], [a.parts, 1, 1], { entryPoint: 'partial' }),
+      this.dispatch('gradNorm', 'grad_norm finalize', u, [null, a.partials, a.clip], [1, 1, 1], { entryPoint: 'finalize' }),
     ];
   }
 

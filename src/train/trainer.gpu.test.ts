@@ -1,0 +1,197 @@
+/**
+ * Whole-model parity on the GPU against the float64 CPU reference: training steps,
+ * evaluation, hidden states and sampling, on seeded tiny models.
+ */
+import { describe, expect, it } from 'vitest';
+import { testGpu, compareArrays } from '../gpu/testing.ts';
+import { buildParamTable, initParams } from '../model/params.ts';
+import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../model/config.ts';
+import { Rng } from '../model/rng.ts';
+import { GpuTrainer, trainingBatcher } from './trainer.ts';
+import { GpuModel } from './gpu-model.ts';
+import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
+import { sampleReference } from '../reference/kernels.ts';
+
+function randomTokens(n: number, V: number, seed: number): Int32Array {
+  const rng = new Rng(seed);
+  return Int32Array.from({ length: n }, () => rng.int(V));
+}
+
+function setup(model: ModelConfig, seed: number) {
+  const table = buildParamTable(model);
+  const params = initParams(table, new Rng(seed));
+  return { table, params };
+}
+
+describe('training step parity (GPU vs CPU reference)', () => {
+  it('gradients of one step match exact BPTT, tensor by tensor', async () => {
+    const gpu = await testGpu();
+    const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
+    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 4, schedule: 'windows', seed: 1 };
+    const { table, params } = setup(cfg, 3);
+    const data = randomTokens(80, cfg.vocabSize, 11);
+    const trainer = await GpuTrainer.create(gpu, table, train, data, { params });
+    await trainer.trainStep();
+    await trainer.flush();
+    const got = await trainer.readGradients();
+    const b = trainingBatcher(data, train).next();
+    const { cache } = modelForwardReference(table, params, b.inputs, b.targets, train.seqLen, train.batch);
+    const want = modelBackwardReference(table, params, cache);
+    const reports = table.entries
+      .map((e) => compareArrays(e.name, got.subarray(e.offset, e.offset + e.size), want.subarray(e.offset, e.offset + e.size), 1e-6, 1e-4))
+      .filter((r) => r !== null);
+    expect(reports).toEqual([]);
+    trainer.destroy();
+  });
+
+  for (const schedule of ['streams', 'windows'] as const) {
+    it(`2 layers, 5 Adam steps, ${schedule}: every loss and parameter within 1e-4 relative`, async () => {
+      const gpu = await testGpu();
+      const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
+      const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 4, lr: 0.01, clip: 1, schedule, seed: 7, lrDecay: 0.99 };
+      const { table, params } = setup(cfg, 3);
+      const data = randomTokens(80, cfg.vocabSize, 11);
+      const trainer = await GpuTrainer.create(gpu, table, train, data, { params });
+      expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(trainer.dispatchBudget);
+
+      // The reference walks the same batches, carrying (or resetting) the state the same way.
+      const batcher = trainingBatcher(data, train);
+      const ref = Float64Array.from(params);
+      const adam: AdamState = { m: new Float64Array(table.totalSize), v: new Float64Array(table.totalSize), step: 0 };
+      const zero = () => Array.from({ length: cfg.layers }, () => new Float64Array(train.batch * cfg.hiddenSize));
+      let h = zero();
+      let c = zero();
+      const refLosses: number[] = [];
+      for (let s = 0; s < 5; s++) {
+        await trainer.trainStep();
+        const b = batcher.next();
+        if (b.resetState) {
+          h = zero();
+          c = zero();
+        }
+        const r = trainStepReference(table, ref, adam, b.inputs, b.targets, train.seqLen, train.batch, {
+          lr: train.lr, clip: train.clip, beta1: train.beta1, beta2: train.beta2, eps: train.eps, lrDecay: train.lrDecay,
+        }, h, c);
+        h = r.hT;
+        c = r.cT;
+        refLosses.push(r.loss);
+      }
+      const results = await trainer.flush();
+      expect(results.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
+      expect(compareArrays('losses', results.map((r) => r.loss), refLosses, 1e-6, 1e-4)).toBeNull();
+      const got = await trainer.model.readParams();
+      expect(compareArrays('parameters after 5 steps', got, ref, 1e-6, 1e-4)).toBeNull();
+      const carried = await trainer.readCarried();
+      expect(compareArrays('carried h', carried.h, h.flatMap((x) => Array.from(x)), 1e-5, 1e-4)).toBeNull();
+      trainer.destroy();
+    });
+  }
+
+  it('a loaded snapshot continues exactly like the trainer it came from', async () => {
+    const gpu = await testGpu();
+    const cfg: ModelConfig = { vocabSize: 6, embedSize: 4, hiddenSize: 5, layers: 1 };
+    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 2, seqLen: 3, lr: 0.02, schedule: 'streams', seed: 5 };
+    const { table, params } = setup(cfg, 9);
+    const data = randomTokens(50, cfg.vocabSize, 2);
+    const a = await GpuTrainer.create(gpu, table, train, data, { params });
+    for (let s = 0; s < 3; s++) await a.trainStep();
+    const snap = await a.snapshot();
+    const b = await GpuTrainer.create(gpu, table, train, data, snap);
+    for (let s = 0; s < 3; s++) {
+      await a.trainStep();
+      await b.trainStep();
+    }
+    const ra = await a.flush();
+    const rb = await b.flush();
+    expect(rb.map((r) => r.loss)).toEqual(ra.slice(-3).map((r) => r.loss));
+    expect(Array.from(await b.model.readParams())).toEqual(Array.from(await a.model.readParams()));
+    a.destroy();
+    b.destroy();
+  });
+});
+
+describe('forward-only parity', () => {
+  const cfg: ModelConfig = { vocabSize: 9, embedSize: 4, hiddenSize: 7, layers: 2 };
+
+  it('evaluate: per-position losses of a text longer than one chunk, from zero state', async () => {
+    const gpu = await testGpu();
+    const { table, params } = setup(cfg, 4);
+    const ids = randomTokens(150, cfg.vocabSize, 8);
+    const model = new GpuModel(gpu, table, params);
+    const got = await model.evaluate(ids);
+    const { cache } = modelForwardReference(table, params, ids.subarray(0, 149), ids.subarray(1), 149, 1);
+    expect(compareArrays('losses', got, cache.losses, 1e-5, 1e-4)).toBeNull();
+
+    // Several streams: each segment from zero state.
+    const S = 3;
+    const len = Math.floor(149 / S);
+    const multi = await model.evaluate(ids, S);
+    for (let b = 0; b < S; b++) {
+      const seg = ids.subarray(b * len, b * len + len + 1);
+      const r = modelForwardReference(table, params, seg.subarray(0, len), seg.subarray(1), len, 1);
+      expect(compareArrays(`stream ${b}`, multi.subarray(b * len, (b + 1) * len), r.cache.losses, 1e-5, 1e-4)).toBeNull();
+    }
+    model.destroy();
+  });
+
+  it('hidden states and gates after each character', async () => {
+    const gpu = await testGpu();
+    const { table, params } = setup(cfg, 5);
+    const ids = randomTokens(20, cfg.vocabSize, 3);
+    const model = new GpuModel(gpu, table, params);
+    const got = await model.hiddenStates(ids);
+    const { cache } = modelForwardReference(table, params, ids, new Int32Array(20), 20, 1);
+    for (let l = 0; l < cfg.layers; l++) {
+      expect(compareArrays(`h layer ${l}`, got.h[l], cache.hs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
+      expect(compareArrays(`gates layer ${l}`, got.gates[l], cache.gates[l], 1e-5, 1e-4)).toBeNull();
+    }
+    model.destroy();
+  });
+
+  it('sampling: the same seed gives the same text as the CPU reference, per temperature row', async () => {
+    const gpu = await testGpu();
+    const { table, params } = setup(cfg, 6);
+    // Sharpen the head a little so that draws are not all near-uniform.
+    for (let i = 0; i < table.headWeight.size; i++) params[table.headWeight.offset + i] *= 3;
+    const model = new GpuModel(gpu, table, params);
+    const rows = [
+      { temperature: 0.5, topK: 0, topP: 1 },
+      { temperature: 1.0, topK: 3, topP: 1 },
+      { temperature: 1.5, topK: 0, topP: 0.8 },
+      { temperature: 0, topK: 0, topP: 1 },
+    ];
+    const prime = Int32Array.from([1, 4, 2]);
+    const length = 40;
+    const seed = 1234;
+    let progressCalls = 0;
+    const got = await model.sample({ prime, length, rows, seed }, () => progressCalls++);
+    expect(progressCalls).toBeGreaterThan(1);
+
+    // CPU: one character at a time, carrying the state, with the same uniforms.
+    const R = rows.length;
+    const rng = new Rng(seed);
+    const steps = prime.length - 1 + length;
+    const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+    let h = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+    let c = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+    let input = new Int32Array(R).fill(prime[0]);
+    const want = rows.map(() => [] as number[]);
+    for (let s = 0; s < steps; s++) {
+      const { cache } = modelForwardReference(table, params, input, new Int32Array(R), 1, R, h, c);
+      h = cache.hs.map((x) => x.slice(R * cfg.hiddenSize));
+      c = cache.cs.map((x) => x.slice(R * cfg.hiddenSize));
+      const next = new Int32Array(R);
+      for (let r = 0; r < R; r++) {
+        if (s + 1 < prime.length) next[r] = prime[s + 1];
+        else {
+          const logits = cache.logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
+          next[r] = sampleReference(logits, cfg.vocabSize, rows[r], rand[s * R + r]);
+          want[r].push(next[r]);
+        }
+      }
+      input = next;
+    }
+    got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
+    model.destroy();
+  });
+});

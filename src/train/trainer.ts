@@ -1,0 +1,279 @@
+/**
+ * The GPU trainer: owns the training buffers and encodes one whole training step
+ * (forward, truncated BPTT, clipping, Adam) in one command buffer with no CPU wait
+ * inside it. Losses come back through a ring of staging buffers, read asynchronously
+ * at most RING-1 steps behind, so the GPU never idles waiting for JavaScript.
+ *
+ * All training state lives in explicit objects, for exact resume: parameters and Adam
+ * moments (GPU buffers, readable), the step count, the batcher's cursor and RNG, and
+ * the carried hidden state (GPU buffers, readable).
+ *
+ * Legend: V vocab, E embed, H hidden, L layers, B streams, T BPTT length, N = T·B.
+ */
+import type { ParamTable } from '../model/params.ts';
+import type { TrainConfig } from '../model/config.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
+import { readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
+import { Batcher, type BatcherState } from '../text/batcher.ts';
+import { Rng } from '../model/rng.ts';
+import { SequenceBuffers, buildForward } from './sequence.ts';
+import { GpuModel } from './gpu-model.ts';
+
+export interface StepResult {
+  step: number;
+  /** Mean cross-entropy of the step's batch, nats/char. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface TrainerInit {
+  params: Float32Array;
+  optimizer?: { m: Float32Array; v: Float32Array };
+  step?: number;
+  batcher?: BatcherState;
+  carried?: { h: Float32Array; c: Float32Array };
+}
+
+/** The batcher a trainer with this config uses (its RNG is derived from the seed). */
+export function trainingBatcher(data: Int32Array, config: TrainConfig): Batcher {
+  return new Batcher(data, config.batch, config.seqLen, config.schedule, new Rng((config.seed ^ 0x5bd1e995) >>> 0));
+}
+
+const RING = 3;
+const NORM_PARTS = 64;
+
+export class GpuTrainer {
+  readonly model: GpuModel;
+  readonly batcher: Batcher;
+  readonly dispatchesPerStep: number;
+  /** Steps submitted so far (Adam's t). */
+  step: number;
+  onStep: ((r: StepResult) => void) | null = null;
+
+  private seq: SequenceBuffers;
+  private grads: GPUBuffer;
+  private m: GPUBuffer;
+  private v: GPUBuffer;
+  private partials: GPUBuffer;
+  private clip: GPUBuffer;
+  private rowStart: GPUBuffer;
+  private positions: GPUBuffer;
+  private dz: GPUBuffer;
+  private dx: GPUBuffer;
+  private dcCarry: GPUBuffer;
+  private dispatches: Dispatch[];
+  private adamDispatch: Dispatch;
+  private ring: { buffer: GPUBuffer; pending: Promise<void> | null }[];
+  private results: StepResult[] = [];
+  private destroyed = false;
+
+  constructor(
+    readonly gpu: GpuContext,
+    readonly table: ParamTable,
+    readonly config: TrainConfig,
+    data: Int32Array,
+    init: TrainerInit,
+  ) {
+    const device = gpu.device;
+    const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+    const { seqLen: T, batch: B } = config;
+    const N = T * B;
+    this.model = new GpuModel(gpu, table, init.params);
+    this.step = init.step ?? 0;
+    this.batcher = trainingBatcher(data, config);
+    if (init.batcher) this.batcher.setState(init.batcher);
+
+    const P = table.totalSize;
+    this.seq = new SequenceBuffers(device, table, T, B, 'train');
+    if (init.carried) {
+      writeArray(device, this.seq.stateH, init.carried.h);
+      writeArray(device, this.seq.stateC, init.carried.c);
+    }
+    this.grads = storageBuffer(device, 'grads', P);
+    this.m = storageBuffer(device, 'adam m', P, init.optimizer?.m);
+    this.v = storageBuffer(device, 'adam v', P, init.optimizer?.v);
+    this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS);
+    this.clip = storageBuffer(device, 'clip', 2);
+    this.rowStart = storageBuffer(device, 'embed grad row start', V + 1);
+    this.positions = storageBuffer(device, 'embed grad positions', N);
+    this.dz = storageBuffer(device, 'dz', N * 4 * H);
+    this.dx = storageBuffer(device, 'dx', N * Math.max(E, H));
+    this.dcCarry = storageBuffer(device, 'dc carry', B * H);
+
+    const k = this.model.kernels;
+    const params = this.model.params;
+    const s = this.seq;
+    const d: Dispatch[] = buildForward(k, s, params, true);
+    // Head gradients: dlogits (in place in s.logits) → dW_out, db_out, dH.
+    d.push(
+      k.matmul({ label: 'dW_out', m: V, n: H, k: N, transA: true, transB: false, a: s.logits, aOff: 0, b: s.hs[L - 1], bOff: B * H, c: this.grads, cOff: table.headWeight.offset }),
+      k.columnSum({ label: 'db_out', r: N, n: V, aOff: 0, outOff: table.headBias.offset, a: s.logits, out: this.grads }),
+      k.matmul({ label: 'dH top', m: N, n: H, k: V, transA: false, transB: false, a: s.logits, aOff: 0, b: params, bOff: table.headWeight.offset, c: this.dx, cOff: 0 }),
+    );
+    for (let l = L - 1; l >= 0; l--) {
+      const p = table.layers[l];
+      const I = l === 0 ? E : H;
+      // Truncated BPTT: at t = T-1 the kernel takes no dz[t+1] and a zero dc carry.
+      for (let t = T - 1; t >= 0; t--) {
+        d.push(
+          k.lstmStepBackward({
+            label: `lstm backward l${l} t${t}`, b: B, h: H,
+            dhOff: t * B * H, dzNextOff: (t + 1) * B * 4 * H, dzOff: t * B * 4 * H, hasNext: t < T - 1, whhOff: p.weightHh.offset,
+            gatesOff: t * B * 4 * H, cPrevOff: t * B * H, cOff: (t + 1) * B * H,
+            dhAbove: this.dx, params, gates: s.gates[l], cs: s.cs[l], dz: this.dz, dcCarry: this.dcCarry,
+          }),
+        );
+      }
+      d.push(
+        k.matmul({
+          label: `dW_ih l${l}`, m: 4 * H, n: I, k: N, transA: true, transB: false, a: this.dz, aOff: 0,
+          b: l === 0 ? s.x0 : s.hs[l - 1], bOff: l === 0 ? 0 : B * H, c: this.grads, cOff: p.weightIh.offset,
+        }),
+        k.matmul({ label: `dW_hh l${l}`, m: 4 * H, n: H, k: N, transA: true, transB: false, a: this.dz, aOff: 0, b: s.hs[l], bOff: 0, c: this.grads, cOff: p.weightHh.offset }),
+        k.columnSum({ label: `db l${l}`, r: N, n: 4 * H, aOff: 0, outOff: p.biasIh.offset, out2Off: p.biasHh.offset, a: this.dz, out: this.grads }),
+        // dX becomes dh_above of the layer below (layer 0: the embedding gradient's input).
+        k.matmul({ label: `dX l${l}`, m: N, n: I, k: 4 * H, transA: false, transB: false, a: this.dz, aOff: 0, b: params, bOff: p.weightIh.offset, c: this.dx, cOff: 0 }),
+      );
+    }
+    d.push(k.embeddingBackward({ v: V, e: E, dxOff: 0, gradOff: table.embed.offset, dx: this.dx, rowStart: this.rowStart, positions: this.positions, grads: this.grads }));
+    d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.partials, parts: NORM_PARTS, clip: this.clip }));
+    this.adamDispatch = k.adam({ n: P, grads: this.grads, clip: this.clip, params, m: this.m, v: this.v });
+    d.push(this.adamDispatch);
+    this.dispatches = d;
+    this.dispatchesPerStep = d.length;
+    this.ring = Array.from({ length: RING }, (_, i) => ({
+      buffer: device.createBuffer({ label: `loss staging ${i}`, size: (N + 2) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      pending: null,
+    }));
+  }
+
+  /**
+   * Builds a trainer and checks that every pipeline and bind group is valid, so that a
+   * mistake fails here with the WebGPU message rather than as silent zero losses.
+   */
+  static async create(gpu: GpuContext, table: ParamTable, config: TrainConfig, data: Int32Array, init: TrainerInit): Promise<GpuTrainer> {
+    gpu.device.pushErrorScope('validation');
+    const t = new GpuTrainer(gpu, table, config, data, init);
+    const err = await gpu.device.popErrorScope();
+    if (err) {
+      t.destroy();
+      throw new Error(`the GPU trainer could not be built: ${err.message}`);
+    }
+    return t;
+  }
+
+  /** The most dispatches a step may encode: 2·T·L + 8·L + 16. */
+  get dispatchBudget(): number {
+    return 2 * this.config.seqLen * this.table.config.layers + 8 * this.table.config.layers + 16;
+  }
+
+  get learningRate(): number {
+    return this.config.lr * Math.pow(this.config.lrDecay, Math.max(0, this.step - 1));
+  }
+
+  /**
+   * Encodes and submits one training step. Waits only when the staging slot it needs
+   * still holds a step that has not been read back (RING-1 steps behind).
+   */
+  async trainStep(): Promise<void> {
+    if (this.destroyed) throw new Error('the trainer was destroyed');
+    const device = this.gpu.device;
+    const { vocabSize: V } = this.table.config;
+    const { seqLen: T, batch: B } = this.config;
+    const N = T * B;
+    const slot = this.ring[this.step % RING];
+    if (slot.pending) await slot.pending;
+
+    const batch = this.batcher.next();
+    // CSR index of positions by token, for the embedding gradient (no float atomics).
+    const rowStart = new Uint32Array(V + 1);
+    for (let i = 0; i < N; i++) rowStart[batch.inputs[i] + 1]++;
+    for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
+    const fill = rowStart.slice(0, V);
+    const positions = new Uint32Array(N);
+    for (let i = 0; i < N; i++) positions[fill[batch.inputs[i]]++] = i;
+    writeArray(device, this.seq.tokens, batch.inputs);
+    writeArray(device, this.seq.targets, batch.targets);
+    writeArray(device, this.rowStart, rowStart);
+    writeArray(device, this.positions, positions);
+
+    this.step++;
+    const step = this.step;
+    this.model.kernels.setAdamStep(this.adamDispatch, this.table.totalSize, {
+      lr: this.learningRate, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, step,
+    });
+
+    const enc = device.createCommandEncoder({ label: `train step ${step}` });
+    this.seq.encodeLoadState(enc, batch.resetState);
+    const pass = enc.beginComputePass({ label: 'train step' });
+    encodeDispatches(pass, this.dispatches);
+    pass.end();
+    this.seq.encodeSaveState(enc);
+    enc.copyBufferToBuffer(this.seq.losses, 0, slot.buffer, 0, N * 4);
+    enc.copyBufferToBuffer(this.clip, 0, slot.buffer, N * 4, 8);
+    device.queue.submit([enc.finish()]);
+
+    slot.pending = slot.buffer.mapAsync(GPUMapMode.READ).then(() => {
+      const data = new Float32Array(slot.buffer.getMappedRange());
+      let sum = 0;
+      for (let i = 0; i < N; i++) sum += data[i];
+      const r: StepResult = { step, loss: sum / N, gradNorm: data[N] };
+      slot.buffer.unmap();
+      slot.pending = null;
+      this.results.push(r);
+      this.onStep?.(r);
+    });
+  }
+
+  /** Waits for every submitted step to be read back; returns the results not taken yet. */
+  async flush(): Promise<StepResult[]> {
+    await Promise.all(this.ring.map((s) => s.pending));
+    return this.takeResults();
+  }
+
+  /** Results read back since the last call, in step order. */
+  takeResults(): StepResult[] {
+    const r = this.results.sort((a, b) => a.step - b.step);
+    this.results = [];
+    return r;
+  }
+
+  /** The last step's gradients (before clipping), table layout. */
+  readGradients(): Promise<Float32Array> {
+    return readFloats(this.gpu.device, this.grads, this.table.totalSize);
+  }
+
+  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array }> {
+    const P = this.table.totalSize;
+    return { m: await readFloats(this.gpu.device, this.m, P), v: await readFloats(this.gpu.device, this.v, P) };
+  }
+
+  /** The hidden state carried into the next window, (L, B, H) each. */
+  async readCarried(): Promise<{ h: Float32Array; c: Float32Array }> {
+    const n = this.table.config.layers * this.config.batch * this.table.config.hiddenSize;
+    return { h: await readFloats(this.gpu.device, this.seq.stateH, n), c: await readFloats(this.gpu.device, this.seq.stateC, n) };
+  }
+
+  /** Everything needed to continue exactly where this trainer is (after flush()). */
+  async snapshot(): Promise<Required<TrainerInit>> {
+    await this.flush();
+    return {
+      params: await this.model.readParams(),
+      optimizer: await this.readOptimizer(),
+      step: this.step,
+      batcher: this.batcher.getState(),
+      carried: await this.readCarried(),
+    };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.model.destroy();
+    this.seq.destroy();
+    for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();
+    for (const s of this.ring) s.buffer.destroy();
+  }
+}
