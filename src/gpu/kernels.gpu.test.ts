@@ -1,0 +1,512 @@
+/**
+ * GPU ↔ CPU parity of every WGSL kernel, one test per kernel: seeded random inputs,
+ * the prepared dispatch from `Kernels`, and the float64 reference of
+ * src/reference/kernels.ts. Data sits at nonzero element offsets inside larger
+ * buffers whose other elements hold garbage, and the garbage is checked to be left
+ * exactly as it was. Sizes are small (SwiftShader is slow) but include ones that are
+ * not multiples of the workgroup or tile sizes. Every test also fails on any WebGPU
+ * validation, out-of-memory or internal error (these do not throw by themselves).
+ */
+import { describe, it, expect } from 'vitest';
+import { testGpu, compareArrays } from './testing.ts';
+import { Kernels, encodeDispatches, type Dispatch } from './kernels.ts';
+import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
+import {
+  embeddingForwardReference,
+  embeddingBackwardReference,
+  matmulReference,
+  columnSumReference,
+  lstmStepForwardReference,
+  lstmStepBackwardReference,
+  softmaxCrossEntropyReference,
+  gradNormReference,
+  clipScaleReference,
+  adamReference,
+  sampleReference,
+} from '../reference/kernels.ts';
+import { Rng } from '../model/rng.ts';
+
+// ---- harness ----
+
+let kernels: Kernels | null = null;
+
+/** Runs `fn` with the shared device inside error scopes; any WebGPU error fails the test. */
+async function withGpu(fn: (device: GPUDevice, k: Kernels) => Promise<void>): Promise<void> {
+  const { device } = await testGpu();
+  kernels ??= new Kernels(device);
+  const filters: GPUErrorFilter[] = ['internal', 'out-of-memory', 'validation'];
+  for (const f of filters) device.pushErrorScope(f);
+  let errors: (string | null)[] = [];
+  try {
+    await fn(device, kernels);
+  } finally {
+    const popped = [];
+    for (let i = 0; i < filters.length; i++) popped.push(await device.popErrorScope());
+    errors = popped.map((e) => e?.message ?? null);
+  }
+  expect(errors).toEqual([null, null, null]);
+}
+
+function submit(device: GPUDevice, dispatches: Dispatch[]): void {
+  const enc = device.createCommandEncoder({ label: 'kernels test' });
+  const pass = enc.beginComputePass();
+  encodeDispatches(pass, dispatches);
+  pass.end();
+  device.queue.submit([enc.finish()]);
+}
+
+async function readInts(device: GPUDevice, buf: GPUBuffer, count: number): Promise<Int32Array> {
+  return new Int32Array(await readBuffer(device, buf, count * 4));
+}
+
+function normals(rng: Rng, n: number, scale = 1): Float32Array<ArrayBuffer> {
+  return Float32Array.from({ length: n }, () => rng.normal() * scale);
+}
+
+/** Recognisable garbage for the memory around the data (large, so that reading it shows). */
+function garbage(rng: Rng, n: number): Float32Array<ArrayBuffer> {
+  return Float32Array.from({ length: n }, () => 1000 + 100 * rng.normal());
+}
+
+/** A buffer of `total` floats of garbage with `data` copied in at each offset. */
+function layout(rng: Rng, total: number, parts: [number, ArrayLike<number>][]): Float32Array<ArrayBuffer> {
+  const out = garbage(rng, total);
+  for (const [off, data] of parts) out.set(data, off);
+  return out;
+}
+
+function close(name: string, got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): void {
+  expect(compareArrays(name, got, want, atol, rtol)).toBeNull();
+}
+
+/** Bit-for-bit equal (for kernels that only move data). */
+function exact(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  const bad: string[] = [];
+  for (let i = 0; i < Math.max(got.length, want.length); i++) if (!Object.is(got[i], want[i])) bad.push(`[${i}] got ${got[i]}, want ${want[i]}`);
+  expect(bad.length === 0 ? null : `${name}: ${bad.length} differences (lengths ${got.length}, ${want.length}); first: ${bad.slice(0, 5).join('; ')}`).toBeNull();
+}
+
+/** Every element outside the written [start, end) ranges is bit-for-bit what it was. */
+function untouched(name: string, got: Float32Array, before: Float32Array, written: [number, number][]): void {
+  expect(got.length).toBe(before.length);
+  const gotBits = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const beforeBits = new Uint32Array(before.buffer, before.byteOffset, before.length);
+  const changed: number[] = [];
+  for (let i = 0; i < got.length; i++) {
+    if (written.some(([s, e]) => i >= s && i < e)) continue;
+    if (gotBits[i] !== beforeBits[i]) changed.push(i);
+  }
+  expect(changed.length === 0 ? null : `${name}: ${changed.length} elements outside the output changed, first at ${changed.slice(0, 5).join(', ')}`).toBeNull();
+}
+
+function slice(a: Float32Array, off: number, n: number): Float32Array {
+  return a.subarray(off, off + n);
+}
+
+// ---- tests ----
+
+describe('GPU kernels match the CPU reference', () => {
+  it('embedding_forward', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(11);
+      for (const [V, E, N] of [[3, 1, 1], [37, 13, 70], [5, 130, 3], [65, 37, 37]]) {
+        const embedOff = 5, tokOff = 3, outOff = 7;
+        const embed = normals(rng, V * E);
+        const tokens = Int32Array.from({ length: N }, () => rng.int(V));
+        tokens[0] = V - 1;
+        const params = layout(rng, embedOff + V * E + 4, [[embedOff, embed]]);
+        const tokBuf = new Int32Array(tokOff + N + 2).fill(-1);
+        tokBuf.set(tokens, tokOff);
+        const outInit = garbage(rng, outOff + N * E + 9);
+        const P = storageBuffer(device, 'params', params.length, params);
+        const T = storageBuffer(device, 'tokens', tokBuf.length, tokBuf);
+        const O = storageBuffer(device, 'out', outInit.length, outInit);
+        submit(device, [k.embeddingForward({ n: N, e: E, embedOff, outOff, tokOff, params: P, tokens: T, out: O })]);
+        const got = await readFloats(device, O, outInit.length);
+        const name = `embedding_forward V=${V} E=${E} N=${N}`;
+        exact(name, slice(got, outOff, N * E), embeddingForwardReference(embed, tokens, E));
+        untouched(name, got, outInit, [[outOff, outOff + N * E]]);
+      }
+    });
+  });
+
+  it('embedding_backward (CSR index, a token that never occurs gets a zero row)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(12);
+      for (const [V, E, N] of [[2, 1, 1], [11, 37, 70], [6, 130, 5]]) {
+        const dxOff = 6, gradOff = 9;
+        // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
+        const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
+        tokens[N - 1] = V - 1;
+        const rowStart = new Uint32Array(V + 1);
+        for (const t of tokens) rowStart[t + 1]++;
+        for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
+        const cursor = rowStart.slice(0, V);
+        const positions = new Uint32Array(N);
+        tokens.forEach((t, r) => (positions[cursor[t]++] = r));
+        const dx = normals(rng, N * E);
+        const dxBuf = layout(rng, dxOff + N * E + 3, [[dxOff, dx]]);
+        const gradInit = garbage(rng, gradOff + V * E + 5);
+        const DX = storageBuffer(device, 'dx', dxBuf.length, dxBuf);
+        const RS = storageBuffer(device, 'row_start', rowStart.length, rowStart);
+        const PO = storageBuffer(device, 'positions', positions.length, positions);
+        const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
+        submit(device, [k.embeddingBackward({ v: V, e: E, dxOff, gradOff, dx: DX, rowStart: RS, positions: PO, grads: G })]);
+        const got = await readFloats(device, G, gradInit.length);
+        const name = `embedding_backward V=${V} E=${E} N=${N}`;
+        const want = embeddingBackwardReference(dx, tokens, V, E);
+        close(name, slice(got, gradOff, V * E), want, 1e-5, 1e-4);
+        expect(Array.from(slice(got, gradOff, E))).toEqual(new Array(E).fill(0));
+        untouched(name, got, gradInit, [[gradOff, gradOff + V * E]]);
+      }
+    });
+  });
+
+  it('embedding kernels also cover a grid spread over x and y (as groups1d does past 65535 groups)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(13);
+      const V = 9, E = 37, N = 70; // N·E = 2590: 11 groups of 256, spread as 2 × 6
+      const embed = normals(rng, V * E);
+      const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
+      const P = storageBuffer(device, 'params', V * E, embed);
+      const T = storageBuffer(device, 'tokens', N, tokens);
+      const outInit = garbage(rng, N * E + 300);
+      const O = storageBuffer(device, 'out', outInit.length, outInit);
+      const fwd = k.embeddingForward({ n: N, e: E, embedOff: 0, outOff: 0, tokOff: 0, params: P, tokens: T, out: O });
+      fwd.workgroups = [2, Math.ceil(Math.ceil((N * E) / 256) / 2), 1];
+      submit(device, [fwd]);
+      const got = await readFloats(device, O, outInit.length);
+      exact('embedding_forward 2-D grid', slice(got, 0, N * E), embeddingForwardReference(embed, tokens, E));
+      untouched('embedding_forward 2-D grid', got, outInit, [[0, N * E]]);
+
+      const rowStart = new Uint32Array(V + 1);
+      for (const t of tokens) rowStart[t + 1]++;
+      for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
+      const cursor = rowStart.slice(0, V);
+      const positions = new Uint32Array(N);
+      tokens.forEach((t, r) => (positions[cursor[t]++] = r));
+      const dx = normals(rng, N * E);
+      const gradInit = garbage(rng, V * E + 300);
+      const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
+      const bwd = k.embeddingBackward({
+        v: V, e: E, dxOff: 0, gradOff: 0, dx: storageBuffer(device, 'dx', N * E, dx),
+        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart), positions: storageBuffer(device, 'positions', N, positions), grads: G,
+      });
+      bwd.workgroups = [1, Math.ceil((V * E) / 256), 1];
+      submit(device, [bwd]);
+      const g = await readFloats(device, G, gradInit.length);
+      close('embedding_backward 2-D grid', slice(g, 0, V * E), embeddingBackwardReference(dx, tokens, V, E), 1e-5, 1e-4);
+      untouched('embedding_backward 2-D grid', g, gradInit, [[0, V * E]]);
+    });
+  });
+
+  it('matmul: four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(1);
+      const cases = [
+        { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: false },
+        { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: true },
+        { M: 70, N: 33, K: 45, bias: true, bias2: false, acc: false, off: false }, // the former smoke test
+        { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: true },
+        { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: true },
+        { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: true },
+      ];
+      for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+        for (const c of cases) {
+          const { M, N, K } = c;
+          const aOff = c.off ? 3 : 0, bOff = c.off ? 5 : 0, cOff = c.off ? 7 : 0, biasOff = c.off ? 2 : 0, bias2Off = biasOff + N + 3;
+          const a = normals(rng, M * K), b = normals(rng, K * N);
+          const bias = normals(rng, N), bias2 = normals(rng, N), c0 = normals(rng, M * N);
+          const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
+          const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
+          const biasBuf = layout(rng, bias2Off + N + 2, [[biasOff, bias], [bias2Off, bias2]]);
+          const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
+          const C = storageBuffer(device, 'c', cInit.length, cInit);
+          const d = k.matmul({
+            label: 'matmul test', m: M, n: N, k: K, transA: tA, transB: tB,
+            a: storageBuffer(device, 'a', aBuf.length, aBuf), aOff,
+            b: storageBuffer(device, 'b', bBuf.length, bBuf), bOff,
+            c: C, cOff,
+            bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
+            accumulate: c.acc,
+          });
+          submit(device, [d]);
+          const got = await readFloats(device, C, cInit.length);
+          const want = matmulReference(a, b, M, N, K, tA, tB, c.bias ? bias : null, c.bias2 ? bias2 : null);
+          if (c.acc) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+          const name = `matmul tA=${tA} tB=${tB} M=${M} N=${N} K=${K} bias=${c.bias} bias2=${c.bias2} acc=${c.acc}`;
+          close(name, slice(got, cOff, M * N), want, 1e-4, 1e-4);
+          untouched(name, got, cInit, [[cOff, cOff + M * N]]);
+        }
+      }
+    });
+  });
+
+  it('transpose', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(2);
+      for (const [R, C] of [[1, 1], [3, 70], [37, 16], [130, 37], [16, 17]]) {
+        const inOff = 11;
+        const a = normals(rng, R * C);
+        const src = layout(rng, inOff + R * C + 5, [[inOff, a]]);
+        const dstInit = garbage(rng, R * C + 7);
+        const D = storageBuffer(device, 'dst', dstInit.length, dstInit);
+        submit(device, [k.transpose({ label: 'transpose test', rows: R, cols: C, inOff, src: storageBuffer(device, 'src', src.length, src), dst: D })]);
+        const got = await readFloats(device, D, dstInit.length);
+        const want = new Float64Array(R * C);
+        for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) want[c * R + r] = a[r * C + c];
+        const name = `transpose ${R}x${C}`;
+        exact(name, slice(got, 0, R * C), want);
+        untouched(name, got, dstInit, [[0, R * C]]);
+      }
+    });
+  });
+
+  it('column_sum with one and two outputs', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(3);
+      for (const [R, N] of [[1, 3], [70, 130], [37, 65], [5, 1]]) {
+        for (const two of [false, true]) {
+          const aOff = 4, outOff = 3, out2Off = outOff + N + 2;
+          const a = normals(rng, R * N);
+          const aBuf = layout(rng, aOff + R * N + 3, [[aOff, a]]);
+          const outInit = garbage(rng, out2Off + N + 5);
+          const O = storageBuffer(device, 'out', outInit.length, outInit);
+          submit(device, [k.columnSum({ label: 'column_sum test', r: R, n: N, aOff, outOff, out2Off: two ? out2Off : undefined, a: storageBuffer(device, 'a', aBuf.length, aBuf), out: O })]);
+          const got = await readFloats(device, O, outInit.length);
+          const want = columnSumReference(a, R, N);
+          const name = `column_sum R=${R} N=${N} two=${two}`;
+          close(name, slice(got, outOff, N), want, 1e-5, 1e-4);
+          const written: [number, number][] = [[outOff, outOff + N]];
+          if (two) {
+            close(`${name} (second output)`, slice(got, out2Off, N), want, 1e-5, 1e-4);
+            written.push([out2Off, out2Off + N]);
+          }
+          untouched(name, got, outInit, written);
+        }
+      }
+    });
+  });
+
+  it('lstm_step_forward: gates, h and c', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(4);
+      for (const [B, H] of [[1, 3], [5, 70], [4, 64], [9, 130]]) {
+        const G = 4 * H, BH = B * H;
+        const zx = normals(rng, B * G);
+        const whh = normals(rng, G * H, 0.3);
+        const hPrev = Float32Array.from({ length: BH }, () => Math.tanh(rng.normal()));
+        const cPrev = normals(rng, BH);
+        const whhT = new Float32Array(H * G);
+        for (let row = 0; row < G; row++) for (let j = 0; j < H; j++) whhT[j * G + row] = whh[row * H + j];
+        const zxOff = 2, hPrevOff = 3, hOff = hPrevOff + BH + 2, cPrevOff = 5, cOff = cPrevOff + BH + 1, gatesOff = 7;
+        const zxBuf = layout(rng, zxOff + B * G + 3, [[zxOff, zx]]);
+        const hsInit = layout(rng, hOff + BH + 3, [[hPrevOff, hPrev]]);
+        const csInit = layout(rng, cOff + BH + 4, [[cPrevOff, cPrev]]);
+        const gatesInit = garbage(rng, gatesOff + B * G + 4);
+        const HS = storageBuffer(device, 'hs', hsInit.length, hsInit);
+        const CS = storageBuffer(device, 'cs', csInit.length, csInit);
+        const GA = storageBuffer(device, 'gates', gatesInit.length, gatesInit);
+        submit(device, [k.lstmStepForward({
+          label: 'lstm fwd test', b: B, h: H, zxOff, hPrevOff, hOff, cPrevOff, cOff, gatesOff,
+          zx: storageBuffer(device, 'zx', zxBuf.length, zxBuf), whhT: storageBuffer(device, 'whh_t', whhT.length, whhT), hs: HS, cs: CS, gates: GA,
+        })]);
+        const [hs, cs, gates] = [await readFloats(device, HS, hsInit.length), await readFloats(device, CS, csInit.length), await readFloats(device, GA, gatesInit.length)];
+        const want = lstmStepForwardReference(zx, hPrev, cPrev, whh, B, H);
+        const name = `lstm_step_forward B=${B} H=${H}`;
+        close(`${name} gates`, slice(gates, gatesOff, B * G), want.gates, 2e-5, 1e-4);
+        close(`${name} h`, slice(hs, hOff, BH), want.h, 2e-5, 1e-4);
+        close(`${name} c`, slice(cs, cOff, BH), want.c, 2e-5, 1e-4);
+        untouched(`${name} hs`, hs, hsInit, [[hOff, hOff + BH]]);
+        untouched(`${name} cs`, cs, csInit, [[cOff, cOff + BH]]);
+        untouched(`${name} gates`, gates, gatesInit, [[gatesOff, gatesOff + B * G]]);
+      }
+    });
+  });
+
+  it('lstm_step_backward: dz and dc_carry, with and without dz_next (garbage carry ignored at the last step)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(5);
+      for (const [B, H] of [[1, 3], [5, 70], [6, 130]]) {
+        for (const hasNext of [true, false]) {
+          const G = 4 * H, BH = B * H;
+          const whh = normals(rng, G * H, 0.3);
+          // Consistent activations from a forward step.
+          const fwd = lstmStepForwardReference(normals(rng, B * G), Float32Array.from({ length: BH }, () => Math.tanh(rng.normal())), normals(rng, BH), whh, B, H);
+          const gates = Float32Array.from(fwd.gates);
+          const c = Float32Array.from(fwd.c);
+          const cPrev = normals(rng, BH);
+          const dhAbove = normals(rng, BH);
+          const dzNext = normals(rng, B * G, 0.1);
+          const dcCarry = hasNext ? normals(rng, BH) : garbage(rng, BH); // garbage must be ignored at has_next = 0
+          const dhOff = 4, whhOff = 9, gatesOff = 3, cPrevOff = 2, cOff = cPrevOff + BH + 3, dzOff = 1, dzNextOff = dzOff + B * G + 2;
+          const dhBuf = layout(rng, dhOff + BH + 2, [[dhOff, dhAbove]]);
+          const params = layout(rng, whhOff + G * H + 5, [[whhOff, whh]]);
+          const gatesBuf = layout(rng, gatesOff + B * G + 1, [[gatesOff, gates]]);
+          const csBuf = layout(rng, cOff + BH + 2, [[cPrevOff, cPrev], [cOff, c]]);
+          const dzInit = layout(rng, dzNextOff + B * G + 3, [[dzNextOff, hasNext ? dzNext : garbage(rng, B * G)]]);
+          const DZ = storageBuffer(device, 'dz', dzInit.length, dzInit);
+          const DC = storageBuffer(device, 'dc_carry', BH, dcCarry);
+          submit(device, [k.lstmStepBackward({
+            label: 'lstm bwd test', b: B, h: H, dhOff, dzNextOff, dzOff, hasNext, whhOff, gatesOff, cPrevOff, cOff,
+            dhAbove: storageBuffer(device, 'dh_above', dhBuf.length, dhBuf), params: storageBuffer(device, 'params', params.length, params),
+            gates: storageBuffer(device, 'gates', gatesBuf.length, gatesBuf), cs: storageBuffer(device, 'cs', csBuf.length, csBuf), dz: DZ, dcCarry: DC,
+          })]);
+          const dz = await readFloats(device, DZ, dzInit.length);
+          const dc = await readFloats(device, DC, BH);
+          const want = lstmStepBackwardReference(dhAbove, hasNext ? dzNext : null, whh, gates, cPrev, c, hasNext ? dcCarry : new Float32Array(BH), B, H);
+          const name = `lstm_step_backward B=${B} H=${H} has_next=${hasNext}`;
+          close(`${name} dz`, slice(dz, dzOff, B * G), want.dz, 2e-5, 1e-4);
+          close(`${name} dc_carry`, dc, want.dcPrev, 2e-5, 1e-4);
+          untouched(`${name} dz`, dz, dzInit, [[dzOff, dzOff + B * G]]);
+        }
+      }
+    });
+  });
+
+  it('softmax_cross_entropy: losses, and dlogits in place only when write_grad', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(6);
+      for (const [N, V] of [[1, 38], [5, 65], [37, 130], [3, 1], [2, 3]]) {
+        for (const writeGrad of [false, true]) {
+          const logitsOff = 4, lossOff = 2, targetOff = 3, scale = 1 / N;
+          const logits = normals(rng, N * V, 3);
+          const targets = Int32Array.from({ length: N }, () => rng.int(V));
+          const logitsInit = layout(rng, logitsOff + N * V + 5, [[logitsOff, logits]]);
+          const tBuf = new Int32Array(targetOff + N + 1).fill(-7);
+          tBuf.set(targets, targetOff);
+          const lossInit = garbage(rng, lossOff + N + 3);
+          const L = storageBuffer(device, 'logits', logitsInit.length, logitsInit);
+          const LS = storageBuffer(device, 'losses', lossInit.length, lossInit);
+          submit(device, [k.softmaxCrossEntropy({ n: N, v: V, logitsOff, writeGrad, scale, lossOff, targetOff, targets: storageBuffer(device, 'targets', tBuf.length, tBuf), logits: L, losses: LS })]);
+          const gotLogits = await readFloats(device, L, logitsInit.length);
+          const gotLoss = await readFloats(device, LS, lossInit.length);
+          const want = softmaxCrossEntropyReference(logits, targets, N, V, Math.fround(scale));
+          const name = `softmax_cross_entropy N=${N} V=${V} write_grad=${writeGrad}`;
+          close(`${name} losses`, slice(gotLoss, lossOff, N), want.losses, 1e-5, 1e-5);
+          untouched(`${name} losses`, gotLoss, lossInit, [[lossOff, lossOff + N]]);
+          if (writeGrad) {
+            close(`${name} dlogits`, slice(gotLogits, logitsOff, N * V), want.dlogits, 1e-6, 1e-4);
+            untouched(`${name} logits`, gotLogits, logitsInit, [[logitsOff, logitsOff + N * V]]);
+          } else {
+            untouched(`${name} logits`, gotLogits, logitsInit, []);
+          }
+        }
+      }
+    });
+  });
+
+  it('grad_norm: norm and clip scale (clipping, no clipping, max_norm 0)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(7);
+      for (const [n, parts] of [[1, 1], [37, 1], [1000, 3], [5000, 7], [20000, 130]]) {
+        const g = normals(rng, n, 0.1);
+        // Garbage past n must not count.
+        const gBuf = layout(rng, n + 13, [[0, g]]);
+        const G = storageBuffer(device, 'grads', gBuf.length, gBuf);
+        const norm = gradNormReference(g);
+        for (const maxNorm of [norm * 0.5, norm * 2, 0]) {
+          const PA = storageBuffer(device, 'partials', parts, garbage(rng, parts));
+          const CL = storageBuffer(device, 'clip', 2, garbage(rng, 2));
+          submit(device, k.gradNorm({ n, maxNorm, grads: G, partials: PA, parts, clip: CL }));
+          const clip = await readFloats(device, CL, 2);
+          const name = `grad_norm n=${n} parts=${parts} max_norm=${maxNorm}`;
+          close(`${name} norm`, [clip[0]], [norm], 1e-7, 1e-5);
+          close(`${name} scale`, [clip[1]], [clipScaleReference(norm, Math.fround(maxNorm))], 1e-7, 1e-5);
+          if (maxNorm === norm * 0.5) expect(clip[1]).toBeLessThan(1);
+          else expect(clip[1]).toBe(1);
+        }
+      }
+    });
+  });
+
+  it('adam: three steps with bias correction and the clip scale', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(8);
+      for (const [n, grid] of [[1, null], [1000, null], [1000, [2, 2, 1]], [300, [1, 2, 1]]] as const) {
+        const tail = 5;
+        const p0 = normals(rng, n), m0 = normals(rng, n, 0.01), v0 = Float32Array.from({ length: n }, () => 1e-4 * rng.uniform());
+        const pInit = layout(rng, n + tail, [[0, p0]]), mInit = layout(rng, n + tail, [[0, m0]]), vInit = layout(rng, n + tail, [[0, v0]]);
+        const P = storageBuffer(device, 'params', pInit.length, pInit), M = storageBuffer(device, 'm', mInit.length, mInit), Vb = storageBuffer(device, 'v', vInit.length, vInit);
+        const GR = storageBuffer(device, 'grads', n + tail);
+        const CL = storageBuffer(device, 'clip', 2);
+        const d = k.adam({ n, grads: GR, clip: CL, params: P, m: M, v: Vb });
+        if (grid) d.workgroups = [...grid]; // as groups1d spreads past 65535 groups
+        const refP = Float64Array.from(p0), refM = Float64Array.from(m0), refV = Float64Array.from(v0);
+        const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+        for (const [step, scale] of [[1, 1], [2, 0.37], [3, 0.8]]) {
+          const grads = layout(rng, n + tail, [[0, normals(rng, n, 0.05)]]);
+          device.queue.writeBuffer(GR, 0, grads);
+          device.queue.writeBuffer(CL, 0, Float32Array.of(123, scale));
+          k.setAdamStep(d, n, { ...opts, step });
+          submit(device, [d]);
+          adamReference(refP, grads.subarray(0, n), refM, refV, { ...opts, step, gradScale: Math.fround(scale) });
+          const [p, m, v] = [await readFloats(device, P, n + tail), await readFloats(device, M, n + tail), await readFloats(device, Vb, n + tail)];
+          const name = `adam n=${n} grid=${grid ?? 'groups1d'} step=${step}`;
+          close(`${name} params`, slice(p, 0, n), refP, 1e-6, 1e-5);
+          close(`${name} m`, slice(m, 0, n), refM, 1e-8, 1e-5);
+          close(`${name} v`, slice(v, 0, n), refV, 1e-10, 1e-5);
+          untouched(`${name} params`, p, pInit, [[0, n]]);
+          untouched(`${name} m`, m, mInit, [[0, n]]);
+          untouched(`${name} v`, v, vInit, [[0, n]]);
+        }
+      }
+    });
+  });
+
+  it('sample_forward: argmax, temperatures, top_k, top_p, forced tokens, counter', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(9);
+      const rowSettings = [
+        { temperature: 0, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 1 },
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.5, topK: 5, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 0.9 },
+        { temperature: 0.8, topK: 10, topP: 0.5 },
+        { temperature: 1.5, topK: 1, topP: 1 },
+      ];
+      const R = rowSettings.length;
+      for (const V of [3, 65, 130]) {
+        const steps = 5, logitsOff = 5;
+        const forced = Int32Array.from({ length: steps }, (_, s) => (s === 1 ? 7 % V : s === 3 ? V - 1 : -1));
+        const settings = new ArrayBuffer(16 * R);
+        const view = new DataView(settings);
+        rowSettings.forEach((s, r) => {
+          view.setFloat32(16 * r, s.temperature, true);
+          view.setUint32(16 * r + 4, s.topK, true);
+          view.setFloat32(16 * r + 8, s.topP, true);
+          view.setUint32(16 * r + 12, 0, true);
+        });
+        const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+        const L = storageBuffer(device, 'logits', logitsOff + R * V + 3);
+        const CT = storageBuffer(device, 'counter', R, new Uint32Array(R));
+        const TK = storageBuffer(device, 'tokens', R, new Int32Array(R).fill(-5));
+        const OS = storageBuffer(device, 'out_seq', steps * R, new Int32Array(steps * R).fill(-9));
+        const d = k.sampleForward({
+          v: V, rows: R, logitsOff, logits: L,
+          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          rand: storageBuffer(device, 'rand', rand.length, rand), forced: storageBuffer(device, 'forced', steps, forced),
+          counter: CT, tokens: TK, outSeq: OS,
+        });
+        const want = new Int32Array(steps * R);
+        for (let s = 0; s < steps; s++) {
+          const logits = normals(rng, R * V, 2);
+          device.queue.writeBuffer(L, 0, layout(rng, logitsOff + R * V + 3, [[logitsOff, logits]]));
+          submit(device, [d]);
+          for (let r = 0; r < R; r++) {
+            const st = rowSettings[r];
+            const opts = { temperature: Math.fround(st.temperature), topK: st.topK, topP: Math.fround(st.topP) };
+            want[s * R + r] = forced[s] >= 0 ? forced[s] : sampleReference(logits.subarray(r * V, (r + 1) * V), V, opts, rand[s * R + r]);
+          }
+        }
+        const outSeq = await readInts(device, OS, steps * R);
+        const tokens = await readInts(device, TK, R);
+        const counter = new Uint32Array(await readBuffer(device, CT, R * 4));
+        expect({ V, outSeq: Array.from(outSeq) }).toEqual({ V, outSeq: Array.from(want) });
+        expect(Array.from(tokens)).toEqual(Array.from(want.subarray((steps - 1) * R)));
+        expect(Array.from(counter)).toEqual(new Array(R).fill(steps));
+      }
+    });
+  });
+});
