@@ -12,6 +12,7 @@ import { readBuffer, readFloats, storageBuffer, writeArray } from '../gpu/buffer
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { Rng } from '../model/rng.ts';
 import { MAX_VOCAB } from '../model/config.ts';
+import type { ModelEngine } from './engine.ts';
 
 export interface SampleRow {
   temperature: number;
@@ -42,7 +43,7 @@ const EVAL_CHUNK = 128;
 /** Characters generated per submission (progress is reported between them). */
 const SAMPLE_CHUNK = 32;
 
-export class GpuModel {
+export class GpuModel implements ModelEngine {
   readonly kernels: Kernels;
   readonly params: GPUBuffer;
   private passes = new Map<string, { seq: SequenceBuffers; forward: Dispatch[] }>();

@@ -7,7 +7,8 @@ import { testGpu, compareArrays } from '../gpu/testing.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
-import { GpuTrainer, trainingBatcher } from './trainer.ts';
+import { GpuTrainer } from './trainer.ts';
+import { trainingBatcher } from './engine.ts';
 import { GpuModel } from './gpu-model.ts';
 import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
 import { sampleReference } from '../reference/kernels.ts';
@@ -59,8 +60,8 @@ describe('training step parity (GPU vs CPU reference)', () => {
       const ref = Float64Array.from(params);
       const adam: AdamState = { m: new Float64Array(table.totalSize), v: new Float64Array(table.totalSize), step: 0 };
       const zero = () => Array.from({ length: cfg.layers }, () => new Float64Array(train.batch * cfg.hiddenSize));
-      let h = zero();
-      let c = zero();
+      let h: Float64Array[] = zero();
+      let c: Float64Array[] = zero();
       const refLosses: number[] = [];
       for (let s = 0; s < 5; s++) {
         await trainer.trainStep();

@@ -15,36 +15,16 @@ import type { TrainConfig } from '../model/config.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
 import { readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
-import { Batcher, type BatcherState } from '../text/batcher.ts';
-import { Rng } from '../model/rng.ts';
+import type { Batcher } from '../text/batcher.ts';
+import { trainingBatcher, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { GpuModel } from './gpu-model.ts';
 
-export interface StepResult {
-  step: number;
-  /** Mean cross-entropy of the step's batch, nats/char. */
-  loss: number;
-  /** Global gradient norm before clipping. */
-  gradNorm: number;
-}
-
-export interface TrainerInit {
-  params: Float32Array;
-  optimizer?: { m: Float32Array; v: Float32Array };
-  step?: number;
-  batcher?: BatcherState;
-  carried?: { h: Float32Array; c: Float32Array };
-}
-
-/** The batcher a trainer with this config uses (its RNG is derived from the seed). */
-export function trainingBatcher(data: Int32Array, config: TrainConfig): Batcher {
-  return new Batcher(data, config.batch, config.seqLen, config.schedule, new Rng((config.seed ^ 0x5bd1e995) >>> 0));
-}
 
 const RING = 3;
 const NORM_PARTS = 64;
 
-export class GpuTrainer {
+export class GpuTrainer implements TrainEngine {
   readonly model: GpuModel;
   readonly batcher: Batcher;
   readonly dispatchesPerStep: number;

@@ -1,0 +1,65 @@
+/**
+ * What the CLI and the page see of a backend: a model (evaluate, hidden states,
+ * sample, read parameters) and a trainer (steps with results read back
+ * asynchronously, and a snapshot of every bit of training state for exact resume).
+ * Two backends keep it: the WebGPU engine (gpu-model.ts, trainer.ts) and the CPU
+ * reference engine (cpu-engine.ts, float64, for small models and machines without
+ * a usable GPU).
+ */
+import type { ParamTable } from '../model/params.ts';
+import type { TrainConfig } from '../model/config.ts';
+import { Batcher, type BatcherState } from '../text/batcher.ts';
+import { Rng } from '../model/rng.ts';
+import type { HiddenStates, SampleRequest } from './gpu-model.ts';
+
+export type { HiddenStates, SampleRequest, SampleRow } from './gpu-model.ts';
+
+export interface StepResult {
+  step: number;
+  /** Mean cross-entropy of the step's batch, nats/char. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+/** Every bit of training state, enough to continue exactly. */
+export interface TrainerInit {
+  params: Float32Array;
+  optimizer?: { m: Float32Array; v: Float32Array };
+  step?: number;
+  batcher?: BatcherState;
+  /** Carried hidden state, (L, B, H) each. */
+  carried?: { h: Float32Array; c: Float32Array };
+}
+
+export interface ModelEngine {
+  readonly table: ParamTable;
+  readParams(): Promise<Float32Array>;
+  writeParams(p: Float32Array): void;
+  evaluate(ids: Int32Array, streams?: number): Promise<Float32Array>;
+  hiddenStates(ids: Int32Array): Promise<HiddenStates>;
+  sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]>;
+  destroy(): void;
+}
+
+export interface TrainEngine {
+  readonly model: ModelEngine;
+  readonly table: ParamTable;
+  readonly config: TrainConfig;
+  readonly batcher: Batcher;
+  /** GPU dispatches encoded per step (0 on the CPU). */
+  readonly dispatchesPerStep: number;
+  /** Steps taken (submitted) so far. */
+  step: number;
+  onStep: ((r: StepResult) => void) | null;
+  trainStep(): Promise<void>;
+  flush(): Promise<StepResult[]>;
+  takeResults(): StepResult[];
+  snapshot(): Promise<Required<TrainerInit>>;
+  destroy(): void;
+}
+
+/** The batcher a trainer with this config uses (its RNG is derived from the seed). */
+export function trainingBatcher(data: Int32Array, config: TrainConfig): Batcher {
+  return new Batcher(data, config.batch, config.seqLen, config.schedule, new Rng((config.seed ^ 0x5bd1e995) >>> 0));
+}
