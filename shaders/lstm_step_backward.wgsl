@@ -33,9 +33,9 @@ struct Uniforms {
 
 const WG: u32 = 64u;
 const BB: u32 = 4u;
-const RT: u32 = 64u;
+const RT: u32 = 256u;
 
-var<workgroup> dz_tile: array<f32, 256>;  // (BB, RT)
+var<workgroup> dz_tile: array<f32, 1024>;  // (BB, RT)
 
 // tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
 fn tanh_stable(x: f32) -> f32 {
@@ -55,11 +55,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 
   if (u.has_next != 0u) {
     for (var r0 = 0u; r0 < H4; r0 += RT) {
-      for (var s = 0u; s < BB; s++) {
-        let r = r0 + lid.x;
+      for (var e = lid.x; e < BB * RT; e += WG) {
+        let s = e / RT;
+        let r = r0 + e % RT;
         var v = 0.0;
         if (b0 + s < u.b && r < H4) { v = dz[u.dz_next_off + (b0 + s) * H4 + r]; }
-        dz_tile[s * RT + lid.x] = v;
+        dz_tile[e] = v;
       }
       workgroupBarrier();
       if (j < H) {

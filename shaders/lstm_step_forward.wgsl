@@ -29,9 +29,9 @@ struct Uniforms {
 
 const WG: u32 = 64u;
 const BB: u32 = 4u;
-const KT: u32 = 64u;
+const KT: u32 = 256u;  // one tile (two barriers) for H ≤ 256
 
-var<workgroup> h_tile: array<f32, 256>;  // (BB, KT)
+var<workgroup> h_tile: array<f32, 1024>;  // (BB, KT)
 
 fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 
@@ -52,11 +52,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   for (var g = 0u; g < 4u; g++) { for (var s = 0u; s < BB; s++) { acc[g][s] = 0.0; } }
 
   for (var k0 = 0u; k0 < H; k0 += KT) {
-    for (var s = 0u; s < BB; s++) {
-      let k = k0 + lid.x;
+    for (var e = lid.x; e < BB * KT; e += WG) {
+      let s = e / KT;
+      let k = k0 + e % KT;
       var v = 0.0;
       if (b0 + s < u.b && k < H) { v = hs[u.h_prev_off + (b0 + s) * H + k]; }
-      h_tile[s * KT + lid.x] = v;
+      h_tile[e] = v;
     }
     workgroupBarrier();
     if (j < H) {

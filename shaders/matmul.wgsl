@@ -1,9 +1,13 @@
-// Register-blocked GEMM: C (M, N) = op(A) (M, K) · op(B) (K, N) [+ bias + bias2].
+// Register-blocked GEMM: C (M, N) = op(A) (M, K) · op(B) (K, N) [+ bias + bias2] [+ C].
 // op(A) = A, or Aᵀ with A stored (K, M) when TRANS_A; op(B) = B, or Bᵀ with B
-// stored (N, K) when TRANS_B. A 64×64 tile of C per workgroup of 16×8 threads,
-// each thread accumulating an 8×4 block in registers (rows lid.y + 8i, columns
-// lid.x + 16j); K is walked in tiles of 16 staged through workgroup memory.
-// 128 invocations: SwiftShader under Dawn for Node fails with 256 and barriers.
+// stored (N, K) when TRANS_B.
+// A 64×64 tile of C per workgroup of 16×16 threads; each thread keeps a 4×4 block
+// of C in registers (rows lid.y + 16i, columns lid.x + 16j, so that neighbouring
+// threads touch neighbouring addresses) and reuses every loaded value 4 times.
+// Operands are read straight from memory (the caches serve the reuse across
+// threads): no workgroup memory and no barriers, which keeps the kernel fast on
+// software GPUs too. The model's GEMMs are thin (one side is T·B, 4H or V), so
+// this is not far from a shared-memory tiling on real GPUs either.
 // Uses: input projection X·W_ihᵀ (NT), head H·W_outᵀ (NT), weight gradients
 // dZᵀ·X (TN), input gradients dZ·W (NN).
 
@@ -29,71 +33,37 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 
 const TILE: u32 = 64u;
-const KT: u32 = 16u;
-const RM: u32 = 8u;  // rows per thread
-const RN: u32 = 4u;  // columns per thread
+const RB: u32 = 4u;  // register block per thread, each dimension
 
-var<workgroup> a_tile: array<f32, 1024>;  // (KT, TILE), k-major
-var<workgroup> b_tile: array<f32, 1024>;  // (KT, TILE), k-major
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  var rows: array<u32, 4>;
+  var cols: array<u32, 4>;
+  for (var i = 0u; i < RB; i++) {
+    // Out-of-range rows/columns are clamped for loading and skipped when storing.
+    rows[i] = min(wg.y * TILE + lid.y + i * 16u, u.m - 1u);
+    cols[i] = min(wg.x * TILE + lid.x + i * 16u, u.n - 1u);
+  }
+  var acc: array<array<f32, 4>, 4>;
+  for (var i = 0u; i < RB; i++) { for (var j = 0u; j < RB; j++) { acc[i][j] = 0.0; } }
 
-fn load_a(row: u32, kk: u32) -> f32 {
-  if (row >= u.m || kk >= u.k) { return 0.0; }
-  if (TRANS_A) { return a[u.a_off + kk * u.m + row]; }
-  return a[u.a_off + row * u.k + kk];
-}
-
-fn load_b(kk: u32, col: u32) -> f32 {
-  if (col >= u.n || kk >= u.k) { return 0.0; }
-  if (TRANS_B) { return b[u.b_off + col * u.k + kk]; }
-  return b[u.b_off + kk * u.n + col];
-}
-
-@compute @workgroup_size(16, 8)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(local_invocation_index) li: u32) {
-  let row0 = wg.y * TILE;
-  let col0 = wg.x * TILE;
-  var acc: array<array<f32, 4>, 8>;
-  for (var i = 0u; i < RM; i++) { for (var j = 0u; j < RN; j++) { acc[i][j] = 0.0; } }
-
-  for (var k0 = 0u; k0 < u.k; k0 += KT) {
-    // 128 threads stage 1024 elements of each tile, 8 apiece.
-    for (var s = 0u; s < 8u; s++) {
-      let idx = li + s * 128u;
-      // For A, consecutive threads walk k when A is (M, K) row-major, m when transposed.
-      if (TRANS_A) {
-        let kk = idx / TILE; let mm = idx % TILE;
-        a_tile[kk * TILE + mm] = load_a(row0 + mm, k0 + kk);
-      } else {
-        let mm = idx / KT; let kk = idx % KT;
-        a_tile[kk * TILE + mm] = load_a(row0 + mm, k0 + kk);
-      }
-      if (TRANS_B) {
-        let nn = idx / KT; let kk = idx % KT;
-        b_tile[kk * TILE + nn] = load_b(k0 + kk, col0 + nn);
-      } else {
-        let kk = idx / TILE; let nn = idx % TILE;
-        b_tile[kk * TILE + nn] = load_b(k0 + kk, col0 + nn);
-      }
+  for (var kk = 0u; kk < u.k; kk++) {
+    var av: array<f32, 4>;
+    var bv: array<f32, 4>;
+    for (var i = 0u; i < RB; i++) {
+      if (TRANS_A) { av[i] = a[u.a_off + kk * u.m + rows[i]]; } else { av[i] = a[u.a_off + rows[i] * u.k + kk]; }
+      if (TRANS_B) { bv[i] = b[u.b_off + cols[i] * u.k + kk]; } else { bv[i] = b[u.b_off + kk * u.n + cols[i]]; }
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < KT; kk++) {
-      var av: array<f32, 8>;
-      var bv: array<f32, 4>;
-      for (var i = 0u; i < RM; i++) { av[i] = a_tile[kk * TILE + lid.y + i * 8u]; }
-      for (var j = 0u; j < RN; j++) { bv[j] = b_tile[kk * TILE + lid.x + j * 16u]; }
-      for (var i = 0u; i < RM; i++) {
-        for (var j = 0u; j < RN; j++) { acc[i][j] = fma(av[i], bv[j], acc[i][j]); }
-      }
+    for (var i = 0u; i < RB; i++) {
+      for (var j = 0u; j < RB; j++) { acc[i][j] = fma(av[i], bv[j], acc[i][j]); }
     }
-    workgroupBarrier();
   }
 
-  for (var i = 0u; i < RM; i++) {
-    let row = row0 + lid.y + i * 8u;
+  for (var i = 0u; i < RB; i++) {
+    let row = wg.y * TILE + lid.y + i * 16u;
     if (row >= u.m) { continue; }
-    for (var j = 0u; j < RN; j++) {
-      let col = col0 + lid.x + j * 16u;
+    for (var j = 0u; j < RB; j++) {
+      let col = wg.x * TILE + lid.x + j * 16u;
       if (col >= u.n) { continue; }
       var v = acc[i][j];
       if ((u.flags & 1u) != 0u) { v += bias[u.bias_off + col]; }

@@ -1,6 +1,8 @@
-// out (C, R) = inᵀ for an (R, C) matrix in the flat parameter buffer, through
-// 16×16 workgroup tiles so that both the reads and the writes are coalesced.
-// Used once per step per layer to give the forward LSTM step W_hhᵀ.
+// out (C, R) = inᵀ for an (R, C) matrix in the flat parameter buffer.
+// Used once per step per layer to give the forward LSTM step W_hhᵀ, so that its
+// hot loop reads neighbouring addresses from neighbouring threads. The transpose
+// itself is a small fraction of a step; it reads coalesced and writes strided,
+// with no workgroup barrier (barriers are costly on software GPUs).
 
 struct Uniforms {
   rows: u32,
@@ -12,23 +14,11 @@ struct Uniforms {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
-var<workgroup> tile: array<f32, 272>;  // 16 × 17, padded against bank conflicts
-
-// 16×8 threads, two rows each (128 invocations: SwiftShader under Dawn for Node
-// fails with 256 and barriers).
-@compute @workgroup_size(16, 8)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  for (var s = 0u; s < 2u; s++) {
-    let ly = lid.y + s * 8u;
-    let r = wg.y * 16u + ly;
-    let c = wg.x * 16u + lid.x;
-    if (r < u.rows && c < u.cols) { tile[ly * 17u + lid.x] = src[u.in_off + r * u.cols + c]; }
-  }
-  workgroupBarrier();
-  for (var s = 0u; s < 2u; s++) {
-    let ly = lid.y + s * 8u;
-    let orow = wg.x * 16u + ly;      // a column of the input
-    let ocol = wg.y * 16u + lid.x;   // a row of the input
-    if (orow < u.cols && ocol < u.rows) { dst[orow * u.rows + ocol] = tile[lid.x * 17u + ly]; }
-  }
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i >= u.rows * u.cols) { return; }
+  let r = i / u.cols;
+  let c = i % u.cols;
+  dst[c * u.rows + r] = src[u.in_off + i];
 }

@@ -406,7 +406,7 @@ describe('GPU kernels match the CPU reference', () => {
         const G = storageBuffer(device, 'grads', gBuf.length, gBuf);
         const norm = gradNormReference(g);
         for (const maxNorm of [norm * 0.5, norm * 2, 0]) {
-          const PA = storageBuffer(device, 'partials', parts, garbage(rng, parts));
+          const PA = storageBuffer(device, 'partials', parts * 128, garbage(rng, parts * 128));
           const CL = storageBuffer(device, 'clip', 2, garbage(rng, 2));
           submit(device, k.gradNorm({ n, maxNorm, grads: G, partials: PA, parts, clip: CL }));
           const clip = await readFloats(device, CL, 2);

@@ -182,10 +182,13 @@ export class Kernels {
   }
 
   transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
-    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], [Math.ceil(a.cols / 16), Math.ceil(a.rows / 16), 1]);
+    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
   }
 
-  /** Two dispatches: partial sums of squares, then the norm and clip scale into `clip` ([norm, scale]). */
+  /**
+   * Two dispatches: partial sums of squares (`parts` workgroups of 128, `partials` holds
+   * parts·128 floats), then the norm and clip scale into `clip` ([norm, scale]).
+   */
   gradNorm(a: { n: number; maxNorm: number; grads: GPUBuffer; partials: GPUBuffer; parts: number; clip: GPUBuffer }): [Dispatch, Dispatch] {
     const u: UniformField[] = [a.n, a.parts, { f32: a.maxNorm }];
     return [

@@ -22,7 +22,7 @@ import { GpuModel } from './gpu-model.ts';
 
 
 const RING = 3;
-const NORM_PARTS = 64;
+const NORM_PARTS = 32;
 
 export class GpuTrainer implements TrainEngine {
   readonly model: GpuModel;
@@ -74,7 +74,7 @@ export class GpuTrainer implements TrainEngine {
     this.grads = storageBuffer(device, 'grads', P);
     this.m = storageBuffer(device, 'adam m', P, init.optimizer?.m);
     this.v = storageBuffer(device, 'adam v', P, init.optimizer?.v);
-    this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS);
+    this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
     this.clip = storageBuffer(device, 'clip', 2);
     this.rowStart = storageBuffer(device, 'embed grad row start', V + 1);
     this.positions = storageBuffer(device, 'embed grad positions', N);
