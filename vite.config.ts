@@ -13,5 +13,5 @@ export default defineConfig(({ mode }) => ({
           outDir: 'dist/lib',
           lib: { entry: resolve(import.meta.dirname, 'src/ui/index.ts'), formats: ['es'], fileName: () => 'char-lm.js' },
         }
-      : { outDir: 'dist/page', target: 'es2022' },
+      : { outDir: "dist/page", target: "es2022", chunkSizeWarningLimit: 1500 },
 }));

@@ -1,0 +1,45 @@
+/**
+ * One GPU device shared by every <char-lm-demo> on a page. Elements borrow it and
+ * give it back; the device is requested on first use and lost devices are forgotten
+ * so that the next borrower gets a fresh one.
+ */
+import { requestGpu, type GpuContext } from '../gpu/device.ts';
+
+export class GpuRegistry {
+  private ctx: Promise<GpuContext> | null = null;
+  private users = 0;
+
+  get available(): boolean {
+    return typeof navigator !== 'undefined' && !!navigator.gpu;
+  }
+
+  async acquire(): Promise<GpuContext> {
+    if (!this.ctx) {
+      const hint =
+        'use Chrome 113 or newer; on Linux start it with --enable-unsafe-webgpu (and --enable-features=Vulkan), or enable chrome://flags/#enable-unsafe-webgpu';
+      const p = requestGpu(typeof navigator !== 'undefined' ? navigator.gpu : undefined, hint);
+      this.ctx = p;
+      p.then(
+        (c) => c.device.lost.then(() => {
+          if (this.ctx === p) this.ctx = null;
+        }),
+        () => {
+          if (this.ctx === p) this.ctx = null;
+        },
+      );
+    }
+    this.users++;
+    return this.ctx;
+  }
+
+  release(): void {
+    this.users = Math.max(0, this.users - 1);
+  }
+
+  get borrowers(): number {
+    return this.users;
+  }
+}
+
+/** The page-wide registry. */
+export const gpuRegistry = new GpuRegistry();
