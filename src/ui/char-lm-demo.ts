@@ -1,37 +1,4 @@
-/**
- * <char-lm-demo>: train a character-level LSTM in the browser, watch it learn,
- * sample from it and look inside it.
- *
- * @attr preset - corpus preset: notebook (default), pride-and-prejudice, tinyshakespeare
- * @attr corpus-url - load the corpus from this URL instead of a preset
- * @attr settings - training settings preset: notebook (default) or novel
- * @attr embed-size - embedding width E (overrides the settings preset)
- * @attr hidden-size - hidden size H
- * @attr layers - LSTM layers L
- * @attr steps - training steps before it stops by itself
- * @attr autotrain - start training as soon as the element is ready
- * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
- * @attr prime - text that samples start from (default "Mr Bennet")
- * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
- * @attr sample-every - log a sample every N steps (default 100; 0 = never)
- * @slot - corpus text (used when present, instead of preset and corpus-url)
- *
- * @fires char-lm-ready - {engine, adapter, parameters} when the model is ready to train
- * @fires char-lm-step - {step, loss, gradNorm} after every training step
- * @fires char-lm-sample - {temperatures, texts} when a generation completes
- * @fires char-lm-error - {message} when something failed; nothing is lost
- *
- * @csspart header - the title, adapter, parameter and corpus lines
- * @csspart controls - Train / Pause / Reset and the live figures
- * @csspart chart - the loss chart
- * @csspart samples - the generation panel
- * @csspart inspect - the per-character loss and heatmap panel
- * @csspart error - the error message
- * @cssprop --char-lm-accent - accent colour (buttons, lines)
- * @cssprop --char-lm-text - text colour
- * @cssprop --char-lm-muted - secondary text colour
- * @cssprop --char-lm-bg - panel background
- */
+// <char-lm-demo>: the page's whole UI as one embeddable element (documented on the class).
 import { LitElement, css, html, nothing } from 'lit';
 import { NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
 import { CORPUS_PRESETS, findPreset } from '../text/presets.ts';
@@ -72,8 +39,47 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
 ];
 
 const GATES = ['h', 'i', 'f', 'g', 'o'] as const;
+
+/** Every event of the element bubbles out of its shadow root. */
+function charLmEvent(type: string, detail: unknown): CustomEvent {
+  return new CustomEvent(type, { detail, bubbles: true, composed: true });
+}
 type GateChoice = (typeof GATES)[number];
 
+/**
+ * <char-lm-demo>: train a character-level LSTM in the browser, watch it learn,
+ * sample from it and look inside it.
+ *
+ * @attr preset - corpus preset: notebook (default), pride-and-prejudice, tinyshakespeare
+ * @attr corpus-url - load the corpus from this URL instead of a preset
+ * @attr settings - training settings preset: notebook (default) or novel
+ * @attr embed-size - embedding width E (overrides the settings preset)
+ * @attr hidden-size - hidden size H
+ * @attr layers - LSTM layers L
+ * @attr steps - training steps before it stops by itself
+ * @attr autotrain - start training as soon as the element is ready
+ * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
+ * @attr prime - text that samples start from (default "Mr Bennet")
+ * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
+ * @attr sample-every - log a sample every N steps (default 100; 0 = never)
+ * @slot - corpus text (used when present, instead of preset and corpus-url)
+ *
+ * @fires char-lm-ready - {engine, adapter, parameters} when the model is ready to train
+ * @fires char-lm-step - {step, loss, gradNorm} after every training step
+ * @fires char-lm-sample - {temperatures, texts} when a generation completes
+ * @fires char-lm-error - {message} when something failed; nothing is lost
+ *
+ * @csspart header - the title, adapter, parameter and corpus lines
+ * @csspart controls - Train / Pause / Reset and the live figures
+ * @csspart chart - the loss chart
+ * @csspart samples - the generation panel
+ * @csspart inspect - the per-character loss and heatmap panel
+ * @csspart error - the error message
+ * @cssprop --char-lm-accent - accent colour (buttons, lines)
+ * @cssprop --char-lm-text - text colour
+ * @cssprop --char-lm-muted - secondary text colour
+ * @cssprop --char-lm-bg - panel background
+ */
 export class CharLmDemo extends LitElement {
   static override properties = {
     preset: { type: String, reflect: true },
@@ -88,13 +94,13 @@ export class CharLmDemo extends LitElement {
     prime: { type: String, reflect: true },
     engine: { type: String, reflect: true },
     sampleEvery: { type: Number, attribute: 'sample-every', reflect: true },
-    phase: { state: true },
-    error: { state: true },
-    sampleTexts: { state: true },
-    sampling: { state: true },
-    hardest: { state: true },
-    surprise: { state: true },
-    heatmap: { state: true },
+    phase: { state: true, attribute: false },
+    error: { state: true, attribute: false },
+    sampleTexts: { state: true, attribute: false },
+    sampling: { state: true, attribute: false },
+    hardest: { state: true, attribute: false },
+    surprise: { state: true, attribute: false },
+    heatmap: { state: true, attribute: false },
   };
 
   declare preset: string;
@@ -242,7 +248,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private emit(type: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+    this.dispatchEvent(charLmEvent(type, detail));
   }
 
   private fail(e: Error): void {

@@ -22,7 +22,7 @@ export interface HeatmapData {
 }
 
 export class CharLmHeatmap extends LitElement {
-  static override properties = { data: { attribute: false }, hover: { state: true } };
+  static override properties = { data: { attribute: false }, hover: { state: true, attribute: false } };
   static override styles = css`
     :host { display: block; position: relative; }
     canvas { image-rendering: pixelated; border: 1px solid #ddd; max-width: 100%; }
