@@ -124,6 +124,10 @@ export class CpuModel implements ModelEngine {
   destroy(): void {}
 }
 
+function roundToF32(a: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
+}
+
 export class CpuTrainer implements TrainEngine {
   readonly model: CpuModel;
   readonly batcher: Batcher;
@@ -143,6 +147,7 @@ export class CpuTrainer implements TrainEngine {
     const { hiddenSize: H, layers: L } = table.config;
     const B = config.batch;
     this.model = new CpuModel(table, init.params);
+    roundToF32(this.model.params);
     this.step = init.step ?? 0;
     this.batcher = trainingBatcher(data, config);
     if (init.batcher) this.batcher.setState(init.batcher);
@@ -168,6 +173,9 @@ export class CpuTrainer implements TrainEngine {
       for (const a of [...this.carried.h, ...this.carried.c]) a.fill(0);
     }
     const r = trainStepReference(this.table, this.model.params, this.adam, batch.inputs, batch.targets, T, B, this.config, this.carried.h, this.carried.c);
+    // State between steps is kept at f32, as on the GPU and in checkpoints, so that a
+    // snapshot restores it exactly; within a step the reference computes in float64.
+    for (const a of [this.model.params, this.adam.m, this.adam.v, ...r.hT, ...r.cT]) roundToF32(a);
     this.carried = { h: r.hT, c: r.cT };
     this.step = this.adam.step;
     const result = { step: this.step, loss: r.loss, gradNorm: r.gradNorm };

@@ -260,7 +260,7 @@ export class TrainingSession {
   }
 
   /** Samples `length` characters after `prime` for each row; the prime must use vocabulary characters. */
-  sample(prime: string, length: number, rows: SampleRow[], seed: number, onProgress?: (texts: string[]) => void): Promise<string[]> {
+  async sample(prime: string, length: number, rows: SampleRow[], seed: number, onProgress?: (texts: string[]) => void): Promise<string[]> {
     const ids = this.vocab.encode(prime);
     if (ids.length === 0) throw new Error('the prime is empty: type at least one character');
     return this.withModel(async (t) => {
@@ -292,7 +292,7 @@ export class TrainingSession {
   }
 
   /** Hidden states and gates after each character of `text` (vocabulary characters only). */
-  hiddenStates(text: string) {
+  async hiddenStates(text: string) {
     const ids = this.vocab.encode(text);
     if (ids.length === 0) throw new Error('type a sentence to see its hidden states');
     return this.withModel((t) => t.model.hiddenStates(ids));
