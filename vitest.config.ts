@@ -12,6 +12,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     projects: [
       {
+        extends: true,
         test: {
           name: 'node',
           include: ['src/**/*.test.ts'],
@@ -20,6 +21,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'gpu',
           include: ['src/**/*.gpu.test.ts'],

@@ -156,7 +156,8 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
     let data: Float32Array;
     if (LITTLE_ENDIAN) {
       // slice() copies into a fresh, aligned buffer whatever the input's byteOffset.
-      data = new Float32Array(bytes.slice(dataStart + begin, dataStart + end).buffer);
+      // Uint8Array.prototype.slice copies (a Node Buffer's own slice would be a view).
+      data = new Float32Array(Uint8Array.prototype.slice.call(bytes, dataStart + begin, dataStart + end).buffer);
     } else {
       data = new Float32Array(n);
       for (let i = 0; i < n; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);

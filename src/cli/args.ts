@@ -1,0 +1,385 @@
+/**
+ * Command-line parsing and validation: pure functions (no files, no GPU), so every
+ * rule is unit-tested. Each parse function takes the arguments after the command
+ * name and returns plain options, or throws UsageError with one line naming the
+ * flag, the allowed range and the value given.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { MAX_HIDDEN, MAX_VOCAB, NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type ModelConfig, type Schedule, type TrainConfig } from '../model/config.ts';
+import { UsageError } from './errors.ts';
+
+export const COMMANDS = ['train', 'sample', 'eval', 'bench'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export type EngineChoice = 'auto' | 'gpu' | 'cpu';
+export const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
+
+export const DEFAULT_STEPS = 1000;
+export const DEFAULT_SAMPLE_EVERY = 100;
+export const DEFAULT_LOG_EVERY = 100;
+export const DEFAULT_PRIME = 'It is';
+export const DEFAULT_SAMPLE_LENGTH = 120;
+export const DEFAULT_TEMPERATURES = [0.5, 1.0, 1.5];
+/** Samples printed during training, as in the notebook. */
+export const TRAIN_SAMPLE = { prime: 'It is', length: 80, temperature: 0.8 } as const;
+export const MAX_TEMPERATURES = 16;
+
+const RUN = (c: Command) => `npm run ${c} --`;
+
+export const USAGE: Record<Command | 'main', string> = {
+  main: `char-lm: a character-level LSTM language model on WebGPU (Dawn) or the CPU
+
+usage: npm run <command> -- [flags]      (node --import tsx --import ./src/cli/register-wgsl.mjs src/cli/main.ts <command> [flags])
+
+commands:
+  train    train a model on a text file (default: the notebook's passage and configuration)
+  sample   generate text from a checkpoint
+  eval     loss of a checkpoint on a text, in nats and bits per character
+  bench    throughput figures for the chosen engine
+
+Each command takes --help. Every command takes --engine auto|gpu|cpu (default auto: the GPU
+through Dawn when it finds a hardware adapter, else the CPU reference engine).`,
+  train: `usage: ${RUN('train')} [flags]
+
+With no flags: the notebook's configuration (E 32, H 128, L 1, B 1, T 40, Adam lr 0.005,
+clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
+
+  --corpus FILE          UTF-8 text to train on (default: data/notebook-passage.txt; when
+                         resuming, the corpus the checkpoint was trained on)
+  --embed N              embedding width E (default 32)
+  --hidden N             hidden size H, 1..${MAX_HIDDEN} (default 128)
+  --layers N             LSTM layers L, 1..16 (default 1)
+  --batch N              streams per batch B (default 1)
+  --seq-len N            truncated-BPTT length T (default 40)
+  --lr X                 Adam learning rate (default 0.005)
+  --lr-decay X           learning-rate decay per step, (0, 1] (default 1 = none)
+  --clip X               global gradient-norm clip, 0 = off (default 5)
+  --schedule S           streams (contiguous streams, state carried) or windows (random
+                         windows from zero state, the notebook's; default)
+  --seed N               seed for initialisation and batching (default 42)
+  --steps N              training steps to run (default 1000; with --resume: steps to add)
+  --out FILE             write a training-state checkpoint (.safetensors: model tensors with
+                         PyTorch names + Adam moments + data cursor) at the end
+  --export FILE          also write a model-only .safetensors file (load_state_dict as is)
+  --resume FILE          continue from a checkpoint written by --out: parameters, Adam moments,
+                         step, data cursor and carried state; model and data flags must match
+                         the checkpoint or be left out (--lr, --lr-decay, --clip may change)
+  --sample-every N       print a sample ("It is", 80 characters, temperature 0.8) every N
+                         steps, 0 = never (default 100)
+  --log-every N          when stdout is not a terminal, print a progress line every N steps
+                         (default 100)
+  --engine E             auto, gpu or cpu (default auto)
+  --help                 this text`,
+  sample: `usage: ${RUN('sample')} --model FILE [flags]
+
+  --model FILE           checkpoint (.safetensors) written by train --out or --export
+  --prime TEXT           text to start from, made of the model's characters (default "It is")
+  --length N             characters to generate (default 120)
+  --temperature LIST     comma-separated temperatures, 0 = greedy (default 0.5,1.0,1.5)
+  --top-k N              keep the N most likely characters, 0 = off (default 0)
+  --top-p X              keep the smallest set with probability ≥ X, 1 = off (default 1)
+  --seed N               seed of the draws; the same seed gives the same text (default 0)
+  --engine E             auto, gpu or cpu (default auto)
+  --help                 this text`,
+  eval: `usage: ${RUN('eval')} --model FILE --text FILE [flags]
+
+Prints the mean loss of predicting every character of the text after the first, from zero
+state: loss: <nats> nats/char, <bits> bits/char.
+
+  --model FILE           checkpoint (.safetensors)
+  --text FILE            UTF-8 text made of the model's characters
+  --engine E             auto, gpu or cpu (default auto)
+  --help                 this text`,
+  bench: `usage: ${RUN('bench')} [flags]
+
+Prints figures (never asserts): ms/step, chars/s, GPU dispatches/step against the budget
+2·T·L + 8·L + 16, and sampling chars/s, for the notebook configuration and a larger one.
+
+  --steps N              timed training steps per configuration (default 20)
+  --engine E             auto, gpu or cpu (default auto)
+  --help                 this text`,
+};
+
+// ---------------------------------------------------------------------------
+// Values
+
+function show(raw: string): string {
+  return JSON.stringify(raw);
+}
+
+/** An integer flag in [min, max]; only plain decimal digits are accepted. */
+export function parseIntFlag(flag: string, raw: string, min: number, max: number): number {
+  const s = raw.trim();
+  const v = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got ${show(raw)}`);
+  }
+  return v;
+}
+
+/** A number flag in [min, max] (or (min, max] when minExclusive). */
+export function parseNumFlag(flag: string, raw: string, min: number, max: number, minExclusive = false): number {
+  const s = raw.trim();
+  const v = s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? NaN : Number(s);
+  if (!Number.isFinite(v) || v > max || (minExclusive ? v <= min : v < min)) {
+    throw new UsageError(`--${flag} must be a number ${minExclusive ? '>' : '≥'} ${min} and ≤ ${max}, got ${show(raw)}`);
+  }
+  return v;
+}
+
+export function parseEngine(raw: string | undefined): EngineChoice {
+  if (raw === undefined) return 'auto';
+  if ((ENGINES as readonly string[]).includes(raw)) return raw as EngineChoice;
+  throw new UsageError(`--engine must be auto, gpu or cpu, got ${show(raw)}`);
+}
+
+export function parseSchedule(raw: string): Schedule {
+  if (raw === 'streams' || raw === 'windows') return raw;
+  throw new UsageError(`--schedule must be streams or windows, got ${show(raw)}`);
+}
+
+/** "0.5,1.0,1.5" → [0.5, 1, 1.5]; each in [0, 100]. */
+export function parseTemperatures(raw: string): number[] {
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.length > MAX_TEMPERATURES) {
+    throw new UsageError(`--temperature takes at most ${MAX_TEMPERATURES} values, got ${parts.length}`);
+  }
+  return parts.map((p) => {
+    const s = p.trim();
+    const v = s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? NaN : Number(s);
+    if (!Number.isFinite(v) || v < 0 || v > 100) {
+      throw new UsageError(`--temperature must be a comma-separated list of numbers from 0 to 100 (e.g. 0.5,1.0,1.5), got ${show(raw)}`);
+    }
+    return v;
+  });
+}
+
+/** "temperature 1.0:" as the notebook writes it. */
+export function formatTemperature(t: number): string {
+  return Number.isInteger(t) ? t.toFixed(1) : String(t);
+}
+
+function requireFile(flag: string, raw: string | undefined, command: Command): string {
+  if (raw === undefined) throw new UsageError(`${command} needs --${flag} FILE; see ${RUN(command)} --help`);
+  if (raw.trim() === '') throw new UsageError(`--${flag} needs a file name, got ""`);
+  return raw;
+}
+
+function optionalFile(flag: string, raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (raw.trim() === '') throw new UsageError(`--${flag} needs a file name, got ""`);
+  return raw;
+}
+
+// ---------------------------------------------------------------------------
+// parseArgs with one-line errors
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function stringOptions(names: string[]): Options {
+  const o: Options = { help: { type: 'boolean', short: 'h' } };
+  for (const n of names) o[n] = { type: 'string' };
+  return o;
+}
+
+/** Runs node:util parseArgs (strict, no positionals) and maps its errors to one line. */
+export function parseFlags(command: Command, argv: string[], names: string[]): { values: Record<string, string | undefined>; help: boolean } {
+  const options = stringOptions(names);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+  } catch (e) {
+    throw new UsageError(describeParseError(command, e as Error & { code?: string }));
+  }
+  const help = values.help === true;
+  const out: Record<string, string | undefined> = {};
+  for (const n of names) out[n] = values[n] as string | undefined;
+  return { values: out, help };
+}
+
+function describeParseError(command: Command, e: Error & { code?: string }): string {
+  const msg = e.message;
+  const seeHelp = `see ${RUN(command)} --help`;
+  let m: RegExpMatchArray | null;
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      m = msg.match(/Unknown option '([^']*)'/);
+      return `unknown flag ${m ? m[1] : ''} for ${command}; ${seeHelp}`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      m = msg.match(/Unexpected argument '([^']*)'/);
+      return `unexpected argument ${m ? show(m[1]) : ''}: ${command} takes only --flags; ${seeHelp}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if ((m = msg.match(/Option '(?:-\w, )?(-[^' ]*)[^']*' argument missing/))) return `${m[1]} needs a value; ${seeHelp}`;
+      if ((m = msg.match(/Option '(?:-\w, )?(-[^' ]*)' argument is ambiguous/))) {
+        return `${m[1]} is followed by something that looks like a flag; to give a value starting with "-" write ${m[1]}=VALUE`;
+      }
+      if ((m = msg.match(/Option '(?:-\w, )?(-[^' ]*)' does not take an argument/))) return `${m[1]} does not take a value`;
+      return `${msg.split('\n')[0]}; ${seeHelp}`;
+    default:
+      return `${msg.split('\n')[0]}; ${seeHelp}`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+export interface TrainArgs {
+  help: boolean;
+  /** null: the default corpus (or, when resuming, the checkpoint's). */
+  corpus: string | null;
+  /** Only the model flags given. */
+  model: Partial<Omit<ModelConfig, 'vocabSize'>>;
+  /** Only the training flags given. */
+  train: Partial<Pick<TrainConfig, 'batch' | 'seqLen' | 'lr' | 'lrDecay' | 'clip' | 'schedule' | 'seed'>>;
+  steps: number;
+  out: string | null;
+  exportPath: string | null;
+  resume: string | null;
+  sampleEvery: number;
+  logEvery: number;
+  engine: EngineChoice;
+}
+
+const TRAIN_FLAGS = [
+  'corpus', 'embed', 'hidden', 'layers', 'batch', 'seq-len', 'lr', 'lr-decay', 'clip', 'schedule', 'seed',
+  'steps', 'out', 'export', 'resume', 'sample-every', 'log-every', 'engine',
+];
+
+export function parseTrainArgs(argv: string[]): TrainArgs {
+  const { values: v, help } = parseFlags('train', argv, TRAIN_FLAGS);
+  if (help) {
+    return { help, corpus: null, model: {}, train: {}, steps: 0, out: null, exportPath: null, resume: null, sampleEvery: 0, logEvery: 1, engine: 'auto' };
+  }
+  const model: TrainArgs['model'] = {};
+  const train: TrainArgs['train'] = {};
+  if (v.embed !== undefined) model.embedSize = parseIntFlag('embed', v.embed, 1, 4096);
+  if (v.hidden !== undefined) model.hiddenSize = parseIntFlag('hidden', v.hidden, 1, MAX_HIDDEN);
+  if (v.layers !== undefined) model.layers = parseIntFlag('layers', v.layers, 1, 16);
+  if (v.batch !== undefined) train.batch = parseIntFlag('batch', v.batch, 1, 4096);
+  if (v['seq-len'] !== undefined) train.seqLen = parseIntFlag('seq-len', v['seq-len'], 1, 4096);
+  if (v.lr !== undefined) train.lr = parseNumFlag('lr', v.lr, 0, 10, true);
+  if (v['lr-decay'] !== undefined) train.lrDecay = parseNumFlag('lr-decay', v['lr-decay'], 0, 1, true);
+  if (v.clip !== undefined) train.clip = parseNumFlag('clip', v.clip, 0, 1e9);
+  if (v.schedule !== undefined) train.schedule = parseSchedule(v.schedule);
+  if (v.seed !== undefined) train.seed = parseIntFlag('seed', v.seed, 0, 0xffffffff);
+  const out = optionalFile('out', v.out);
+  const exportPath = optionalFile('export', v.export);
+  const resume = optionalFile('resume', v.resume);
+  if (out !== null && exportPath !== null && out === exportPath) {
+    throw new UsageError(`--out and --export name the same file ${show(out)}; give them different names`);
+  }
+  return {
+    help,
+    corpus: optionalFile('corpus', v.corpus),
+    model,
+    train,
+    steps: v.steps === undefined ? DEFAULT_STEPS : parseIntFlag('steps', v.steps, 1, 100_000_000),
+    out,
+    exportPath,
+    resume,
+    sampleEvery: v['sample-every'] === undefined ? DEFAULT_SAMPLE_EVERY : parseIntFlag('sample-every', v['sample-every'], 0, 100_000_000),
+    logEvery: v['log-every'] === undefined ? DEFAULT_LOG_EVERY : parseIntFlag('log-every', v['log-every'], 1, 100_000_000),
+    engine: parseEngine(v.engine),
+  };
+}
+
+/** The model and training configuration of a fresh run: the notebook's, overridden by the flags given. */
+export function freshConfig(args: TrainArgs, vocabSize: number): { model: ModelConfig; train: TrainConfig } {
+  return {
+    model: { vocabSize, ...NOTEBOOK_MODEL, ...args.model },
+    train: { ...NOTEBOOK_TRAIN, ...args.train },
+  };
+}
+
+/**
+ * The configuration of a resumed run: the checkpoint's. Flags that define the model
+ * (--embed, --hidden, --layers) or the data layout (--batch, --seq-len, --schedule,
+ * --seed) must match it or be absent; --lr, --lr-decay and --clip may change.
+ */
+export function resumedConfig(args: TrainArgs, saved: { model: ModelConfig; train: TrainConfig }): { model: ModelConfig; train: TrainConfig } {
+  const check = (flag: string, given: number | string | undefined, have: number | string, what: string) => {
+    if (given !== undefined && given !== have) {
+      throw new UsageError(
+        `--${flag} ${given} does not match the checkpoint being resumed (${what} ${have}); leave --${flag} out or give ${have}`,
+      );
+    }
+  };
+  check('embed', args.model.embedSize, saved.model.embedSize, 'embedding size');
+  check('hidden', args.model.hiddenSize, saved.model.hiddenSize, 'hidden size');
+  check('layers', args.model.layers, saved.model.layers, 'layers');
+  check('batch', args.train.batch, saved.train.batch, 'batch');
+  check('seq-len', args.train.seqLen, saved.train.seqLen, 'sequence length');
+  check('schedule', args.train.schedule, saved.train.schedule, 'schedule');
+  check('seed', args.train.seed, saved.train.seed, 'seed');
+  const train: TrainConfig = { ...saved.train };
+  if (args.train.lr !== undefined) train.lr = args.train.lr;
+  if (args.train.lrDecay !== undefined) train.lrDecay = args.train.lrDecay;
+  if (args.train.clip !== undefined) train.clip = args.train.clip;
+  return { model: { ...saved.model }, train };
+}
+
+export interface SampleArgs {
+  help: boolean;
+  model: string;
+  prime: string;
+  length: number;
+  temperatures: number[];
+  topK: number;
+  topP: number;
+  seed: number;
+  engine: EngineChoice;
+}
+
+export function parseSampleArgs(argv: string[]): SampleArgs {
+  const { values: v, help } = parseFlags('sample', argv, ['model', 'prime', 'length', 'temperature', 'top-k', 'top-p', 'seed', 'engine']);
+  if (help) return { help, model: '', prime: '', length: 0, temperatures: [], topK: 0, topP: 1, seed: 0, engine: 'auto' };
+  const prime = v.prime ?? DEFAULT_PRIME;
+  if ([...prime].length === 0) throw new UsageError('--prime must have at least one character, got ""');
+  return {
+    help,
+    model: requireFile('model', v.model, 'sample'),
+    prime,
+    length: v.length === undefined ? DEFAULT_SAMPLE_LENGTH : parseIntFlag('length', v.length, 1, 1_000_000),
+    temperatures: v.temperature === undefined ? DEFAULT_TEMPERATURES.slice() : parseTemperatures(v.temperature),
+    topK: v['top-k'] === undefined ? 0 : parseIntFlag('top-k', v['top-k'], 0, MAX_VOCAB),
+    topP: v['top-p'] === undefined ? 1 : parseNumFlag('top-p', v['top-p'], 0, 1, true),
+    seed: v.seed === undefined ? 0 : parseIntFlag('seed', v.seed, 0, 0xffffffff),
+    engine: parseEngine(v.engine),
+  };
+}
+
+export interface EvalArgs {
+  help: boolean;
+  model: string;
+  text: string;
+  engine: EngineChoice;
+}
+
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const { values: v, help } = parseFlags('eval', argv, ['model', 'text', 'engine']);
+  if (help) return { help, model: '', text: '', engine: 'auto' };
+  return { help, model: requireFile('model', v.model, 'eval'), text: requireFile('text', v.text, 'eval'), engine: parseEngine(v.engine) };
+}
+
+export interface BenchArgs {
+  help: boolean;
+  steps: number;
+  engine: EngineChoice;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values: v, help } = parseFlags('bench', argv, ['steps', 'engine']);
+  if (help) return { help, steps: 0, engine: 'auto' };
+  return { help, steps: v.steps === undefined ? 20 : parseIntFlag('steps', v.steps, 1, 100_000), engine: parseEngine(v.engine) };
+}
+
+/** Splits `<command> <flags>`; an unknown or missing command is a UsageError. */
+export function parseCommand(argv: string[]): { command: Command | 'help'; rest: string[] } {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    throw new UsageError('give a command: train, sample, eval or bench (e.g. npm run train -- --help)');
+  }
+  if (first === '--help' || first === '-h' || first === 'help') return { command: 'help', rest };
+  if ((COMMANDS as readonly string[]).includes(first)) return { command: first as Command, rest };
+  throw new UsageError(`unknown command ${show(first)}: use train, sample, eval or bench`);
+}

@@ -1,0 +1,160 @@
+/**
+ * `bench`: throughput figures for the chosen engine (never asserts). For each
+ * configuration: warm-up steps, then timed steps → ms/step, chars/s (B·T per step),
+ * GPU dispatches per step against the budget 2·T·L + 8·L + 16, and sampling chars/s.
+ * On the CPU engine, configurations estimated to take more than ~20 s are shrunk
+ * (fewer streams, shorter windows) or skipped, and the output says so.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ModelConfig, Schedule, TrainConfig } from '../model/config.ts';
+import { NOTEBOOK_TRAIN } from '../model/config.ts';
+import { buildParamTable, initParams } from '../model/params.ts';
+import { Rng } from '../model/rng.ts';
+import { Vocab } from '../text/vocab.ts';
+import { USAGE, parseBenchArgs } from './args.ts';
+import { openEngine, type Engine } from './engines.ts';
+import { DEFAULT_CORPUS, readText } from './files.ts';
+import { line, type Io } from './io.ts';
+import { formatCount } from './progress.ts';
+
+export interface BenchConfig {
+  name: string;
+  embed: number;
+  hidden: number;
+  layers: number;
+  batch: number;
+  seqLen: number;
+  schedule: Schedule;
+}
+
+export const BENCH_CONFIGS: BenchConfig[] = [
+  { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
+  { name: 'medium', embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, schedule: 'streams' },
+  { name: 'large', embed: 128, hidden: 512, layers: 3, batch: 64, seqLen: 128, schedule: 'streams' },
+];
+
+/** Seconds the CPU engine may spend on one configuration. */
+const CPU_BUDGET_S = 20;
+const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
+
+/** The dispatch budget of DESIGN.md section 4. */
+export function dispatchBudget(T: number, L: number): number {
+  return 2 * T * L + 8 * L + 16;
+}
+
+/** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
+export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {
+  let m = c.vocabSize * c.hidden;
+  for (let l = 0; l < c.layers; l++) m += 4 * c.hidden * ((l === 0 ? c.embed : c.hidden) + c.hidden);
+  return m;
+}
+
+/**
+ * Fits a configuration into a time budget given seconds per multiply-add (with a
+ * safety factor): halves the streams until one warm-up and two timed steps fit.
+ * Null when even one stream does not fit. `steps` is capped to what the budget allows.
+ */
+export function fitToBudget(c: BenchConfig, vocabSize: number, secondsPerMac: number, budgetS: number, steps: number): { config: BenchConfig; steps: number; estimate: number } | null {
+  const x = { ...c };
+  const perStep = () => 1.5 * stepMacs(x, vocabSize) * secondsPerMac;
+  while (perStep() * 3 > budgetS && x.batch > 1) x.batch = Math.ceil(x.batch / 2);
+  const est = perStep();
+  if (!(est * 3 <= budgetS)) return null;
+  return { config: x, steps: Math.max(2, Math.min(steps, Math.floor(budgetS / est) - 1)), estimate: est };
+}
+
+/** Multiply-adds of one training step (forward, and backward at about twice that). */
+export function stepMacs(c: BenchConfig, vocabSize: number): number {
+  return 3 * macsPerChar({ vocabSize, ...c }) * c.batch * c.seqLen;
+}
+
+function describe(c: BenchConfig, V: number): string {
+  return `E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${V}`;
+}
+
+interface Figures {
+  msPerStep: number;
+  charsPerSecond: number;
+  dispatches: number;
+  sampleCharsPerSecond: number;
+}
+
+async function measure(engine: Engine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<Figures> {
+  const model: ModelConfig = { vocabSize: vocab.size, embedSize: c.embed, hiddenSize: c.hidden, layers: c.layers };
+  const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: c.batch, seqLen: c.seqLen, schedule: c.schedule };
+  const table = buildParamTable(model);
+  const trainer = await engine.trainer(table, train, data, { params: initParams(table, new Rng(1)) });
+  try {
+    for (let i = 0; i < warmup; i++) await trainer.trainStep();
+    await trainer.flush();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await trainer.trainStep();
+    await trainer.flush();
+    const ms = (performance.now() - t0) / steps;
+    const req = (length: number) => ({ prime: data.subarray(0, 1), length, rows: [{ temperature: 1, topK: 0, topP: 1 }], seed: 0 });
+    await trainer.model.sample(req(4));
+    const s0 = performance.now();
+    await trainer.model.sample(req(sampleLength));
+    const sampleS = (performance.now() - s0) / 1000;
+    return { msPerStep: ms, charsPerSecond: (c.batch * c.seqLen * 1000) / ms, dispatches: trainer.dispatchesPerStep, sampleCharsPerSecond: sampleLength / sampleS };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+function figuresLine(name: string, what: string, f: Figures, c: BenchConfig, gpu: boolean, steps: number): string {
+  const d = gpu ? `, ${f.dispatches} dispatches/step (budget ${dispatchBudget(c.seqLen, c.layers)})` : '';
+  return (
+    `${name.padEnd(8)} ${what}: ${f.msPerStep.toFixed(2)} ms/step, ${formatCount(f.charsPerSecond)} chars/s${d}, ` +
+    `sampling ${formatCount(f.sampleCharsPerSecond)} chars/s (${steps} timed steps)`
+  );
+}
+
+export async function benchCommand(argv: string[], io: Io): Promise<number> {
+  const args = parseBenchArgs(argv);
+  if (args.help) {
+    line(io, USAGE.bench);
+    return 0;
+  }
+  const small = readText('corpus', DEFAULT_CORPUS);
+  const big = existsSync(PRIDE) ? readText('corpus', PRIDE) : small;
+  const engine = await openEngine(args.engine);
+  try {
+    if (engine.note) io.note(engine.note);
+    line(io, engine.line);
+    const gpu = engine.kind === 'gpu';
+    let secondsPerMac = NaN;
+    for (const c of BENCH_CONFIGS) {
+      if (io.interrupted()) break;
+      const text = c.name === 'notebook' ? small : big;
+      const vocab = Vocab.fromText(text);
+      const data = vocab.encode(text);
+      let config = c;
+      let steps = args.steps;
+      let note = '';
+      if (!gpu && c.name !== 'notebook') {
+        const fit = fitToBudget(c, vocab.size, secondsPerMac, CPU_BUDGET_S, args.steps);
+        const full = `~${(stepMacs(c, vocab.size) * secondsPerMac).toFixed(1)} s/step`;
+        if (!fit) {
+          const one = `~${(stepMacs({ ...c, batch: 1 }, vocab.size) * secondsPerMac).toFixed(1)} s/step with B1`;
+          line(io, `${c.name.padEnd(8)} ${describe(c, vocab.size)}: skipped on the CPU engine (${full}, ${one}; it would take more than ${CPU_BUDGET_S} s)`);
+          continue;
+        }
+        if (fit.config.batch !== c.batch) note = ` [shrunk from B${c.batch} for the CPU engine, which would take ${full}]`;
+        config = fit.config;
+        steps = fit.steps;
+      }
+      if (config.schedule === 'streams' && data.length - 1 < config.batch * config.seqLen) config = { ...config, schedule: 'windows' };
+      const sampleLength = gpu ? 500 : 100;
+      const f = await measure(engine, config, vocab, data, gpu ? 3 : 1, steps, sampleLength);
+      if (c.name === 'notebook') {
+        secondsPerMac = f.msPerStep / 1000 / stepMacs(c, vocab.size);
+      }
+      line(io, figuresLine(c.name, describe(config, vocab.size), f, config, gpu, steps) + note);
+    }
+  } finally {
+    engine.close();
+  }
+  return 0;
+}

@@ -1,0 +1,39 @@
+/** Helpers shared by the commands. */
+import { parameterCounts } from '../model/config.ts';
+import type { CheckpointContents } from '../model/checkpoint.ts';
+import { Vocab, VocabError } from '../text/vocab.ts';
+import type { ModelEngine } from '../train/engine.ts';
+import { displayName } from './files.ts';
+import { formatCount } from './progress.ts';
+
+/** "model: x.safetensors (V 38, E 8, H 16, L 1, 1,234 parameters, step 30)" */
+export function modelLine(path: string, c: CheckpointContents): string {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = c.config;
+  return `model: ${displayName(path)} (V ${V}, E ${E}, H ${H}, L ${L}, ${formatCount(parameterCounts(c.config).total)} parameters, step ${c.step})`;
+}
+
+/**
+ * Encodes text with a model's vocabulary. The first character outside it is a
+ * VocabError naming `what` (the flag and file), the character and its position.
+ */
+export function encodeFor(vocab: Vocab, text: string, what: string, hint = 'use characters the model was trained on'): Int32Array {
+  let i = 0;
+  for (const ch of text) {
+    if (!vocab.has(ch)) {
+      const cp = (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
+      throw new VocabError(
+        `${what}: character ${JSON.stringify(ch)} (U+${cp}) at position ${i} is not in the model's vocabulary of ${vocab.size} characters; ${hint}`,
+      );
+    }
+    i++;
+  }
+  return vocab.encode(text);
+}
+
+/** Mean of model.evaluate's per-character losses (nats/char). */
+export async function meanLoss(model: ModelEngine, ids: Int32Array, streams: number): Promise<number> {
+  const losses = await model.evaluate(ids, streams);
+  let sum = 0;
+  for (let i = 0; i < losses.length; i++) sum += losses[i];
+  return sum / losses.length;
+}

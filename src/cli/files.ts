@@ -1,0 +1,122 @@
+/**
+ * Files for the command line: UTF-8 texts, checkpoints in and out, each failure a
+ * UsageError naming the flag, the file and what to do.
+ */
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CheckpointError, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { UsageError } from './errors.ts';
+
+/** The notebook's passage, resolved against the project, not the working directory. */
+export const DEFAULT_CORPUS = fileURLToPath(new URL('../../data/notebook-passage.txt', import.meta.url));
+
+function show(path: string): string {
+  return JSON.stringify(path);
+}
+
+function systemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return (e as Error).message;
+  }
+}
+
+export function readBytes(flag: string, path: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}; check the path`);
+  }
+  if (st.isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file`);
+  try {
+    const buf = readFileSync(path);
+    // A plain Uint8Array over its own ArrayBuffer: a Node Buffer's slice() is a view, not a copy,
+    // and may sit at any offset of a shared pool, which typed-array views over .buffer do not expect.
+    return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  } catch (e) {
+    throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}`);
+  }
+}
+
+/** A UTF-8 text file (a leading BOM is dropped). */
+export function readText(flag: string, path: string): string {
+  const bytes = readBytes(flag, path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`--${flag} ${show(path)} is not UTF-8 text; give a plain-text file`);
+  }
+}
+
+export function readCheckpoint(flag: string, path: string): CheckpointContents {
+  const bytes = readBytes(flag, path);
+  try {
+    return loadCheckpoint(bytes);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CheckpointError(`--${flag} ${show(path)}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Checks before a long run that `path` can be written (its directory exists, it is not a directory). */
+export function checkWritable(flag: string, path: string): void {
+  const dir = dirname(resolve(path));
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new UsageError(`--${flag} ${show(path)}: the directory ${show(dir)} does not exist; create it or choose another path`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`--${flag} ${show(path)}: ${show(dir)} is not a directory`);
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file name such as model.safetensors`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+  }
+}
+
+/** Writes through a temporary file and a rename, so an interrupted write never leaves half a checkpoint. */
+export function writeAtomically(flag: string, path: string, bytes: Uint8Array): string {
+  const full = resolve(path);
+  const tmp = `${full}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, full);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean up
+    }
+    throw new UsageError(`cannot write --${flag} ${show(path)}: ${systemReason(e)}`);
+  }
+  return full;
+}
+
+/** FNV-1a (32-bit) over the text's code points: identifies the corpus a checkpoint was trained on. */
+export function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of text) {
+    let cp = ch.codePointAt(0) as number;
+    for (let k = 0; k < 3; k++) {
+      h ^= cp & 0xff;
+      h = Math.imul(h, 0x01000193) >>> 0;
+      cp >>>= 8;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+export function displayName(path: string): string {
+  return basename(path);
+}

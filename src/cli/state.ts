@@ -1,0 +1,104 @@
+/**
+ * The training state a --out checkpoint carries in its "training_state" metadata
+ * (JSON), next to the parameters and the Adam moments (tensors), so that --resume
+ * continues exactly:
+ *
+ *   { "step": 20,
+ *     "batcher": { schedule, positions, rng: { words, spare }, epoch, batches },
+ *     "carried": { "h": [L·B·H numbers], "c": [L·B·H numbers] },   // layer-major (L, B, H)
+ *     "corpus": { "path": "/abs/corpus.txt", "characters": 1153, "fingerprint": "89abcdef" } }
+ */
+import { CheckpointError } from '../model/checkpoint.ts';
+import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import type { BatcherState } from '../text/batcher.ts';
+import type { TrainerInit } from '../train/engine.ts';
+
+export interface CorpusIdentity {
+  path: string;
+  /** Length in code points. */
+  characters: number;
+  fingerprint: string;
+}
+
+export interface TrainingState {
+  step: number;
+  batcher: BatcherState;
+  carried: { h: number[]; c: number[] };
+  corpus: CorpusIdentity;
+}
+
+export function toTrainingState(snap: Required<TrainerInit>, corpus: CorpusIdentity): TrainingState {
+  return {
+    step: snap.step,
+    batcher: snap.batcher,
+    carried: { h: Array.from(snap.carried.h), c: Array.from(snap.carried.c) },
+    corpus,
+  };
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isInt(x: unknown, min = 0): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= min;
+}
+
+/**
+ * Validates a checkpoint's training state against its configuration. `where` prefixes
+ * the error (e.g. `--resume "x.safetensors"`).
+ */
+export function parseTrainingState(raw: unknown, step: number, model: ModelConfig, train: TrainConfig, where: string): TrainingState {
+  const bad = (what: string): never => {
+    throw new CheckpointError(`${where}: the training state is damaged (${what}); resume from another checkpoint or train from the start`);
+  };
+  if (!isObject(raw)) bad('not a JSON object');
+  const s = raw as Record<string, unknown>;
+  if (!isInt(s.step) || s.step !== step) bad(`step ${JSON.stringify(s.step)} does not match the checkpoint's step ${step}`);
+  const b = s.batcher;
+  if (!isObject(b)) bad('no batcher state');
+  const batcher = b as Record<string, unknown>;
+  if (batcher.schedule !== train.schedule) bad(`batcher schedule ${JSON.stringify(batcher.schedule)} is not the training config's "${train.schedule}"`);
+  if (!Array.isArray(batcher.positions) || !batcher.positions.every((p) => isInt(p))) bad('batcher positions are not integers');
+  if (!isInt(batcher.epoch)) bad('batcher epoch is not an integer');
+  if (batcher.batches !== undefined && !isInt(batcher.batches)) bad('batcher batch count is not an integer');
+  const rng = batcher.rng;
+  if (
+    !isObject(rng) ||
+    !Array.isArray(rng.words) ||
+    rng.words.length !== 4 ||
+    !rng.words.every((w) => isInt(w) && w <= 0xffffffff) ||
+    !(rng.spare === null || (typeof rng.spare === 'number' && Number.isFinite(rng.spare)))
+  ) {
+    bad('batcher random-generator state is invalid');
+  }
+  const n = model.layers * train.batch * model.hiddenSize;
+  const c = s.carried;
+  if (!isObject(c)) bad('no carried hidden state');
+  for (const k of ['h', 'c'] as const) {
+    const a = (c as Record<string, unknown>)[k];
+    if (!Array.isArray(a) || a.length !== n || !a.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      bad(`carried ${k} must be ${n} numbers (layers × batch × hidden)`);
+    }
+  }
+  const corpus = s.corpus;
+  if (!isObject(corpus) || typeof corpus.path !== 'string' || !isInt(corpus.characters) || typeof corpus.fingerprint !== 'string') {
+    bad('no corpus identity');
+  }
+  return raw as unknown as TrainingState;
+}
+
+/** The trainer's init from a checkpoint and its validated training state. */
+export function resumeInit(
+  params: Float32Array,
+  optimizer: { m: Float32Array; v: Float32Array },
+  state: TrainingState,
+): Required<TrainerInit> {
+  return {
+    params,
+    optimizer,
+    step: state.step,
+    batcher: state.batcher,
+    carried: { h: Float32Array.from(state.carried.h), c: Float32Array.from(state.carried.c) },
+  };
+}
