@@ -14,6 +14,33 @@ import type { ParamTable } from '../model/params.ts';
 import type { ModelEngine, TrainEngine, TrainerInit } from '../train/engine.ts';
 import { CpuModel, CpuTrainer } from '../train/cpu-engine.ts';
 import type { EngineChoice } from './args.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Asks Dawn for an adapter in a child process and describes it (null: none). Loading
+ * Dawn in this process would start driver threads that can crash it later even when
+ * the CPU engine is chosen, so `auto` looks first from a distance. The child's stderr
+ * (Dawn's warnings) is dropped.
+ */
+export function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'> | null {
+  const script = `
+    import { existsSync } from 'node:fs';
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+    let a = await create([]).requestAdapter();
+    if (!a && !process.env.VK_ICD_FILENAMES && existsSync(icd)) { process.env.VK_ICD_FILENAMES = icd; a = await create([]).requestAdapter(); }
+    process.stdout.write(JSON.stringify(a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null));
+    process.exit(0);`;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    return r.status === 0 ? JSON.parse(r.stdout) : null;
+  } catch {
+    return null;
+  }
+}
 
 export interface Engine {
   kind: 'cpu' | 'gpu';
@@ -81,6 +108,13 @@ export async function openEngine(choice: EngineChoice, probe?: () => Promise<Gpu
   if (choice === 'cpu') return cpuEngine();
   const request = probe ?? (async () => (await import('../gpu/node.ts')).requestNodeGpu());
   if (choice === 'gpu') return gpuEngine(await request());
+  if (!probe) {
+    const seen = probeAdapterInChild();
+    if (!seen) return cpuEngine('engine: CPU reference (Dawn found no WebGPU adapter)');
+    if (isSoftwareAdapter(seen)) {
+      return cpuEngine(`engine: CPU reference (Dawn found only a software adapter, ${softwareName(seen)}, on which it is unstable; use --engine gpu to force it)`);
+    }
+  }
   let gpu: GpuContext;
   try {
     gpu = await request();
