@@ -13,5 +13,16 @@ export default defineConfig(({ mode }) => ({
           outDir: 'dist/lib',
           lib: { entry: resolve(import.meta.dirname, 'src/ui/index.ts'), formats: ['es'], fileName: () => 'char-lm.js' },
         }
-      : { outDir: "dist/page", target: "es2022", chunkSizeWarningLimit: 1500 },
+      : {
+          outDir: 'dist/page',
+          target: 'es2022',
+          chunkSizeWarningLimit: 1500,
+          // The page, and a test page with two embedded elements (served at /e2e/embed.html).
+          rolldownOptions: {
+            input: {
+              main: resolve(import.meta.dirname, 'index.html'),
+              embed: resolve(import.meta.dirname, 'e2e/embed.html'),
+            },
+          },
+        },
 }));

@@ -115,6 +115,7 @@ export class TrainingSession {
   onError: ((e: Error) => void) | null = null;
   private loop: Promise<void> | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  private destroyed = false;
 
   constructor(
     readonly engine: EngineKind,
@@ -176,7 +177,7 @@ export class TrainingSession {
 
   /** Starts or resumes training. */
   start(): void {
-    if (this.status === 'training') return;
+    if (this.status === 'training' || this.destroyed) return;
     if (this.status === 'done') this.settings = { ...this.settings, steps: this.step + this.settings.steps };
     this.status = 'training';
     this.onChange?.();
@@ -248,9 +249,12 @@ export class TrainingSession {
   /** Serialises work that reads the model with the training loop paused. */
   private async withModel<T>(fn: (t: TrainEngine) => Promise<T>): Promise<T> {
     const wasTraining = this.status === 'training';
-    if (wasTraining) await this.pause();
-    const trainer = await this.ensureTrainer();
-    const run = this.busy.then(() => fn(trainer));
+    // Queued at once (pause included), so that destroy() waits for it and frees nothing in use.
+    const run = this.busy.then(async () => {
+      if (wasTraining) await this.pause();
+      if (this.destroyed) throw new Error('the model was replaced before it could be read');
+      return fn(await this.ensureTrainer());
+    });
     this.busy = run.catch(() => undefined);
     try {
       return await run;
@@ -299,8 +303,18 @@ export class TrainingSession {
   }
 
   async destroy(): Promise<void> {
+    // Nothing from this session reaches the page any more (its replacement may already be shown),
+    // and nothing restarts it (withModel resumes training after a sample).
+    this.destroyed = true;
+    this.onStep = null;
+    this.onChange = null;
+    this.onError = null;
     this.status = 'idle';
     await this.loop?.catch(() => undefined);
+    // Work reading the model finishes first, and the steps still being read back are read:
+    // destroying a staging buffer while it is being mapped rejects mapAsync (an uncaught error).
+    await this.busy;
+    await this.trainer?.flush().catch(() => undefined);
     this.trainer?.destroy();
     this.trainer = null;
   }

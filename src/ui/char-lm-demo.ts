@@ -170,10 +170,10 @@ export class CharLmDemo extends LitElement {
     .figures { font-variant-numeric: tabular-nums; }
     .error { background: #fdecea; color: #8a1c12; border-left: 4px solid #d93025; padding: 0.6em 1em; border-radius: 4px; white-space: pre-wrap; }
     .log { max-height: 14em; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; background: white; padding: 0.5em; border-radius: 4px; }
-    .log div { white-space: pre-wrap; border-bottom: 1px solid #eee; padding: 0.2em 0; }
+    .log div { white-space: pre-wrap; overflow-wrap: anywhere; border-bottom: 1px solid #eee; padding: 0.2em 0; }
     .outputs { display: grid; grid-template-columns: repeat(auto-fit, minmax(16em, 1fr)); gap: 0.8em; }
-    .outputs pre { white-space: pre-wrap; background: white; padding: 0.6em; border-radius: 4px; margin: 0.3em 0 0; min-height: 4em; font-size: 13px; }
-    .surprise { font: 13px/1.7 ui-monospace, monospace; white-space: pre-wrap; background: white; padding: 0.6em; border-radius: 4px; max-height: 16em; overflow-y: auto; }
+    .outputs pre { white-space: pre-wrap; overflow-wrap: anywhere; background: white; padding: 0.6em; border-radius: 4px; margin: 0.3em 0 0; min-height: 4em; font-size: 13px; }
+    .surprise { font: 13px/1.7 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; background: white; padding: 0.6em; border-radius: 4px; max-height: 16em; overflow-y: auto; }
     .warning { background: #fff4e5; border-left: 4px solid #f29900; padding: 0.6em 1em; border-radius: 4px; }
     details summary { cursor: pointer; color: var(--accent); }
   `;
@@ -307,6 +307,8 @@ export class CharLmDemo extends LitElement {
       this.hardest = null;
       this.surprise = null;
       this.heatmap = null;
+      this.hiddenRun = null;
+      this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
     } catch (e) {
       this.fail(e as Error);
     }
@@ -391,12 +393,13 @@ export class CharLmDemo extends LitElement {
       this.sampleTexts = temps.map((t) => ({ temperature: t, text: prime }));
       const rows = temps.map((temperature) => ({ temperature, topK, topP }));
       const texts = await s.sample(prime, length, rows, seed >>> 0, (partial) => {
-        this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + partial[i] }));
+        if (this.ctl.session === s) this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + partial[i] }));
       });
+      if (this.ctl.session !== s) return; // the model was replaced (Reset, another text) meanwhile
       this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + texts[i] }));
       this.emit('char-lm-sample', { temperatures: temps, texts: this.sampleTexts.map((x) => x.text) });
     } catch (e) {
-      this.fail(e as Error);
+      if (this.ctl.session === s) this.fail(e as Error);
     } finally {
       this.sampling = false;
     }
@@ -409,12 +412,13 @@ export class CharLmDemo extends LitElement {
     this.clearError();
     try {
       const r = await s.perCharacterLoss();
+      if (this.ctl.session !== s) return;
       this.hardest = r.hardest;
       this.surprise = { chars: [...r.text], losses: r.losses };
       await this.updateComplete;
       (this.renderRoot.querySelector('char-lm-bars') as CharLmBars | null)?.show(r.hardest);
     } catch (e) {
-      this.fail(e as Error);
+      if (this.ctl.session === s) this.fail(e as Error);
     }
   }
 
@@ -426,10 +430,11 @@ export class CharLmDemo extends LitElement {
     try {
       const text = this.field('sentence')?.value ?? '';
       const states = await s.hiddenStates(text);
+      if (this.ctl.session !== s) return;
       this.hiddenRun = { text, ...states };
       this.drawHeatmap();
     } catch (e) {
-      this.fail(e as Error);
+      if (this.ctl.session === s) this.fail(e as Error);
     }
   }
 
@@ -514,6 +519,9 @@ export class CharLmDemo extends LitElement {
 
   private renderCorpus() {
     const ready = this.phase === 'ready';
+    // The menu shows the text in use: a preset, or (disabled) the name of any other text.
+    const corpusName = this.ctl.session?.corpus.name;
+    const current = corpusName === undefined ? this.preset : (CORPUS_PRESETS.find((p) => p.name === corpusName)?.id ?? '');
     return html`
       <section>
         <h2>Text</h2>
@@ -531,7 +539,8 @@ export class CharLmDemo extends LitElement {
                 });
               }}
             >
-              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} ?selected=${p.id === this.preset} title=${p.description}>${p.name}</option>`)}
+              ${current ? nothing : html`<option value="" disabled .selected=${true}>${corpusName}</option>`}
+              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
             </select>
           </label>
           <label
@@ -619,7 +628,7 @@ export class CharLmDemo extends LitElement {
       <section part="samples">
         <h2>Sample</h2>
         <div class="row">
-          <label>Prime <input name="prime" .value=${this.prime} /></label>
+          <label>Prime <input name="prime" .value=${this.ctl.session?.primeFor(this.prime) ?? this.prime} /></label>
           <label>Length <input type="number" name="length" value="120" /></label>
           <label>Temperatures <input name="temperatures" .value=${this.temperatures} size="12" /></label>
           <label>Top-k <input type="number" name="top-k" value="0" title="0 = off" /></label>
@@ -652,14 +661,12 @@ export class CharLmDemo extends LitElement {
               <char-lm-bars data-testid="hardest"></char-lm-bars>
               <div class="muted" data-testid="hardest-list">${this.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
               <h3>Surprise per character <span class="muted">(hover for the loss in nats)</span></h3>
-              <div class="surprise" data-testid="surprise">
-                ${this.surprise!.chars.map((c, i) => {
+              <div class="surprise" data-testid="surprise">${this.surprise!.chars.map((c, i) => {
                   if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
                   const l = this.surprise!.losses[i - 1];
                   const a = Math.min(1, l / maxLoss);
                   return html`<span style="background: rgba(217,72,15,${a.toFixed(3)})" title=${`${JSON.stringify(c)}: ${l.toFixed(3)} nats`}>${c}</span>`;
-                })}
-              </div>
+                })}</div>
             `
           : nothing}
         <h3>Hidden state heatmap</h3>
