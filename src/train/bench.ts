@@ -1,0 +1,38 @@
+/**
+ * Throughput of a training engine, for `npm run bench` (figures, never assertions).
+ */
+import type { TrainEngine } from './engine.ts';
+
+export interface BenchFigures {
+  msPerStep: number;
+  charsPerSecond: number;
+  dispatchesPerStep: number;
+  /** The dispatch budget 2·T·L + 8·L + 16. */
+  budget: number;
+  sampleCharsPerSecond: number;
+  steps: number;
+}
+
+/** Warm-up steps, then `steps` timed steps (all read back), then one timed generation. */
+export async function benchTrainer(trainer: TrainEngine, o: { warmup: number; steps: number; sampleLength: number; rows: number }): Promise<BenchFigures> {
+  const { batch: B, seqLen: T } = trainer.config;
+  const L = trainer.table.config.layers;
+  for (let i = 0; i < o.warmup; i++) await trainer.trainStep();
+  await trainer.flush();
+  const t0 = performance.now();
+  for (let i = 0; i < o.steps; i++) await trainer.trainStep();
+  await trainer.flush();
+  const ms = (performance.now() - t0) / o.steps;
+  const rows = Array.from({ length: o.rows }, (_, i) => ({ temperature: 0.5 + 0.5 * i, topK: 0, topP: 1 }));
+  const s0 = performance.now();
+  await trainer.model.sample({ prime: Int32Array.from([0]), length: o.sampleLength, rows, seed: 1 });
+  const sampleS = (performance.now() - s0) / 1000;
+  return {
+    msPerStep: ms,
+    charsPerSecond: (B * T * 1000) / ms,
+    dispatchesPerStep: trainer.dispatchesPerStep,
+    budget: 2 * T * L + 8 * L + 16,
+    sampleCharsPerSecond: (o.sampleLength * o.rows) / sampleS,
+    steps: o.steps,
+  };
+}
