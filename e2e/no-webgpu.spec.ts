@@ -18,7 +18,7 @@ test('without WebGPU the page says how to enable it and trains on the CPU refere
 
   const warning = demo.getByTestId('no-webgpu');
   await expect(warning).toBeVisible();
-  expect(line).toContain('WebGPU is not available here');
+  expect(line).toContain('WebGPU is not available');
   await expect(warning).toContainText('--enable-unsafe-webgpu');
   await expect(warning).toContainText('chrome://flags/#enable-unsafe-webgpu');
   await expect(warning).toContainText('Chrome 113 or newer');

@@ -10,7 +10,7 @@ import { Rng } from '../model/rng.ts';
 import { modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
 import { sampleReference } from '../reference/kernels.ts';
 import type { Batcher } from '../text/batcher.ts';
-import { trainingBatcher, type HiddenStates, type ModelEngine, type SampleRequest, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
+import { evaluationStreams, trainingBatcher, type HiddenStates, type ModelEngine, type SampleRequest, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
 
 /** Timesteps per reference forward call over a long text (bounds the cache's memory). */
 const CHUNK = 256;
@@ -71,15 +71,7 @@ export class CpuModel implements ModelEngine {
   }
 
   async evaluate(ids: Int32Array, streams = 1): Promise<Float32Array> {
-    const S = Math.max(1, Math.min(streams, Math.floor((ids.length - 1) / 2)));
-    const len = Math.floor((ids.length - 1) / S);
-    if (len < 1) throw new Error(`text of ${ids.length} characters is too short to evaluate: it needs at least 2`);
-    const inputs = new Int32Array(S * len);
-    const targets = new Int32Array(S * len);
-    for (let b = 0; b < S; b++) {
-      inputs.set(ids.subarray(b * len, b * len + len), b * len);
-      targets.set(ids.subarray(b * len + 1, b * len + len + 1), b * len);
-    }
+    const { inputs, targets, S, len } = evaluationStreams(ids, streams);
     return this.runStreams(inputs, targets, S, len, false).losses;
   }
 

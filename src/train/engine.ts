@@ -63,3 +63,22 @@ export interface TrainEngine {
 export function trainingBatcher(data: Int32Array, config: TrainConfig): Batcher {
   return new Batcher(data, config.batch, config.seqLen, config.schedule, new Rng((config.seed ^ 0x5bd1e995) >>> 0));
 }
+
+/**
+ * How evaluate(ids, streams) lays out a text: S equal segments run side by side, each
+ * from zero state, stream-major (S, len); position i of segment b predicts
+ * ids[b·len + i + 1]. With one stream that is every character after the first; with
+ * more, the tail that does not divide evenly is left out.
+ */
+export function evaluationStreams(ids: Int32Array, streams: number): { inputs: Int32Array; targets: Int32Array; S: number; len: number } {
+  const S = Math.max(1, Math.min(streams, Math.floor((ids.length - 1) / 2)));
+  const len = Math.floor((ids.length - 1) / S);
+  if (len < 1) throw new Error(`text of ${ids.length} characters is too short to evaluate: it needs at least 2`);
+  const inputs = new Int32Array(S * len);
+  const targets = new Int32Array(S * len);
+  for (let b = 0; b < S; b++) {
+    inputs.set(ids.subarray(b * len, b * len + len), b * len);
+    targets.set(ids.subarray(b * len + 1, b * len + len + 1), b * len);
+  }
+  return { inputs, targets, S, len };
+}

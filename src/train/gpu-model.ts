@@ -12,7 +12,7 @@ import { readBuffer, readFloats, storageBuffer, writeArray } from '../gpu/buffer
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { Rng } from '../model/rng.ts';
 import { MAX_VOCAB } from '../model/config.ts';
-import type { ModelEngine } from './engine.ts';
+import { evaluationStreams, type ModelEngine } from './engine.ts';
 
 export interface SampleRow {
   temperature: number;
@@ -140,15 +140,7 @@ export class GpuModel implements ModelEngine {
    * from zero state) and the tail that does not divide evenly is left out.
    */
   async evaluate(ids: Int32Array, streams = 1): Promise<Float32Array> {
-    const S = Math.max(1, Math.min(streams, Math.floor((ids.length - 1) / 2)));
-    const len = Math.floor((ids.length - 1) / S);
-    if (len < 1) throw new Error(`text of ${ids.length} characters is too short to evaluate: it needs at least 2`);
-    const inputs = new Int32Array(S * len);
-    const targets = new Int32Array(S * len);
-    for (let b = 0; b < S; b++) {
-      inputs.set(ids.subarray(b * len, b * len + len), b * len);
-      targets.set(ids.subarray(b * len + 1, b * len + len + 1), b * len);
-    }
+    const { inputs, targets, S, len } = evaluationStreams(ids, streams);
     return (await this.runStreams(inputs, targets, S, len, false)).losses;
   }
 

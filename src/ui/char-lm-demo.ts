@@ -278,6 +278,16 @@ export class CharLmDemo extends LitElement {
     await this.ctl.session?.pause();
   }
 
+  /** Forgets what was shown of the previous model: samples, analysis, heatmap, chart. */
+  private clearResults(): void {
+    this.sampleTexts = [];
+    this.hardest = null;
+    this.surprise = null;
+    this.heatmap = null;
+    this.hiddenRun = null;
+    this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
+  }
+
   /** Throws the model away and starts from fresh weights with the settings in the form. */
   async reset(): Promise<void> {
     const s = this.ctl.session;
@@ -286,12 +296,7 @@ export class CharLmDemo extends LitElement {
     try {
       const settings = this.readSettingsForm() ?? s.settings;
       await this.ctl.replace(s.corpus, settings, s.engine);
-      this.sampleTexts = [];
-      this.hardest = null;
-      this.surprise = null;
-      this.heatmap = null;
-      this.hiddenRun = null;
-      this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
+      this.clearResults();
     } catch (e) {
       this.fail(e as Error);
     }
@@ -303,12 +308,7 @@ export class CharLmDemo extends LitElement {
     try {
       const corpus = await load();
       await this.ctl.replace(corpus, this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes(), s?.engine ?? this.engineKind());
-      this.sampleTexts = [];
-      this.hardest = null;
-      this.surprise = null;
-      this.heatmap = null;
-      this.hiddenRun = null;
-      this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
+      this.clearResults();
     } catch (e) {
       this.fail(e as Error);
     }
@@ -318,11 +318,15 @@ export class CharLmDemo extends LitElement {
     return this.renderRoot.querySelector(`[name="${name}"]`);
   }
 
+  /** A number field's value; an empty or non-numeric field is an error naming its label. */
   private num(name: string): number {
     const el = this.field(name);
     const raw = el?.value.trim() ?? '';
     const v = Number(raw);
-    if (raw === '' || !Number.isFinite(v)) throw new Error(`${name} must be a number, got "${raw}"`);
+    if (raw === '' || !Number.isFinite(v)) {
+      const label = el?.getAttribute('aria-label') ?? name;
+      throw new Error(`${label} must be a number, got ${raw === '' ? 'an empty or non-numeric field' : `"${raw}"`}`);
+    }
     return v;
   }
 
@@ -508,7 +512,7 @@ export class CharLmDemo extends LitElement {
     if (this.ctl.gpuError) {
       return html`
         <div class="warning" data-testid="no-webgpu">
-          <strong>WebGPU is not available here</strong>: ${this.ctl.gpuError}.<br />
+          <strong>${this.ctl.gpuError}.</strong><br />
           Training runs on the <strong>CPU reference engine</strong> instead — exact but slow: keep models small (the notebook settings take
           about a minute for 1,000 steps).
         </div>
@@ -571,7 +575,7 @@ export class CharLmDemo extends LitElement {
   private renderSettings() {
     const st = this.ctl.session?.settings ?? this.settingsFromAttributes();
     const n = (name: string, label: string, value: number, step = '1') =>
-      html`<label>${label}<input type="number" name=${name} .value=${String(value)} step=${step} /></label>`;
+      html`<label>${label}<input type="number" name=${name} aria-label=${label} .value=${String(value)} step=${step} /></label>`;
     return html`
       <section>
         <h2>Model and training</h2>
@@ -629,11 +633,11 @@ export class CharLmDemo extends LitElement {
         <h2>Sample</h2>
         <div class="row">
           <label>Prime <input name="prime" .value=${this.ctl.session?.primeFor(this.prime) ?? this.prime} /></label>
-          <label>Length <input type="number" name="length" value="120" /></label>
+          <label>Length <input type="number" name="length" aria-label="Length" value="120" /></label>
           <label>Temperatures <input name="temperatures" .value=${this.temperatures} size="12" /></label>
-          <label>Top-k <input type="number" name="top-k" value="0" title="0 = off" /></label>
-          <label>Top-p <input type="number" name="top-p" value="1" step="0.05" title="1 = off" /></label>
-          <label>Seed <input type="number" name="sample-seed" value="0" /></label>
+          <label>Top-k <input type="number" name="top-k" aria-label="Top-k" value="0" title="0 = off" /></label>
+          <label>Top-p <input type="number" name="top-p" aria-label="Top-p" value="1" step="0.05" title="1 = off" /></label>
+          <label>Seed <input type="number" name="sample-seed" aria-label="Sample seed" value="0" /></label>
           <button class="primary" data-testid="generate" ?disabled=${!ready || this.sampling} @click=${() => void this.generate()}>Generate</button>
         </div>
         <div class="outputs" data-testid="samples">
