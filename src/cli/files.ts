@@ -103,20 +103,6 @@ export function writeAtomically(flag: string, path: string, bytes: Uint8Array): 
   return full;
 }
 
-/** FNV-1a (32-bit) over the text's code points: identifies the corpus a checkpoint was trained on. */
-export function fingerprint(text: string): string {
-  let h = 0x811c9dc5;
-  for (const ch of text) {
-    let cp = ch.codePointAt(0) as number;
-    for (let k = 0; k < 3; k++) {
-      h ^= cp & 0xff;
-      h = Math.imul(h, 0x01000193) >>> 0;
-      cp >>>= 8;
-    }
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 export function displayName(path: string): string {
   return basename(path);
 }

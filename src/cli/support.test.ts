@@ -13,9 +13,9 @@ import { BENCH_CONFIGS, dispatchBudget, fitToBudget, macsPerChar } from './bench
 import { encodeFor } from './common.ts';
 import { CPU_LINE, isSoftwareAdapter, openEngine, softwareName } from './engines.ts';
 import { UsageError, describeError } from './errors.ts';
-import { DEFAULT_CORPUS, fingerprint, readCheckpoint, readText } from './files.ts';
+import { DEFAULT_CORPUS, readCheckpoint, readText } from './files.ts';
 import { MovingAverage, Progress, formatCount, formatDuration, progressBar, progressLine, statusText } from './progress.ts';
-import { parseTrainingState, toTrainingState } from './state.ts';
+import { fingerprint, parseTrainingState, toTrainingState } from '../train/training-state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'char-lm-cli-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

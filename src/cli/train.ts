@@ -16,10 +16,10 @@ import { TRAIN_SAMPLE, USAGE, freshConfig, parseTrainArgs, resumedConfig, type T
 import { encodeFor, meanLoss } from './common.ts';
 import { openEngine } from './engines.ts';
 import { UsageError } from './errors.ts';
-import { DEFAULT_CORPUS, checkWritable, displayName, fingerprint, readCheckpoint, readText, writeAtomically } from './files.ts';
+import { DEFAULT_CORPUS, checkWritable, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
 import { line, type Io } from './io.ts';
 import { Progress, formatCount } from './progress.ts';
-import { parseTrainingState, resumeInit, toTrainingState, type CorpusIdentity, type TrainingState } from './state.ts';
+import { fingerprint, parseTrainingState, resumeInit, toTrainingState, type CorpusIdentity, type TrainingState } from '../train/training-state.ts';
 
 /** Streams used for the validation loss (model.evaluate(val, streams)). */
 const VAL_STREAMS = 32;

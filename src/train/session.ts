@@ -12,7 +12,10 @@ import { checkCorpus, splitTrainVal } from '../text/corpus.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { GpuTrainer } from './trainer.ts';
 import { CpuTrainer } from './cpu-engine.ts';
-import type { SampleRow, StepResult, TrainEngine } from './engine.ts';
+import type { SampleRow, StepResult, TrainEngine, TrainerInit } from './engine.ts';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.ts';
+import { VocabError } from '../text/vocab.ts';
+import { fingerprint, parseTrainingState, resumeInit, toTrainingState } from './training-state.ts';
 
 export type EngineKind = 'gpu' | 'cpu';
 export type SessionStatus = 'idle' | 'training' | 'paused' | 'done';
@@ -31,6 +34,12 @@ export interface SessionSettings {
 export interface Corpus {
   name: string;
   text: string;
+}
+
+/** A model read from a checkpoint: its vocabulary and where its trainer starts. */
+export interface LoadedModel {
+  vocab: Vocab;
+  init: TrainerInit;
 }
 
 export interface LoggedSample {
@@ -122,9 +131,10 @@ export class TrainingSession {
     readonly gpu: GpuContext | null,
     public corpus: Corpus,
     public settings: SessionSettings,
+    private loaded: LoadedModel | null = null,
   ) {
     if (engine === 'gpu' && !gpu) throw new Error('the GPU engine needs a WebGPU device');
-    const prepared = TrainingSession.prepare(corpus, settings);
+    const prepared = TrainingSession.prepare(corpus, settings, loaded?.vocab);
     this.vocab = prepared.vocab;
     this.table = prepared.table;
     this.train = prepared.train;
@@ -135,13 +145,19 @@ export class TrainingSession {
    * Checks a corpus and settings together and builds what a session needs from them;
    * throws a clear error (and changes nothing) when they do not fit.
    */
-  static prepare(corpus: Corpus, settings: SessionSettings) {
+  static prepare(corpus: Corpus, settings: SessionSettings, loadedVocab?: Vocab) {
     checkCorpus(corpus.text, settings.train.seqLen);
-    const vocab = Vocab.fromText(corpus.text);
+    const vocab = loadedVocab ?? Vocab.fromText(corpus.text);
     const model: ModelConfig = { vocabSize: vocab.size, ...settings.model };
     validateModelConfig(model);
     validateTrainConfig(settings.train);
-    const ids = vocab.encode(corpus.text);
+    let ids: Int32Array;
+    try {
+      ids = vocab.encode(corpus.text);
+    } catch (e) {
+      if (!(e instanceof VocabError) || !loadedVocab) throw e;
+      throw new Error(`the loaded model cannot read this text: ${e.message.replace(/; use text.*$/, '')}; choose a text made of its characters, or train a new model on this one`);
+    }
     const { train, val } = splitTrainVal(ids);
     const { seqLen: T, batch: B, schedule } = settings.train;
     if (schedule === 'streams' && train.length - 1 < B * T) {
@@ -157,16 +173,16 @@ export class TrainingSession {
   }
 
   get step(): number {
-    return this.trainer?.step ?? 0;
+    return this.trainer?.step ?? this.loaded?.init.step ?? 0;
   }
 
   private async ensureTrainer(): Promise<TrainEngine> {
     if (this.trainer) return this.trainer;
-    const params = initParams(this.table, new Rng(this.settings.train.seed));
+    const init = this.loaded?.init ?? { params: initParams(this.table, new Rng(this.settings.train.seed)) };
     const t =
       this.engine === 'gpu'
-        ? await GpuTrainer.create(this.gpu!, this.table, this.settings.train, this.train, { params })
-        : new CpuTrainer(this.table, this.settings.train, this.train, { params });
+        ? await GpuTrainer.create(this.gpu!, this.table, this.settings.train, this.train, init)
+        : new CpuTrainer(this.table, this.settings.train, this.train, init);
     t.onStep = (r) => {
       this.history.push(r.step, r.loss);
       this.onStep?.(r);
@@ -300,6 +316,50 @@ export class TrainingSession {
     const ids = this.vocab.encode(text);
     if (ids.length === 0) throw new Error('type a sentence to see its hidden states');
     return this.withModel((t) => t.model.hiddenStates(ids));
+  }
+
+  /**
+   * A training-state checkpoint (safetensors, char-lm/1): parameters, Adam moments,
+   * step, data cursor, RNG and carried state; the CLI resumes it with --resume.
+   */
+  checkpoint(): Promise<Uint8Array> {
+    return this.withModel(async (t) => {
+      const snap = await t.snapshot();
+      const identity = { path: this.corpus.name, characters: [...this.corpus.text].length, fingerprint: fingerprint(this.corpus.text) };
+      return saveCheckpoint({
+        config: this.table.config,
+        vocab: this.vocab.chars,
+        table: this.table,
+        params: snap.params,
+        step: snap.step,
+        trainConfig: this.settings.train,
+        optimizer: snap.optimizer,
+        trainingState: toTrainingState(snap, identity),
+      });
+    });
+  }
+
+  /**
+   * Reads a checkpoint (from the page or the CLI) for this corpus: the model, its
+   * settings and where training continues. The data cursor and carried state are kept
+   * when the checkpoint was trained on this very text; otherwise training continues
+   * from its weights and Adam moments with a fresh cursor. Throws on a bad file.
+   */
+  static fromCheckpoint(bytes: Uint8Array, corpus: Corpus, current: SessionSettings): { settings: SessionSettings; loaded: LoadedModel } {
+    const c = loadCheckpoint(bytes);
+    const train = c.trainConfig ?? current.train;
+    const settings: SessionSettings = {
+      ...current,
+      model: { embedSize: c.config.embedSize, hiddenSize: c.config.hiddenSize, layers: c.config.layers },
+      train,
+      steps: c.step + current.steps,
+    };
+    let init: TrainerInit = { params: c.params, optimizer: c.optimizer, step: c.step };
+    if (c.optimizer && c.trainingState !== undefined) {
+      const state = parseTrainingState(c.trainingState, c.step, c.config, train, 'the checkpoint');
+      if (state.corpus.fingerprint === fingerprint(corpus.text)) init = resumeInit(c.params, c.optimizer, state);
+    }
+    return { settings, loaded: { vocab: new Vocab(c.vocab), init } };
   }
 
   async destroy(): Promise<void> {

@@ -2,7 +2,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
 import { CORPUS_PRESETS, findPreset } from '../text/presets.ts';
-import type { CharLoss, Corpus, EngineKind, SessionSettings } from '../train/session.ts';
+import { TrainingSession, type CharLoss, type Corpus, type EngineKind, type SessionSettings } from '../train/session.ts';
 import type { StepResult } from '../train/engine.ts';
 import { SessionController } from './session-controller.ts';
 import { CharLmLossChart } from './loss-chart.ts';
@@ -101,6 +101,7 @@ export class CharLmDemo extends LitElement {
     hardest: { state: true, attribute: false },
     surprise: { state: true, attribute: false },
     heatmap: { state: true, attribute: false },
+    modelSource: { state: true, attribute: false },
   };
 
   declare preset: string;
@@ -122,6 +123,8 @@ export class CharLmDemo extends LitElement {
   declare hardest: CharLoss[] | null;
   declare surprise: { chars: string[]; losses: Float32Array } | null;
   declare heatmap: HeatmapData | null;
+  /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
+  declare modelSource: string;
 
   private ctl = new SessionController(this, {
     onStep: (r) => this.onStep(r),
@@ -145,6 +148,7 @@ export class CharLmDemo extends LitElement {
     this.hardest = null;
     this.surprise = null;
     this.heatmap = null;
+    this.modelSource = '';
   }
 
   static override styles = css`
@@ -288,6 +292,40 @@ export class CharLmDemo extends LitElement {
     this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
   }
 
+  /** Downloads the model with its whole training state as a .safetensors file. */
+  async save(): Promise<void> {
+    const s = this.ctl.session;
+    if (!s) return;
+    this.clearError();
+    try {
+      const bytes = await s.checkpoint();
+      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `char-lm-step-${s.step}.safetensors`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  /** Replaces the model with one from a .safetensors file (the page's or the CLI's); a bad file changes nothing. */
+  async load(file: File): Promise<void> {
+    const s = this.ctl.session;
+    if (!s) return;
+    this.clearError();
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const { settings, loaded } = TrainingSession.fromCheckpoint(bytes, s.corpus, this.readSettingsForm() ?? s.settings);
+      await this.ctl.replace(s.corpus, settings, s.engine, loaded);
+      this.modelSource = `${file.name} (step ${loaded.init.step ?? 0})`;
+      this.clearResults();
+    } catch (e) {
+      this.fail(new Error(`could not load ${JSON.stringify(file.name)}: ${(e as Error).message}`));
+    }
+  }
+
   /** Throws the model away and starts from fresh weights with the settings in the form. */
   async reset(): Promise<void> {
     const s = this.ctl.session;
@@ -296,6 +334,7 @@ export class CharLmDemo extends LitElement {
     try {
       const settings = this.readSettingsForm() ?? s.settings;
       await this.ctl.replace(s.corpus, settings, s.engine);
+      this.modelSource = '';
       this.clearResults();
     } catch (e) {
       this.fail(e as Error);
@@ -308,6 +347,7 @@ export class CharLmDemo extends LitElement {
     try {
       const corpus = await load();
       await this.ctl.replace(corpus, this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes(), s?.engine ?? this.engineKind());
+      this.modelSource = '';
       this.clearResults();
     } catch (e) {
       this.fail(e as Error);
@@ -613,8 +653,23 @@ export class CharLmDemo extends LitElement {
           </button>
           <button data-testid="pause" ?disabled=${status !== 'training'} @click=${() => void this.pause()}>Pause</button>
           <button data-testid="reset" ?disabled=${!ready} @click=${() => void this.reset()}>Reset</button>
+          <button data-testid="save" ?disabled=${!ready || status === 'training'} @click=${() => void this.save()} title="Download the model and its training state (.safetensors)">Save model</button>
+          <label title="A .safetensors checkpoint from this page or the command line"
+            >Load model
+            <input
+              type="file"
+              name="model-file"
+              accept=".safetensors"
+              ?disabled=${!ready}
+              @change=${(e: Event) => {
+                const input = e.target as HTMLInputElement;
+                const f = input.files?.[0];
+                if (f) void this.load(f).finally(() => (input.value = ''));
+              }}
+          /></label>
           <span class="figures" data-testid="status" data-status=${status}>
             ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.settings.steps ?? 0}
+            ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
             ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
             ${s?.lastVal != null ? html` · validation ${s.lastVal.toFixed(3)}` : nothing}
             ${s && s.throughput.charsPerSecond > 0

@@ -5,7 +5,7 @@
  * Components never touch GPU buffers; they go through this.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { TrainingSession, type Corpus, type EngineKind, type SessionSettings } from '../train/session.ts';
+import { TrainingSession, type Corpus, type EngineKind, type LoadedModel, type SessionSettings } from '../train/session.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { StepResult } from '../train/engine.ts';
 import { gpuRegistry } from './gpu-registry.ts';
@@ -55,9 +55,9 @@ export class SessionController implements ReactiveController {
    * Replaces the session with one for this corpus and these settings. Validation
    * happens first: on bad input it throws and the current session stays as it was.
    */
-  async replace(corpus: Corpus, settings: SessionSettings, engine: EngineKind): Promise<TrainingSession> {
-    TrainingSession.prepare(corpus, settings); // throws, changing nothing
-    const next = new TrainingSession(engine, engine === 'gpu' ? this.gpu : null, corpus, settings);
+  async replace(corpus: Corpus, settings: SessionSettings, engine: EngineKind, loaded: LoadedModel | null = null): Promise<TrainingSession> {
+    TrainingSession.prepare(corpus, settings, loaded?.vocab); // throws, changing nothing
+    const next = new TrainingSession(engine, engine === 'gpu' ? this.gpu : null, corpus, settings, loaded);
     const old = this.session;
     this.session = next;
     await old?.destroy();

@@ -1,5 +1,6 @@
 /**
- * The training state a --out checkpoint carries in its "training_state" metadata
+ * The training state a training-state checkpoint (the CLI's --out, the page's Save)
+ * carries in its "training_state" metadata
  * (JSON), next to the parameters and the Adam moments (tensors), so that --resume
  * continues exactly:
  *
@@ -11,7 +12,7 @@
 import { CheckpointError } from '../model/checkpoint.ts';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
 import type { BatcherState } from '../text/batcher.ts';
-import type { TrainerInit } from '../train/engine.ts';
+import type { TrainerInit } from './engine.ts';
 
 export interface CorpusIdentity {
   path: string;
@@ -101,4 +102,18 @@ export function resumeInit(
     batcher: state.batcher,
     carried: { h: Float32Array.from(state.carried.h), c: Float32Array.from(state.carried.c) },
   };
+}
+
+/** FNV-1a (32-bit) over the text's code points: identifies the corpus a checkpoint was trained on. */
+export function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (const ch of text) {
+    let cp = ch.codePointAt(0) as number;
+    for (let k = 0; k < 3; k++) {
+      h ^= cp & 0xff;
+      h = Math.imul(h, 0x01000193) >>> 0;
+      cp >>>= 8;
+    }
+  }
+  return h.toString(16).padStart(8, '0');
 }
