@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ModelConfig, Schedule, TrainConfig } from '../model/config.ts';
+import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import { benchTrainer, type BenchConfig, type BenchFigures } from '../train/bench.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
@@ -18,15 +19,7 @@ import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
 
-export interface BenchConfig {
-  name: string;
-  embed: number;
-  hidden: number;
-  layers: number;
-  batch: number;
-  seqLen: number;
-  schedule: Schedule;
-}
+export type { BenchConfig };
 
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
@@ -38,10 +31,7 @@ export const BENCH_CONFIGS: BenchConfig[] = [
 const CPU_BUDGET_S = 20;
 const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
 
-/** The dispatch budget of DESIGN.md section 4. */
-export function dispatchBudget(T: number, L: number): number {
-  return 2 * T * L + 8 * L + 16;
-}
+export { dispatchBudget } from '../train/engine.ts';
 
 /** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
 export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {
@@ -73,38 +63,20 @@ function describe(c: BenchConfig, V: number): string {
   return `E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${V}`;
 }
 
-interface Figures {
-  msPerStep: number;
-  charsPerSecond: number;
-  dispatches: number;
-  sampleCharsPerSecond: number;
-}
-
-async function measure(engine: Engine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<Figures> {
+async function measure(engine: Engine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<BenchFigures> {
   const model: ModelConfig = { vocabSize: vocab.size, embedSize: c.embed, hiddenSize: c.hidden, layers: c.layers };
   const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: c.batch, seqLen: c.seqLen, schedule: c.schedule };
   const table = buildParamTable(model);
   const trainer = await engine.trainer(table, train, data, { params: initParams(table, new Rng(1)) });
   try {
-    for (let i = 0; i < warmup; i++) await trainer.trainStep();
-    await trainer.flush();
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await trainer.trainStep();
-    await trainer.flush();
-    const ms = (performance.now() - t0) / steps;
-    const req = (length: number) => ({ prime: data.subarray(0, 1), length, rows: [{ temperature: 1, topK: 0, topP: 1 }], seed: 0 });
-    await trainer.model.sample(req(4));
-    const s0 = performance.now();
-    await trainer.model.sample(req(sampleLength));
-    const sampleS = (performance.now() - s0) / 1000;
-    return { msPerStep: ms, charsPerSecond: (c.batch * c.seqLen * 1000) / ms, dispatches: trainer.dispatchesPerStep, sampleCharsPerSecond: sampleLength / sampleS };
+    return await benchTrainer(trainer, { warmup, steps, sampleLength, rows: 1 });
   } finally {
     trainer.destroy();
   }
 }
 
-function figuresLine(name: string, what: string, f: Figures, c: BenchConfig, gpu: boolean, steps: number): string {
-  const d = gpu ? `, ${f.dispatches} dispatches/step (budget ${dispatchBudget(c.seqLen, c.layers)})` : '';
+function figuresLine(name: string, what: string, f: BenchFigures, gpu: boolean, steps: number): string {
+  const d = gpu ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget})` : '';
   return (
     `${name.padEnd(8)} ${what}: ${f.msPerStep.toFixed(2)} ms/step, ${formatCount(f.charsPerSecond)} chars/s${d}, ` +
     `sampling ${formatCount(f.sampleCharsPerSecond)} chars/s (${steps} timed steps)`
@@ -151,7 +123,7 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
       if (c.name === 'notebook') {
         secondsPerMac = f.msPerStep / 1000 / stepMacs(c, vocab.size);
       }
-      line(io, figuresLine(c.name, describe(config, vocab.size), f, config, gpu, steps) + note);
+      line(io, figuresLine(c.name, describe(config, vocab.size), f, gpu, steps) + note);
     }
   } finally {
     engine.close();

@@ -4,20 +4,13 @@
  */
 import { requestGpu } from '../gpu/device.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
-import { NOTEBOOK_TRAIN, type Schedule } from '../model/config.ts';
+import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
 import { GpuTrainer } from './trainer.ts';
-import { benchTrainer, type BenchFigures } from './bench.ts';
+import { benchTrainer, type BenchConfig, type BenchFigures } from './bench.ts';
 
-export interface BrowserBenchCase {
-  name: string;
+export interface BrowserBenchCase extends BenchConfig {
   vocab: number;
-  embed: number;
-  hidden: number;
-  layers: number;
-  batch: number;
-  seqLen: number;
-  schedule: Schedule;
   steps: number;
 }
 

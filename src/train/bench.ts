@@ -1,7 +1,19 @@
 /**
  * Throughput of a training engine, for `npm run bench` (figures, never assertions).
  */
-import type { TrainEngine } from './engine.ts';
+import { dispatchBudget, type TrainEngine } from './engine.ts';
+import type { Schedule } from '../model/config.ts';
+
+/** A benchmarked model and batch shape. */
+export interface BenchConfig {
+  name: string;
+  embed: number;
+  hidden: number;
+  layers: number;
+  batch: number;
+  seqLen: number;
+  schedule: Schedule;
+}
 
 export interface BenchFigures {
   msPerStep: number;
@@ -31,7 +43,7 @@ export async function benchTrainer(trainer: TrainEngine, o: { warmup: number; st
     msPerStep: ms,
     charsPerSecond: (B * T * 1000) / ms,
     dispatchesPerStep: trainer.dispatchesPerStep,
-    budget: 2 * T * L + 8 * L + 16,
+    budget: dispatchBudget(T, L),
     sampleCharsPerSecond: (o.sampleLength * o.rows) / sampleS,
     steps: o.steps,
   };

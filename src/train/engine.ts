@@ -82,3 +82,8 @@ export function evaluationStreams(ids: Int32Array, streams: number): { inputs: I
   }
   return { inputs, targets, S, len };
 }
+
+/** The most GPU dispatches one training step may encode (DESIGN.md section 4): 2·T·L + 8·L + 16. */
+export function dispatchBudget(T: number, L: number): number {
+  return 2 * T * L + 8 * L + 16;
+}

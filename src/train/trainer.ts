@@ -16,7 +16,7 @@ import type { GpuContext } from '../gpu/device.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
 import { readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
 import type { Batcher } from '../text/batcher.ts';
-import { trainingBatcher, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
+import { dispatchBudget, trainingBatcher, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { GpuModel } from './gpu-model.ts';
 
@@ -146,7 +146,7 @@ export class GpuTrainer implements TrainEngine {
 
   /** The most dispatches a step may encode: 2·T·L + 8·L + 16. */
   get dispatchBudget(): number {
-    return 2 * this.config.seqLen * this.table.config.layers + 8 * this.table.config.layers + 16;
+    return dispatchBudget(this.config.seqLen, this.table.config.layers);
   }
 
   get learningRate(): number {
