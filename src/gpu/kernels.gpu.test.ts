@@ -9,7 +9,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, encodeDispatches, type Dispatch } from './kernels.ts';
+import { Kernels, embeddingGradIndex, encodeDispatches, type Dispatch } from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
@@ -138,12 +138,7 @@ describe('GPU kernels match the CPU reference', () => {
         // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
         const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
         tokens[N - 1] = V - 1;
-        const rowStart = new Uint32Array(V + 1);
-        for (const t of tokens) rowStart[t + 1]++;
-        for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
-        const cursor = rowStart.slice(0, V);
-        const positions = new Uint32Array(N);
-        tokens.forEach((t, r) => (positions[cursor[t]++] = r));
+        const { rowStart, positions } = embeddingGradIndex(tokens, V);
         const dx = normals(rng, N * E);
         const dxBuf = layout(rng, dxOff + N * E + 3, [[dxOff, dx]]);
         const gradInit = garbage(rng, gradOff + V * E + 5);
@@ -179,12 +174,7 @@ describe('GPU kernels match the CPU reference', () => {
       exact('embedding_forward 2-D grid', slice(got, 0, N * E), embeddingForwardReference(embed, tokens, E));
       untouched('embedding_forward 2-D grid', got, outInit, [[0, N * E]]);
 
-      const rowStart = new Uint32Array(V + 1);
-      for (const t of tokens) rowStart[t + 1]++;
-      for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
-      const cursor = rowStart.slice(0, V);
-      const positions = new Uint32Array(N);
-      tokens.forEach((t, r) => (positions[cursor[t]++] = r));
+      const { rowStart, positions } = embeddingGradIndex(tokens, V);
       const dx = normals(rng, N * E);
       const gradInit = garbage(rng, V * E + 300);
       const G = storageBuffer(device, 'grads', gradInit.length, gradInit);

@@ -222,6 +222,21 @@ export class Kernels {
   }
 }
 
+/**
+ * The index embedding_backward reads (no float atomics): positions grouped by token,
+ * row_start[v]..row_start[v+1] delimiting token v's positions. Built on the CPU,
+ * which already holds the tokens.
+ */
+export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { rowStart: Uint32Array; positions: Uint32Array } {
+  const rowStart = new Uint32Array(V + 1); // (V + 1)
+  for (let i = 0; i < tokens.length; i++) rowStart[tokens[i] + 1]++;
+  for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
+  const cursor = rowStart.slice(0, V);
+  const positions = new Uint32Array(tokens.length); // (N)
+  for (let i = 0; i < tokens.length; i++) positions[cursor[tokens[i]]++] = i;
+  return { rowStart, positions };
+}
+
 /** Encodes prepared dispatches into one compute pass. Returns how many it encoded. */
 export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispatch[]): number {
   for (const d of dispatches) {

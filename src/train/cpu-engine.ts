@@ -6,11 +6,10 @@
  */
 import type { ParamTable } from '../model/params.ts';
 import type { TrainConfig } from '../model/config.ts';
-import { Rng } from '../model/rng.ts';
 import { modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
 import { sampleReference } from '../reference/kernels.ts';
 import type { Batcher } from '../text/batcher.ts';
-import { evaluationStreams, trainingBatcher, type HiddenStates, type ModelEngine, type SampleRequest, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
+import { evaluationStreams, samplingUniforms, trainingBatcher, type HiddenStates, type ModelEngine, type SampleRequest, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
 
 /** Timesteps per reference forward call over a long text (bounds the cache's memory). */
 const CHUNK = 256;
@@ -89,8 +88,7 @@ export class CpuModel implements ModelEngine {
     if (P < 1) throw new Error('the prime must have at least one character');
     if (R < 1) throw new Error('give at least one temperature');
     const steps = P - 1 + req.length;
-    const rng = new Rng(req.seed);
-    const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+    const rand = samplingUniforms(req.seed, steps * R);
     let h = Array.from({ length: L }, () => new Float64Array(R * H));
     let c = Array.from({ length: L }, () => new Float64Array(R * H));
     let input = new Int32Array(R).fill(req.prime[0]);

@@ -87,3 +87,14 @@ export function evaluationStreams(ids: Int32Array, streams: number): { inputs: I
 export function dispatchBudget(T: number, L: number): number {
   return 2 * T * L + 8 * L + 16;
 }
+
+/**
+ * The uniforms of a generation's categorical draws, (steps, rows), from Rng(seed) and
+ * rounded to f32: both engines draw with exactly these, so a seed gives one text.
+ */
+export function samplingUniforms(seed: number, count: number): Float32Array {
+  const rng = new Rng(seed);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = rng.uniform();
+  return out;
+}

@@ -10,9 +10,8 @@ import type { GpuContext } from '../gpu/device.ts';
 import { Kernels, encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
 import { readBuffer, readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
-import { Rng } from '../model/rng.ts';
 import { MAX_VOCAB } from '../model/config.ts';
-import { evaluationStreams, type ModelEngine } from './engine.ts';
+import { evaluationStreams, samplingUniforms, type ModelEngine } from './engine.ts';
 
 export interface SampleRow {
   temperature: number;
@@ -190,10 +189,8 @@ export class GpuModel implements ModelEngine {
         settings.setFloat32(i * 16 + 8, r.topP, true);
       });
       const settingsBuf = buf('settings', R * 4, settings);
-      const rng = new Rng(req.seed);
-      const rand = new Float32Array(Math.max(1, steps * R));
-      for (let i = 0; i < steps * R; i++) rand[i] = rng.uniform();
-      const randBuf = buf('rand', rand.length, rand);
+      const rand = samplingUniforms(req.seed, steps * R);
+      const randBuf = buf('rand', Math.max(1, rand.length), rand);
       const forced = new Int32Array(Math.max(1, steps)).fill(-1);
       for (let i = 0; i + 1 < P; i++) forced[i] = req.prime[i + 1];
       const forcedBuf = buf('forced', forced.length, forced);

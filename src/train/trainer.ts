@@ -13,7 +13,7 @@
 import type { ParamTable } from '../model/params.ts';
 import type { TrainConfig } from '../model/config.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
+import { embeddingGradIndex, encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
 import { readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
 import type { Batcher } from '../text/batcher.ts';
 import { dispatchBudget, trainingBatcher, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
@@ -167,13 +167,7 @@ export class GpuTrainer implements TrainEngine {
     if (slot.pending) await slot.pending;
 
     const batch = this.batcher.next();
-    // CSR index of positions by token, for the embedding gradient (no float atomics).
-    const rowStart = new Uint32Array(V + 1);
-    for (let i = 0; i < N; i++) rowStart[batch.inputs[i] + 1]++;
-    for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
-    const fill = rowStart.slice(0, V);
-    const positions = new Uint32Array(N);
-    for (let i = 0; i < N; i++) positions[fill[batch.inputs[i]]++] = i;
+    const { rowStart, positions } = embeddingGradIndex(batch.inputs, V);
     writeArray(device, this.seq.tokens, batch.inputs);
     writeArray(device, this.seq.targets, batch.targets);
     writeArray(device, this.rowStart, rowStart);
