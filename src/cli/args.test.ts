@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
 import {
-  formatTemperature,
   freshConfig,
   parseBenchArgs,
   parseCommand,
@@ -14,6 +13,7 @@ import {
   resumedConfig,
 } from './args.ts';
 import { UsageError } from './errors.ts';
+import { formatTemperature } from '../run/settings.ts';
 
 /** The UsageError message thrown by f (fails if f does not throw one). */
 function usageError(f: () => unknown): string {

@@ -5,7 +5,20 @@
  * flag, the allowed range and the value given.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { MAX_HIDDEN, MAX_VOCAB, NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type ModelConfig, type Schedule, type TrainConfig } from '../model/config.ts';
+import { MAX_HIDDEN, type ModelConfig, type Schedule, type TrainConfig } from '../model/config.ts';
+import {
+  DEFAULT_PRIME,
+  DEFAULT_SAMPLE_LENGTH,
+  DEFAULT_TEMPERATURES,
+  NOTEBOOK_SETTINGS,
+  NUMBER_SETTINGS,
+  SettingsError,
+  TRAINING_SAMPLE,
+  parseNumberSetting,
+  parseSchedule as parseScheduleSetting,
+  parseTemperatures as parseTemperatureSetting,
+  type NumberSetting,
+} from '../run/settings.ts';
 import { UsageError } from './errors.ts';
 
 export const COMMANDS = ['train', 'sample', 'eval', 'bench'] as const;
@@ -14,15 +27,7 @@ export type Command = (typeof COMMANDS)[number];
 export type EngineChoice = 'auto' | 'gpu' | 'cpu';
 export const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
 
-export const DEFAULT_STEPS = 1000;
-export const DEFAULT_SAMPLE_EVERY = 100;
-export const DEFAULT_LOG_EVERY = 100;
-export const DEFAULT_PRIME = 'It is';
-export const DEFAULT_SAMPLE_LENGTH = 120;
-export const DEFAULT_TEMPERATURES = [0.5, 1.0, 1.5];
-/** Samples printed during training, as in the notebook. */
-export const TRAIN_SAMPLE = { prime: 'It is', length: 80, temperature: 0.8 } as const;
-export const MAX_TEMPERATURES = 16;
+const DEFAULT_LOG_EVERY = 100;
 
 const RUN = (c: Command) => `npm run ${c} --`;
 
@@ -64,8 +69,11 @@ clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
   --resume FILE          continue from a checkpoint written by --out: parameters, Adam moments,
                          step, data cursor and carried state; model and data flags must match
                          the checkpoint or be left out (--lr, --lr-decay, --clip may change)
-  --sample-every N       print a sample ("It is", 80 characters, temperature 0.8) every N
-                         steps, 0 = never (default 100)
+  --sample-every N       print a sample ("${TRAINING_SAMPLE.prime}", ${TRAINING_SAMPLE.length} characters, temperature ${TRAINING_SAMPLE.temperature}) every N
+                         steps, 0 = never (default ${NOTEBOOK_SETTINGS.sampleEvery})
+  --val-every N          print the validation loss (its first 8,193 characters) every N steps,
+                         0 = never (default ${NOTEBOOK_SETTINGS.valEvery}; corpora over 10,000 characters)
+  --loss-log FILE        write every step's loss and gradient norm as CSV at the end
   --log-every N          when stdout is not a terminal, print a progress line every N steps
                          (default 100)
   --engine E             auto, gpu or cpu (default auto)
@@ -107,24 +115,29 @@ function show(raw: string): string {
   return JSON.stringify(raw);
 }
 
-/** An integer flag in [min, max]; only plain decimal digits are accepted. */
-export function parseIntFlag(flag: string, raw: string, min: number, max: number): number {
-  const s = raw.trim();
-  const v = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got ${show(raw)}`);
+/** Runs a settings parser; its SettingsError becomes the CLI's UsageError (exit code 2). */
+function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof SettingsError) throw new UsageError(e.message);
+    throw e;
   }
-  return v;
+}
+
+/** A numeric flag, checked against its setting's limits (shared with the page). */
+function flag(spec: NumberSetting, raw: string): number {
+  return asUsage(() => parseNumberSetting(spec, raw, 'flag'));
+}
+
+/** An integer flag in [min, max]; only plain decimal digits are accepted. */
+export function parseIntFlag(name: string, raw: string, min: number, max: number): number {
+  return flag({ flag: name, label: name, integer: true, min, max, help: '' }, raw);
 }
 
 /** A number flag in [min, max] (or (min, max] when minExclusive). */
-export function parseNumFlag(flag: string, raw: string, min: number, max: number, minExclusive = false): number {
-  const s = raw.trim();
-  const v = s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? NaN : Number(s);
-  if (!Number.isFinite(v) || v > max || (minExclusive ? v <= min : v < min)) {
-    throw new UsageError(`--${flag} must be a number ${minExclusive ? '>' : '≥'} ${min} and ≤ ${max}, got ${show(raw)}`);
-  }
-  return v;
+export function parseNumFlag(name: string, raw: string, min: number, max: number, minExclusive = false): number {
+  return flag({ flag: name, label: name, integer: false, min, max, minExclusive, help: '' }, raw);
 }
 
 export function parseEngine(raw: string | undefined): EngineChoice {
@@ -134,29 +147,12 @@ export function parseEngine(raw: string | undefined): EngineChoice {
 }
 
 export function parseSchedule(raw: string): Schedule {
-  if (raw === 'streams' || raw === 'windows') return raw;
-  throw new UsageError(`--schedule must be streams or windows, got ${show(raw)}`);
+  return asUsage(() => parseScheduleSetting(raw, 'flag'));
 }
 
-/** "0.5,1.0,1.5" → [0.5, 1, 1.5]; each in [0, 100]. */
+/** "0.5,1.0,1.5" → [0.5, 1, 1.5]. */
 export function parseTemperatures(raw: string): number[] {
-  const parts = raw.split(',').map((p) => p.trim());
-  if (parts.length > MAX_TEMPERATURES) {
-    throw new UsageError(`--temperature takes at most ${MAX_TEMPERATURES} values, got ${parts.length}`);
-  }
-  return parts.map((p) => {
-    const s = p.trim();
-    const v = s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? NaN : Number(s);
-    if (!Number.isFinite(v) || v < 0 || v > 100) {
-      throw new UsageError(`--temperature must be a comma-separated list of numbers from 0 to 100 (e.g. 0.5,1.0,1.5), got ${show(raw)}`);
-    }
-    return v;
-  });
-}
-
-/** "temperature 1.0:" as the notebook writes it. */
-export function formatTemperature(t: number): string {
-  return Number.isInteger(t) ? t.toFixed(1) : String(t);
+  return asUsage(() => parseTemperatureSetting(raw, 'flag'));
 }
 
 function requireFile(flag: string, raw: string | undefined, command: Command): string {
@@ -236,32 +232,35 @@ export interface TrainArgs {
   exportPath: string | null;
   resume: string | null;
   sampleEvery: number;
+  valEvery: number;
   logEvery: number;
+  /** A CSV file of every step's loss and gradient norm (full precision), written at the end. */
+  lossLog: string | null;
   engine: EngineChoice;
 }
 
 const TRAIN_FLAGS = [
   'corpus', 'embed', 'hidden', 'layers', 'batch', 'seq-len', 'lr', 'lr-decay', 'clip', 'schedule', 'seed',
-  'steps', 'out', 'export', 'resume', 'sample-every', 'log-every', 'engine',
+  'steps', 'out', 'export', 'resume', 'sample-every', 'val-every', 'log-every', 'loss-log', 'engine',
 ];
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const { values: v, help } = parseFlags('train', argv, TRAIN_FLAGS);
   if (help) {
-    return { help, corpus: null, model: {}, train: {}, steps: 0, out: null, exportPath: null, resume: null, sampleEvery: 0, logEvery: 1, engine: 'auto' };
+    return { help, corpus: null, model: {}, train: {}, steps: 0, out: null, exportPath: null, resume: null, sampleEvery: 0, valEvery: 0, logEvery: 1, lossLog: null, engine: 'auto' };
   }
   const model: TrainArgs['model'] = {};
   const train: TrainArgs['train'] = {};
-  if (v.embed !== undefined) model.embedSize = parseIntFlag('embed', v.embed, 1, 4096);
-  if (v.hidden !== undefined) model.hiddenSize = parseIntFlag('hidden', v.hidden, 1, MAX_HIDDEN);
-  if (v.layers !== undefined) model.layers = parseIntFlag('layers', v.layers, 1, 16);
-  if (v.batch !== undefined) train.batch = parseIntFlag('batch', v.batch, 1, 4096);
-  if (v['seq-len'] !== undefined) train.seqLen = parseIntFlag('seq-len', v['seq-len'], 1, 4096);
-  if (v.lr !== undefined) train.lr = parseNumFlag('lr', v.lr, 0, 10, true);
-  if (v['lr-decay'] !== undefined) train.lrDecay = parseNumFlag('lr-decay', v['lr-decay'], 0, 1, true);
-  if (v.clip !== undefined) train.clip = parseNumFlag('clip', v.clip, 0, 1e9);
+  if (v.embed !== undefined) model.embedSize = flag(NUMBER_SETTINGS.embedSize, v.embed);
+  if (v.hidden !== undefined) model.hiddenSize = flag(NUMBER_SETTINGS.hiddenSize, v.hidden);
+  if (v.layers !== undefined) model.layers = flag(NUMBER_SETTINGS.layers, v.layers);
+  if (v.batch !== undefined) train.batch = flag(NUMBER_SETTINGS.batch, v.batch);
+  if (v['seq-len'] !== undefined) train.seqLen = flag(NUMBER_SETTINGS.seqLen, v['seq-len']);
+  if (v.lr !== undefined) train.lr = flag(NUMBER_SETTINGS.lr, v.lr);
+  if (v['lr-decay'] !== undefined) train.lrDecay = flag(NUMBER_SETTINGS.lrDecay, v['lr-decay']);
+  if (v.clip !== undefined) train.clip = flag(NUMBER_SETTINGS.clip, v.clip);
   if (v.schedule !== undefined) train.schedule = parseSchedule(v.schedule);
-  if (v.seed !== undefined) train.seed = parseIntFlag('seed', v.seed, 0, 0xffffffff);
+  if (v.seed !== undefined) train.seed = flag(NUMBER_SETTINGS.seed, v.seed);
   const out = optionalFile('out', v.out);
   const exportPath = optionalFile('export', v.export);
   const resume = optionalFile('resume', v.resume);
@@ -273,12 +272,14 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     corpus: optionalFile('corpus', v.corpus),
     model,
     train,
-    steps: v.steps === undefined ? DEFAULT_STEPS : parseIntFlag('steps', v.steps, 1, 100_000_000),
+    steps: v.steps === undefined ? NOTEBOOK_SETTINGS.steps : flag(NUMBER_SETTINGS.steps, v.steps),
     out,
     exportPath,
     resume,
-    sampleEvery: v['sample-every'] === undefined ? DEFAULT_SAMPLE_EVERY : parseIntFlag('sample-every', v['sample-every'], 0, 100_000_000),
+    sampleEvery: v['sample-every'] === undefined ? NOTEBOOK_SETTINGS.sampleEvery : flag(NUMBER_SETTINGS.sampleEvery, v['sample-every']),
+    valEvery: v['val-every'] === undefined ? NOTEBOOK_SETTINGS.valEvery : flag(NUMBER_SETTINGS.valEvery, v['val-every']),
     logEvery: v['log-every'] === undefined ? DEFAULT_LOG_EVERY : parseIntFlag('log-every', v['log-every'], 1, 100_000_000),
+    lossLog: optionalFile('loss-log', v['loss-log']),
     engine: parseEngine(v.engine),
   };
 }
@@ -286,8 +287,8 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
 /** The model and training configuration of a fresh run: the notebook's, overridden by the flags given. */
 export function freshConfig(args: TrainArgs, vocabSize: number): { model: ModelConfig; train: TrainConfig } {
   return {
-    model: { vocabSize, ...NOTEBOOK_MODEL, ...args.model },
-    train: { ...NOTEBOOK_TRAIN, ...args.train },
+    model: { vocabSize, ...NOTEBOOK_SETTINGS.model, ...args.model },
+    train: { ...NOTEBOOK_SETTINGS.train, ...args.train },
   };
 }
 
@@ -339,11 +340,11 @@ export function parseSampleArgs(argv: string[]): SampleArgs {
     help,
     model: requireFile('model', v.model, 'sample'),
     prime,
-    length: v.length === undefined ? DEFAULT_SAMPLE_LENGTH : parseIntFlag('length', v.length, 1, 1_000_000),
+    length: v.length === undefined ? DEFAULT_SAMPLE_LENGTH : flag(NUMBER_SETTINGS.length, v.length),
     temperatures: v.temperature === undefined ? DEFAULT_TEMPERATURES.slice() : parseTemperatures(v.temperature),
-    topK: v['top-k'] === undefined ? 0 : parseIntFlag('top-k', v['top-k'], 0, MAX_VOCAB),
-    topP: v['top-p'] === undefined ? 1 : parseNumFlag('top-p', v['top-p'], 0, 1, true),
-    seed: v.seed === undefined ? 0 : parseIntFlag('seed', v.seed, 0, 0xffffffff),
+    topK: v['top-k'] === undefined ? 0 : flag(NUMBER_SETTINGS.topK, v['top-k']),
+    topP: v['top-p'] === undefined ? 1 : flag(NUMBER_SETTINGS.topP, v['top-p']),
+    seed: v.seed === undefined ? 0 : flag(NUMBER_SETTINGS.sampleSeed, v.seed),
     engine: parseEngine(v.engine),
   };
 }

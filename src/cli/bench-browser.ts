@@ -8,7 +8,7 @@ import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
-import type { BrowserBenchCase } from '../train/bench-browser.ts';
+import type { BrowserBenchCase } from '../engine/gpu/bench-browser.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     const page = await browser.newPage();
     await page.goto(`${url}e2e/browser-bench.html`);
     const r = await page.evaluate(async (cs) => {
-      const m = await import('/src/train/bench-browser.ts' as string);
+      const m = await import('/src/engine/gpu/bench-browser.ts' as string);
       return m.runBrowserBench(cs);
     }, cases);
     console.log(`engine: WebGPU in headless Chromium on ${r.adapter}`);

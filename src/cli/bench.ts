@@ -8,13 +8,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
-import { benchTrainer, type BenchConfig, type BenchFigures } from '../train/bench.ts';
+import { benchTrainer, type BenchConfig, type BenchFigures } from '../engine/bench.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
 import { USAGE, parseBenchArgs } from './args.ts';
-import { openEngine, type Engine } from './engines.ts';
+import { openEngine, type OpenedEngine } from './engines.ts';
 import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
@@ -31,7 +31,7 @@ export const BENCH_CONFIGS: BenchConfig[] = [
 const CPU_BUDGET_S = 20;
 const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
 
-export { dispatchBudget } from '../train/engine.ts';
+export { dispatchBudget } from '../engine/contract.ts';
 
 /** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
 export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {
@@ -63,11 +63,11 @@ function describe(c: BenchConfig, V: number): string {
   return `E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${V}`;
 }
 
-async function measure(engine: Engine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<BenchFigures> {
+async function measure(engine: OpenedEngine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<BenchFigures> {
   const model: ModelConfig = { vocabSize: vocab.size, embedSize: c.embed, hiddenSize: c.hidden, layers: c.layers };
   const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: c.batch, seqLen: c.seqLen, schedule: c.schedule };
   const table = buildParamTable(model);
-  const trainer = await engine.trainer(table, train, data, { params: initParams(table, new Rng(1)) });
+  const trainer = await engine.engine.trainer(table, train, data, { params: initParams(table, new Rng(1)) });
   try {
     return await benchTrainer(trainer, { warmup, steps, sampleLength, rows: 1 });
   } finally {
@@ -75,8 +75,8 @@ async function measure(engine: Engine, c: BenchConfig, vocab: Vocab, data: Int32
   }
 }
 
-function figuresLine(name: string, what: string, f: BenchFigures, gpu: boolean, steps: number): string {
-  const d = gpu ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget})` : '';
+function figuresLine(name: string, what: string, f: BenchFigures, steps: number): string {
+  const d = f.dispatchesPerStep !== null ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget})` : '';
   return (
     `${name.padEnd(8)} ${what}: ${f.msPerStep.toFixed(2)} ms/step, ${formatCount(f.charsPerSecond)} chars/s${d}, ` +
     `sampling ${formatCount(f.sampleCharsPerSecond)} chars/s (${steps} timed steps)`
@@ -123,7 +123,7 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
       if (c.name === 'notebook') {
         secondsPerMac = f.msPerStep / 1000 / stepMacs(c, vocab.size);
       }
-      line(io, figuresLine(c.name, describe(config, vocab.size), f, gpu, steps) + note);
+      line(io, figuresLine(c.name, describe(config, vocab.size), f, steps) + note);
     }
   } finally {
     engine.close();

@@ -11,7 +11,7 @@ import { decodeSafetensors, encodeSafetensors, loadCheckpoint, type CheckpointCo
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
-import { CpuModel, CpuTrainer } from '../train/cpu-engine.ts';
+import { CpuModel, CpuTrainer } from '../engine/cpu.ts';
 import { CORPUS, CORPUS_PATH, cli, cliAsync, ok, sampleBlocks, type Run } from './testing.ts';
 
 const load = (path: string): CheckpointContents => loadCheckpoint(new Uint8Array(readFileSync(path)));

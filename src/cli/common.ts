@@ -2,7 +2,7 @@
 import { parameterCounts } from '../model/config.ts';
 import type { CheckpointContents } from '../model/checkpoint.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
-import type { ModelEngine } from '../train/engine.ts';
+import type { Model } from '../engine/contract.ts';
 import { displayName } from './files.ts';
 import { formatCount } from './progress.ts';
 
@@ -31,7 +31,7 @@ export function encodeFor(vocab: Vocab, text: string, what: string, hint = 'use 
 }
 
 /** Mean of model.evaluate's per-character losses (nats/char). */
-export async function meanLoss(model: ModelEngine, ids: Int32Array, streams: number): Promise<number> {
+export async function meanLoss(model: Model, ids: Int32Array, streams: number): Promise<number> {
   const losses = await model.evaluate(ids, streams);
   let sum = 0;
   for (let i = 0; i < losses.length; i++) sum += losses[i];

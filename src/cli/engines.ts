@@ -9,10 +9,8 @@
  */
 import type { AdapterDescription, GpuContext } from '../gpu/device.ts';
 import { GpuUnavailableError } from '../gpu/device.ts';
-import type { TrainConfig } from '../model/config.ts';
-import type { ParamTable } from '../model/params.ts';
-import type { ModelEngine, TrainEngine, TrainerInit } from '../train/engine.ts';
-import { CpuModel, CpuTrainer } from '../train/cpu-engine.ts';
+import type { Engine } from '../engine/contract.ts';
+import { cpuEngine } from '../engine/cpu.ts';
 import type { EngineChoice } from './args.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -42,16 +40,14 @@ export function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'arch
   }
 }
 
-export interface Engine {
-  kind: 'cpu' | 'gpu';
+/** The engine a command runs on, and what the command says about it. */
+export interface OpenedEngine {
+  engine: Engine;
+  kind: Engine['kind'];
   /** The first output line of every command, e.g. "engine: WebGPU (Dawn) on nvidia ampere (...)". */
   line: string;
   /** Why auto did not take the GPU (printed once on stderr), or null. */
   note: string | null;
-  /** The adapter in use (GPU only). */
-  adapter: AdapterDescription | null;
-  model(table: ParamTable, params: Float32Array): ModelEngine;
-  trainer(table: ParamTable, config: TrainConfig, data: Int32Array, init: TrainerInit): Promise<TrainEngine>;
   /** Releases the device (GPU). */
   close(): void;
 }
@@ -73,30 +69,21 @@ export function softwareName(a: Pick<AdapterDescription, 'vendor' | 'architectur
 
 export const CPU_LINE = 'engine: CPU reference (float64)';
 
-export function cpuEngine(note: string | null = null): Engine {
-  return {
-    kind: 'cpu',
-    line: CPU_LINE,
-    note,
-    adapter: null,
-    model: (table, params) => new CpuModel(table, params),
-    trainer: async (table, config, data, init) => new CpuTrainer(table, config, data, init),
-    close: () => {},
-  };
+function onCpu(note: string | null = null): OpenedEngine {
+  const engine = cpuEngine();
+  return { engine, kind: 'cpu', line: CPU_LINE, note, close: () => engine.close() };
 }
 
-export async function gpuEngine(gpu: GpuContext): Promise<Engine> {
-  const { GpuModel } = await import('../train/gpu-model.ts');
-  const { GpuTrainer } = await import('../train/trainer.ts');
+async function onGpu(gpu: GpuContext): Promise<OpenedEngine> {
+  const { gpuEngine } = await import('../engine/gpu/engine.ts');
   const soft = isSoftwareAdapter(gpu.adapter);
+  const engine = gpuEngine(gpu, `WebGPU (Dawn) on ${gpu.adapter.summary}`, true);
   return {
+    engine,
     kind: 'gpu',
-    line: `engine: WebGPU (Dawn) on ${gpu.adapter.summary}${soft ? ' — a software adapter: slow, and Dawn may crash on it under load' : ''}`,
+    line: `engine: ${engine.description}${soft ? ' — a software adapter: slow, and Dawn may crash on it under load' : ''}`,
     note: null,
-    adapter: gpu.adapter,
-    model: (table, params) => new GpuModel(gpu, table, params),
-    trainer: (table, config, data, init) => GpuTrainer.create(gpu, table, config, data, init),
-    close: () => gpu.device.destroy(),
+    close: () => engine.close(),
   };
 }
 
@@ -104,15 +91,15 @@ export async function gpuEngine(gpu: GpuContext): Promise<Engine> {
  * The engine for a --engine choice. `probe` acquires a device through Dawn (injected
  * in tests); it is never called for `cpu`.
  */
-export async function openEngine(choice: EngineChoice, probe?: () => Promise<GpuContext>): Promise<Engine> {
-  if (choice === 'cpu') return cpuEngine();
+export async function openEngine(choice: EngineChoice, probe?: () => Promise<GpuContext>): Promise<OpenedEngine> {
+  if (choice === 'cpu') return onCpu();
   const request = probe ?? (async () => (await import('../gpu/node.ts')).requestNodeGpu());
-  if (choice === 'gpu') return gpuEngine(await request());
+  if (choice === 'gpu') return onGpu(await request());
   if (!probe) {
     const seen = probeAdapterInChild();
-    if (!seen) return cpuEngine('engine: CPU reference (Dawn found no WebGPU adapter)');
+    if (!seen) return onCpu('engine: CPU reference (Dawn found no WebGPU adapter)');
     if (isSoftwareAdapter(seen)) {
-      return cpuEngine(`engine: CPU reference (Dawn found only a software adapter, ${softwareName(seen)}, on which it is unstable; use --engine gpu to force it)`);
+      return onCpu(`engine: CPU reference (Dawn found only a software adapter, ${softwareName(seen)}, on which it is unstable; use --engine gpu to force it)`);
     }
   }
   let gpu: GpuContext;
@@ -121,13 +108,13 @@ export async function openEngine(choice: EngineChoice, probe?: () => Promise<Gpu
   } catch (e) {
     if (!(e instanceof GpuUnavailableError)) throw e;
     const why = e.message.replace(/^no WebGPU adapter was found by Dawn.*/, 'Dawn found no WebGPU adapter');
-    return cpuEngine(`engine: CPU reference (${why})`);
+    return onCpu(`engine: CPU reference (${why})`);
   }
   if (isSoftwareAdapter(gpu.adapter)) {
     gpu.device.destroy();
-    return cpuEngine(
+    return onCpu(
       `engine: CPU reference (Dawn found only a software adapter, ${softwareName(gpu.adapter)}, on which it is unstable; use --engine gpu to force it)`,
     );
   }
-  return gpuEngine(gpu);
+  return onGpu(gpu);
 }

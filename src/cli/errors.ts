@@ -8,6 +8,7 @@ import { CheckpointError } from '../model/checkpoint.ts';
 import { CorpusError } from '../text/corpus.ts';
 import { VocabError } from '../text/vocab.ts';
 import { GpuUnavailableError } from '../gpu/device.ts';
+import { SettingsError } from '../run/settings.ts';
 
 /** Bad command-line input: a flag, a file, a combination the user can fix. Exit code 2. */
 export class UsageError extends Error {
@@ -24,7 +25,7 @@ export function oneLine(message: string): string {
 
 /** The stderr line and exit code for anything thrown by a command. */
 export function describeError(e: unknown): { line: string; code: number } {
-  if (e instanceof UsageError || e instanceof ConfigError || e instanceof CorpusError || e instanceof VocabError || e instanceof CheckpointError) {
+  if (e instanceof UsageError || e instanceof SettingsError || e instanceof ConfigError || e instanceof CorpusError || e instanceof VocabError || e instanceof CheckpointError) {
     return { line: `error: ${oneLine(e.message)}`, code: EXIT_USAGE };
   }
   if (e instanceof GpuUnavailableError) {

@@ -34,7 +34,7 @@ export async function evalCommand(argv: string[], io: Io): Promise<number> {
     line(io, engine.line);
     line(io, modelLine(args.model, ckpt));
     line(io, `text: ${displayName(args.text)}, ${formatCount(ids.length)} characters (${formatCount(ids.length - 1)} predicted)`);
-    const model = engine.model(ckpt.table, ckpt.params);
+    const model = await engine.engine.model(ckpt.table, ckpt.params);
     try {
       line(io, lossLine(await meanLoss(model, ids, 1)));
     } finally {

@@ -4,7 +4,8 @@
  * The first temperature's text streams as it is generated.
  */
 import { Vocab } from '../text/vocab.ts';
-import { USAGE, formatTemperature, parseSampleArgs } from './args.ts';
+import { USAGE, parseSampleArgs } from './args.ts';
+import { formatTemperature } from '../run/settings.ts';
 import { openEngine } from './engines.ts';
 import { encodeFor, modelLine } from './common.ts';
 import { readCheckpoint } from './files.ts';
@@ -24,7 +25,7 @@ export async function sampleCommand(argv: string[], io: Io): Promise<number> {
     if (engine.note) io.note(engine.note);
     line(io, engine.line);
     line(io, modelLine(args.model, ckpt));
-    const model = engine.model(ckpt.table, ckpt.params);
+    const model = await engine.engine.model(ckpt.table, ckpt.params);
     try {
       const rows = args.temperatures.map((temperature) => ({ temperature, topK: args.topK, topP: args.topP }));
       const primeText = vocab.decode(prime);

@@ -15,7 +15,7 @@ import { CPU_LINE, isSoftwareAdapter, openEngine, softwareName } from './engines
 import { UsageError, describeError } from './errors.ts';
 import { DEFAULT_CORPUS, readCheckpoint, readText } from './files.ts';
 import { MovingAverage, Progress, formatCount, formatDuration, progressBar, progressLine, statusText } from './progress.ts';
-import { fingerprint, parseTrainingState, toTrainingState } from '../train/training-state.ts';
+import { fingerprint, parseTrainingStateRecord, trainingStateRecord } from '../model/training-state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'char-lm-cli-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -163,15 +163,15 @@ describe('training state', () => {
   const corpus = { path: '/x.txt', characters: 100, fingerprint: 'abcd0123' };
 
   it('round-trips through JSON', () => {
-    const s = JSON.parse(JSON.stringify(toTrainingState(snap, corpus)));
-    const p = parseTrainingState(s, 7, model, train, 'here');
+    const s = JSON.parse(JSON.stringify(trainingStateRecord(snap, corpus)));
+    const p = parseTrainingStateRecord(s, 7, model, train, 'here');
     expect(p.carried.h).toHaveLength(n);
     expect(p.batcher).toEqual(snap.batcher);
     expect(p.corpus).toEqual(corpus);
   });
 
   it('rejects damage with one clear CheckpointError', () => {
-    const good = () => JSON.parse(JSON.stringify(toTrainingState(snap, corpus)));
+    const good = () => JSON.parse(JSON.stringify(trainingStateRecord(snap, corpus)));
     const cases: [string, (s: Record<string, any>) => unknown][] = [
       ['step', (s) => (s.step = 8)],
       ['schedule', (s) => (s.batcher.schedule = 'windows')],
@@ -183,10 +183,10 @@ describe('training state', () => {
     for (const [what, damage] of cases) {
       const s = good();
       damage(s);
-      expect(() => parseTrainingState(s, 7, model, train, '--resume "f"')).toThrow(CheckpointError);
-      expect(() => parseTrainingState(s, 7, model, train, '--resume "f"')).toThrow(what);
+      expect(() => parseTrainingStateRecord(s, 7, model, train, '--resume "f"')).toThrow(CheckpointError);
+      expect(() => parseTrainingStateRecord(s, 7, model, train, '--resume "f"')).toThrow(what);
     }
-    expect(() => parseTrainingState('x', 7, model, train, 'w')).toThrow(/^w: the training state is damaged/);
+    expect(() => parseTrainingStateRecord('x', 7, model, train, 'w')).toThrow(/^w: the training state is damaged/);
   });
 });
 

@@ -1,105 +1,52 @@
 /**
- * `train`: the notebook's run by default (its configuration on its passage), or any
- * corpus and configuration; progress, periodic samples, final and validation loss,
- * a training-state checkpoint (--out) that --resume continues exactly, and a
- * model-only export (--export).
+ * `train`: parse flags, open a training run (src/run/run.ts, the same run the page
+ * uses), draw its progress, write files. The notebook's run by default (its
+ * configuration on its passage), or any corpus and configuration; a training-state
+ * checkpoint (--out) that --resume continues exactly, a model-only export (--export)
+ * and a CSV of every step's loss (--loss-log).
  */
 import { resolve } from 'node:path';
-import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig, type TrainConfig } from '../model/config.ts';
-import { CheckpointError, saveCheckpoint } from '../model/checkpoint.ts';
-import { buildParamTable, initParams } from '../model/params.ts';
-import { Rng } from '../model/rng.ts';
-import { CorpusError, checkCorpus, splitTrainVal } from '../text/corpus.ts';
-import { Vocab } from '../text/vocab.ts';
-import { trainingBatcher, type ModelEngine, type TrainerInit } from '../train/engine.ts';
-import { TRAIN_SAMPLE, USAGE, freshConfig, parseTrainArgs, resumedConfig, type TrainArgs } from './args.ts';
-import { encodeFor, meanLoss } from './common.ts';
+import { parameterCounts } from '../model/config.ts';
+import { parseTrainingStateRecord } from '../model/training-state.ts';
+import type { StepResult } from '../engine/contract.ts';
+import { TrainingRun, prepareRun, type PreparedRun } from '../run/run.ts';
+import type { RunSettings } from '../run/settings.ts';
+import { USAGE, freshConfig, parseTrainArgs, resumedConfig, type TrainArgs } from './args.ts';
 import { openEngine } from './engines.ts';
-import { UsageError } from './errors.ts';
 import { DEFAULT_CORPUS, checkWritable, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
 import { line, type Io } from './io.ts';
 import { Progress, formatCount } from './progress.ts';
-import { fingerprint, parseTrainingState, resumeInit, toTrainingState, type CorpusIdentity, type TrainingState } from '../train/training-state.ts';
 
-/** Streams used for the validation loss (model.evaluate(val, streams)). */
-const VAL_STREAMS = 32;
-
-interface Setup {
-  model: ModelConfig;
-  train: TrainConfig;
-  vocab: Vocab;
-  text: string;
-  ids: Int32Array;
-  corpus: CorpusIdentity;
-  /** Present when resuming. */
-  resume: { path: string; init: Required<TrainerInit> } | null;
-}
-
-/** Runs corpus checks, naming the file in their errors. */
-function onCorpus(path: string, check: () => void): void {
-  try {
-    check();
-  } catch (e) {
-    if (e instanceof CorpusError) throw new CorpusError(`--corpus ${JSON.stringify(path)}: ${e.message}`);
-    throw e;
-  }
-}
+const show = JSON.stringify;
 
 /** Reads and checks everything (files, flags, corpus against the configuration) before any engine starts. */
-function prepare(args: TrainArgs): Setup {
+function prepare(args: TrainArgs): { prepared: PreparedRun; resumePath: string | null } {
+  const common = { steps: args.steps, sampleEvery: args.sampleEvery, valEvery: args.valEvery };
   if (args.resume !== null) {
-    const where = `--resume ${JSON.stringify(args.resume)}`;
-    const ckpt = readCheckpoint('resume', args.resume);
-    if (!ckpt.optimizer || ckpt.trainingState === undefined || !ckpt.trainConfig) {
-      throw new CheckpointError(
-        `${where} has no training state (optimizer moments and data cursor): it is a model-only export; resume from a file written by train --out`,
-      );
+    const where = `--resume ${show(args.resume)}`;
+    const contents = readCheckpoint('resume', args.resume);
+    const saved = contents.trainConfig ? resumedConfig(args, { model: contents.config, train: contents.trainConfig }) : null;
+    // Without --corpus, the text the checkpoint was trained on (its record names the file).
+    let path = args.corpus;
+    if (path === null && saved && contents.trainingState !== undefined) {
+      path = parseTrainingStateRecord(contents.trainingState, contents.step, saved.model, contents.trainConfig!, where).corpus.path;
     }
-    const { model, train } = resumedConfig(args, { model: ckpt.config, train: ckpt.trainConfig });
-    const state: TrainingState = parseTrainingState(ckpt.trainingState, ckpt.step, model, ckpt.trainConfig, where);
-    const path = args.corpus ?? state.corpus.path;
-    const text = readText('corpus', path);
-    const vocab = new Vocab(ckpt.vocab);
-    const ids = encodeFor(vocab, text, `--corpus ${JSON.stringify(path)}`, 'resume on the text the checkpoint was trained on');
-    const corpus: CorpusIdentity = { path: resolve(path), characters: ids.length, fingerprint: fingerprint(text) };
-    if (corpus.characters !== state.corpus.characters || corpus.fingerprint !== state.corpus.fingerprint) {
-      throw new UsageError(
-        `--corpus ${JSON.stringify(path)} (${formatCount(corpus.characters)} characters) is not the text the checkpoint was trained on ` +
-          `(${state.corpus.path}, ${formatCount(state.corpus.characters)} characters); resume on the same corpus`,
-      );
-    }
-    return { model, train, vocab, text, ids, corpus, resume: { path: args.resume, init: resumeInit(ckpt.params, ckpt.optimizer, state) } };
+    path ??= DEFAULT_CORPUS;
+    const { model, train } = saved ?? freshConfig(args, contents.config.vocabSize);
+    const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
+    const prepared = prepareRun({
+      corpus: { name: `--corpus ${show(path)}`, path: resolve(path), text: readText('corpus', path) },
+      settings,
+      checkpoint: { contents, name: where, mode: 'exact' },
+      naming: 'flag',
+    });
+    return { prepared, resumePath: args.resume };
   }
   const path = args.corpus ?? DEFAULT_CORPUS;
   const text = readText('corpus', path);
-  if (text.length === 0) throw new CorpusError(`--corpus ${JSON.stringify(path)} is empty; give a text to train on`);
-  onCorpus(path, () => checkCorpus(text, freshConfig(args, 2).train.seqLen));
-  const vocab = Vocab.fromText(text);
-  if (vocab.size > MAX_VOCAB) {
-    throw new UsageError(
-      `--corpus ${JSON.stringify(path)} has ${formatCount(vocab.size)} distinct characters; the model handles at most ${MAX_VOCAB}: use a text with a smaller alphabet`,
-    );
-  }
-  const { model, train } = freshConfig(args, vocab.size);
-  const ids = vocab.encode(text);
-  return { model, train, vocab, text, ids, corpus: { path: resolve(path), characters: ids.length, fingerprint: fingerprint(text) }, resume: null };
-}
-
-/** The notebook's prime when the vocabulary has its characters, else the corpus's opening. */
-export function samplePrime(vocab: Vocab, text: string): Int32Array {
-  const want = [...TRAIN_SAMPLE.prime];
-  if (want.every((c) => vocab.has(c))) return vocab.encode(TRAIN_SAMPLE.prime);
-  return vocab.encode([...text].slice(0, want.length).join(''));
-}
-
-async function sampleLine(model: ModelEngine, vocab: Vocab, prime: Int32Array, seed: number): Promise<string> {
-  const [row] = await model.sample({
-    prime,
-    length: TRAIN_SAMPLE.length,
-    rows: [{ temperature: TRAIN_SAMPLE.temperature, topK: 0, topP: 1 }],
-    seed,
-  });
-  return vocab.decode(prime) + vocab.decode(row);
+  const { model, train } = freshConfig(args, 0);
+  const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
+  return { prepared: prepareRun({ corpus: { name: `--corpus ${show(path)}`, path: resolve(path), text }, settings, naming: 'flag' }), resumePath: null };
 }
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
@@ -108,19 +55,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     line(io, USAGE.train);
     return 0;
   }
-  const setup = prepare(args);
-  const { model: modelConfig, train: trainConfig, vocab, ids } = setup;
-  validateModelConfig(modelConfig);
-  validateTrainConfig(trainConfig);
-  const { train: trainIds, val } = splitTrainVal(ids);
-  onCorpus(setup.corpus.path, () => {
-    checkCorpus(setup.text, trainConfig.seqLen);
-    // Throws CorpusError now if the text is too short for B streams of T (or windows of T).
-    const probe = trainingBatcher(trainIds, trainConfig);
-    if (setup.resume) probe.setState(setup.resume.init.batcher);
-  });
-  if (args.out !== null) checkWritable('out', args.out);
-  if (args.exportPath !== null) checkWritable('export', args.exportPath);
+  const { prepared, resumePath } = prepare(args);
+  for (const [flag, path] of [['out', args.out], ['export', args.exportPath], ['loss-log', args.lossLog]] as const) {
+    if (path !== null) checkWritable(flag, path);
+  }
+  const { vocab, settings, table, train: trainIds, val, ids } = prepared;
+  const config = table.config;
+  const trainConfig = settings.train;
 
   const engine = await openEngine(args.engine);
   try {
@@ -129,49 +70,48 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const splitText = val
       ? `train ${formatCount(trainIds.length)} / validation ${formatCount(val.length)} characters`
       : 'no validation split (corpora of ≤ 10,000 characters train on all of it)';
-    line(io, `corpus: ${displayName(setup.corpus.path)}, ${formatCount(ids.length)} characters, vocabulary ${vocab.size}, ${splitText}`);
-    const pc = parameterCounts(modelConfig);
+    line(io, `corpus: ${displayName(prepared.identity.path)}, ${formatCount(ids.length)} characters, vocabulary ${vocab.size}, ${splitText}`);
+    const pc = parameterCounts(config);
     line(
       io,
       `parameters: embedding ${formatCount(pc.embedding)}, LSTM ${formatCount(pc.lstm)}, output ${formatCount(pc.output)}, total ${formatCount(pc.total)} ` +
-        `(V ${modelConfig.vocabSize}, E ${modelConfig.embedSize}, H ${modelConfig.hiddenSize}, L ${modelConfig.layers})`,
+        `(V ${config.vocabSize}, E ${config.embedSize}, H ${config.hiddenSize}, L ${config.layers})`,
     );
-    const table = buildParamTable(modelConfig);
-    const init: TrainerInit = setup.resume ? setup.resume.init : { params: initParams(table, new Rng(trainConfig.seed)) };
-    const firstStep = init.step ?? 0;
-    const lastStep = firstStep + args.steps;
+    const firstStep = prepared.start.step ?? 0;
+    const lastStep = firstStep + settings.steps;
     const what =
       `steps ${firstStep + 1} to ${lastStep}, batch ${trainConfig.batch} × ${trainConfig.seqLen} characters, ${trainConfig.schedule} schedule, ` +
       `Adam lr ${trainConfig.lr}${trainConfig.lrDecay !== 1 ? ` (decay ${trainConfig.lrDecay}/step)` : ''}, clip ${trainConfig.clip}, seed ${trainConfig.seed}`;
-    line(io, setup.resume ? `resuming ${setup.resume.path} at step ${firstStep}: ${what}` : `training: ${what}`);
+    line(io, resumePath !== null ? `resuming ${resumePath} at step ${firstStep}: ${what}` : `training: ${what}`);
 
-    const trainer = await engine.trainer(table, trainConfig, trainIds, init);
+    const run = await TrainingRun.open(prepared, engine.engine);
     try {
       const progress = new Progress(io.out, firstStep, lastStep, trainConfig.batch * trainConfig.seqLen, args.logEvery);
-      trainer.onStep = (r) => progress.update(r.step, r.loss);
-      const prime = samplePrime(vocab, setup.text);
+      const steps: StepResult[] = [];
+      run.on('step', (r) => {
+        steps.push(r);
+        progress.update(r.step, r.loss);
+      });
+      run.on('sample', (s) => progress.print(`sample at step ${s.step}: ${show(s.text)}`));
+      run.on('validation', (v) => progress.print(`validation at step ${v.step}: ${v.loss.toFixed(4)} nats/char (${formatCount(v.characters)} characters)`));
+      let error: Error | null = null;
+      run.on('error', (e) => (error = e));
+      // Ctrl-C: stop after the step in flight, then report and write files as usual.
       let interrupted = false;
-      let lastYield = performance.now();
-      while (trainer.step < lastStep) {
-        // The CPU engine never waits on I/O: give the event loop (Ctrl-C) a turn now and then.
-        if (performance.now() - lastYield > 50) {
-          await new Promise((r) => setImmediate(r));
-          lastYield = performance.now();
-        }
-        if (io.interrupted()) {
+      const watch = setInterval(() => {
+        if (io.interrupted() && !interrupted) {
           interrupted = true;
-          break;
+          void run.pause();
         }
-        await trainer.trainStep();
-        if (args.sampleEvery > 0 && trainer.step % args.sampleEvery === 0) {
-          await trainer.flush();
-          const text = await sampleLine(trainer.model, vocab, prime, trainer.step);
-          progress.print(`sample at step ${trainer.step}: ${JSON.stringify(text)}`);
-        }
+      }, 25);
+      try {
+        await run.start(lastStep);
+      } finally {
+        clearInterval(watch);
       }
-      await trainer.flush();
+      if (error) throw error;
       progress.finish();
-      if (interrupted) line(io, `interrupted at step ${trainer.step}`);
+      if (interrupted) line(io, `interrupted at step ${run.step}`);
 
       const s = progress.summary();
       if (s) {
@@ -182,34 +122,26 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
             `step ${s.firstStep}: ${s.firstLoss.toFixed(4)})`,
         );
       }
-      {
-        // The loss on the training text itself (not one window): the whole of a small
-        // corpus from zero state, or its first 20,000 characters as parallel streams.
-        const n = Math.min(trainIds.length, 20_001);
-        const streams = Math.min(VAL_STREAMS, Math.max(1, Math.floor(n / 1000)));
-        const t = await meanLoss(trainer.model, trainIds.subarray(0, n), streams);
-        line(io, `training-text loss: ${t.toFixed(4)} nats/char, ${(t / Math.LN2).toFixed(4)} bits/char (${formatCount(n)} characters)`);
+      const t = await run.trainingTextLoss();
+      line(io, `training-text loss: ${t.loss.toFixed(4)} nats/char, ${(t.loss / Math.LN2).toFixed(4)} bits/char (${formatCount(t.characters)} characters)`);
+      const v = await run.validate(true);
+      if (v) line(io, `validation loss: ${v.loss.toFixed(4)} nats/char, ${(v.loss / Math.LN2).toFixed(4)} bits/char (${formatCount(v.characters)} characters)`);
+      if (args.out !== null) {
+        const full = writeAtomically('out', args.out, await run.checkpoint());
+        line(io, `checkpoint: ${full} (training state at step ${run.step}: parameters, Adam moments, data cursor; continue with --resume)`);
       }
-      if (val) {
-        const v = await meanLoss(trainer.model, val, VAL_STREAMS);
-        line(io, `validation loss: ${v.toFixed(4)} nats/char, ${(v / Math.LN2).toFixed(4)} bits/char (${formatCount(val.length)} characters)`);
+      if (args.exportPath !== null) {
+        const full = writeAtomically('export', args.exportPath, await run.exportModel());
+        line(io, `model export: ${full} (model only, step ${run.step})`);
       }
-      if (args.out !== null || args.exportPath !== null) {
-        const snap = await trainer.snapshot();
-        const base = { config: modelConfig, vocab: vocab.chars, table, params: snap.params, step: snap.step, trainConfig };
-        if (args.out !== null) {
-          const bytes = saveCheckpoint({ ...base, optimizer: snap.optimizer, trainingState: toTrainingState(snap, setup.corpus) });
-          const full = writeAtomically('out', args.out, bytes);
-          line(io, `checkpoint: ${full} (training state at step ${snap.step}: parameters, Adam moments, data cursor; continue with --resume)`);
-        }
-        if (args.exportPath !== null) {
-          const full = writeAtomically('export', args.exportPath, saveCheckpoint(base));
-          line(io, `model export: ${full} (model only, step ${snap.step})`);
-        }
+      if (args.lossLog !== null) {
+        const csv = 'step,loss,grad_norm\n' + steps.map((r) => `${r.step},${r.loss},${r.gradNorm}`).join('\n') + '\n';
+        const full = writeAtomically('loss-log', args.lossLog, new TextEncoder().encode(csv));
+        line(io, `loss log: ${full} (${formatCount(steps.length)} steps)`);
       }
       return interrupted ? 130 : 0;
     } finally {
-      trainer.destroy();
+      await run.destroy();
     }
   } finally {
     engine.close();

@@ -246,3 +246,8 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispat
   }
   return dispatches.length;
 }
+
+/** Frees the uniform buffers of prepared dispatches: whoever built them calls this in its destroy(). */
+export function destroyDispatches(dispatches: Iterable<Dispatch>): void {
+  for (const d of dispatches) d.uniform.destroy();
+}

@@ -88,6 +88,14 @@ export function validateTrainConfig(c: TrainConfig): void {
   checkNum('eps', c.eps, 0, 1);
 }
 
+/**
+ * The learning rate of training step `step` (1-based): lr · lrDecay^(step−1). The one
+ * schedule every engine and the reference use.
+ */
+export function learningRate(c: Pick<TrainConfig, 'lr' | 'lrDecay'>, step: number): number {
+  return c.lr * Math.pow(c.lrDecay, Math.max(0, step - 1));
+}
+
 /** Number of trainable parameters, broken down as the notebook prints it. */
 export function parameterCounts(c: ModelConfig): { embedding: number; lstm: number; output: number; total: number } {
   const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = c;

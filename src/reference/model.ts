@@ -11,6 +11,7 @@
  * Layout: position r = t*B + b; gate order i, f, g, o; hidden/cell sequences hold
  * T+1 slots of [B*H] (slot 0 the initial state, slot t+1 the state after timestep t).
  */
+import { learningRate } from '../model/config.ts';
 import type { ParamEntry, ParamTable } from '../model/params.ts';
 import {
   adamReference,
@@ -271,7 +272,7 @@ export function trainStepReference(
   const gradNorm = gradNormReference(grads);
   const gradScale = clipScaleReference(gradNorm, opts.clip);
   adam.step += 1;
-  const lr = opts.lr * Math.pow(opts.lrDecay, adam.step - 1);
+  const lr = learningRate(opts, adam.step);
   adamReference(params, grads, adam.m, adam.v, {
     lr,
     beta1: opts.beta1,

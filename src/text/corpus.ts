@@ -9,19 +9,23 @@ export class CorpusError extends Error {
  * non-empty, at least 2 distinct characters, at least seqLen+1 characters (code points).
  */
 export function checkCorpus(text: string, seqLen: number): void {
-  if (text.length === 0) {
+  const cps = [...text];
+  checkCorpusShape(cps.length, new Set(cps).size, cps[0] ?? '', seqLen);
+}
+
+/** The same checks on a text already encoded: its length and vocabulary size in code points. */
+export function checkCorpusShape(characters: number, distinct: number, first: string, seqLen: number): void {
+  if (characters === 0) {
     throw new CorpusError('the corpus is empty; paste, load or pick a text to train on');
   }
-  const cps = [...text];
-  const distinct = new Set(cps).size;
   if (distinct < 2) {
     throw new CorpusError(
-      `the corpus has only ${distinct} distinct character (${JSON.stringify(cps[0])}); a language model needs text with at least 2 different characters`,
+      `the corpus has only ${distinct} distinct character (${JSON.stringify(first)}); a language model needs text with at least 2 different characters`,
     );
   }
-  if (cps.length < seqLen + 1) {
+  if (characters < seqLen + 1) {
     throw new CorpusError(
-      `the corpus has ${cps.length} characters but a sequence length of ${seqLen} needs at least ${seqLen + 1}; use a longer text or a shorter sequence length`,
+      `the corpus has ${characters} characters but a sequence length of ${seqLen} needs at least ${seqLen + 1}; use a longer text or a shorter sequence length`,
     );
   }
 }

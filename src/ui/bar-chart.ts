@@ -7,7 +7,7 @@
 import { LitElement, css, html } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import type { CharLoss } from '../train/session.ts';
+import type { CharLoss } from '../run/run.ts';
 
 /** How a character is shown on an axis: visible, with whitespace named. */
 export function showChar(c: string): string {

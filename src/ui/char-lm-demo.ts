@@ -1,42 +1,18 @@
 // <char-lm-demo>: the page's whole UI as one embeddable element (documented on the class).
 import { LitElement, css, html, nothing } from 'lit';
-import { NOTEBOOK_MODEL, NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
+import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
+import { loadCheckpoint } from '../model/checkpoint.ts';
 import { CORPUS_PRESETS, findPreset } from '../text/presets.ts';
-import { TrainingSession, type CharLoss, type Corpus, type EngineKind, type SessionSettings } from '../train/session.ts';
-import type { StepResult } from '../train/engine.ts';
-import { SessionController } from './session-controller.ts';
+import { gateActivations, type EngineKind, type StepResult } from '../engine/contract.ts';
+import type { CharLoss, Corpus } from '../run/run.ts';
+import { SETTINGS_PRESETS, TRAINING_SAMPLE, type RunSettings } from '../run/settings.ts';
+import { RunController } from './run-controller.ts';
 import { CharLmLossChart } from './loss-chart.ts';
 import { CharLmBars, showChar } from './bar-chart.ts';
 import { type HeatmapData } from './heatmap.ts';
 import './heatmap.ts';
 
 type Phase = 'loading' | 'ready' | 'error';
-
-export interface SettingsPreset {
-  id: string;
-  label: string;
-  settings: SessionSettings;
-}
-
-/** "notebook": the notebook's exact settings; "novel": plausible English from the whole novel on a laptop GPU. */
-export const SETTINGS_PRESETS: SettingsPreset[] = [
-  {
-    id: 'notebook',
-    label: 'Notebook (E 32, H 128, T 40, lr 0.005)',
-    settings: { model: { ...NOTEBOOK_MODEL }, train: { ...NOTEBOOK_TRAIN }, steps: 1000, sampleEvery: 100, valEvery: 100 },
-  },
-  {
-    id: 'novel',
-    label: 'Novel (E 64, H 512, 2 layers, 32 streams × 64)',
-    settings: {
-      model: { embedSize: 64, hiddenSize: 512, layers: 2 },
-      train: { ...NOTEBOOK_TRAIN, batch: 32, seqLen: 64, lr: 0.002, clip: 5, schedule: 'streams', lrDecay: 0.9998 },
-      steps: 5000,
-      sampleEvery: 200,
-      valEvery: 200,
-    },
-  },
-];
 
 const GATES = ['h', 'i', 'f', 'g', 'o'] as const;
 
@@ -126,7 +102,7 @@ export class CharLmDemo extends LitElement {
   /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
   declare modelSource: string;
 
-  private ctl = new SessionController(this, {
+  private ctl = new RunController(this, {
     onStep: (r) => this.onStep(r),
     onError: (e) => this.fail(e),
   });
@@ -194,10 +170,10 @@ export class CharLmDemo extends LitElement {
     try {
       if (this.engine !== 'cpu') await this.ctl.connectGpu();
       const corpus = await this.initialCorpus();
-      await this.ctl.replace(corpus, this.settingsFromAttributes(), this.engineKind());
+      await this.ctl.replace({ corpus, settings: this.settingsFromAttributes(), naming: 'label' }, this.engineKind());
       this.setPhase('ready');
-      const s = this.ctl.session!;
-      this.emit('char-lm-ready', { engine: s.engine, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
+      const s = this.ctl.run!;
+      this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
       if (this.autotrain) this.train();
     } catch (e) {
       this.setPhase('error');
@@ -236,7 +212,7 @@ export class CharLmDemo extends LitElement {
     return { name: url, text: await res.text() };
   }
 
-  private settingsFromAttributes(): SessionSettings {
+  private settingsFromAttributes(): RunSettings {
     const base = (SETTINGS_PRESETS.find((p) => p.id === this.settingsPreset) ?? SETTINGS_PRESETS[0]).settings;
     return {
       model: {
@@ -266,7 +242,7 @@ export class CharLmDemo extends LitElement {
 
   private onStep(r: StepResult): void {
     const chart = this.renderRoot.querySelector('char-lm-loss-chart') as CharLmLossChart | null;
-    if (this.ctl.session) chart?.show(this.ctl.session.history);
+    if (this.ctl.run) chart?.show(this.ctl.run.history);
     this.emit('char-lm-step', r);
   }
 
@@ -275,11 +251,11 @@ export class CharLmDemo extends LitElement {
   /** Starts or resumes training. */
   train(): void {
     this.clearError();
-    this.ctl.session?.start();
+    void this.ctl.run?.start();
   }
 
   async pause(): Promise<void> {
-    await this.ctl.session?.pause();
+    await this.ctl.run?.pause();
   }
 
   /** Forgets what was shown of the previous model: samples, analysis, heatmap, chart. */
@@ -289,12 +265,12 @@ export class CharLmDemo extends LitElement {
     this.surprise = null;
     this.heatmap = null;
     this.hiddenRun = null;
-    this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.session!.history);
+    this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.run!.history);
   }
 
   /** Downloads the model with its whole training state as a .safetensors file. */
   async save(): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s) return;
     this.clearError();
     try {
@@ -312,14 +288,20 @@ export class CharLmDemo extends LitElement {
 
   /** Replaces the model with one from a .safetensors file (the page's or the CLI's); a bad file changes nothing. */
   async load(file: File): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s) return;
     this.clearError();
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const { settings, loaded } = TrainingSession.fromCheckpoint(bytes, s.corpus, this.readSettingsForm() ?? s.settings);
-      await this.ctl.replace(s.corpus, settings, s.engine, loaded);
-      this.modelSource = `${file.name} (step ${loaded.init.step ?? 0})`;
+      const contents = loadCheckpoint(new Uint8Array(await file.arrayBuffer()));
+      const current = this.readSettingsForm() ?? s.settings;
+      const c = contents.config;
+      const settings: RunSettings = {
+        ...current,
+        model: { embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers },
+        train: contents.trainConfig ?? current.train,
+      };
+      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', checkpoint: { contents, name: file.name, mode: 'continue' } }, s.engine.kind);
+      this.modelSource = `${file.name} (step ${contents.step})`;
       this.clearResults();
     } catch (e) {
       this.fail(new Error(`could not load ${JSON.stringify(file.name)}: ${(e as Error).message}`));
@@ -328,12 +310,12 @@ export class CharLmDemo extends LitElement {
 
   /** Throws the model away and starts from fresh weights with the settings in the form. */
   async reset(): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s) return;
     this.clearError();
     try {
       const settings = this.readSettingsForm() ?? s.settings;
-      await this.ctl.replace(s.corpus, settings, s.engine);
+      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label' }, s.engine.kind);
       this.modelSource = '';
       this.clearResults();
     } catch (e) {
@@ -342,11 +324,12 @@ export class CharLmDemo extends LitElement {
   }
 
   private async useCorpus(load: () => Promise<Corpus>): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     this.clearError();
     try {
       const corpus = await load();
-      await this.ctl.replace(corpus, this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes(), s?.engine ?? this.engineKind());
+      const settings = this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes();
+      await this.ctl.replace({ corpus, settings, naming: 'label' }, s?.engine.kind ?? this.engineKind());
       this.modelSource = '';
       this.clearResults();
     } catch (e) {
@@ -371,7 +354,7 @@ export class CharLmDemo extends LitElement {
   }
 
   /** The settings form, validated by the session; null before the form exists. */
-  private readSettingsForm(): SessionSettings | null {
+  private readSettingsForm(): RunSettings | null {
     if (!this.field('hidden')) return null;
     const train: TrainConfig = {
       ...NOTEBOOK_TRAIN,
@@ -381,14 +364,14 @@ export class CharLmDemo extends LitElement {
       clip: this.num('clip'),
       schedule: this.field('schedule')!.value as TrainConfig['schedule'],
       seed: this.num('seed'),
-      lrDecay: this.ctl.session?.settings.train.lrDecay ?? 1,
+      lrDecay: this.ctl.run?.settings.train.lrDecay ?? 1,
     };
     return {
       model: { embedSize: this.num('embed'), hiddenSize: this.num('hidden'), layers: this.num('layers') },
       train,
       steps: this.num('steps'),
-      sampleEvery: this.ctl.session?.settings.sampleEvery ?? 100,
-      valEvery: this.ctl.session?.settings.valEvery ?? 100,
+      sampleEvery: this.ctl.run?.settings.sampleEvery ?? 100,
+      valEvery: this.ctl.run?.settings.valEvery ?? 100,
     };
   }
 
@@ -420,12 +403,12 @@ export class CharLmDemo extends LitElement {
 
   /** Generates from the model: one column per temperature, streaming. */
   async generate(): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s || this.sampling) return;
     this.clearError();
     try {
       const temps = this.parseTemperatures(this.field('temperatures')?.value ?? this.temperatures);
-      const prime = this.field('prime')?.value ?? s.primeFor(this.prime);
+      const prime = this.field('prime')?.value ?? this.prime;
       const length = this.num('length');
       if (!Number.isInteger(length) || length < 1 || length > 10000) throw new Error(`length must be an integer from 1 to 10000, got ${length}`);
       const topK = this.num('top-k');
@@ -437,13 +420,13 @@ export class CharLmDemo extends LitElement {
       this.sampleTexts = temps.map((t) => ({ temperature: t, text: prime }));
       const rows = temps.map((temperature) => ({ temperature, topK, topP }));
       const texts = await s.sample(prime, length, rows, seed >>> 0, (partial) => {
-        if (this.ctl.session === s) this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + partial[i] }));
+        if (this.ctl.run === s) this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + partial[i] }));
       });
-      if (this.ctl.session !== s) return; // the model was replaced (Reset, another text) meanwhile
+      if (this.ctl.run !== s) return; // the model was replaced (Reset, another text) meanwhile
       this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + texts[i] }));
       this.emit('char-lm-sample', { temperatures: temps, texts: this.sampleTexts.map((x) => x.text) });
     } catch (e) {
-      if (this.ctl.session === s) this.fail(e as Error);
+      if (this.ctl.run === s) this.fail(e as Error);
     } finally {
       this.sampling = false;
     }
@@ -451,51 +434,46 @@ export class CharLmDemo extends LitElement {
 
   /** Per-character loss over the corpus: the 15 hardest characters and the text coloured by surprise. */
   async analyse(): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s) return;
     this.clearError();
     try {
       const r = await s.perCharacterLoss();
-      if (this.ctl.session !== s) return;
+      if (this.ctl.run !== s) return;
       this.hardest = r.hardest;
-      this.surprise = { chars: [...r.text], losses: r.losses };
+      this.surprise = { chars: r.chars, losses: r.losses };
       await this.updateComplete;
       (this.renderRoot.querySelector('char-lm-bars') as CharLmBars | null)?.show(r.hardest);
     } catch (e) {
-      if (this.ctl.session === s) this.fail(e as Error);
+      if (this.ctl.run === s) this.fail(e as Error);
     }
   }
 
   /** Hidden-state (or gate) heatmap over the sentence in the form. */
   async showHeatmap(): Promise<void> {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!s) return;
     this.clearError();
     try {
       const text = this.field('sentence')?.value ?? '';
       const states = await s.hiddenStates(text);
-      if (this.ctl.session !== s) return;
+      if (this.ctl.run !== s) return;
       this.hiddenRun = { text, ...states };
       this.drawHeatmap();
     } catch (e) {
-      if (this.ctl.session === s) this.fail(e as Error);
+      if (this.ctl.run === s) this.fail(e as Error);
     }
   }
 
   private drawHeatmap(): void {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (!this.hiddenRun || !s) return;
     const H = s.table.config.hiddenSize;
     const layer = Math.min(Number(this.field('layer')?.value ?? 0), s.table.config.layers - 1);
     const gate = (this.field('gate')?.value ?? 'h') as GateChoice;
     const chars = [...this.hiddenRun.text];
     const values = new Float32Array(chars.length * H);
-    if (gate === 'h') values.set(this.hiddenRun.h[layer]);
-    else {
-      const g = 'ifgo'.indexOf(gate);
-      const src = this.hiddenRun.gates[layer];
-      for (let c = 0; c < chars.length; c++) for (let u = 0; u < H; u++) values[c * H + u] = src[c * 4 * H + g * H + u];
-    }
+    values.set(gate === 'h' ? this.hiddenRun.h[layer] : gateActivations(this.hiddenRun.gates[layer], H, gate));
     const centered = gate === 'h' || gate === 'g';
     this.heatmap = {
       chars,
@@ -510,7 +488,7 @@ export class CharLmDemo extends LitElement {
   // ---- rendering ----
 
   override render() {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     return html`
       <header part="header">
         <h1>char-lm</h1>
@@ -522,8 +500,8 @@ export class CharLmDemo extends LitElement {
                 ${s.counts.output.toLocaleString('en')}, total ${s.counts.total.toLocaleString('en')}
               </div>
               <div class="muted" data-testid="corpus">
-                Corpus: ${s.corpus.name} — ${[...s.corpus.text].length.toLocaleString('en')} characters, vocabulary ${s.vocab.size}${s.val
-                  ? html`, ${s.train.length.toLocaleString('en')} train / ${s.val.length.toLocaleString('en')} validation`
+                Corpus: ${s.prepared.corpus.name} — ${s.prepared.ids.length.toLocaleString('en')} characters, vocabulary ${s.vocab.size}${s.prepared.val
+                  ? html`, ${s.prepared.train.length.toLocaleString('en')} train / ${s.prepared.val.length.toLocaleString('en')} validation`
                   : html`, no validation split (under 10,000 characters)`}
               </div>
             `
@@ -534,7 +512,7 @@ export class CharLmDemo extends LitElement {
       <section>
         <h2>Training loss</h2>
         <char-lm-loss-chart part="chart"></char-lm-loss-chart>
-        <h2>Samples during training <span class="muted">(prime “It is”, temperature 0.8)</span></h2>
+        <h2>Samples during training <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span></h2>
         <div class="log" data-testid="sample-log">
           ${s && s.samples.length ? s.samples.map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`) : html`<span class="muted">None yet.</span>`}
         </div>
@@ -545,9 +523,9 @@ export class CharLmDemo extends LitElement {
   }
 
   private renderEngineLine() {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     if (this.ctl.gpu) {
-      return html`<div data-testid="adapter">WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine === 'cpu' ? html` (using the CPU reference engine)` : nothing}</div>`;
+      return html`<div data-testid="adapter">WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}</div>`;
     }
     if (this.ctl.gpuError) {
       return html`
@@ -564,7 +542,7 @@ export class CharLmDemo extends LitElement {
   private renderCorpus() {
     const ready = this.phase === 'ready';
     // The menu shows the text in use: a preset, or (disabled) the name of any other text.
-    const corpusName = this.ctl.session?.corpus.name;
+    const corpusName = this.ctl.run?.prepared.corpus.name;
     const current = corpusName === undefined ? this.preset : (CORPUS_PRESETS.find((p) => p.name === corpusName)?.id ?? '');
     return html`
       <section>
@@ -613,14 +591,14 @@ export class CharLmDemo extends LitElement {
   }
 
   private renderSettings() {
-    const st = this.ctl.session?.settings ?? this.settingsFromAttributes();
+    const st = this.ctl.run?.settings ?? this.settingsFromAttributes();
     const n = (name: string, label: string, value: number, step = '1') =>
       html`<label>${label}<input type="number" name=${name} aria-label=${label} .value=${String(value)} step=${step} /></label>`;
     return html`
       <section>
         <h2>Model and training</h2>
         <div class="row">
-          ${SETTINGS_PRESETS.map((p) => html`<button @click=${() => this.applySettingsPreset(p.id)} title=${p.label}>${p.id === 'notebook' ? 'Notebook' : 'Novel'} preset</button>`)}
+          ${SETTINGS_PRESETS.map((p) => html`<button @click=${() => this.applySettingsPreset(p.id)} title=${p.description}>${p.label} preset</button>`)}
         </div>
         <div class="row">
           ${n('embed', 'Embedding E', st.model.embedSize)} ${n('hidden', 'Hidden H', st.model.hiddenSize)} ${n('layers', 'Layers', st.model.layers)}
@@ -641,7 +619,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private renderControls() {
-    const s = this.ctl.session;
+    const s = this.ctl.run;
     const status = s?.status ?? 'idle';
     const last = s?.history.last;
     const ready = this.phase === 'ready';
@@ -668,10 +646,10 @@ export class CharLmDemo extends LitElement {
               }}
           /></label>
           <span class="figures" data-testid="status" data-status=${status}>
-            ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.settings.steps ?? 0}
+            ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.target ?? 0}
             ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
             ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
-            ${s?.lastVal != null ? html` · validation ${s.lastVal.toFixed(3)}` : nothing}
+            ${s?.lastValidation ? html` · validation ${s.lastValidation.loss.toFixed(3)}` : nothing}
             ${s && s.throughput.charsPerSecond > 0
               ? html` · <span data-testid="throughput">${Math.round(s.throughput.charsPerSecond).toLocaleString('en')} chars/s, ${s.throughput.msPerStep.toFixed(1)} ms/step</span>`
               : nothing}
@@ -687,7 +665,7 @@ export class CharLmDemo extends LitElement {
       <section part="samples">
         <h2>Sample</h2>
         <div class="row">
-          <label>Prime <input name="prime" .value=${this.ctl.session?.primeFor(this.prime) ?? this.prime} /></label>
+          <label>Prime <input name="prime" .value=${this.ctl.run && ![...this.prime].every((c) => this.ctl.run!.vocab.has(c)) ? this.ctl.run.samplePrime : this.prime} /></label>
           <label>Length <input type="number" name="length" aria-label="Length" value="120" /></label>
           <label>Temperatures <input name="temperatures" .value=${this.temperatures} size="12" /></label>
           <label>Top-k <input type="number" name="top-k" aria-label="Top-k" value="0" title="0 = off" /></label>
@@ -706,7 +684,7 @@ export class CharLmDemo extends LitElement {
 
   private renderInspect() {
     const ready = this.phase === 'ready';
-    const layers = this.ctl.session?.table.config.layers ?? 1;
+    const layers = this.ctl.run?.table.config.layers ?? 1;
     const maxLoss = this.surprise ? Math.max(1e-6, ...Array.from(this.surprise.losses)) : 1;
     return html`
       <section part="inspect">

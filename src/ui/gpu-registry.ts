@@ -1,17 +1,14 @@
 /**
  * One GPU device shared by every <char-lm-demo> on a page. Elements borrow it and
- * give it back; the device is requested on first use and lost devices are forgotten
- * so that the next borrower gets a fresh one.
+ * give it back; the device is requested on first use, destroyed when the last
+ * borrower gives it back, and forgotten when lost, so that the next borrower gets a
+ * fresh one.
  */
 import { requestGpu, type GpuContext } from '../gpu/device.ts';
 
 export class GpuRegistry {
   private ctx: Promise<GpuContext> | null = null;
   private users = 0;
-
-  get available(): boolean {
-    return typeof navigator !== 'undefined' && !!navigator.gpu;
-  }
 
   async acquire(): Promise<GpuContext> {
     if (!this.ctx) {
@@ -20,20 +17,27 @@ export class GpuRegistry {
       const p = requestGpu(typeof navigator !== 'undefined' ? navigator.gpu : undefined, hint);
       this.ctx = p;
       p.then(
-        (c) => c.device.lost.then(() => {
-          if (this.ctx === p) this.ctx = null;
-        }),
+        (c) =>
+          c.device.lost.then(() => {
+            if (this.ctx === p) this.ctx = null;
+          }),
         () => {
           if (this.ctx === p) this.ctx = null;
         },
       );
     }
+    const ctx = await this.ctx;
     this.users++;
-    return this.ctx;
+    return ctx;
   }
 
+  /** Gives the device back; the last borrower's release destroys it. */
   release(): void {
     this.users = Math.max(0, this.users - 1);
+    if (this.users > 0 || !this.ctx) return;
+    const p = this.ctx;
+    this.ctx = null;
+    void p.then((c) => c.device.destroy()).catch(() => undefined);
   }
 
   get borrowers(): number {

@@ -1,14 +1,14 @@
 /**
  * <char-lm-loss-chart>: the streaming loss chart (uPlot). Created once; new points
  * arrive through `update()`, at most once per animation frame, as views of the
- * session's preallocated history arrays.
+ * run's preallocated history arrays.
  *
  * @csspart chart - the chart container
  */
 import { LitElement, css, html } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import type { LossHistory } from '../train/session.ts';
+import type { LossHistory } from '../run/history.ts';
 
 export class CharLmLossChart extends LitElement {
   static override styles = [

@@ -10,27 +10,26 @@
  *
  * Legend: V vocab, E embed, H hidden, L layers, B streams, T BPTT length, N = T·B.
  */
-import type { ParamTable } from '../model/params.ts';
-import type { TrainConfig } from '../model/config.ts';
-import type { GpuContext } from '../gpu/device.ts';
-import { embeddingGradIndex, encodeDispatches, type Dispatch } from '../gpu/kernels.ts';
-import { readFloats, storageBuffer, writeArray } from '../gpu/buffers.ts';
-import type { Batcher } from '../text/batcher.ts';
-import { dispatchBudget, trainingBatcher, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
+import type { ParamTable } from '../../model/params.ts';
+import { learningRate, type TrainConfig } from '../../model/config.ts';
+import type { GpuContext } from '../../gpu/device.ts';
+import { destroyDispatches, embeddingGradIndex, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import type { TrainingSnapshot } from '../../model/training-state.ts';
+import type { Batcher } from '../../text/batcher.ts';
+import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
-import { GpuModel } from './gpu-model.ts';
-
+import { GpuModel } from './model.ts';
 
 const RING = 3;
 const NORM_PARTS = 32;
 
-export class GpuTrainer implements TrainEngine {
+export class GpuTrainer implements Trainer {
   readonly model: GpuModel;
-  readonly batcher: Batcher;
+  /** GPU dispatches encoded per step (compare with dispatchBudget). */
   readonly dispatchesPerStep: number;
-  /** Steps submitted so far (Adam's t). */
-  step: number;
-  onStep: ((r: StepResult) => void) | null = null;
+  private readonly batcher: Batcher;
+  private steps: number;
 
   private seq: SequenceBuffers;
   private grads: GPUBuffer;
@@ -54,26 +53,26 @@ export class GpuTrainer implements TrainEngine {
     readonly table: ParamTable,
     readonly config: TrainConfig,
     data: Int32Array,
-    init: TrainerInit,
+    start: TrainerStart,
   ) {
     const device = gpu.device;
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
     const { seqLen: T, batch: B } = config;
     const N = T * B;
-    this.model = new GpuModel(gpu, table, init.params);
-    this.step = init.step ?? 0;
+    this.model = new GpuModel(gpu, table, start.params);
+    this.steps = start.step ?? 0;
     this.batcher = trainingBatcher(data, config);
-    if (init.batcher) this.batcher.setState(init.batcher);
+    if (start.batcher) this.batcher.setState(start.batcher);
 
     const P = table.totalSize;
     this.seq = new SequenceBuffers(device, table, T, B, 'train');
-    if (init.carried) {
-      writeArray(device, this.seq.stateH, init.carried.h);
-      writeArray(device, this.seq.stateC, init.carried.c);
+    if (start.carried) {
+      writeArray(device, this.seq.stateH, start.carried.h);
+      writeArray(device, this.seq.stateC, start.carried.c);
     }
     this.grads = storageBuffer(device, 'grads', P);
-    this.m = storageBuffer(device, 'adam m', P, init.optimizer?.m);
-    this.v = storageBuffer(device, 'adam v', P, init.optimizer?.v);
+    this.m = storageBuffer(device, 'adam m', P, start.optimizer?.m);
+    this.v = storageBuffer(device, 'adam v', P, start.optimizer?.v);
     this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
     this.clip = storageBuffer(device, 'clip', 2);
     this.rowStart = storageBuffer(device, 'embed grad row start', V + 1);
@@ -133,9 +132,9 @@ export class GpuTrainer implements TrainEngine {
    * Builds a trainer and checks that every pipeline and bind group is valid, so that a
    * mistake fails here with the WebGPU message rather than as silent zero losses.
    */
-  static async create(gpu: GpuContext, table: ParamTable, config: TrainConfig, data: Int32Array, init: TrainerInit): Promise<GpuTrainer> {
+  static async create(gpu: GpuContext, table: ParamTable, config: TrainConfig, data: Int32Array, start: TrainerStart): Promise<GpuTrainer> {
     gpu.device.pushErrorScope('validation');
-    const t = new GpuTrainer(gpu, table, config, data, init);
+    const t = new GpuTrainer(gpu, table, config, data, start);
     const err = await gpu.device.popErrorScope();
     if (err) {
       t.destroy();
@@ -144,26 +143,22 @@ export class GpuTrainer implements TrainEngine {
     return t;
   }
 
-  /** The most dispatches a step may encode: 2·T·L + 8·L + 16. */
-  get dispatchBudget(): number {
-    return dispatchBudget(this.config.seqLen, this.table.config.layers);
-  }
-
-  get learningRate(): number {
-    return this.config.lr * Math.pow(this.config.lrDecay, Math.max(0, this.step - 1));
+  /** Steps submitted so far (Adam's t). */
+  get step(): number {
+    return this.steps;
   }
 
   /**
    * Encodes and submits one training step. Waits only when the staging slot it needs
    * still holds a step that has not been read back (RING-1 steps behind).
    */
-  async trainStep(): Promise<void> {
+  async trainStep(): Promise<StepResult[]> {
     if (this.destroyed) throw new Error('the trainer was destroyed');
     const device = this.gpu.device;
     const { vocabSize: V } = this.table.config;
     const { seqLen: T, batch: B } = this.config;
     const N = T * B;
-    const slot = this.ring[this.step % RING];
+    const slot = this.ring[this.steps % RING];
     if (slot.pending) await slot.pending;
 
     const batch = this.batcher.next();
@@ -173,10 +168,9 @@ export class GpuTrainer implements TrainEngine {
     writeArray(device, this.rowStart, rowStart);
     writeArray(device, this.positions, positions);
 
-    this.step++;
-    const step = this.step;
+    const step = ++this.steps;
     this.model.kernels.setAdamStep(this.adamDispatch, this.table.totalSize, {
-      lr: this.learningRate, beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, step,
+      lr: learningRate(this.config, step), beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, step,
     });
 
     const enc = device.createCommandEncoder({ label: `train step ${step}` });
@@ -197,8 +191,8 @@ export class GpuTrainer implements TrainEngine {
       slot.buffer.unmap();
       slot.pending = null;
       this.results.push(r);
-      this.onStep?.(r);
     });
+    return this.takeResults();
   }
 
   /** Waits for every submitted step to be read back; returns the results not taken yet. */
@@ -207,8 +201,8 @@ export class GpuTrainer implements TrainEngine {
     return this.takeResults();
   }
 
-  /** Results read back since the last call, in step order. */
-  takeResults(): StepResult[] {
+  /** Results read back and not returned yet, in step order. */
+  private takeResults(): StepResult[] {
     const r = this.results.sort((a, b) => a.step - b.step);
     this.results = [];
     return r;
@@ -230,13 +224,13 @@ export class GpuTrainer implements TrainEngine {
     return { h: await readFloats(this.gpu.device, this.seq.stateH, n), c: await readFloats(this.gpu.device, this.seq.stateC, n) };
   }
 
-  /** Everything needed to continue exactly where this trainer is (after flush()). */
-  async snapshot(): Promise<Required<TrainerInit>> {
-    await this.flush();
+  /** Everything needed to continue exactly where this trainer is; results read back meanwhile wait for the next call. */
+  async snapshot(): Promise<TrainingSnapshot> {
+    await Promise.all(this.ring.map((s) => s.pending));
     return {
       params: await this.model.readParams(),
       optimizer: await this.readOptimizer(),
-      step: this.step,
+      step: this.steps,
       batcher: this.batcher.getState(),
       carried: await this.readCarried(),
     };
@@ -245,6 +239,7 @@ export class GpuTrainer implements TrainEngine {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    destroyDispatches(this.dispatches);
     this.model.destroy();
     this.seq.destroy();
     for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();

@@ -3,15 +3,15 @@
  * evaluation, hidden states and sampling, on seeded tiny models.
  */
 import { describe, expect, it } from 'vitest';
-import { testGpu, compareArrays } from '../gpu/testing.ts';
-import { buildParamTable, initParams } from '../model/params.ts';
-import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../model/config.ts';
-import { Rng } from '../model/rng.ts';
+import { testGpu, compareArrays } from '../../gpu/testing.ts';
+import { buildParamTable, initParams } from '../../model/params.ts';
+import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../../model/config.ts';
+import { Rng } from '../../model/rng.ts';
 import { GpuTrainer } from './trainer.ts';
-import { trainingBatcher } from './engine.ts';
-import { GpuModel } from './gpu-model.ts';
-import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
-import { sampleReference } from '../reference/kernels.ts';
+import { dispatchBudget, trainingBatcher, type StepResult } from '../contract.ts';
+import { GpuModel } from './model.ts';
+import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../../reference/model.ts';
+import { sampleReference } from '../../reference/kernels.ts';
 
 function randomTokens(n: number, V: number, seed: number): Int32Array {
   const rng = new Rng(seed);
@@ -53,7 +53,7 @@ describe('training step parity (GPU vs CPU reference)', () => {
       const { table, params } = setup(cfg, 3);
       const data = randomTokens(80, cfg.vocabSize, 11);
       const trainer = await GpuTrainer.create(gpu, table, train, data, { params });
-      expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(trainer.dispatchBudget);
+      expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(dispatchBudget(train.seqLen, cfg.layers));
 
       // The reference walks the same batches, carrying (or resetting) the state the same way.
       const batcher = trainingBatcher(data, train);
@@ -63,8 +63,9 @@ describe('training step parity (GPU vs CPU reference)', () => {
       let h: Float64Array[] = zero();
       let c: Float64Array[] = zero();
       const refLosses: number[] = [];
+      const results: StepResult[] = [];
       for (let s = 0; s < 5; s++) {
-        await trainer.trainStep();
+        results.push(...(await trainer.trainStep()));
         const b = batcher.next();
         if (b.resetState) {
           h = zero();
@@ -77,7 +78,7 @@ describe('training step parity (GPU vs CPU reference)', () => {
         c = r.cT;
         refLosses.push(r.loss);
       }
-      const results = await trainer.flush();
+      results.push(...(await trainer.flush()));
       expect(results.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
       expect(compareArrays('losses', results.map((r) => r.loss), refLosses, 1e-6, 1e-4)).toBeNull();
       const got = await trainer.model.readParams();
@@ -95,15 +96,18 @@ describe('training step parity (GPU vs CPU reference)', () => {
     const { table, params } = setup(cfg, 9);
     const data = randomTokens(50, cfg.vocabSize, 2);
     const a = await GpuTrainer.create(gpu, table, train, data, { params });
-    for (let s = 0; s < 3; s++) await a.trainStep();
+    const ra: StepResult[] = [];
+    const rb: StepResult[] = [];
+    for (let s = 0; s < 3; s++) ra.push(...(await a.trainStep()));
     const snap = await a.snapshot();
     const b = await GpuTrainer.create(gpu, table, train, data, snap);
     for (let s = 0; s < 3; s++) {
-      await a.trainStep();
-      await b.trainStep();
+      ra.push(...(await a.trainStep()));
+      rb.push(...(await b.trainStep()));
     }
-    const ra = await a.flush();
-    const rb = await b.flush();
+    ra.push(...(await a.flush()));
+    rb.push(...(await b.flush()));
+    expect(ra.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(rb.map((r) => r.loss)).toEqual(ra.slice(-3).map((r) => r.loss));
     expect(Array.from(await b.model.readParams())).toEqual(Array.from(await a.model.readParams()));
     a.destroy();
@@ -193,6 +197,10 @@ describe('forward-only parity', () => {
       input = next;
     }
     got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
+    // The prepared generation is reused: a shorter one in between, then the same request again, gives the same text.
+    await model.sample({ prime: Int32Array.from([3]), length: 5, rows, seed: 7 });
+    const again = await model.sample({ prime, length, rows, seed });
+    again.forEach((g, r) => expect(Array.from(g), `row ${r} again`).toEqual(want[r]));
     model.destroy();
   });
 });

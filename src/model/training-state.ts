@@ -9,10 +9,20 @@
  *     "carried": { "h": [L·B·H numbers], "c": [L·B·H numbers] },   // layer-major (L, B, H)
  *     "corpus": { "path": "/abs/corpus.txt", "characters": 1153, "fingerprint": "89abcdef" } }
  */
-import { CheckpointError } from '../model/checkpoint.ts';
-import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import { CheckpointError } from './checkpoint.ts';
+import type { ModelConfig, TrainConfig } from './config.ts';
 import type { BatcherState } from '../text/batcher.ts';
-import type { TrainerInit } from './engine.ts';
+
+/** Every bit of training state, in memory: enough to continue exactly where a trainer stood. */
+export interface TrainingSnapshot {
+  params: Float32Array; // (P) flat, table layout
+  optimizer: { m: Float32Array; v: Float32Array }; // (P) each: Adam moments
+  /** Steps taken (Adam's t). */
+  step: number;
+  batcher: BatcherState;
+  /** Carried hidden state, (L, B, H) each. */
+  carried: { h: Float32Array; c: Float32Array };
+}
 
 export interface CorpusIdentity {
   path: string;
@@ -21,14 +31,15 @@ export interface CorpusIdentity {
   fingerprint: string;
 }
 
-export interface TrainingState {
+/** The JSON form of a snapshot's cursor (all but the tensors), as stored in the checkpoint's metadata. */
+export interface TrainingStateRecord {
   step: number;
   batcher: BatcherState;
   carried: { h: number[]; c: number[] };
   corpus: CorpusIdentity;
 }
 
-export function toTrainingState(snap: Required<TrainerInit>, corpus: CorpusIdentity): TrainingState {
+export function trainingStateRecord(snap: TrainingSnapshot, corpus: CorpusIdentity): TrainingStateRecord {
   return {
     step: snap.step,
     batcher: snap.batcher,
@@ -49,7 +60,7 @@ function isInt(x: unknown, min = 0): x is number {
  * Validates a checkpoint's training state against its configuration. `where` prefixes
  * the error (e.g. `--resume "x.safetensors"`).
  */
-export function parseTrainingState(raw: unknown, step: number, model: ModelConfig, train: TrainConfig, where: string): TrainingState {
+export function parseTrainingStateRecord(raw: unknown, step: number, model: ModelConfig, train: TrainConfig, where: string): TrainingStateRecord {
   const bad = (what: string): never => {
     throw new CheckpointError(`${where}: the training state is damaged (${what}); resume from another checkpoint or train from the start`);
   };
@@ -86,15 +97,15 @@ export function parseTrainingState(raw: unknown, step: number, model: ModelConfi
   if (!isObject(corpus) || typeof corpus.path !== 'string' || !isInt(corpus.characters) || typeof corpus.fingerprint !== 'string') {
     bad('no corpus identity');
   }
-  return raw as unknown as TrainingState;
+  return raw as unknown as TrainingStateRecord;
 }
 
-/** The trainer's init from a checkpoint and its validated training state. */
-export function resumeInit(
+/** The snapshot a checkpoint's tensors and its validated record describe. */
+export function snapshotFromRecord(
   params: Float32Array,
   optimizer: { m: Float32Array; v: Float32Array },
-  state: TrainingState,
-): Required<TrainerInit> {
+  state: TrainingStateRecord,
+): TrainingSnapshot {
   return {
     params,
     optimizer,

@@ -2,12 +2,12 @@
  * The WebGPU engine's benchmark inside a browser page (loaded by src/cli/bench-browser.ts
  * through Vite's dev server and driven by Playwright).
  */
-import { requestGpu } from '../gpu/device.ts';
-import { buildParamTable, initParams } from '../model/params.ts';
-import { NOTEBOOK_TRAIN } from '../model/config.ts';
-import { Rng } from '../model/rng.ts';
+import { requestGpu } from '../../gpu/device.ts';
+import { buildParamTable, initParams } from '../../model/params.ts';
+import { NOTEBOOK_TRAIN } from '../../model/config.ts';
+import { Rng } from '../../model/rng.ts';
 import { GpuTrainer } from './trainer.ts';
-import { benchTrainer, type BenchConfig, type BenchFigures } from './bench.ts';
+import { benchTrainer, type BenchConfig, type BenchFigures } from '../bench.ts';
 
 export interface BrowserBenchCase extends BenchConfig {
   vocab: number;

@@ -6,9 +6,9 @@
  * Legend: V vocab, E embed, H hidden, L layers, B streams, T timesteps, N = T·B.
  * Positions are time-major: r = t·B + b.
  */
-import type { ParamTable } from '../model/params.ts';
-import { storageBuffer } from '../gpu/buffers.ts';
-import type { Dispatch, Kernels } from '../gpu/kernels.ts';
+import type { ParamTable } from '../../model/params.ts';
+import { storageBuffer } from '../../gpu/buffers.ts';
+import type { Dispatch, Kernels } from '../../gpu/kernels.ts';
 
 export class SequenceBuffers {
   readonly n: number;

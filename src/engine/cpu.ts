@@ -2,21 +2,36 @@
  * The CPU reference engine: the same contract as the WebGPU engine, computed by the
  * float64 reference in src/reference/. Slow (plain loops), exact, and available
  * everywhere: for small models, for machines without a usable GPU, and as the
- * yardstick the GPU engine is measured against.
+ * yardstick the GPU engine is measured against. On the page it runs in a Worker
+ * (cpu-worker.ts) so that a step never blocks the page.
  */
 import type { ParamTable } from '../model/params.ts';
 import type { TrainConfig } from '../model/config.ts';
 import { modelForwardReference, trainStepReference, type AdamState } from '../reference/model.ts';
 import { sampleReference } from '../reference/kernels.ts';
+import type { TrainingSnapshot } from '../model/training-state.ts';
 import type { Batcher } from '../text/batcher.ts';
-import { evaluationStreams, samplingUniforms, trainingBatcher, type HiddenStates, type ModelEngine, type SampleRequest, type StepResult, type TrainEngine, type TrainerInit } from './engine.ts';
+import {
+  checkSampleRequest,
+  evaluationStreams,
+  runStreams,
+  samplingUniforms,
+  trainingBatcher,
+  type Engine,
+  type HiddenStates,
+  type Model,
+  type SampleRequest,
+  type StepResult,
+  type Trainer,
+  type TrainerStart,
+} from './contract.ts';
 
 /** Timesteps per reference forward call over a long text (bounds the cache's memory). */
 const CHUNK = 256;
 
-export class CpuModel implements ModelEngine {
+export class CpuModel implements Model {
   /** Float64 master copy; the GPU engine keeps f32. */
-  params: Float64Array;
+  readonly params: Float64Array;
 
   constructor(
     readonly table: ParamTable,
@@ -30,63 +45,47 @@ export class CpuModel implements ModelEngine {
     return Float32Array.from(this.params);
   }
 
-  writeParams(p: Float32Array): void {
-    this.params = Float64Array.from(p);
-  }
-
-  /** Runs S streams of len steps (stream-major inputs) from zero state, chunked, carrying state. */
-  private runStreams(inputs: Int32Array, targets: Int32Array, S: number, len: number, wantHidden: boolean) {
+  /** One chunk of S streams through the reference, carrying (h, c) between calls. */
+  private chunkRunner(S: number, wantHidden: boolean) {
     const { hiddenSize: H, layers: L } = this.table.config;
-    const losses = new Float32Array(S * len);
-    const h = wantHidden ? Array.from({ length: L }, () => new Float32Array(S * len * H)) : [];
-    const gates = wantHidden ? Array.from({ length: L }, () => new Float32Array(S * len * 4 * H)) : [];
-    let h0 = Array.from({ length: L }, () => new Float64Array(S * H));
-    let c0 = Array.from({ length: L }, () => new Float64Array(S * H));
-    for (let c = 0; c < len; c += CHUNK) {
-      const T = Math.min(CHUNK, len - c);
-      const tok = new Int32Array(T * S);
-      const tgt = new Int32Array(T * S);
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < S; b++) {
-          tok[t * S + b] = inputs[b * len + c + t];
-          tgt[t * S + b] = targets[b * len + c + t];
-        }
+    let h0: Float64Array[] = [];
+    let c0: Float64Array[] = [];
+    return async (tok: Int32Array, tgt: Int32Array, T: number, first: boolean) => {
+      if (first) {
+        h0 = Array.from({ length: L }, () => new Float64Array(S * H));
+        c0 = Array.from({ length: L }, () => new Float64Array(S * H));
       }
       const { cache } = modelForwardReference(this.table, this.params, tok, tgt, T, S, h0, c0);
-      for (let t = 0; t < T; t++) {
-        for (let b = 0; b < S; b++) {
-          const dst = b * len + c + t;
-          losses[dst] = cache.losses[t * S + b];
-          for (let l = 0; l < L && wantHidden; l++) {
-            for (let j = 0; j < H; j++) h[l][dst * H + j] = cache.hs[l][((t + 1) * S + b) * H + j];
-            for (let j = 0; j < 4 * H; j++) gates[l][dst * 4 * H + j] = cache.gates[l][(t * S + b) * 4 * H + j];
-          }
-        }
-      }
       h0 = cache.hs.map((x) => x.slice(T * S * H));
       c0 = cache.cs.map((x) => x.slice(T * S * H));
-    }
-    return { losses, h, gates };
+      return {
+        losses: Float32Array.from(cache.losses),
+        h: wantHidden ? cache.hs.map((x) => Float32Array.from(x.subarray(S * H))) : undefined, // slots 1..T
+        gates: wantHidden ? cache.gates.map((x) => Float32Array.from(x)) : undefined,
+      };
+    };
   }
 
   async evaluate(ids: Int32Array, streams = 1): Promise<Float32Array> {
-    const { inputs, targets, S, len } = evaluationStreams(ids, streams);
-    return this.runStreams(inputs, targets, S, len, false).losses;
+    const layout = evaluationStreams(ids, streams);
+    const { hiddenSize: H, layers: L } = this.table.config;
+    return (await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: false }, this.chunkRunner(layout.S, false))).losses;
   }
 
   async hiddenStates(ids: Int32Array): Promise<HiddenStates> {
     if (ids.length < 1) throw new Error('hidden states need at least one character');
-    const { h, gates } = this.runStreams(ids, new Int32Array(ids.length), 1, ids.length, true);
+    const { hiddenSize: H, layers: L } = this.table.config;
+    const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
+    const { h, gates } = await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: true }, this.chunkRunner(1, true));
     return { h, gates };
   }
 
   /** The same algorithm and the same uniforms as the GPU sampler (uniforms rounded to f32). */
   async sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]> {
     const { vocabSize: V, hiddenSize: H, layers: L } = this.table.config;
+    checkSampleRequest(req, V);
     const P = req.prime.length;
     const R = req.rows.length;
-    if (P < 1) throw new Error('the prime must have at least one character');
-    if (R < 1) throw new Error('give at least one temperature');
     const steps = P - 1 + req.length;
     const rand = samplingUniforms(req.seed, steps * R);
     let h = Array.from({ length: L }, () => new Float64Array(R * H));
@@ -118,72 +117,59 @@ function roundToF32(a: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
 }
 
-export class CpuTrainer implements TrainEngine {
+export class CpuTrainer implements Trainer {
   readonly model: CpuModel;
-  readonly batcher: Batcher;
-  readonly dispatchesPerStep = 0;
-  step: number;
-  onStep: ((r: StepResult) => void) | null = null;
+  private readonly batcher: Batcher;
   private adam: AdamState;
   private carried: { h: Float64Array[]; c: Float64Array[] };
-  private results: StepResult[] = [];
 
   constructor(
     readonly table: ParamTable,
     readonly config: TrainConfig,
     data: Int32Array,
-    init: TrainerInit,
+    start: TrainerStart,
   ) {
     const { hiddenSize: H, layers: L } = table.config;
     const B = config.batch;
-    this.model = new CpuModel(table, init.params);
+    this.model = new CpuModel(table, start.params);
     roundToF32(this.model.params);
-    this.step = init.step ?? 0;
     this.batcher = trainingBatcher(data, config);
-    if (init.batcher) this.batcher.setState(init.batcher);
+    if (start.batcher) this.batcher.setState(start.batcher);
     const P = table.totalSize;
     this.adam = {
-      m: init.optimizer ? Float64Array.from(init.optimizer.m) : new Float64Array(P),
-      v: init.optimizer ? Float64Array.from(init.optimizer.v) : new Float64Array(P),
-      step: this.step,
+      m: start.optimizer ? Float64Array.from(start.optimizer.m) : new Float64Array(P),
+      v: start.optimizer ? Float64Array.from(start.optimizer.v) : new Float64Array(P),
+      step: start.step ?? 0,
     };
     const split = (a: Float32Array | undefined) =>
       Array.from({ length: L }, (_, l) => (a ? Float64Array.from(a.subarray(l * B * H, (l + 1) * B * H)) : new Float64Array(B * H)));
-    this.carried = { h: split(init.carried?.h), c: split(init.carried?.c) };
+    this.carried = { h: split(start.carried?.h), c: split(start.carried?.c) };
   }
 
-  get learningRate(): number {
-    return this.config.lr * Math.pow(this.config.lrDecay, Math.max(0, this.step - 1));
+  get step(): number {
+    return this.adam.step;
   }
 
-  async trainStep(): Promise<void> {
+  async trainStep(): Promise<StepResult[]> {
     const { seqLen: T, batch: B } = this.config;
     const batch = this.batcher.next();
     if (batch.resetState) {
       for (const a of [...this.carried.h, ...this.carried.c]) a.fill(0);
     }
+    // trainStepReference applies learningRate(config, step) itself.
     const r = trainStepReference(this.table, this.model.params, this.adam, batch.inputs, batch.targets, T, B, this.config, this.carried.h, this.carried.c);
     // State between steps is kept at f32, as on the GPU and in checkpoints, so that a
     // snapshot restores it exactly; within a step the reference computes in float64.
     for (const a of [this.model.params, this.adam.m, this.adam.v, ...r.hT, ...r.cT]) roundToF32(a);
     this.carried = { h: r.hT, c: r.cT };
-    this.step = this.adam.step;
-    const result = { step: this.step, loss: r.loss, gradNorm: r.gradNorm };
-    this.results.push(result);
-    this.onStep?.(result);
+    return [{ step: this.adam.step, loss: r.loss, gradNorm: r.gradNorm }];
   }
 
   async flush(): Promise<StepResult[]> {
-    return this.takeResults();
+    return [];
   }
 
-  takeResults(): StepResult[] {
-    const r = this.results;
-    this.results = [];
-    return r;
-  }
-
-  async snapshot(): Promise<Required<TrainerInit>> {
+  async snapshot(): Promise<TrainingSnapshot> {
     const join = (a: Float64Array[]) => {
       const out = new Float32Array(a.reduce((n, x) => n + x.length, 0));
       let o = 0;
@@ -196,11 +182,22 @@ export class CpuTrainer implements TrainEngine {
     return {
       params: Float32Array.from(this.model.params),
       optimizer: { m: Float32Array.from(this.adam.m), v: Float32Array.from(this.adam.v) },
-      step: this.step,
+      step: this.adam.step,
       batcher: this.batcher.getState(),
       carried: { h: join(this.carried.h), c: join(this.carried.c) },
     };
   }
 
   destroy(): void {}
+}
+
+/** The CPU reference engine in this thread (the CLI's, and the Worker's on the page). */
+export function cpuEngine(): Engine {
+  return {
+    kind: 'cpu',
+    description: 'CPU reference (float64)',
+    model: async (table, params) => new CpuModel(table, params),
+    trainer: async (table, config, data, start) => new CpuTrainer(table, config, data, start),
+    close: () => {},
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * Throughput of a training engine, for `npm run bench` (figures, never assertions).
  */
-import { dispatchBudget, type TrainEngine } from './engine.ts';
+import { dispatchBudget, type Trainer } from './contract.ts';
 import type { Schedule } from '../model/config.ts';
 
 /** A benchmarked model and batch shape. */
@@ -18,7 +18,8 @@ export interface BenchConfig {
 export interface BenchFigures {
   msPerStep: number;
   charsPerSecond: number;
-  dispatchesPerStep: number;
+  /** GPU dispatches per step (null on the CPU). */
+  dispatchesPerStep: number | null;
   /** The dispatch budget 2·T·L + 8·L + 16. */
   budget: number;
   sampleCharsPerSecond: number;
@@ -26,7 +27,7 @@ export interface BenchFigures {
 }
 
 /** Warm-up steps, then `steps` timed steps (all read back), then one timed generation. */
-export async function benchTrainer(trainer: TrainEngine, o: { warmup: number; steps: number; sampleLength: number; rows: number }): Promise<BenchFigures> {
+export async function benchTrainer(trainer: Trainer, o: { warmup: number; steps: number; sampleLength: number; rows: number }): Promise<BenchFigures> {
   const { batch: B, seqLen: T } = trainer.config;
   const L = trainer.table.config.layers;
   for (let i = 0; i < o.warmup; i++) await trainer.trainStep();
@@ -42,7 +43,7 @@ export async function benchTrainer(trainer: TrainEngine, o: { warmup: number; st
   return {
     msPerStep: ms,
     charsPerSecond: (B * T * 1000) / ms,
-    dispatchesPerStep: trainer.dispatchesPerStep,
+    dispatchesPerStep: 'dispatchesPerStep' in trainer && typeof trainer.dispatchesPerStep === 'number' ? trainer.dispatchesPerStep : null,
     budget: dispatchBudget(T, L),
     sampleCharsPerSecond: (o.sampleLength * o.rows) / sampleS,
     steps: o.steps,

@@ -1,0 +1,46 @@
+/** Loss history in growable typed arrays (the chart streams from these without copying). */
+export class LossHistory {
+  steps = new Float64Array(1024);
+  loss = new Float64Array(1024);
+  /** 10-step moving average of loss. */
+  avg = new Float64Array(1024);
+  /** Validation loss at the steps where it was measured, NaN elsewhere. */
+  val = new Float64Array(1024).fill(NaN);
+  length = 0;
+
+  push(step: number, loss: number): void {
+    if (this.length === this.steps.length) this.grow();
+    const i = this.length++;
+    this.steps[i] = step;
+    this.loss[i] = loss;
+    const from = Math.max(0, i - 9);
+    let s = 0;
+    for (let k = from; k <= i; k++) s += this.loss[k];
+    this.avg[i] = s / (i - from + 1);
+    this.val[i] = NaN;
+  }
+
+  /** Marks the validation loss at the latest step. */
+  pushVal(v: number): void {
+    if (this.length > 0) this.val[this.length - 1] = v;
+  }
+
+  private grow(): void {
+    const n = this.steps.length * 2;
+    const g = (a: Float64Array, fill = 0) => {
+      const b = new Float64Array(n).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.steps = g(this.steps);
+    this.loss = g(this.loss);
+    this.avg = g(this.avg);
+    this.val = g(this.val, NaN);
+  }
+
+  get last(): { step: number; loss: number; avg: number } | null {
+    if (this.length === 0) return null;
+    const i = this.length - 1;
+    return { step: this.steps[i], loss: this.loss[i], avg: this.avg[i] };
+  }
+}

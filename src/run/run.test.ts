@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NOTEBOOK_TRAIN } from '../model/config.ts';
+import { loadCheckpoint } from '../model/checkpoint.ts';
+import { buildParamTable, initParams } from '../model/params.ts';
+import { Rng } from '../model/rng.ts';
+import { CpuTrainer, cpuEngine } from '../engine/cpu.ts';
+import type { StepResult } from '../engine/contract.ts';
+import { CORPUS, CORPUS_PATH, ok } from '../cli/testing.ts';
+import { LossHistory } from './history.ts';
+import { TrainingRun, prepareRun, trainingPrime, type Corpus, type RunInput } from './run.ts';
+import { NOTEBOOK_SETTINGS, copySettings, type RunSettings } from './settings.ts';
+
+const settings: RunSettings = {
+  model: { embedSize: 4, hiddenSize: 8, layers: 1 },
+  train: { ...NOTEBOOK_TRAIN, seqLen: 8, lr: 0.02 },
+  steps: 12,
+  sampleEvery: 5,
+  valEvery: 0,
+};
+const corpus: Corpus = { name: 'test', text: 'The quick brown fox jumps over the lazy dog; the cat sat on the mat. '.repeat(3) };
+const input = (over: Partial<RunInput> = {}): RunInput => ({ corpus, settings, naming: 'label', ...over });
+
+async function open(over: Partial<RunInput> = {}): Promise<TrainingRun> {
+  return TrainingRun.open(prepareRun(input(over)), cpuEngine());
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'char-lm-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('LossHistory', () => {
+  it('keeps a 10-step moving average and grows past its initial capacity', () => {
+    const h = new LossHistory();
+    for (let i = 1; i <= 3000; i++) h.push(i, i);
+    expect(h.length).toBe(3000);
+    expect(h.avg[0]).toBe(1);
+    expect(h.avg[4]).toBe(3);
+    expect(h.avg[2999]).toBeCloseTo((2991 + 3000) / 2);
+    h.pushVal(7);
+    expect(h.val[2999]).toBe(7);
+    expect(Number.isNaN(h.val[2998])).toBe(true);
+  });
+});
+
+describe('prepareRun: validate everything, build nothing', () => {
+  it('rejects bad corpora and settings with a message naming the setting as the front end shows it', () => {
+    expect(() => prepareRun(input({ corpus: { name: 'x', text: '' } }))).toThrow(/empty/);
+    expect(() => prepareRun(input({ corpus: { name: 'x', text: 'aaaaaaaaaaaaaaaaaaaa' } }))).toThrow(/distinct/);
+    const bad = copySettings(settings);
+    bad.model.hiddenSize = 0;
+    expect(() => prepareRun(input({ settings: bad }))).toThrow('Hidden H must be an integer from 1 to 2048, got "0"');
+    expect(() => prepareRun(input({ settings: bad, naming: 'flag' }))).toThrow('--hidden must be an integer from 1 to 2048, got "0"');
+    const steps = copySettings(settings);
+    steps.steps = 1.5;
+    expect(() => prepareRun(input({ settings: steps }))).toThrow(/Steps must be an integer/);
+    const streams = copySettings(settings);
+    streams.train = { ...streams.train, batch: 100, schedule: 'streams' };
+    expect(() => prepareRun(input({ settings: streams }))).toThrow(/too short/);
+  });
+
+  it('a loaded model refuses a text with characters outside its vocabulary, naming the character', async () => {
+    const run = await open();
+    const contents = loadCheckpoint(await run.checkpoint());
+    await run.destroy();
+    expect(() => prepareRun(input({ corpus: { name: 'other', text: corpus.text + 'Z' }, checkpoint: { contents, name: 'm.safetensors', mode: 'continue' } }))).toThrow(
+      /"Z" \(U\+005A\) at position 207 is not in the vocabulary of m.safetensors/,
+    );
+  });
+});
+
+describe('TrainingRun on the CPU engine', () => {
+  it('trains to its target with typed events: steps, samples, status', async () => {
+    const run = await open();
+    const steps: number[] = [];
+    const statuses: string[] = [];
+    run.on('step', (r) => steps.push(r.step));
+    run.on('status', (s) => statuses.push(s.status));
+    await run.start();
+    expect(run.status).toBe('done');
+    expect(statuses).toEqual(['training', 'done']);
+    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(run.history.length).toBe(12);
+    expect(run.samples.map((x) => x.step)).toEqual([5, 10]);
+    expect(run.samples[0].text.startsWith('The q')).toBe(true); // 'It is' is not in the vocabulary: the corpus start serves
+    expect(run.throughput.charsPerSecond).toBeGreaterThan(0);
+    const r = await run.perCharacterLoss();
+    expect(r.losses.length).toBe([...corpus.text].length - 1);
+    expect(r.hardest.length).toBe(15);
+    expect(r.hardest[0].loss).toBeGreaterThanOrEqual(r.hardest[14].loss);
+    const texts = await run.sample('the', 10, [{ temperature: 1, topK: 0, topP: 1 }], 3);
+    expect(texts[0].length).toBe(10);
+    await expect(run.sample('Z', 10, [{ temperature: 1, topK: 0, topP: 1 }], 3)).rejects.toThrow(/"Z" at position 0 is not one of the model's/);
+    await run.destroy();
+  });
+
+  it('pause stops the loop and start resumes it', async () => {
+    const s = copySettings(settings);
+    s.steps = 10_000;
+    s.sampleEvery = 0;
+    const run = await open({ settings: s });
+    void run.start();
+    while (run.step < 3) await new Promise((r) => setTimeout(r, 5));
+    await run.pause();
+    const at = run.step;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(run.step).toBe(at);
+    expect(run.status).toBe('paused');
+    void run.start();
+    while (run.step < at + 3) await new Promise((r) => setTimeout(r, 5));
+    await run.destroy();
+  });
+
+  it('a checkpoint continues exactly (continue mode, same text) and a model-only file continues from its weights', async () => {
+    const s = copySettings(settings);
+    s.sampleEvery = 0;
+    s.steps = 8;
+    const straight = await open({ settings: s });
+    await straight.start();
+    const half = copySettings(s);
+    half.steps = 4;
+    const first = await open({ settings: half });
+    await first.start();
+    const contents = loadCheckpoint(await first.checkpoint());
+    const weights = loadCheckpoint(await first.exportModel());
+    await first.destroy();
+    const resumed = await open({ settings: half, checkpoint: { contents, name: 'c', mode: 'continue' } });
+    expect(resumed.prepared.startKind).toBe('exact');
+    await resumed.start();
+    expect(Array.from(resumed.history.loss.subarray(0, 4))).toEqual(Array.from(straight.history.loss.subarray(4, 8)));
+    const fromWeights = prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'continue' } }));
+    expect(fromWeights.startKind).toBe('weights');
+    expect(fromWeights.start.optimizer).toBeUndefined();
+    expect(() => prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'exact' } }))).toThrow(/model-only export/);
+    await straight.destroy();
+    await resumed.destroy();
+  });
+});
+
+describe('one run under both front ends', () => {
+  it('the CLI and the run object the page uses give the same losses, bit for bit', async () => {
+    const log = join(dir, 'losses.csv');
+    ok(['train', '--engine', 'cpu', '--hidden', '16', '--embed', '8', '--seq-len', '16', '--steps', '25', '--sample-every', '10', '--loss-log', log]);
+    const cli = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number));
+    const s = copySettings(NOTEBOOK_SETTINGS);
+    s.model = { embedSize: 8, hiddenSize: 16, layers: 1 };
+    s.train.seqLen = 16;
+    s.steps = 25;
+    s.sampleEvery = 10;
+    const run = await TrainingRun.open(prepareRun({ corpus: { name: CORPUS_PATH, text: CORPUS }, settings: s, naming: 'label' }), cpuEngine());
+    const page: StepResult[] = [];
+    run.on('step', (r) => page.push(r));
+    await run.start();
+    await run.destroy();
+    expect(cli).toHaveLength(25);
+    expect(page.map((r) => [r.step, r.loss, r.gradNorm])).toEqual(cli);
+  }, 60_000);
+});
+
+describe('CpuTrainer', () => {
+  it('a snapshot continues exactly like the trainer it came from', async () => {
+    const table = buildParamTable({ vocabSize: 6, embedSize: 3, hiddenSize: 5, layers: 2 });
+    const data = Int32Array.from({ length: 60 }, (_, i) => (i * 5 + (i >> 2)) % 6);
+    const cfg = { ...NOTEBOOK_TRAIN, batch: 2, seqLen: 4, schedule: 'streams' as const };
+    const a = new CpuTrainer(table, cfg, data, { params: initParams(table, new Rng(2)) });
+    for (let i = 0; i < 4; i++) await a.trainStep();
+    const b = new CpuTrainer(table, cfg, data, await a.snapshot());
+    const ra: StepResult[] = [];
+    const rb: StepResult[] = [];
+    for (let i = 0; i < 4; i++) {
+      ra.push(...(await a.trainStep()));
+      rb.push(...(await b.trainStep()));
+    }
+    expect(rb).toEqual(ra);
+    expect(await b.model.readParams()).toEqual(await a.model.readParams());
+  });
+});
+
+describe('trainingPrime', () => {
+  it("is the notebook's prime when the vocabulary has it, else the text's opening", async () => {
+    const run = await open();
+    expect(trainingPrime(run.vocab, corpus.text)).toBe('The q');
+    await run.destroy();
+  });
+});

@@ -1,0 +1,507 @@
+/**
+ * One headless training run, used by both front ends: a corpus and settings (and
+ * optionally a checkpoint) in, typed events out. It is the one place for checking a
+ * run before it starts, the step loop, the learning-rate schedule (through the
+ * engine), periodic samples and validation, checkpoints and resume. No DOM and no
+ * files: the CLI (src/cli/train.ts) and the page's controller (src/ui/) subscribe.
+ *
+ * prepareRun() validates everything and builds nothing; TrainingRun.open() then
+ * builds the trainer on an engine.
+ */
+import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig } from '../model/config.ts';
+import { CheckpointError, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { buildParamTable, initParams, type ParamTable } from '../model/params.ts';
+import { Rng } from '../model/rng.ts';
+import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity } from '../model/training-state.ts';
+import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
+import { encodeText, type EncodedText } from '../text/encoded.ts';
+import { Vocab, VocabError } from '../text/vocab.ts';
+import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
+import { LossHistory } from './history.ts';
+import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
+
+export interface Corpus {
+  /** What people call it in messages: a preset's name, a file name, a URL, a CLI flag and its file. */
+  name: string;
+  /** Where it came from, recorded in checkpoints (default: the name). */
+  path?: string;
+  text: string;
+}
+
+export type RunStatus = 'idle' | 'training' | 'paused' | 'done';
+
+export interface LoggedSample {
+  step: number;
+  /** The prime and what followed it. */
+  text: string;
+}
+
+export interface ValidationResult {
+  step: number;
+  /** Mean loss over `characters` held-out characters, nats/char. */
+  loss: number;
+  characters: number;
+}
+
+export interface CharLoss {
+  char: string;
+  /** Mean loss (nats) of predicting this character. */
+  loss: number;
+  count: number;
+}
+
+/** The events of a run, by type. */
+export interface RunEvents {
+  step: StepResult;
+  sample: LoggedSample;
+  validation: ValidationResult;
+  status: { status: RunStatus; step: number };
+  error: Error;
+}
+
+/** How a checkpoint given to a run is taken. */
+export type ResumeMode =
+  /** The CLI's --resume: the checkpoint must hold the training state of this very text; continues bit for bit. */
+  | 'exact'
+  /**
+   * The page's Load: whatever the checkpoint holds. Its data cursor and carried state when
+   * it was trained on this text; otherwise its weights (and Adam moments, if any) with a
+   * fresh cursor.
+   */
+  | 'continue';
+
+export interface RunInput {
+  corpus: Corpus;
+  settings: RunSettings;
+  /** A decoded checkpoint to start from; its model config must be settings.model. */
+  checkpoint?: { contents: CheckpointContents; name: string; mode: ResumeMode };
+  /** How messages name settings: by CLI flag or by page label. */
+  naming: Naming;
+  /** The text already encoded (with the checkpoint's vocabulary, if any), e.g. by a Worker; else encoded here. */
+  encoded?: EncodedText;
+}
+
+/** How a run starts: from fresh weights, from a checkpoint's exact training state, or from its weights alone. */
+export type StartKind = 'fresh' | 'exact' | 'weights';
+
+/** Everything a run needs, checked: building it changes nothing and starts no GPU work. */
+export interface PreparedRun {
+  corpus: Corpus;
+  /** Identifies the text in checkpoints, so that resume can tell it is the same one. */
+  identity: CorpusIdentity;
+  settings: RunSettings;
+  vocab: Vocab;
+  table: ParamTable;
+  /** The whole text, encoded. */
+  ids: Int32Array;
+  train: Int32Array;
+  /** Held-out text, or null for corpora of ≤ 10,000 characters. */
+  val: Int32Array | null;
+  start: TrainerStart;
+  startKind: StartKind;
+}
+
+/** Periodic validation covers at most this many held-out characters (as S streams); final validation covers all. */
+export const PERIODIC_VAL_CHARS = 32 * 256 + 1;
+/** Streams validation runs side by side. */
+export const VAL_STREAMS = 32;
+
+/**
+ * Checks a corpus, settings and checkpoint together and builds what a run needs from
+ * them; throws a clear error, changing nothing, when they do not fit.
+ */
+export function prepareRun(input: RunInput): PreparedRun {
+  const { corpus, naming } = input;
+  const settings = checkRunSettings(input.settings, naming);
+  const ckpt = input.checkpoint;
+  const inCorpus = (check: () => void) => {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof CorpusError) throw new CorpusError(`${corpus.name}: ${e.message}`);
+      throw e;
+    }
+  };
+  const encoded = input.encoded ?? encodeFor(corpus, ckpt);
+  const vocab = new Vocab(encoded.chars);
+  const ids = encoded.ids;
+  inCorpus(() => checkCorpusShape(ids.length, ckpt ? new Set(ids).size : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
+  if (vocab.size > MAX_VOCAB) {
+    throw new CorpusError(`${corpus.name} has ${vocab.size.toLocaleString('en')} distinct characters; the model handles at most ${MAX_VOCAB}: use a text with a smaller alphabet`);
+  }
+  const model: ModelConfig = { vocabSize: vocab.size, ...settings.model };
+  validateModelConfig(model);
+  validateTrainConfig(settings.train);
+  if (ckpt) {
+    const c = ckpt.contents.config;
+    if (c.embedSize !== model.embedSize || c.hiddenSize !== model.hiddenSize || c.layers !== model.layers) {
+      throw new CheckpointError(
+        `${ckpt.name} holds a model with E ${c.embedSize}, H ${c.hiddenSize}, L ${c.layers}, not the E ${model.embedSize}, H ${model.hiddenSize}, L ${model.layers} asked for`,
+      );
+    }
+  }
+  const { train, val } = splitTrainVal(ids);
+
+  let start: TrainerStart;
+  let startKind: StartKind = 'fresh';
+  const identity: CorpusIdentity = { path: corpus.path ?? corpus.name, characters: ids.length, fingerprint: encoded.fingerprint };
+  if (!ckpt) {
+    start = { params: initParams(buildParamTable(model), new Rng(settings.train.seed)) };
+  } else {
+    const c = ckpt.contents;
+    const hasState = c.optimizer !== undefined && c.trainingState !== undefined && c.trainConfig !== undefined;
+    if (ckpt.mode === 'exact' && !hasState) {
+      throw new CheckpointError(
+        `${ckpt.name} has no training state (optimizer moments and data cursor): it is a model-only export; resume from a file written by train --out`,
+      );
+    }
+    start = { params: c.params, optimizer: c.optimizer, step: c.step };
+    startKind = 'weights';
+    if (hasState) {
+      const sameLayout =
+        c.trainConfig!.batch === settings.train.batch && c.trainConfig!.seqLen === settings.train.seqLen && c.trainConfig!.schedule === settings.train.schedule;
+      const record = parseTrainingStateRecord(c.trainingState, c.step, model, c.trainConfig!, ckpt.name);
+      const sameText = record.corpus.fingerprint === identity.fingerprint && record.corpus.characters === identity.characters;
+      if (ckpt.mode === 'exact' && !sameText) {
+        throw new CorpusError(
+          `${corpus.name} (${identity.characters.toLocaleString('en')} characters) is not the text ${ckpt.name} was trained on ` +
+            `(${record.corpus.path}, ${record.corpus.characters.toLocaleString('en')} characters); resume on the same corpus`,
+        );
+      }
+      if (sameText && sameLayout && c.trainConfig!.seed === settings.train.seed) {
+        start = snapshotFromRecord(c.params, c.optimizer!, record);
+        startKind = 'exact';
+      }
+    }
+  }
+  // The batcher throws CorpusError now if the text is too short for B streams (or windows) of T.
+  inCorpus(() => {
+    const probe = trainingBatcher(train, settings.train);
+    if (start.batcher) probe.setState(start.batcher);
+  });
+  return { corpus, identity, settings, vocab, table: buildParamTable(model), ids, train, val, start, startKind };
+}
+
+/** Encodes the run's text (with a loaded model's vocabulary); errors name the text and the model. */
+function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint']): EncodedText {
+  try {
+    return encodeText(corpus.text, ckpt?.contents.vocab);
+  } catch (e) {
+    if (!(e instanceof VocabError) || !ckpt) throw e;
+    throw new VocabError(`${corpus.name}: ${e.message.replace("the model's vocabulary", `the vocabulary of ${ckpt.name}`)}; choose a text made of its characters, or train a new model on this one`);
+  }
+}
+
+/** The prime of the samples written during training: the notebook's, else the text's opening. */
+export function trainingPrime(vocab: Vocab, text: string): string {
+  const want = TRAINING_SAMPLE.prime;
+  if ([...want].every((c) => vocab.has(c))) return want;
+  let out = '';
+  let n = 0;
+  for (const ch of text) {
+    if (n++ === [...want].length) break;
+    out += ch;
+  }
+  return out;
+}
+
+type Listener<K extends keyof RunEvents> = (e: RunEvents[K]) => void;
+
+/** Lets the event loop run (rendering, input, Ctrl-C) between bursts of steps. */
+const yieldTurn = () => new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+
+/** Steps are taken in bursts of about this long before the run yields. */
+const BURST_MS = 16;
+
+export class TrainingRun {
+  readonly history = new LossHistory();
+  readonly samples: LoggedSample[] = [];
+  lastValidation: ValidationResult | null = null;
+  status: RunStatus = 'idle';
+  /** The step training stops at by itself. */
+  target: number;
+  /** Training alone (no samples, no validation): chars/s and ms/step over the latest burst. */
+  throughput = { charsPerSecond: 0, msPerStep: 0 };
+  private listeners = new Map<keyof RunEvents, Set<(e: unknown) => void>>();
+  private loop: Promise<void> | null = null;
+  private busy: Promise<unknown> = Promise.resolve();
+  private destroyed = false;
+  readonly samplePrime: string;
+
+  private constructor(
+    readonly prepared: PreparedRun,
+    readonly engine: Engine,
+    readonly trainer: Trainer,
+  ) {
+    this.target = trainer.step + prepared.settings.steps;
+    this.samplePrime = trainingPrime(prepared.vocab, prepared.corpus.text);
+  }
+
+  /** Builds the trainer for a prepared run on an engine. */
+  static async open(prepared: PreparedRun, engine: Engine): Promise<TrainingRun> {
+    const p = prepared;
+    const trainer = await engine.trainer(p.table, p.settings.train, p.train, p.start);
+    return new TrainingRun(p, engine, trainer);
+  }
+
+  get settings(): RunSettings {
+    return this.prepared.settings;
+  }
+
+  get vocab(): Vocab {
+    return this.prepared.vocab;
+  }
+
+  get table(): ParamTable {
+    return this.prepared.table;
+  }
+
+  get counts() {
+    return parameterCounts(this.table.config);
+  }
+
+  get step(): number {
+    return this.trainer.step;
+  }
+
+  on<K extends keyof RunEvents>(type: K, fn: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    const f = fn as (e: unknown) => void;
+    set.add(f);
+    return () => set.delete(f);
+  }
+
+  private emit<K extends keyof RunEvents>(type: K, e: RunEvents[K]): void {
+    for (const fn of this.listeners.get(type) ?? []) fn(e);
+  }
+
+  private setStatus(s: RunStatus): void {
+    this.status = s;
+    this.emit('status', { status: s, step: this.step });
+  }
+
+  private record(results: StepResult[]): void {
+    for (const r of results) {
+      this.history.push(r.step, r.loss);
+      this.emit('step', r);
+    }
+  }
+
+  /**
+   * Starts or resumes training towards `target` (default: the current target; after
+   * 'done', settings.steps more). Resolves when training stops (target reached, pause,
+   * destroy or an error, which is also emitted).
+   */
+  start(target?: number): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    if (target !== undefined) this.target = target;
+    else if (this.status === 'done') this.target = this.step + this.settings.steps;
+    if (this.status === 'training') return this.loop ?? Promise.resolve();
+    this.setStatus('training');
+    this.loop = this.run().catch((e: Error) => {
+      if (this.destroyed) return;
+      this.setStatus('paused');
+      this.emit('error', e);
+    });
+    return this.loop;
+  }
+
+  /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. */
+  async pause(): Promise<void> {
+    if (this.status !== 'training') return;
+    this.setStatus('paused');
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { batch: B, seqLen: T } = this.settings.train;
+    const { sampleEvery, valEvery } = this.settings;
+    while (this.status === 'training' && this.step < this.target) {
+      const t0 = performance.now();
+      let trainMs = 0;
+      let n = 0;
+      // A burst of steps (the GPU runs them while we enqueue), then a turn for the event loop.
+      do {
+        const s0 = performance.now();
+        this.record(await this.trainer.trainStep());
+        trainMs += performance.now() - s0;
+        n++;
+        const s = this.step;
+        if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
+        if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
+      } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training');
+      this.throughput = { charsPerSecond: (n * B * T * 1000) / trainMs, msPerStep: trainMs / n };
+      if (this.step < this.target) await yieldTurn();
+    }
+    this.record(await this.trainer.flush());
+    if (this.status === 'training') this.setStatus('done');
+  }
+
+  private async logSample(): Promise<void> {
+    this.record(await this.trainer.flush());
+    const prime = this.samplePrime;
+    const [row] = await this.trainer.model.sample({
+      prime: this.vocab.encode(prime),
+      length: TRAINING_SAMPLE.length,
+      rows: [{ temperature: TRAINING_SAMPLE.temperature, topK: 0, topP: 1 }],
+      seed: this.step,
+    });
+    const sample = { step: this.step, text: prime + this.vocab.decode(row) };
+    this.samples.push(sample);
+    this.emit('sample', sample);
+  }
+
+  /**
+   * The mean loss on the held-out text: its first PERIODIC_VAL_CHARS characters
+   * (periodic) or all of it (`full`), as VAL_STREAMS streams. Null without a split.
+   */
+  async validate(full: boolean): Promise<ValidationResult | null> {
+    const val = this.prepared.val;
+    if (!val) return null;
+    this.record(await this.trainer.flush());
+    const ids = full ? val : val.subarray(0, Math.min(val.length, PERIODIC_VAL_CHARS));
+    const loss = mean(await this.trainer.model.evaluate(ids, VAL_STREAMS));
+    const r = { step: this.step, loss, characters: ids.length };
+    if (!full) {
+      this.lastValidation = r;
+      this.history.pushVal(loss);
+    }
+    this.emit('validation', r);
+    return r;
+  }
+
+  /**
+   * The loss on the training text itself (not one window): the whole of a small corpus
+   * from zero state, or its first 20,000 characters as parallel streams.
+   */
+  async trainingTextLoss(): Promise<{ loss: number; characters: number }> {
+    this.record(await this.trainer.flush());
+    const n = Math.min(this.prepared.train.length, 20_001);
+    const streams = Math.min(VAL_STREAMS, Math.max(1, Math.floor(n / 1000)));
+    return { loss: mean(await this.trainer.model.evaluate(this.prepared.train.subarray(0, n), streams)), characters: n };
+  }
+
+  /** Serialises work that reads the model with the training loop paused, and resumes it after. */
+  private async withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
+    const wasTraining = this.status === 'training';
+    // Queued at once (pause included), so that destroy() waits for it and frees nothing in use.
+    const work = this.busy.then(async () => {
+      if (wasTraining) await this.pause();
+      if (this.destroyed) throw new Error('the model was replaced before it could be read');
+      return fn(this.trainer);
+    });
+    this.busy = work.catch(() => undefined);
+    try {
+      return await work;
+    } finally {
+      if (wasTraining && !this.destroyed) void this.start();
+    }
+  }
+
+  /** Encodes text for the model; the first character outside its vocabulary is named. */
+  encode(text: string, what: string): Int32Array {
+    let i = 0;
+    for (const ch of text) {
+      if (!this.vocab.has(ch)) {
+        throw new VocabError(`${what}: ${JSON.stringify(ch)} at position ${i} is not one of the model's ${this.vocab.size} characters; use characters of its text`);
+      }
+      i++;
+    }
+    return this.vocab.encode(text);
+  }
+
+  /** `length` characters after `prime` for each row; the prime must use vocabulary characters. */
+  async sample(prime: string, length: number, rows: SampleRow[], seed: number, onProgress?: (texts: string[]) => void): Promise<string[]> {
+    const ids = this.encode(prime, 'the prime');
+    if (ids.length === 0) throw new Error('the prime is empty: type at least one character');
+    return this.withModel(async (t) => {
+      const out = await t.model.sample({ prime: ids, length, rows, seed }, (r) => onProgress?.(r.map((x) => this.vocab.decode(x))));
+      return out.map((x) => this.vocab.decode(x));
+    });
+  }
+
+  /** Per-character losses over the start of the corpus (at most `limit` characters) and the hardest characters. */
+  perCharacterLoss(limit = 4000, hardest = 15): Promise<{ chars: string[]; losses: Float32Array; hardest: CharLoss[] }> {
+    return this.withModel(async (t) => {
+      const ids = this.prepared.ids.subarray(0, Math.min(limit, this.prepared.ids.length));
+      const chars = Array.from(ids, (id) => this.vocab.chars[id]);
+      const losses = await t.model.evaluate(ids);
+      const sums = new Map<string, { s: number; n: number }>();
+      for (let i = 0; i < losses.length; i++) {
+        const ch = chars[i + 1];
+        const e = sums.get(ch) ?? { s: 0, n: 0 };
+        e.s += losses[i];
+        e.n++;
+        sums.set(ch, e);
+      }
+      const top = [...sums.entries()]
+        .map(([char, { s, n }]) => ({ char, loss: s / n, count: n }))
+        .sort((a, b) => b.loss - a.loss)
+        .slice(0, hardest);
+      return { chars, losses, hardest: top };
+    });
+  }
+
+  /** Hidden states and gates after each character of `text` (vocabulary characters only). */
+  hiddenStates(text: string): Promise<HiddenStates> {
+    const ids = this.encode(text, 'the sentence');
+    if (ids.length === 0) return Promise.reject(new Error('type a sentence to see its hidden states'));
+    return this.withModel((t) => t.model.hiddenStates(ids));
+  }
+
+  /** A sentence of the run's text that the heatmap can start with: its first line of some length. */
+  defaultSentence(maxChars = 40): string {
+    const text = this.prepared.corpus.text.slice(0, 4000);
+    const line = text.split(/\n/).find((l) => [...l.trim()].length >= 12) ?? text;
+    return [...line.trim()].slice(0, maxChars).join('');
+  }
+
+  /**
+   * A training-state checkpoint (safetensors, char-lm/1): parameters, Adam moments, step,
+   * data cursor, RNG and carried state; `exact` resume continues it bit for bit.
+   */
+  checkpoint(): Promise<Uint8Array> {
+    return this.withModel(async (t) => {
+      const snap = await t.snapshot();
+      return saveCheckpoint({
+        config: this.table.config,
+        vocab: this.vocab.chars,
+        table: this.table,
+        params: snap.params,
+        step: snap.step,
+        trainConfig: this.settings.train,
+        optimizer: snap.optimizer,
+        trainingState: trainingStateRecord(snap, this.prepared.identity),
+      });
+    });
+  }
+
+  /** The model alone (safetensors that PyTorch's load_state_dict takes as it is). */
+  exportModel(): Promise<Uint8Array> {
+    return this.withModel(async (t) => {
+      const params = await t.model.readParams();
+      return saveCheckpoint({ config: this.table.config, vocab: this.vocab.chars, table: this.table, params, step: t.step, trainConfig: this.settings.train });
+    });
+  }
+
+  /** Stops training and frees the trainer (the engine stays with whoever opened it). */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.status = 'idle';
+    await this.loop?.catch(() => undefined);
+    // Work reading the model finishes first, and the steps still being read back are read:
+    // destroying a staging buffer while it is being mapped rejects mapAsync.
+    await this.busy;
+    await this.trainer.flush().catch(() => undefined);
+    this.trainer.destroy();
+    this.listeners.clear();
+  }
+}
+
+function mean(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}

@@ -1,0 +1,107 @@
+/**
+ * The Lit controller between <char-lm-demo> and a TrainingRun (src/run/): it borrows
+ * the shared GPU device, opens and replaces runs, forwards their events to the host
+ * (one update per change) and frees everything when the host leaves the page.
+ * Components never touch GPU buffers; they go through this.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { GpuContext } from '../gpu/device.ts';
+import type { Engine, EngineKind, StepResult } from '../engine/contract.ts';
+import { cpuEngine } from '../engine/cpu.ts';
+import { gpuEngine } from '../engine/gpu/engine.ts';
+import { TrainingRun, prepareRun, type RunInput } from '../run/run.ts';
+import { gpuRegistry } from './gpu-registry.ts';
+
+export interface RunHooks {
+  onStep: (r: StepResult) => void;
+  onError: (e: Error) => void;
+}
+
+export class RunController implements ReactiveController {
+  run: TrainingRun | null = null;
+  gpu: GpuContext | null = null;
+  gpuError: string | null = null;
+  private engines = new Map<EngineKind, Engine>();
+
+  constructor(
+    private host: ReactiveControllerHost,
+    private hooks: RunHooks,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    // Leaving the page stops training, frees the GPU buffers, then gives the device back.
+    const run = this.run;
+    const engines = [...this.engines.values()];
+    const borrowed = this.gpu !== null;
+    this.run = null;
+    this.engines.clear();
+    this.gpu = null;
+    void (run?.destroy() ?? Promise.resolve()).finally(() => {
+      for (const e of engines) e.close();
+      if (borrowed) gpuRegistry.release();
+    });
+  }
+
+  /** Asks for the shared device once; on failure remembers why (the CPU engine remains). */
+  async connectGpu(): Promise<GpuContext | null> {
+    if (this.gpu || this.gpuError) return this.gpu;
+    try {
+      const gpu = await gpuRegistry.acquire();
+      this.gpu = gpu;
+      gpu.device.lost.then((info) => {
+        if (this.gpu !== gpu) return;
+        this.gpu = null;
+        this.engines.delete('gpu');
+        if (info.reason !== 'destroyed') this.hooks.onError(new Error(`the GPU device was lost (${info.message}); reload the page to train again`));
+      });
+    } catch (e) {
+      this.gpuError = (e as Error).message;
+    }
+    this.host.requestUpdate();
+    return this.gpu;
+  }
+
+  /** The engine of a kind, built once per element. */
+  private engine(kind: EngineKind): Engine {
+    let e = this.engines.get(kind);
+    if (!e) {
+      if (kind === 'gpu') {
+        if (!this.gpu) throw new Error(`the GPU engine needs WebGPU, which is unavailable: ${this.gpuError ?? 'no device'}`);
+        e = gpuEngine(this.gpu, `WebGPU on ${this.gpu.adapter.summary}`, false);
+      } else {
+        e = cpuEngine();
+      }
+      this.engines.set(kind, e);
+    }
+    return e;
+  }
+
+  /**
+   * Replaces the run with one for this input on an engine. Validation happens first:
+   * on bad input it throws and the current run stays as it was.
+   */
+  async replace(input: RunInput, kind: EngineKind): Promise<TrainingRun> {
+    const prepared = prepareRun(input); // throws, changing nothing
+    const next = await TrainingRun.open(prepared, this.engine(kind));
+    const old = this.run;
+    this.run = next;
+    await old?.destroy();
+    next.on('step', (r) => {
+      this.hooks.onStep(r);
+      this.host.requestUpdate();
+    });
+    next.on('status', () => this.host.requestUpdate());
+    next.on('sample', () => this.host.requestUpdate());
+    next.on('validation', () => this.host.requestUpdate());
+    next.on('error', (e) => {
+      this.hooks.onError(e);
+      this.host.requestUpdate();
+    });
+    this.host.requestUpdate();
+    return next;
+  }
+}
