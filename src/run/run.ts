@@ -125,7 +125,7 @@ export function prepareRun(input: RunInput): PreparedRun {
   const encoded = input.encoded ?? encodeFor(corpus, ckpt);
   const vocab = new Vocab(encoded.chars);
   const ids = encoded.ids;
-  inCorpus(() => checkCorpusShape(ids.length, ckpt ? new Set(ids).size : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
+  inCorpus(() => checkCorpusShape(ids.length, ckpt ? distinctIds(ids, vocab.size) : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
   if (vocab.size > MAX_VOCAB) {
     throw new CorpusError(`${corpus.name} has ${vocab.size.toLocaleString('en')} distinct characters; the model handles at most ${MAX_VOCAB}: use a text with a smaller alphabet`);
   }
@@ -180,6 +180,14 @@ export function prepareRun(input: RunInput): PreparedRun {
     if (start.batcher) probe.setState(start.batcher);
   });
   return { corpus, identity, settings, vocab, table: buildParamTable(model), ids, train, val, start, startKind };
+}
+
+/** How many distinct ids a text uses (a loaded model's vocabulary may have more). */
+function distinctIds(ids: Int32Array, V: number): number {
+  const seen = new Uint8Array(V);
+  let n = 0;
+  for (let i = 0; i < ids.length && n < V; i++) if (!seen[ids[i]]++) n++;
+  return n;
 }
 
 /** Encodes the run's text (with a loaded model's vocabulary); errors name the text and the model. */
