@@ -186,7 +186,12 @@ export function prepareRun(input: RunInput): PreparedRun {
 function distinctIds(ids: Int32Array, V: number): number {
   const seen = new Uint8Array(V);
   let n = 0;
-  for (let i = 0; i < ids.length && n < V; i++) if (!seen[ids[i]]++) n++;
+  for (let i = 0; i < ids.length && n < V; i++) {
+    if (!seen[ids[i]]) {
+      seen[ids[i]] = 1;
+      n++;
+    }
+  }
   return n;
 }
 
