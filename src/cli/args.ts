@@ -21,11 +21,11 @@ import {
 } from '../run/settings.ts';
 import { UsageError } from './errors.ts';
 
-export const COMMANDS = ['train', 'sample', 'eval', 'bench'] as const;
+const COMMANDS = ['train', 'sample', 'eval', 'bench'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export type EngineChoice = 'auto' | 'gpu' | 'cpu';
-export const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
+const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
 
 const DEFAULT_LOG_EVERY = 100;
 
@@ -140,13 +140,13 @@ export function parseNumFlag(name: string, raw: string, min: number, max: number
   return flag({ flag: name, label: name, integer: false, min, max, minExclusive, help: '' }, raw);
 }
 
-export function parseEngine(raw: string | undefined): EngineChoice {
+function parseEngine(raw: string | undefined): EngineChoice {
   if (raw === undefined) return 'auto';
   if ((ENGINES as readonly string[]).includes(raw)) return raw as EngineChoice;
   throw new UsageError(`--engine must be auto, gpu or cpu, got ${show(raw)}`);
 }
 
-export function parseSchedule(raw: string): Schedule {
+function parseSchedule(raw: string): Schedule {
   return asUsage(() => parseScheduleSetting(raw, 'flag'));
 }
 
@@ -179,7 +179,7 @@ function stringOptions(names: string[]): Options {
 }
 
 /** Runs node:util parseArgs (strict, no positionals) and maps its errors to one line. */
-export function parseFlags(command: Command, argv: string[], names: string[]): { values: Record<string, string | undefined>; help: boolean } {
+function parseFlags(command: Command, argv: string[], names: string[]): { values: Record<string, string | undefined>; help: boolean } {
   const options = stringOptions(names);
   let values: Record<string, string | boolean | undefined>;
   try {

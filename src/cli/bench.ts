@@ -55,7 +55,7 @@ export function fitToBudget(c: BenchConfig, vocabSize: number, secondsPerMac: nu
 }
 
 /** Multiply-adds of one training step (forward, and backward at about twice that). */
-export function stepMacs(c: BenchConfig, vocabSize: number): number {
+function stepMacs(c: BenchConfig, vocabSize: number): number {
   return 3 * macsPerChar({ vocabSize, ...c }) * c.batch * c.seqLen;
 }
 

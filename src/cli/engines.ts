@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
  * the CPU engine is chosen, so `auto` looks first from a distance. The child's stderr
  * (Dawn's warnings) is dropped.
  */
-export function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'> | null {
+function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'> | null {
   const script = `
     import { existsSync } from 'node:fs';
     const { create, globals } = await import('webgpu');

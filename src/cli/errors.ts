@@ -15,11 +15,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const EXIT_USAGE = 2;
-export const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
 
 /** Collapses a message onto one line (error lines must stay single lines). */
-export function oneLine(message: string): string {
+function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 

@@ -11,7 +11,7 @@ import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
 import { encodeFor, meanLoss, modelLine } from './common.ts';
 
-export function lossLine(nats: number): string {
+function lossLine(nats: number): string {
   return `loss: ${nats.toFixed(4)} nats/char, ${(nats / Math.LN2).toFixed(4)} bits/char`;
 }
 

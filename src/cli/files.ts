@@ -30,7 +30,7 @@ function systemReason(e: unknown): string {
   }
 }
 
-export function readBytes(flag: string, path: string): Uint8Array {
+function readBytes(flag: string, path: string): Uint8Array {
   let st;
   try {
     st = statSync(path);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CORPUS_PATH = join(ROOT, 'data/notebook-passage.txt');
 export const CORPUS = readFileSync(CORPUS_PATH, 'utf8');
 

@@ -19,7 +19,7 @@ export interface GpuContext {
   adapter: AdapterDescription;
 }
 
-export function describeAdapter(adapter: GPUAdapter): AdapterDescription {
+function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const info = adapter.info;
   const vendor = info?.vendor || 'unknown vendor';
   const architecture = info?.architecture || '';

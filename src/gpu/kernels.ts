@@ -22,7 +22,7 @@ export interface Dispatch {
 const MAX_GROUPS = 65535;
 
 /** Spreads a 1-D workgroup count over x and y (each dimension is limited to 65535). */
-export function groups1d(count: number): [number, number, number] {
+function groups1d(count: number): [number, number, number] {
   const c = Math.max(1, count);
   return c <= MAX_GROUPS ? [c, 1, 1] : [MAX_GROUPS, Math.ceil(c / MAX_GROUPS), 1];
 }

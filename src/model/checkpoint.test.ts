@@ -39,7 +39,11 @@ function withTraining(): CheckpointContents {
 }
 
 /** Rewrites the header of a safetensors file with `edit` (keeps the data section). */
-function editHeader(bytes: Uint8Array, edit: (h: Record<string, any>) => void): Uint8Array {
+/** A parsed safetensors header, edited at any depth. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON edited at any depth
+type Header = Record<string, any>;
+
+function editHeader(bytes: Uint8Array, edit: (h: Header) => void): Uint8Array {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   edit(header);

@@ -15,7 +15,7 @@ import { validateModelConfig, validateTrainConfig, type ModelConfig, type TrainC
 import { buildParamTable, type ParamTable } from './params.ts';
 import { Vocab } from '../text/vocab.ts';
 
-export const CHECKPOINT_FORMAT = 'char-lm/1';
+const CHECKPOINT_FORMAT = 'char-lm/1';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';

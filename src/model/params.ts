@@ -7,7 +7,7 @@ import type { ModelConfig } from './config.ts';
 import type { Rng } from './rng.ts';
 
 /** Offsets are aligned to 64 floats (256 bytes), WebGPU's storage-binding offset alignment. */
-export const PARAM_ALIGN = 64;
+const PARAM_ALIGN = 64;
 
 export interface ParamEntry {
   name: string;
@@ -18,7 +18,7 @@ export interface ParamEntry {
   size: number;
 }
 
-export interface LayerParams {
+interface LayerParams {
   weightIh: ParamEntry; // (4H, I), gate order i,f,g,o
   weightHh: ParamEntry; // (4H, H)
   biasIh: ParamEntry; // (4H)

@@ -60,7 +60,7 @@ export interface RunEvents {
 }
 
 /** How a checkpoint given to a run is taken. */
-export type ResumeMode =
+type ResumeMode =
   /** The CLI's --resume: the checkpoint must hold the training state of this very text; continues bit for bit. */
   | 'exact'
   /**
@@ -82,7 +82,7 @@ export interface RunInput {
 }
 
 /** How a run starts: from fresh weights, from a checkpoint's exact training state, or from its weights alone. */
-export type StartKind = 'fresh' | 'exact' | 'weights';
+type StartKind = 'fresh' | 'exact' | 'weights';
 
 /** Everything a run needs, checked: building it changes nothing and starts no GPU work. */
 export interface PreparedRun {
@@ -102,9 +102,9 @@ export interface PreparedRun {
 }
 
 /** Periodic validation covers at most this many held-out characters (as S streams); final validation covers all. */
-export const PERIODIC_VAL_CHARS = 32 * 256 + 1;
+const PERIODIC_VAL_CHARS = 32 * 256 + 1;
 /** Streams validation runs side by side. */
-export const VAL_STREAMS = 32;
+const VAL_STREAMS = 32;
 
 /**
  * Checks a corpus, settings and checkpoint together and builds what a run needs from

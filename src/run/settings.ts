@@ -61,16 +61,14 @@ export const NUMBER_SETTINGS = {
   sampleSeed: { flag: 'seed', label: 'Sample seed', integer: true, min: 0, max: 0xffffffff, help: 'The same seed gives the same text.' },
 } satisfies Record<string, NumberSetting>;
 
-export type NumberSettingName = keyof typeof NUMBER_SETTINGS;
-
 export const SCHEDULE_HELP: Record<Schedule, string> = {
   windows: 'random windows (the notebook): each step reads windows at random places, from a zero state',
   streams: 'contiguous streams: each stream reads on where it stopped, carrying its hidden state',
 };
 
 /** Temperatures of a generation: at most this many, each from 0 (greedy) to MAX_TEMPERATURE. */
-export const MAX_TEMPERATURES = 16;
-export const MAX_TEMPERATURE = 100;
+const MAX_TEMPERATURES = 16;
+const MAX_TEMPERATURE = 100;
 export const DEFAULT_TEMPERATURES = [0.5, 1.0, 1.5];
 export const DEFAULT_PRIME = 'It is';
 export const DEFAULT_SAMPLE_LENGTH = 120;
@@ -80,7 +78,7 @@ export const TRAINING_SAMPLE = { prime: 'It is', length: 80, temperature: 0.8 } 
 /** How a front end names a setting in messages: by CLI flag or by page label. */
 export type Naming = 'flag' | 'label';
 
-export function settingName(s: NumberSetting, naming: Naming): string {
+function settingName(s: NumberSetting, naming: Naming): string {
   return naming === 'flag' ? `--${s.flag}` : s.label;
 }
 
@@ -105,7 +103,7 @@ export function parseNumberSetting(s: NumberSetting, raw: string, naming: Naming
 }
 
 /** Checks a value already held as a number (an element property, a preset) against its setting. */
-export function checkNumberSetting(s: NumberSetting, v: number, naming: Naming): number {
+function checkNumberSetting(s: NumberSetting, v: number, naming: Naming): number {
   return parseNumberSetting(s, String(v), naming);
 }
 
