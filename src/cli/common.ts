@@ -1,7 +1,8 @@
 /** Helpers shared by the commands. */
 import { parameterCounts } from '../model/config.ts';
 import type { CheckpointContents } from '../model/checkpoint.ts';
-import { Vocab, VocabError } from '../text/vocab.ts';
+import { VocabError, type Vocab } from '../text/vocab.ts';
+import { encodeText } from '../text/encoded.ts';
 import type { Model } from '../engine/contract.ts';
 import { displayName } from './files.ts';
 import { formatCount } from './progress.ts';
@@ -17,17 +18,12 @@ export function modelLine(path: string, c: CheckpointContents): string {
  * VocabError naming `what` (the flag and file), the character and its position.
  */
 export function encodeFor(vocab: Vocab, text: string, what: string, hint = 'use characters the model was trained on'): Int32Array {
-  let i = 0;
-  for (const ch of text) {
-    if (!vocab.has(ch)) {
-      const cp = (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
-      throw new VocabError(
-        `${what}: character ${JSON.stringify(ch)} (U+${cp}) at position ${i} is not in the model's vocabulary of ${vocab.size} characters; ${hint}`,
-      );
-    }
-    i++;
+  try {
+    return encodeText(text, vocab.chars).ids;
+  } catch (e) {
+    if (e instanceof VocabError) throw new VocabError(`${what}: ${e.message}; ${hint}`);
+    throw e;
   }
-  return vocab.encode(text);
 }
 
 /** Mean of model.evaluate's per-character losses (nats/char). */

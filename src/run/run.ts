@@ -201,7 +201,7 @@ function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint']): EncodedText {
     return encodeText(corpus.text, ckpt?.contents.vocab);
   } catch (e) {
     if (!(e instanceof VocabError) || !ckpt) throw e;
-    throw new VocabError(`${corpus.name}: ${e.message.replace("the model's vocabulary", `the vocabulary of ${ckpt.name}`)}; choose a text made of its characters, or train a new model on this one`);
+    throw new VocabError(`${corpus.name}: ${e.message.replace(/the model's vocabulary of (\d+) characters/, `the vocabulary of ${ckpt.name} ($1 characters)`)}; choose a text made of its characters, or train a new model on this one`);
   }
 }
 
@@ -414,14 +414,12 @@ export class TrainingRun {
 
   /** Encodes text for the model; the first character outside its vocabulary is named. */
   encode(text: string, what: string): Int32Array {
-    let i = 0;
-    for (const ch of text) {
-      if (!this.vocab.has(ch)) {
-        throw new VocabError(`${what}: ${JSON.stringify(ch)} at position ${i} is not one of the model's ${this.vocab.size} characters; use characters of its text`);
-      }
-      i++;
+    try {
+      return encodeText(text, this.vocab.chars).ids;
+    } catch (e) {
+      if (e instanceof VocabError) throw new VocabError(`${what}: ${e.message}; use characters of its text`);
+      throw e;
     }
-    return this.vocab.encode(text);
   }
 
   /** `length` characters after `prime` for each row; the prime must use vocabulary characters. */

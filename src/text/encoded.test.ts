@@ -17,6 +17,6 @@ describe('encodeText', () => {
   it('encodes with a given vocabulary and names the first character outside it', () => {
     expect(Array.from(encodeText('cab', ['a', 'b', 'c']).ids)).toEqual([2, 0, 1]);
     expect(() => encodeText('abZ', ['a', 'b'])).toThrow(VocabError);
-    expect(() => encodeText('ab😀', ['a', 'b'])).toThrow(`character "😀" (U+1F600) at position 2 is not in the model's vocabulary (2 characters)`);
+    expect(() => encodeText('ab😀', ['a', 'b'])).toThrow(`character "😀" (U+1F600) at position 2 is not in the model's vocabulary of 2 characters`);
   });
 });

@@ -30,7 +30,7 @@ export function encodeText(text: string, vocab?: readonly string[]): EncodedText
       const id = index.get(ch);
       if (id === undefined) {
         const cp = (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
-        throw new VocabError(`character ${JSON.stringify(ch)} (U+${cp}) at position ${i} is not in the model's vocabulary (${vocab.length} characters)`);
+        throw new VocabError(`character ${JSON.stringify(ch)} (U+${cp}) at position ${i} is not in the model's vocabulary of ${vocab.length} characters`);
       }
       ids[i++] = id;
     }
