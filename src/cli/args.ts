@@ -19,12 +19,12 @@ import {
   parseTemperatures as parseTemperatureSetting,
   type NumberSetting,
 } from '../run/settings.ts';
+import type { EngineChoice } from '../engine/contract.ts';
 import { UsageError } from './errors.ts';
 
 const COMMANDS = ['train', 'sample', 'eval', 'bench'] as const;
 export type Command = (typeof COMMANDS)[number];
 
-export type EngineChoice = 'auto' | 'gpu' | 'cpu';
 const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
 
 const DEFAULT_LOG_EVERY = 100;

@@ -19,7 +19,6 @@ import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
 
-export type { BenchConfig };
 
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
@@ -31,7 +30,6 @@ export const BENCH_CONFIGS: BenchConfig[] = [
 const CPU_BUDGET_S = 20;
 const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
 
-export { dispatchBudget } from '../engine/contract.ts';
 
 /** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
 export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {

@@ -9,9 +9,8 @@
  */
 import type { AdapterDescription, GpuContext } from '../gpu/device.ts';
 import { GpuUnavailableError } from '../gpu/device.ts';
-import type { Engine } from '../engine/contract.ts';
+import type { Engine, EngineChoice } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
-import type { EngineChoice } from './args.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -17,6 +17,8 @@ import { Batcher } from '../text/batcher.ts';
 import { Rng } from '../model/rng.ts';
 
 export type EngineKind = 'gpu' | 'cpu';
+/** What a person asks for: an engine, or the best one here. */
+export type EngineChoice = 'auto' | EngineKind;
 
 export interface StepResult {
   step: number;
