@@ -16,8 +16,8 @@ import {
   type RunSettings,
 } from '../run/settings.ts';
 
-export const ENGINE_CHOICES = ['auto', 'gpu', 'cpu'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+const ENGINE_CHOICES = ['auto', 'gpu', 'cpu'] as const;
+type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /** The attributes as the element's properties hold them; a number is NaN when its attribute text is not one. */
 export interface AttributeValues {

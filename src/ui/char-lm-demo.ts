@@ -105,12 +105,12 @@ export class CharLmDemo extends LitElement {
     temperatures: { type: String, reflect: true },
     prime: { type: String, reflect: true },
     engine: { type: String, reflect: true },
-    phase: { state: true },
-    error: { state: true },
-    applied: { state: true },
-    draft: { state: true },
-    modelSource: { state: true },
-    busy: { state: true },
+    phase: { state: true, attribute: false },
+    error: { state: true, attribute: false },
+    applied: { state: true, attribute: false },
+    draft: { state: true, attribute: false },
+    modelSource: { state: true, attribute: false },
+    busy: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -137,16 +137,16 @@ export class CharLmDemo extends LitElement {
   declare prime: string;
   /** auto, gpu or cpu (`engine`). */
   declare engine: string;
-  declare phase: Phase;
-  declare error: string;
+  declare private phase: Phase;
+  declare private error: string;
   /** The attributes in use: the last good value of each. */
-  declare applied: AppliedAttributes;
+  declare private applied: AppliedAttributes;
   /** The settings form as typed. */
-  declare draft: SettingsDraft;
+  declare private draft: SettingsDraft;
   /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
-  declare modelSource: string;
+  declare private modelSource: string;
   /** Actions queued or running (loading a text, Reset, Load…); the panels wait for them. */
-  declare busy: number;
+  declare private busy: number;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),

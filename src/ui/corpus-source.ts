@@ -31,7 +31,7 @@ export async function loadCorpus(choice: TextChoice): Promise<Corpus> {
 }
 
 /** Fetches a plain-text corpus; errors say what to check. */
-export async function fetchCorpus(url: string): Promise<Corpus> {
+async function fetchCorpus(url: string): Promise<Corpus> {
   const where = url.trim();
   if (!where) throw new Error('type the address of a plain-text file (https://…/corpus.txt) to load a text from a URL');
   let res: Response;

@@ -29,21 +29,21 @@ export class CharLmInspector extends LitElement {
   static override properties = {
     run: { attribute: false },
     ready: { type: Boolean },
-    surprise: { state: true },
-    sentence: { state: true },
-    choice: { state: true },
-    layer: { state: true },
-    states: { state: true },
+    surprise: { state: true, attribute: false },
+    sentence: { state: true, attribute: false },
+    choice: { state: true, attribute: false },
+    layer: { state: true, attribute: false },
+    states: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
   declare ready: boolean;
-  declare surprise: Surprise | null;
-  declare sentence: string;
-  declare choice: HeatmapChoice;
-  declare layer: number;
+  declare private surprise: Surprise | null;
+  declare private sentence: string;
+  declare private choice: HeatmapChoice;
+  declare private layer: number;
   /** The hidden states of the sentence last shown, with its characters. */
-  declare states: { chars: string[]; states: HiddenStates } | null;
+  declare private states: { chars: string[]; states: HiddenStates } | null;
 
   constructor() {
     super();
@@ -80,7 +80,7 @@ export class CharLmInspector extends LitElement {
   /** What the heatmap shows, worked out when the states, the layer or the choice change. */
   private heatmap: HeatmapData | null = null;
 
-  override willUpdate(changed: PropertyValues<this>): void {
+  override willUpdate(changed: PropertyValues): void {
     const run = this.run;
     if (changed.has('run')) {
       const previous = changed.get('run') as TrainingRun | null | undefined;
@@ -97,7 +97,7 @@ export class CharLmInspector extends LitElement {
     }
   }
 
-  override updated(changed: PropertyValues<this>): void {
+  override updated(changed: PropertyValues): void {
     const bars = this.renderRoot.querySelector('char-lm-bars');
     const x = this.surprise;
     // The bars draw into their own shadow root, which exists once they have rendered.

@@ -33,9 +33,9 @@ export class CharLmSampler extends LitElement {
     ready: { type: Boolean },
     prime: { type: String },
     temperatures: { type: String },
-    draft: { state: true },
-    outputs: { state: true },
-    sampling: { state: true },
+    draft: { state: true, attribute: false },
+    outputs: { state: true, attribute: false },
+    sampling: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -44,9 +44,9 @@ export class CharLmSampler extends LitElement {
   declare prime: string;
   /** The temperatures asked for (the element's `temperatures` attribute, already checked). */
   declare temperatures: string;
-  declare draft: SamplerDraft;
-  declare outputs: { temperature: number; text: string }[];
-  declare sampling: boolean;
+  declare private draft: SamplerDraft;
+  declare private outputs: { temperature: number; text: string }[];
+  declare private sampling: boolean;
 
   constructor() {
     super();

@@ -13,16 +13,16 @@ export class CharLmTextSource extends LitElement {
   static override properties = {
     corpusName: { attribute: false },
     ready: { type: Boolean },
-    url: { state: true },
-    paste: { state: true },
+    url: { state: true, attribute: false },
+    paste: { state: true, attribute: false },
   };
 
   /** The name of the text in use ('' before there is one). */
   declare corpusName: string;
   /** Whether a new text can be chosen now. */
   declare ready: boolean;
-  declare url: string;
-  declare paste: string;
+  declare private url: string;
+  declare private paste: string;
 
   constructor() {
     super();
