@@ -17,11 +17,12 @@ export default defineConfig(({ mode }) => ({
           outDir: 'dist/page',
           target: 'es2022',
           chunkSizeWarningLimit: 1500,
-          // The page, and a test page with two embedded elements (served at /e2e/embed.html).
+          // The page, and test pages: two embedded elements (/e2e/embed.html), one changed by a script (/e2e/attributes.html).
           rolldownOptions: {
             input: {
               main: resolve(import.meta.dirname, 'index.html'),
               embed: resolve(import.meta.dirname, 'e2e/embed.html'),
+              attributes: resolve(import.meta.dirname, 'e2e/attributes.html'),
             },
           },
         },

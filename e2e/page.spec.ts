@@ -21,7 +21,7 @@ test('the page opens on the notebook passage with a real adapter and trains', as
   const points = await chart.evaluate((el) => (el as unknown as { pointCount: number }).pointCount);
   expect(points).toBe(150);
   const series = await demo.evaluate((el) => {
-    const s = (el as unknown as { ctl: { session: { history: { loss: Float64Array; avg: Float64Array; length: number } } } }).ctl.session.history;
+    const s = (el as unknown as { ctl: { run: { history: { loss: Float64Array; avg: Float64Array; length: number } } } }).ctl.run.history;
     return { first: s.loss[0], last: s.avg[s.length - 1] };
   });
   expect(series.first).toBeGreaterThan(3.3);

@@ -21,7 +21,7 @@ test('generate, per-character loss and the heatmap show what the trained model c
   await expect(demo.locator('input[name="length"]')).toHaveValue(String(LENGTH));
   // Record the first column's length every time the panel changes, to see it stream.
   await demo.evaluate((el) => {
-    const panel = el.shadowRoot!.querySelector('[data-testid="samples"]')!;
+    const panel = el.shadowRoot!.querySelector('char-lm-sampler')!.shadowRoot!.querySelector('[data-testid="samples"]')!;
     const lengths: number[] = [];
     (window as unknown as { sampleLengths: number[] }).sampleLengths = lengths;
     new MutationObserver(() => {

@@ -61,6 +61,8 @@ export const NUMBER_SETTINGS = {
   sampleSeed: { flag: 'seed', label: 'Sample seed', integer: true, min: 0, max: 0xffffffff, help: 'The same seed gives the same text.' },
 } satisfies Record<string, NumberSetting>;
 
+export type NumberSettingName = keyof typeof NUMBER_SETTINGS;
+
 export const SCHEDULE_HELP: Record<Schedule, string> = {
   windows: 'random windows (the notebook): each step reads windows at random places, from a zero state',
   streams: 'contiguous streams: each stream reads on where it stopped, carrying its hidden state',

@@ -1,30 +1,65 @@
-// <char-lm-demo>: the page's whole UI as one embeddable element (documented on the class).
-import { LitElement, css, html, nothing } from 'lit';
-import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
+// <char-lm-demo>: the embeddable element. It owns the training run (through RunController)
+// and composes the panels, which show what it passes down and ask for actions with panel events.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import type { EngineKind } from '../engine/contract.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { CORPUS_PRESETS, findPreset } from '../text/presets.ts';
-import { gateActivations, type EngineKind, type StepResult } from '../engine/contract.ts';
-import type { CharLoss, Corpus } from '../run/run.ts';
-import { SETTINGS_PRESETS, TRAINING_SAMPLE, type RunSettings } from '../run/settings.ts';
+import { encodeInBackground } from '../run/encode-async.ts';
+import type { Corpus } from '../run/run.ts';
+import type { RunSettings } from '../run/settings.ts';
+import type { EncodedText } from '../text/encoded.ts';
+import { VocabError } from '../text/vocab.ts';
+import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
+import { loadCorpus, type TextChoice } from './corpus-source.ts';
+import { downloadBytes } from './download.ts';
+import { charLmEvent, type CharLmEventDetails, type PanelEvent, type TrainingCommand } from './events.ts';
 import { RunController } from './run-controller.ts';
-import { CharLmLossChart } from './loss-chart.ts';
-import { CharLmBars, showChar } from './bar-chart.ts';
-import { type HeatmapData } from './heatmap.ts';
-import './heatmap.ts';
+import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
+import './text-source.ts';
+import './settings-panel.ts';
+import './training-panel.ts';
+import './sampler.ts';
+import './inspector.ts';
 
 type Phase = 'loading' | 'ready' | 'error';
 
-const GATES = ['h', 'i', 'f', 'g', 'o'] as const;
+/** The properties behind the documented attributes: a change to any of them is applied (see the class comment). */
+const ATTRIBUTE_PROPERTIES = [
+  'preset',
+  'corpusUrl',
+  'settingsPreset',
+  'embedSize',
+  'hiddenSize',
+  'layers',
+  'steps',
+  'sampleEvery',
+  'temperatures',
+  'prime',
+  'engine',
+  'autotrain',
+] as const;
 
-/** Every event of the element bubbles out of its shadow root. */
-function charLmEvent(type: string, detail: unknown): CustomEvent {
-  return new CustomEvent(type, { detail, bubbles: true, composed: true });
+/** Which text the corpus attributes ask for: corpus-url while it is set, else the preset. */
+function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice } {
+  return a.corpusUrl
+    ? { key: `url:${a.corpusUrl}`, choice: { kind: 'url', url: a.corpusUrl } }
+    : { key: `preset:${a.preset}`, choice: { kind: 'preset', id: a.preset } };
 }
-type GateChoice = (typeof GATES)[number];
 
 /**
  * <char-lm-demo>: train a character-level LSTM in the browser, watch it learn,
  * sample from it and look inside it.
+ *
+ * Every attribute (and its property) is read when the element connects and applied
+ * again whenever it changes:
+ * - `preset`, `corpus-url`: load that text at once and start a fresh model on it (with
+ *   the settings in the form). A corpus-url that failed is tried again when it changes.
+ * - `settings`, `embed-size`, `hidden-size`, `layers`, `steps`, `sample-every`, `engine`:
+ *   the form follows at once; an untrained model (step 0, idle) is rebuilt with them at
+ *   once, a trained one is kept and the form says "Takes effect on Reset".
+ * - `temperatures`, `prime`: the Sample panel's fields follow at once.
+ * - `autotrain`: set after the element is ready, it starts training (when idle or paused).
+ * A bad value is reported (`char-lm-error` and the error box) naming the attribute and
+ * what it accepts, and changes nothing: the element keeps that attribute's last good value.
  *
  * @attr preset - corpus preset: notebook (default), pride-and-prejudice, tinyshakespeare
  * @attr corpus-url - load the corpus from this URL instead of a preset
@@ -33,17 +68,17 @@ type GateChoice = (typeof GATES)[number];
  * @attr hidden-size - hidden size H
  * @attr layers - LSTM layers L
  * @attr steps - training steps before it stops by itself
+ * @attr sample-every - log a sample every N steps (default 100; 0 = never)
  * @attr autotrain - start training as soon as the element is ready
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
- * @attr prime - text that samples start from (default "Mr Bennet")
+ * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
  * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
- * @attr sample-every - log a sample every N steps (default 100; 0 = never)
  * @slot - corpus text (used when present, instead of preset and corpus-url)
  *
- * @fires char-lm-ready - {engine, adapter, parameters} when the model is ready to train
- * @fires char-lm-step - {step, loss, gradNorm} after every training step
- * @fires char-lm-sample - {temperatures, texts} when a generation completes
- * @fires char-lm-error - {message} when something failed; nothing is lost
+ * @fires {CustomEvent<CharLmReadyDetail>} char-lm-ready - {engine, adapter, parameters} once the first model is ready to train
+ * @fires {CustomEvent<StepResult>} char-lm-step - {step, loss, gradNorm} after every training step
+ * @fires {CustomEvent<CharLmSampleDetail>} char-lm-sample - {temperatures, texts} when a generation completes
+ * @fires {CustomEvent<CharLmErrorDetail>} char-lm-error - {message} when something failed or an attribute is bad; nothing is lost
  *
  * @csspart header - the title, adapter, parameter and corpus lines
  * @csspart controls - Train / Pause / Reset and the live figures
@@ -61,124 +96,232 @@ export class CharLmDemo extends LitElement {
     preset: { type: String, reflect: true },
     corpusUrl: { type: String, attribute: 'corpus-url', reflect: true },
     settingsPreset: { type: String, attribute: 'settings', reflect: true },
-    embedSize: { type: Number, attribute: 'embed-size', reflect: true },
-    hiddenSize: { type: Number, attribute: 'hidden-size', reflect: true },
-    layers: { type: Number, reflect: true },
-    steps: { type: Number, reflect: true },
+    embedSize: { attribute: 'embed-size', reflect: true, converter: numberAttribute },
+    hiddenSize: { attribute: 'hidden-size', reflect: true, converter: numberAttribute },
+    layers: { reflect: true, converter: numberAttribute },
+    steps: { reflect: true, converter: numberAttribute },
+    sampleEvery: { attribute: 'sample-every', reflect: true, converter: numberAttribute },
     autotrain: { type: Boolean, reflect: true },
     temperatures: { type: String, reflect: true },
     prime: { type: String, reflect: true },
     engine: { type: String, reflect: true },
-    sampleEvery: { type: Number, attribute: 'sample-every', reflect: true },
     phase: { state: true, attribute: false },
     error: { state: true, attribute: false },
-    sampleTexts: { state: true, attribute: false },
-    sampling: { state: true, attribute: false },
-    hardest: { state: true, attribute: false },
-    surprise: { state: true, attribute: false },
-    heatmap: { state: true, attribute: false },
+    applied: { state: true, attribute: false },
+    draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
+    busy: { state: true, attribute: false },
   };
 
+  /** Corpus preset id (`preset`). */
   declare preset: string;
+  /** Corpus URL (`corpus-url`); while set, it wins over `preset`. */
   declare corpusUrl: string;
+  /** Settings preset id (`settings`). */
   declare settingsPreset: string;
+  /** Embedding width E (`embed-size`); unset: the settings preset's. */
   declare embedSize: number | undefined;
+  /** Hidden size H (`hidden-size`); unset: the settings preset's. */
   declare hiddenSize: number | undefined;
+  /** LSTM layers L (`layers`); unset: the settings preset's. */
   declare layers: number | undefined;
+  /** Training steps (`steps`); unset: the settings preset's. */
   declare steps: number | undefined;
-  declare autotrain: boolean;
-  declare temperatures: string;
-  declare prime: string;
-  declare engine: 'auto' | 'gpu' | 'cpu';
+  /** A training sample every this many steps (`sample-every`); unset: the settings preset's. */
   declare sampleEvery: number | undefined;
-  declare phase: Phase;
-  declare error: string;
-  declare sampleTexts: { temperature: number; text: string }[];
-  declare sampling: boolean;
-  declare hardest: CharLoss[] | null;
-  declare surprise: { chars: string[]; losses: Float32Array } | null;
-  declare heatmap: HeatmapData | null;
+  /** Start training when ready (`autotrain`). */
+  declare autotrain: boolean;
+  /** Comma-separated sampling temperatures (`temperatures`). */
+  declare temperatures: string;
+  /** The prime of the Sample panel (`prime`). */
+  declare prime: string;
+  /** auto, gpu or cpu (`engine`). */
+  declare engine: string;
+  declare private phase: Phase;
+  declare private error: string;
+  /** The attributes in use: the last good value of each. */
+  declare private applied: AppliedAttributes;
+  /** The settings form as typed. */
+  declare private draft: SettingsDraft;
   /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
-  declare modelSource: string;
+  declare private modelSource: string;
+  /** Actions queued or running (loading a text, Reset, Load…); the panels wait for them. */
+  declare private busy: number;
 
   private ctl = new RunController(this, {
-    onStep: (r) => this.onStep(r),
-    onError: (e) => this.fail(e),
+    onStep: (r) => this.emit('char-lm-step', r),
+    onError: (e) => this.fail(e.message),
   });
-  private hiddenRun: { text: string; h: Float32Array[]; gates: Float32Array[] } | null = null;
+  /** The current text's own encoding (its ids, once): Reset and rebuilds reuse it. */
+  private text: EncodedText | null = null;
+  /** Actions that replace the run, one at a time. */
+  private queue: Promise<void> = Promise.resolve();
+  /** The attributes have been read once since the element connected; later changes are applied. */
+  private attributesRead = false;
+  private applyQueued = false;
+  /** The text the corpus attributes asked for last (tried, whether it loaded or not). */
+  private attributeTextKey = '';
+  private autotrainApplied = false;
+  /** The text in the element when it was last used. */
+  private slotText = '';
+  private readyFired = false;
 
   constructor() {
     super();
-    this.preset = 'notebook';
+    this.preset = DEFAULT_ATTRIBUTES.preset;
     this.corpusUrl = '';
-    this.settingsPreset = 'notebook';
+    this.settingsPreset = DEFAULT_ATTRIBUTES.settingsPreset;
     this.autotrain = false;
-    this.temperatures = '0.5,1.0,1.5';
-    this.prime = 'Mr Bennet';
-    this.engine = 'auto';
+    this.temperatures = DEFAULT_TEMPERATURES_TEXT;
+    this.prime = DEFAULT_SAMPLE_PRIME;
+    this.engine = DEFAULT_ATTRIBUTES.engine;
     this.phase = 'loading';
     this.error = '';
-    this.sampleTexts = [];
-    this.sampling = false;
-    this.hardest = null;
-    this.surprise = null;
-    this.heatmap = null;
+    this.applied = DEFAULT_ATTRIBUTES;
+    this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
+    this.busy = 0;
   }
 
   static override styles = css`
     :host {
       display: block;
-      font: 15px/1.5 system-ui, sans-serif;
+      font:
+        15px/1.5 system-ui,
+        sans-serif;
       color: var(--char-lm-text, #1d1d1f);
       --accent: var(--char-lm-accent, #1f4fbf);
       --muted: var(--char-lm-muted, #5f6368);
-      --bg: var(--char-lm-bg, #f6f7f9);
     }
-    section { background: var(--bg); border-radius: 8px; padding: 0.8em 1em; margin: 0.8em 0; }
-    h2 { font-size: 1.05em; margin: 0 0 0.4em; }
-    header h1 { font-size: 1.4em; margin: 0 0 0.2em; }
-    .muted { color: var(--muted); }
-    .row { display: flex; flex-wrap: wrap; gap: 0.6em 1em; align-items: end; }
-    label { display: inline-flex; flex-direction: column; font-size: 0.85em; color: var(--muted); }
-    input, select, textarea { font: inherit; font-size: 0.95em; }
-    input[type='number'] { width: 6.5em; }
-    button { font: inherit; padding: 0.35em 0.9em; border-radius: 6px; border: 1px solid var(--accent); background: white; color: var(--accent); cursor: pointer; }
-    button.primary { background: var(--accent); color: white; }
-    button:disabled { opacity: 0.5; cursor: default; }
-    .figures { font-variant-numeric: tabular-nums; }
-    .error { background: #fdecea; color: #8a1c12; border-left: 4px solid #d93025; padding: 0.6em 1em; border-radius: 4px; white-space: pre-wrap; }
-    .log { max-height: 14em; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; background: white; padding: 0.5em; border-radius: 4px; }
-    .log div { white-space: pre-wrap; overflow-wrap: anywhere; border-bottom: 1px solid #eee; padding: 0.2em 0; }
-    .outputs { display: grid; grid-template-columns: repeat(auto-fit, minmax(16em, 1fr)); gap: 0.8em; }
-    .outputs pre { white-space: pre-wrap; overflow-wrap: anywhere; background: white; padding: 0.6em; border-radius: 4px; margin: 0.3em 0 0; min-height: 4em; font-size: 13px; }
-    .surprise { font: 13px/1.7 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; background: white; padding: 0.6em; border-radius: 4px; max-height: 16em; overflow-y: auto; }
-    .warning { background: #fff4e5; border-left: 4px solid #f29900; padding: 0.6em 1em; border-radius: 4px; }
-    details summary { cursor: pointer; color: var(--accent); }
+    header h1 {
+      font-size: 1.4em;
+      margin: 0 0 0.2em;
+    }
+    header > div {
+      overflow-wrap: anywhere;
+    }
+    .muted {
+      color: var(--muted);
+    }
+    .error {
+      background: #fdecea;
+      color: #8a1c12;
+      border-left: 4px solid #d93025;
+      padding: 0.6em 1em;
+      border-radius: 4px;
+      white-space: pre-wrap;
+      overflow-wrap: anywhere;
+    }
+    .warning {
+      background: #fff4e5;
+      border-left: 4px solid #f29900;
+      padding: 0.6em 1em;
+      border-radius: 4px;
+    }
   `;
 
-  // ---- lifecycle ----
+  // ---- lifecycle and attributes ----
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.dataset.state = 'loading';
-    void this.init();
+    this.setPhase('loading');
+    this.attributesRead = false;
+    void this.enqueue(() => this.start());
   }
 
-  private async init(): Promise<void> {
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.attributesRead || this.applyQueued) return;
+    if (ATTRIBUTE_PROPERTIES.some((p) => changed.has(p))) {
+      this.applyQueued = true;
+      void this.enqueue(() => this.applyAttributes());
+    }
+  }
+
+  /**
+   * Runs an action after the ones before it (they replace the run, so never two at once);
+   * its failure is shown and changes nothing. The buttons wait while actions are pending.
+   */
+  private enqueue(action: () => Promise<void>): Promise<void> {
+    this.busy++;
+    const done = this.queue
+      .then(action)
+      .catch((e: Error) => this.fail(e.message))
+      .finally(() => this.busy--);
+    this.queue = done;
+    return done;
+  }
+
+  /** Reads the attributes, loads the first text and builds the first model. */
+  private async start(): Promise<void> {
+    const { applied, errors } = readAttributes(this, (a) => this.getAttribute(a), DEFAULT_ATTRIBUTES);
+    this.applied = applied;
+    this.attributesRead = true;
+    this.autotrainApplied = this.autotrain;
+    this.draft = draftFrom(applied.settings);
+    const messages = [...errors];
     try {
-      if (this.engine !== 'cpu') await this.ctl.connectGpu();
-      const corpus = await this.initialCorpus();
-      await this.ctl.replace({ corpus, settings: this.settingsFromAttributes(), naming: 'label' }, this.engineKind());
-      this.setPhase('ready');
-      const s = this.ctl.run!;
-      this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
-      if (this.autotrain) this.train();
+      if (applied.engine !== 'cpu') await this.ctl.connectGpu();
+      const asked = attributeText(applied);
+      this.attributeTextKey = asked.key;
+      this.slotText = this.textContent?.trim() ?? '';
+      const corpus = await loadCorpus(this.slotText ? { kind: 'slot', text: this.slotText } : asked.choice);
+      await this.openText(corpus, applied.settings);
+      this.becomeReady();
     } catch (e) {
       this.setPhase('error');
-      this.fail(e as Error);
+      messages.push((e as Error).message);
     }
+    if (messages.length) this.fail(messages.join('\n'));
+  }
+
+  /** Applies what changed in the attributes since they were last read (see the class comment). */
+  private async applyAttributes(): Promise<void> {
+    this.applyQueued = false;
+    const before = this.applied;
+    const { applied, errors } = readAttributes(this, (a) => this.getAttribute(a), before);
+    this.applied = applied;
+    const messages = [...errors];
+    this.clearError();
+    const fields = changedFields(applied.settings, before.settings);
+    // The form follows the attributes that changed; what the user typed elsewhere stays.
+    if (fields.length) this.draft = draftWithFields(this.draft, applied.settings, fields);
+    const startTraining = this.autotrain && !this.autotrainApplied;
+    this.autotrainApplied = this.autotrain;
+    try {
+      if (applied.engine !== 'cpu') await this.ctl.connectGpu();
+      const asked = attributeText(applied);
+      const run = this.ctl.run;
+      if (asked.key !== this.attributeTextKey || !run) {
+        this.attributeTextKey = asked.key;
+        await this.openText(await loadCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        if (this.phase !== 'ready') this.becomeReady();
+      } else if ((fields.length || applied.engine !== before.engine) && run.step === 0 && run.status === 'idle') {
+        // An untrained model is rebuilt at once; a trained one waits for Reset (the form says so).
+        await this.replaceModel(withFields(run.settings, applied.settings, fields));
+      }
+      const status = this.ctl.run?.status;
+      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) this.train();
+    } catch (e) {
+      messages.push((e as Error).message);
+    }
+    if (messages.length) this.fail(messages.join('\n'));
+  }
+
+  private onSlotChange(): void {
+    const text = this.textContent?.trim() ?? '';
+    if (this.phase !== 'ready' || !text || text === this.slotText) return;
+    this.slotText = text;
+    this.useText({ kind: 'slot', text });
+  }
+
+  private becomeReady(): void {
+    this.setPhase('ready');
+    const s = this.ctl.run!;
+    if (!this.readyFired) {
+      this.readyFired = true;
+      this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
+    }
+    if (this.autotrain) this.train();
   }
 
   private setPhase(p: Phase): void {
@@ -186,67 +329,48 @@ export class CharLmDemo extends LitElement {
     this.dataset.state = p;
   }
 
+  /** The engine the `engine` attribute asks for, given what the browser has. */
   private engineKind(): EngineKind {
-    if (this.engine === 'cpu') return 'cpu';
+    const asked = this.applied.engine;
+    if (asked === 'cpu') return 'cpu';
     if (this.ctl.gpu) return 'gpu';
-    if (this.engine === 'gpu') throw new Error(`the GPU engine was asked for but WebGPU is unavailable: ${this.ctl.gpuError}`);
+    if (asked === 'gpu') throw new Error(`engine="gpu" asks for the GPU engine, but WebGPU is unavailable: ${this.ctl.gpuError}; use engine="auto" or "cpu"`);
     return 'cpu';
   }
 
-  private async initialCorpus(): Promise<Corpus> {
-    const slotted = this.textContent?.trim();
-    if (slotted) return { name: 'text in the page', text: slotted };
-    if (this.corpusUrl) return this.fetchCorpus(this.corpusUrl);
-    const p = findPreset(this.preset || 'notebook');
-    return { name: p.name, text: await p.load() };
-  }
-
-  private async fetchCorpus(url: string): Promise<Corpus> {
-    let res: Response;
-    try {
-      res = await fetch(url);
-    } catch (e) {
-      throw new Error(`could not fetch the corpus from ${url}: ${(e as Error).message} (check the address, and that the server allows cross-origin requests)`);
-    }
-    if (!res.ok) throw new Error(`could not fetch the corpus from ${url}: HTTP ${res.status} ${res.statusText}`);
-    return { name: url, text: await res.text() };
-  }
-
-  private settingsFromAttributes(): RunSettings {
-    const base = (SETTINGS_PRESETS.find((p) => p.id === this.settingsPreset) ?? SETTINGS_PRESETS[0]).settings;
-    return {
-      model: {
-        embedSize: this.embedSize ?? base.model.embedSize,
-        hiddenSize: this.hiddenSize ?? base.model.hiddenSize,
-        layers: this.layers ?? base.model.layers,
-      },
-      train: { ...base.train },
-      steps: this.steps ?? base.steps,
-      sampleEvery: this.sampleEvery ?? base.sampleEvery,
-      valEvery: base.valEvery,
-    };
-  }
-
-  private emit(type: string, detail: unknown): void {
+  private emit<K extends keyof CharLmEventDetails>(type: K, detail: CharLmEventDetails[K]): void {
     this.dispatchEvent(charLmEvent(type, detail));
   }
 
-  private fail(e: Error): void {
-    this.error = e.message;
-    this.emit('char-lm-error', { message: e.message });
+  private fail(message: string): void {
+    this.error = message;
+    this.emit('char-lm-error', { message });
   }
 
   private clearError(): void {
     this.error = '';
   }
 
-  private onStep(r: StepResult): void {
-    const chart = this.renderRoot.querySelector('char-lm-loss-chart') as CharLmLossChart | null;
-    if (this.ctl.run) chart?.show(this.ctl.run.history);
-    this.emit('char-lm-step', r);
+  // ---- building models ----
+
+  /** A new text: encoded once (off the main thread where possible), then a fresh model on it. */
+  private async openText(corpus: Corpus, settings: RunSettings): Promise<void> {
+    const encoded = await encodeInBackground(corpus.text);
+    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind());
+    this.text = encoded;
+    this.modelSource = '';
+    this.draft = draftFrom(this.ctl.run!.settings);
   }
 
-  // ---- actions ----
+  /** A fresh model on the current text; the form keeps what was typed in fields these settings do not change. */
+  private async replaceModel(settings: RunSettings): Promise<void> {
+    const s = this.ctl.run!;
+    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+    this.modelSource = '';
+    this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
+  }
+
+  // ---- actions (the panels' buttons, and a page's script) ----
 
   /** Starts or resumes training. */
   train(): void {
@@ -258,474 +382,191 @@ export class CharLmDemo extends LitElement {
     await this.ctl.run?.pause();
   }
 
-  /** Forgets what was shown of the previous model: samples, analysis, heatmap, chart. */
-  private clearResults(): void {
-    this.sampleTexts = [];
-    this.hardest = null;
-    this.surprise = null;
-    this.heatmap = null;
-    this.hiddenRun = null;
-    this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.ctl.run!.history);
+  /** Throws the model away and starts from fresh weights with the settings in the form (and the `engine` asked for). */
+  reset(): Promise<void> {
+    return this.act(async () => {
+      const s = this.ctl.run;
+      if (!s) return;
+      const settings = parseDraft(this.draft, s.settings);
+      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+      this.modelSource = '';
+      this.draft = draftFrom(settings);
+    });
   }
 
   /** Downloads the model with its whole training state as a .safetensors file. */
-  async save(): Promise<void> {
-    const s = this.ctl.run;
-    if (!s) return;
-    this.clearError();
-    try {
-      const bytes = await s.checkpoint();
-      const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `char-lm-step-${s.step}.safetensors`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      this.fail(e as Error);
-    }
+  save(): Promise<void> {
+    return this.act(async () => {
+      const s = this.ctl.run;
+      if (!s) return;
+      downloadBytes(await s.checkpoint(), `char-lm-step-${s.step}.safetensors`);
+    });
   }
 
   /** Replaces the model with one from a .safetensors file (the page's or the CLI's); a bad file changes nothing. */
-  async load(file: File): Promise<void> {
-    const s = this.ctl.run;
-    if (!s) return;
-    this.clearError();
+  load(file: File): Promise<void> {
+    return this.act(async () => {
+      const s = this.ctl.run;
+      if (!s) return;
+      try {
+        const contents = loadCheckpoint(new Uint8Array(await file.arrayBuffer()));
+        const current = parseDraft(this.draft, s.settings);
+        const c = contents.config;
+        const settings: RunSettings = {
+          ...current,
+          model: { embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers },
+          train: contents.trainConfig ?? current.train,
+        };
+        const corpus = s.prepared.corpus;
+        const encoded = await this.encodeFor(corpus, contents.vocab, file.name);
+        const checkpoint = { contents, name: file.name, mode: 'continue' as const };
+        await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded }, this.engineKind());
+        this.modelSource = `${file.name} (step ${contents.step})`;
+        this.draft = draftFrom(settings);
+      } catch (e) {
+        throw new Error(`could not load ${JSON.stringify(file.name)}: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** The current text in a loaded model's vocabulary (the text's own encoding when they are the same). */
+  private async encodeFor(corpus: Corpus, vocab: readonly string[], modelName: string): Promise<EncodedText> {
+    const own = this.text!;
+    if (vocab.length === own.chars.length && vocab.every((c, i) => c === own.chars[i])) return own;
     try {
-      const contents = loadCheckpoint(new Uint8Array(await file.arrayBuffer()));
-      const current = this.readSettingsForm() ?? s.settings;
-      const c = contents.config;
-      const settings: RunSettings = {
-        ...current,
-        model: { embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers },
-        train: contents.trainConfig ?? current.train,
-      };
-      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', checkpoint: { contents, name: file.name, mode: 'continue' } }, s.engine.kind);
-      this.modelSource = `${file.name} (step ${contents.step})`;
-      this.clearResults();
+      return await encodeInBackground(corpus.text, vocab);
     } catch (e) {
-      this.fail(new Error(`could not load ${JSON.stringify(file.name)}: ${(e as Error).message}`));
+      if (!(e instanceof VocabError)) throw e;
+      throw new VocabError(
+        `${corpus.name}: ${e.message.replace("the model's vocabulary", `the vocabulary of ${modelName}`)}; choose a text made of its characters, or train a new model on this one`,
+      );
     }
   }
 
-  /** Throws the model away and starts from fresh weights with the settings in the form. */
-  async reset(): Promise<void> {
-    const s = this.ctl.run;
-    if (!s) return;
+  /** A text chosen in the page (or the element's content): a fresh model on it with the settings in the form. */
+  private useText(choice: TextChoice): void {
+    void this.act(async () => {
+      const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
+      await this.openText(await loadCorpus(choice), settings);
+      if (this.phase !== 'ready') this.becomeReady();
+    });
+  }
+
+  /** An action of the page: the last message goes, then the action runs in turn. */
+  private act(action: () => Promise<void>): Promise<void> {
     this.clearError();
-    try {
-      const settings = this.readSettingsForm() ?? s.settings;
-      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label' }, s.engine.kind);
-      this.modelSource = '';
-      this.clearResults();
-    } catch (e) {
-      this.fail(e as Error);
-    }
+    return this.enqueue(action);
   }
 
-  private async useCorpus(load: () => Promise<Corpus>): Promise<void> {
-    const s = this.ctl.run;
-    this.clearError();
-    try {
-      const corpus = await load();
-      const settings = this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes();
-      await this.ctl.replace({ corpus, settings, naming: 'label' }, s?.engine.kind ?? this.engineKind());
-      this.modelSource = '';
-      this.clearResults();
-    } catch (e) {
-      this.fail(e as Error);
-    }
-  }
-
-  private field(name: string): HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | null {
-    return this.renderRoot.querySelector(`[name="${name}"]`);
-  }
-
-  /** A number field's value; an empty or non-numeric field is an error naming its label. */
-  private num(name: string): number {
-    const el = this.field(name);
-    const raw = el?.value.trim() ?? '';
-    const v = Number(raw);
-    if (raw === '' || !Number.isFinite(v)) {
-      const label = el?.getAttribute('aria-label') ?? name;
-      throw new Error(`${label} must be a number, got ${raw === '' ? 'an empty or non-numeric field' : `"${raw}"`}`);
-    }
-    return v;
-  }
-
-  /** The settings form, validated by the session; null before the form exists. */
-  private readSettingsForm(): RunSettings | null {
-    if (!this.field('hidden')) return null;
-    const train: TrainConfig = {
-      ...NOTEBOOK_TRAIN,
-      batch: this.num('batch'),
-      seqLen: this.num('seq-len'),
-      lr: this.num('lr'),
-      clip: this.num('clip'),
-      schedule: this.field('schedule')!.value as TrainConfig['schedule'],
-      seed: this.num('seed'),
-      lrDecay: this.ctl.run?.settings.train.lrDecay ?? 1,
-    };
-    return {
-      model: { embedSize: this.num('embed'), hiddenSize: this.num('hidden'), layers: this.num('layers') },
-      train,
-      steps: this.num('steps'),
-      sampleEvery: this.ctl.run?.settings.sampleEvery ?? 100,
-      valEvery: this.ctl.run?.settings.valEvery ?? 100,
-    };
-  }
-
-  private applySettingsPreset(id: string): void {
-    const p = SETTINGS_PRESETS.find((x) => x.id === id)!;
-    const set = (name: string, v: string | number) => {
-      const el = this.field(name);
-      if (el) el.value = String(v);
-    };
-    set('embed', p.settings.model.embedSize);
-    set('hidden', p.settings.model.hiddenSize);
-    set('layers', p.settings.model.layers);
-    set('batch', p.settings.train.batch);
-    set('seq-len', p.settings.train.seqLen);
-    set('lr', p.settings.train.lr);
-    set('clip', p.settings.train.clip);
-    set('schedule', p.settings.train.schedule);
-    set('seed', p.settings.train.seed);
-    set('steps', p.settings.steps);
-  }
-
-  private parseTemperatures(raw: string): number[] {
-    const ts = raw.split(',').map((x) => x.trim()).filter(Boolean).map(Number);
-    if (ts.length === 0 || ts.some((t) => !Number.isFinite(t) || t < 0 || t > 10)) {
-      throw new Error(`temperatures must be a comma-separated list of numbers from 0 to 10, got "${raw}"`);
-    }
-    return ts;
-  }
-
-  /** Generates from the model: one column per temperature, streaming. */
-  async generate(): Promise<void> {
-    const s = this.ctl.run;
-    if (!s || this.sampling) return;
-    this.clearError();
-    try {
-      const temps = this.parseTemperatures(this.field('temperatures')?.value ?? this.temperatures);
-      const prime = this.field('prime')?.value ?? this.prime;
-      const length = this.num('length');
-      if (!Number.isInteger(length) || length < 1 || length > 10000) throw new Error(`length must be an integer from 1 to 10000, got ${length}`);
-      const topK = this.num('top-k');
-      const topP = this.num('top-p');
-      if (!Number.isInteger(topK) || topK < 0) throw new Error(`top-k must be a whole number ≥ 0 (0 = off), got ${topK}`);
-      if (!(topP > 0 && topP <= 1)) throw new Error(`top-p must be in (0, 1] (1 = off), got ${topP}`);
-      const seed = this.num('sample-seed');
-      this.sampling = true;
-      this.sampleTexts = temps.map((t) => ({ temperature: t, text: prime }));
-      const rows = temps.map((temperature) => ({ temperature, topK, topP }));
-      const texts = await s.sample(prime, length, rows, seed >>> 0, (partial) => {
-        if (this.ctl.run === s) this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + partial[i] }));
-      });
-      if (this.ctl.run !== s) return; // the model was replaced (Reset, another text) meanwhile
-      this.sampleTexts = temps.map((t, i) => ({ temperature: t, text: prime + texts[i] }));
-      this.emit('char-lm-sample', { temperatures: temps, texts: this.sampleTexts.map((x) => x.text) });
-    } catch (e) {
-      if (this.ctl.run === s) this.fail(e as Error);
-    } finally {
-      this.sampling = false;
-    }
-  }
-
-  /** Per-character loss over the corpus: the 15 hardest characters and the text coloured by surprise. */
-  async analyse(): Promise<void> {
-    const s = this.ctl.run;
-    if (!s) return;
-    this.clearError();
-    try {
-      const r = await s.perCharacterLoss();
-      if (this.ctl.run !== s) return;
-      this.hardest = r.hardest;
-      this.surprise = { chars: r.chars, losses: r.losses };
-      await this.updateComplete;
-      (this.renderRoot.querySelector('char-lm-bars') as CharLmBars | null)?.show(r.hardest);
-    } catch (e) {
-      if (this.ctl.run === s) this.fail(e as Error);
-    }
-  }
-
-  /** Hidden-state (or gate) heatmap over the sentence in the form. */
-  async showHeatmap(): Promise<void> {
-    const s = this.ctl.run;
-    if (!s) return;
-    this.clearError();
-    try {
-      const text = this.field('sentence')?.value ?? '';
-      const states = await s.hiddenStates(text);
-      if (this.ctl.run !== s) return;
-      this.hiddenRun = { text, ...states };
-      this.drawHeatmap();
-    } catch (e) {
-      if (this.ctl.run === s) this.fail(e as Error);
-    }
-  }
-
-  private drawHeatmap(): void {
-    const s = this.ctl.run;
-    if (!this.hiddenRun || !s) return;
-    const H = s.table.config.hiddenSize;
-    const layer = Math.min(Number(this.field('layer')?.value ?? 0), s.table.config.layers - 1);
-    const gate = (this.field('gate')?.value ?? 'h') as GateChoice;
-    const chars = [...this.hiddenRun.text];
-    const values = new Float32Array(chars.length * H);
-    values.set(gate === 'h' ? this.hiddenRun.h[layer] : gateActivations(this.hiddenRun.gates[layer], H, gate));
-    const centered = gate === 'h' || gate === 'g';
-    this.heatmap = {
-      chars,
-      units: H,
-      values,
-      center: centered ? 0 : 0.5,
-      range: centered ? 1 : 0.5,
-      label: gate === 'h' ? `hidden state h, layer ${layer}` : `gate ${gate}, layer ${layer}`,
-    };
+  private onCommand(c: TrainingCommand): void {
+    if (c === 'train') this.train();
+    else if (c === 'pause') void this.pause();
+    else if (c === 'reset') void this.reset();
+    else void this.save();
   }
 
   // ---- rendering ----
 
+  /** What the form (and the engine asked for) would change on Reset. */
+  private pending(): string[] {
+    const s = this.ctl.run;
+    if (!s) return [];
+    const out = pendingChanges(this.draft, s.settings);
+    try {
+      const kind = this.engineKind();
+      if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
+    } catch {
+      // engine="gpu" without WebGPU: the error box says so.
+    }
+    return out;
+  }
+
   override render() {
     const s = this.ctl.run;
+    const ready = this.phase === 'ready' && this.busy === 0;
     return html`
       <header part="header">
         <h1>char-lm</h1>
         ${this.renderEngineLine()}
-        ${s
-          ? html`
-              <div class="muted" data-testid="params">
-                Parameters: embedding ${s.counts.embedding.toLocaleString('en')}, LSTM ${s.counts.lstm.toLocaleString('en')}, output
-                ${s.counts.output.toLocaleString('en')}, total ${s.counts.total.toLocaleString('en')}
-              </div>
-              <div class="muted" data-testid="corpus">
-                Corpus: ${s.prepared.corpus.name} — ${s.prepared.ids.length.toLocaleString('en')} characters, vocabulary ${s.vocab.size}${s.prepared.val
-                  ? html`, ${s.prepared.train.length.toLocaleString('en')} train / ${s.prepared.val.length.toLocaleString('en')} validation`
-                  : html`, no validation split (under 10,000 characters)`}
-              </div>
-            `
-          : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`}
+        ${
+          s
+            ? html`<div class="muted" data-testid="params">${this.parameterLine()}</div>
+                <div class="muted" data-testid="corpus">${this.corpusLine()}</div>`
+            : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
+        }
       </header>
       ${this.error ? html`<div class="error" part="error" role="alert" data-testid="error">${this.error}</div>` : nothing}
-      ${this.renderCorpus()} ${this.renderSettings()} ${this.renderControls()}
-      <section>
-        <h2>Training loss</h2>
-        <char-lm-loss-chart part="chart"></char-lm-loss-chart>
-        <h2>Samples during training <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span></h2>
-        <div class="log" data-testid="sample-log">
-          ${s && s.samples.length ? s.samples.map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`) : html`<span class="muted">None yet.</span>`}
-        </div>
-      </section>
-      ${this.renderSampling()} ${this.renderInspect()}
-      <slot hidden></slot>
+      <char-lm-text-source
+        .corpusName=${s?.prepared.corpus.name ?? ''}
+        ?ready=${this.phase !== 'loading' && this.busy === 0}
+        @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+      ></char-lm-text-source>
+      <char-lm-settings
+        .draft=${this.attributesRead ? this.draft : null}
+        .pending=${this.pending()}
+        @panel-settings=${(e: PanelEvent<'panel-settings'>) => (this.draft = e.detail)}
+      ></char-lm-settings>
+      <char-lm-training
+        exportparts="controls, chart"
+        .run=${s}
+        ?ready=${ready}
+        .modelSource=${this.modelSource}
+        @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+        @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+      ></char-lm-training>
+      <char-lm-sampler
+        part="samples"
+        .run=${s}
+        ?ready=${ready}
+        .prime=${this.applied.prime}
+        .temperatures=${this.applied.temperatures}
+        @panel-sample=${(e: PanelEvent<'panel-sample'>) => this.emit('char-lm-sample', e.detail)}
+        @panel-error=${this.onPanelError}
+      ></char-lm-sampler>
+      <char-lm-inspector part="inspect" .run=${s} ?ready=${ready} @panel-error=${this.onPanelError}></char-lm-inspector>
+      <slot hidden @slotchange=${() => this.onSlotChange()}></slot>
     `;
+  }
+
+  private onPanelError = (e: PanelEvent<'panel-error'>): void => {
+    if (e.detail) this.fail(e.detail.message);
+    else this.clearError();
+  };
+
+  private parameterLine(): string {
+    const c = this.ctl.run!.counts;
+    const n = (x: number) => x.toLocaleString('en');
+    return `Parameters: embedding ${n(c.embedding)}, LSTM ${n(c.lstm)}, output ${n(c.output)}, total ${n(c.total)}`;
+  }
+
+  /** The text in use: its size from the run's encoding (the text is never split again to count it). */
+  private corpusLine(): string {
+    const s = this.ctl.run!;
+    const p = s.prepared;
+    const n = (x: number) => x.toLocaleString('en');
+    const split = p.val ? `${n(p.train.length)} train / ${n(p.val.length)} validation` : 'no validation split (under 10,000 characters)';
+    return `Corpus: ${p.corpus.name} — ${n(p.ids.length)} characters, vocabulary ${s.vocab.size}, ${split}`;
   }
 
   private renderEngineLine() {
     const s = this.ctl.run;
     if (this.ctl.gpu) {
-      return html`<div data-testid="adapter">WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}</div>`;
+      return html`<div data-testid="adapter">
+        WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
+      </div>`;
     }
     if (this.ctl.gpuError) {
       return html`
         <div class="warning" data-testid="no-webgpu">
           <strong>${this.ctl.gpuError}.</strong><br />
-          Training runs on the <strong>CPU reference engine</strong> instead — exact but slow: keep models small (the notebook settings take
-          about a minute for 1,000 steps).
+          Training runs on the <strong>CPU reference engine</strong> instead — exact but slow: keep models small (the notebook settings take about a minute for
+          1,000 steps).
         </div>
       `;
     }
-    return this.engine === 'cpu' ? html`<div data-testid="adapter">Engine: CPU reference (slow)</div>` : html`<div class="muted">Looking for a GPU…</div>`;
-  }
-
-  private renderCorpus() {
-    const ready = this.phase === 'ready';
-    // The menu shows the text in use: a preset, or (disabled) the name of any other text.
-    const corpusName = this.ctl.run?.prepared.corpus.name;
-    const current = corpusName === undefined ? this.preset : (CORPUS_PRESETS.find((p) => p.name === corpusName)?.id ?? '');
-    return html`
-      <section>
-        <h2>Text</h2>
-        <div class="row">
-          <label
-            >Preset
-            <select
-              name="preset"
-              ?disabled=${!ready}
-              @change=${(e: Event) => {
-                const id = (e.target as HTMLSelectElement).value;
-                void this.useCorpus(async () => {
-                  const p = findPreset(id);
-                  return { name: p.name, text: await p.load() };
-                });
-              }}
-            >
-              ${current ? nothing : html`<option value="" disabled .selected=${true}>${corpusName}</option>`}
-              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
-            </select>
-          </label>
-          <label
-            >File
-            <input
-              type="file"
-              name="file"
-              accept=".txt,text/plain"
-              ?disabled=${!ready}
-              @change=${(e: Event) => {
-                const f = (e.target as HTMLInputElement).files?.[0];
-                if (f) void this.useCorpus(async () => ({ name: f.name, text: await f.text() }));
-              }}
-            />
-          </label>
-          <label>URL <input type="url" name="url" placeholder="https://…/corpus.txt" size="28" /></label>
-          <button ?disabled=${!ready} @click=${() => void this.useCorpus(() => this.fetchCorpus(this.field('url')!.value.trim()))}>Load URL</button>
-        </div>
-        <details>
-          <summary>Paste your own text</summary>
-          <textarea name="paste" rows="5" style="width:100%" placeholder="Paste at least a few hundred characters…"></textarea>
-          <button ?disabled=${!ready} @click=${() => void this.useCorpus(async () => ({ name: 'pasted text', text: this.field('paste')!.value }))}>Use this text</button>
-        </details>
-      </section>
-    `;
-  }
-
-  private renderSettings() {
-    const st = this.ctl.run?.settings ?? this.settingsFromAttributes();
-    const n = (name: string, label: string, value: number, step = '1') =>
-      html`<label>${label}<input type="number" name=${name} aria-label=${label} .value=${String(value)} step=${step} /></label>`;
-    return html`
-      <section>
-        <h2>Model and training</h2>
-        <div class="row">
-          ${SETTINGS_PRESETS.map((p) => html`<button @click=${() => this.applySettingsPreset(p.id)} title=${p.description}>${p.label} preset</button>`)}
-        </div>
-        <div class="row">
-          ${n('embed', 'Embedding E', st.model.embedSize)} ${n('hidden', 'Hidden H', st.model.hiddenSize)} ${n('layers', 'Layers', st.model.layers)}
-          ${n('batch', 'Streams B', st.train.batch)} ${n('seq-len', 'BPTT length T', st.train.seqLen)} ${n('lr', 'Learning rate', st.train.lr, 'any')}
-          ${n('clip', 'Clip norm', st.train.clip, 'any')}
-          <label
-            >Schedule
-            <select name="schedule" .value=${st.train.schedule}>
-              <option value="windows" ?selected=${st.train.schedule === 'windows'}>random windows (notebook)</option>
-              <option value="streams" ?selected=${st.train.schedule === 'streams'}>contiguous streams</option>
-            </select>
-          </label>
-          ${n('seed', 'Seed', st.train.seed)} ${n('steps', 'Steps', st.steps)}
-        </div>
-        <div class="muted">Changes take effect on Reset.</div>
-      </section>
-    `;
-  }
-
-  private renderControls() {
-    const s = this.ctl.run;
-    const status = s?.status ?? 'idle';
-    const last = s?.history.last;
-    const ready = this.phase === 'ready';
-    return html`
-      <section part="controls">
-        <div class="row">
-          <button class="primary" data-testid="train" ?disabled=${!ready || status === 'training'} @click=${() => this.train()}>
-            ${status === 'paused' ? 'Resume' : status === 'done' ? 'Train more' : 'Train'}
-          </button>
-          <button data-testid="pause" ?disabled=${status !== 'training'} @click=${() => void this.pause()}>Pause</button>
-          <button data-testid="reset" ?disabled=${!ready} @click=${() => void this.reset()}>Reset</button>
-          <button data-testid="save" ?disabled=${!ready || status === 'training'} @click=${() => void this.save()} title="Download the model and its training state (.safetensors)">Save model</button>
-          <label title="A .safetensors checkpoint from this page or the command line"
-            >Load model
-            <input
-              type="file"
-              name="model-file"
-              accept=".safetensors"
-              ?disabled=${!ready}
-              @change=${(e: Event) => {
-                const input = e.target as HTMLInputElement;
-                const f = input.files?.[0];
-                if (f) void this.load(f).finally(() => (input.value = ''));
-              }}
-          /></label>
-          <span class="figures" data-testid="status" data-status=${status}>
-            ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.target ?? 0}
-            ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
-            ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
-            ${s?.lastValidation ? html` · validation ${s.lastValidation.loss.toFixed(3)}` : nothing}
-            ${s && s.throughput.charsPerSecond > 0
-              ? html` · <span data-testid="throughput">${Math.round(s.throughput.charsPerSecond).toLocaleString('en')} chars/s, ${s.throughput.msPerStep.toFixed(1)} ms/step</span>`
-              : nothing}
-          </span>
-        </div>
-      </section>
-    `;
-  }
-
-  private renderSampling() {
-    const ready = this.phase === 'ready';
-    return html`
-      <section part="samples">
-        <h2>Sample</h2>
-        <div class="row">
-          <label>Prime <input name="prime" .value=${this.ctl.run && ![...this.prime].every((c) => this.ctl.run!.vocab.has(c)) ? this.ctl.run.samplePrime : this.prime} /></label>
-          <label>Length <input type="number" name="length" aria-label="Length" value="120" /></label>
-          <label>Temperatures <input name="temperatures" .value=${this.temperatures} size="12" /></label>
-          <label>Top-k <input type="number" name="top-k" aria-label="Top-k" value="0" title="0 = off" /></label>
-          <label>Top-p <input type="number" name="top-p" aria-label="Top-p" value="1" step="0.05" title="1 = off" /></label>
-          <label>Seed <input type="number" name="sample-seed" aria-label="Sample seed" value="0" /></label>
-          <button class="primary" data-testid="generate" ?disabled=${!ready || this.sampling} @click=${() => void this.generate()}>Generate</button>
-        </div>
-        <div class="outputs" data-testid="samples">
-          ${this.sampleTexts.map(
-            (x) => html`<div data-temperature=${x.temperature}><strong>Temperature ${x.temperature}</strong><pre>${x.text}</pre></div>`,
-          )}
-        </div>
-      </section>
-    `;
-  }
-
-  private renderInspect() {
-    const ready = this.phase === 'ready';
-    const layers = this.ctl.run?.table.config.layers ?? 1;
-    const maxLoss = this.surprise ? Math.max(1e-6, ...Array.from(this.surprise.losses)) : 1;
-    return html`
-      <section part="inspect">
-        <h2>Inspect</h2>
-        <div class="row">
-          <button data-testid="analyse" ?disabled=${!ready} @click=${() => void this.analyse()}>Per-character loss</button>
-        </div>
-        ${this.hardest
-          ? html`
-              <h3>The 15 hardest characters</h3>
-              <char-lm-bars data-testid="hardest"></char-lm-bars>
-              <div class="muted" data-testid="hardest-list">${this.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
-              <h3>Surprise per character <span class="muted">(hover for the loss in nats)</span></h3>
-              <div class="surprise" data-testid="surprise">${this.surprise!.chars.map((c, i) => {
-                  if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
-                  const l = this.surprise!.losses[i - 1];
-                  const a = Math.min(1, l / maxLoss);
-                  return html`<span style="background: rgba(217,72,15,${a.toFixed(3)})" title=${`${JSON.stringify(c)}: ${l.toFixed(3)} nats`}>${c}</span>`;
-                })}</div>
-            `
-          : nothing}
-        <h3>Hidden state heatmap</h3>
-        <div class="row">
-          <label>Sentence <input name="sentence" size="40" .value=${'It is a truth universally acknowledged'} /></label>
-          <label
-            >Show
-            <select name="gate" @change=${() => this.drawHeatmap()}>
-              ${GATES.map((g) => html`<option value=${g}>${g === 'h' ? 'hidden state h' : `gate ${g}`}</option>`)}
-            </select>
-          </label>
-          <label
-            >Layer
-            <select name="layer" @change=${() => this.drawHeatmap()}>
-              ${Array.from({ length: layers }, (_, l) => html`<option value=${l}>${l}</option>`)}
-            </select>
-          </label>
-          <button data-testid="heatmap-button" ?disabled=${!ready} @click=${() => void this.showHeatmap()}>Show heatmap</button>
-        </div>
-        <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
-      </section>
-    `;
+    return this.applied.engine === 'cpu'
+      ? html`<div data-testid="adapter">Engine: CPU reference (slow)</div>`
+      : html`<div class="muted">Looking for a GPU…</div>`;
   }
 }
 

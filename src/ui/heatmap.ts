@@ -25,7 +25,10 @@ export class CharLmHeatmap extends LitElement {
   static override properties = { data: { attribute: false }, hover: { state: true, attribute: false } };
   static override styles = css`
     :host { display: block; position: relative; }
-    canvas { image-rendering: pixelated; border: 1px solid #ddd; max-width: 100%; }
+    /* Cells keep their size (the axis below lines up with them); a narrow window scrolls. */
+    .scroll { overflow-x: auto; max-width: 100%; }
+    .scroll > div { display: inline-block; }
+    canvas { image-rendering: pixelated; border: 1px solid #ddd; display: block; }
     .tip { font: 12px/1.4 monospace; min-height: 1.4em; color: var(--char-lm-text, #222); }
     .axis { font: 12px monospace; white-space: pre; overflow: hidden; color: #444; }
   `;
@@ -51,8 +54,12 @@ export class CharLmHeatmap extends LitElement {
     const { w } = this.cell();
     return html`
       <div class="tip" part="tooltip" aria-live="polite">${this.hover || `${this.data.label}: hover a cell`}</div>
-      <canvas part="canvas" @mousemove=${this.onMove} @mouseleave=${() => (this.hover = '')}></canvas>
-      <div class="axis" style="letter-spacing:${w - 7.2}px">${this.data.chars.map((c) => (c === '\n' ? '⏎' : c)).join('')}</div>
+      <div class="scroll">
+        <div>
+          <canvas part="canvas" @mousemove=${this.onMove} @mouseleave=${() => (this.hover = '')}></canvas>
+          <div class="axis" style="letter-spacing:${w - 7.2}px">${this.data.chars.map((c) => (c === '\n' ? '⏎' : c)).join('')}</div>
+        </div>
+      </div>
     `;
   }
 

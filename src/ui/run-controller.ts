@@ -1,8 +1,9 @@
 /**
  * The Lit controller between <char-lm-demo> and a TrainingRun (src/run/): it borrows
- * the shared GPU device, opens and replaces runs, forwards their events to the host
- * (one update per change) and frees everything when the host leaves the page.
- * Components never touch GPU buffers; they go through this.
+ * the shared GPU device, opens and replaces runs, hands their steps and errors to the
+ * host and frees everything when the host leaves the page. The host updates when the
+ * run is replaced or fails; the panels it passes the run to follow the run's own
+ * events (RunWatch). Components never touch GPU buffers; they go through this.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { GpuContext } from '../gpu/device.ts';
@@ -90,14 +91,12 @@ export class RunController implements ReactiveController {
     const old = this.run;
     this.run = next;
     await old?.destroy();
+    // A replaced or removed run still reports the steps it had in flight: only the current run's reach the host.
     next.on('step', (r) => {
-      this.hooks.onStep(r);
-      this.host.requestUpdate();
+      if (this.run === next) this.hooks.onStep(r);
     });
-    next.on('status', () => this.host.requestUpdate());
-    next.on('sample', () => this.host.requestUpdate());
-    next.on('validation', () => this.host.requestUpdate());
     next.on('error', (e) => {
+      if (this.run !== next) return;
       this.hooks.onError(e);
       this.host.requestUpdate();
     });

@@ -1,0 +1,206 @@
+/**
+ * <char-lm-inspector>: look inside the model — per-character loss over the text (the 15
+ * hardest characters as bars, the text coloured by surprise) and a heatmap of the hidden
+ * state or of one gate over a sentence. The sentence starts as a line of the model's own
+ * text. Everything shown belongs to the run it is given: a new run clears it.
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { live } from 'lit/directives/live.js';
+import type { HiddenStates } from '../engine/contract.ts';
+import type { CharLoss, TrainingRun } from '../run/run.ts';
+import { panelEvent } from './events.ts';
+import { showChar } from './bar-chart.ts';
+import './bar-chart.ts';
+import './heatmap.ts';
+import { HEATMAP_CHOICES, heatmapOf, sentenceOf, type HeatmapChoice } from './heatmap-data.ts';
+import type { HeatmapData } from './heatmap.ts';
+import { panelStyles } from './styles.ts';
+
+/** The per-character loss of the text's opening, as analysed. */
+interface Surprise {
+  hardest: CharLoss[];
+  chars: string[];
+  /** (chars − 1): the loss of predicting chars[i + 1]. */
+  losses: Float32Array;
+  maxLoss: number;
+}
+
+export class CharLmInspector extends LitElement {
+  static override properties = {
+    run: { attribute: false },
+    ready: { type: Boolean },
+    surprise: { state: true, attribute: false },
+    sentence: { state: true, attribute: false },
+    choice: { state: true, attribute: false },
+    layer: { state: true, attribute: false },
+    states: { state: true, attribute: false },
+  };
+
+  declare run: TrainingRun | null;
+  declare ready: boolean;
+  declare private surprise: Surprise | null;
+  declare private sentence: string;
+  declare private choice: HeatmapChoice;
+  declare private layer: number;
+  /** The hidden states of the sentence last shown, with its characters. */
+  declare private states: { chars: string[]; states: HiddenStates } | null;
+
+  constructor() {
+    super();
+    this.run = null;
+    this.ready = false;
+    this.surprise = null;
+    this.sentence = '';
+    this.choice = 'h';
+    this.layer = 0;
+    this.states = null;
+  }
+
+  static override styles = [
+    panelStyles,
+    css`
+      .surprise {
+        font:
+          13px/1.7 ui-monospace,
+          monospace;
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        background: white;
+        padding: 0.6em;
+        border-radius: 4px;
+        max-height: 16em;
+        overflow-y: auto;
+      }
+      input[name='sentence'] {
+        width: 24em;
+      }
+    `,
+  ];
+
+  /** What the heatmap shows, worked out when the states, the layer or the choice change. */
+  private heatmap: HeatmapData | null = null;
+
+  override willUpdate(changed: PropertyValues): void {
+    const run = this.run;
+    if (changed.has('run')) {
+      const previous = changed.get('run') as TrainingRun | null | undefined;
+      this.surprise = null;
+      this.states = null;
+      if (run) {
+        this.layer = Math.min(this.layer, run.table.config.layers - 1);
+        // A new text brings its own sentence; Reset and Load keep the one typed.
+        if (!previous || previous.prepared.corpus !== run.prepared.corpus || !this.sentence) this.sentence = sentenceOf(run.defaultSentence(60), 40);
+      }
+    }
+    if (changed.has('states') || changed.has('layer') || changed.has('choice') || changed.has('run')) {
+      this.heatmap = run && this.states ? heatmapOf(this.states.states, this.states.chars, run.table.config.hiddenSize, this.layer, this.choice) : null;
+    }
+  }
+
+  override updated(changed: PropertyValues): void {
+    const bars = this.renderRoot.querySelector('char-lm-bars');
+    const x = this.surprise;
+    // The bars draw into their own shadow root, which exists once they have rendered.
+    if (changed.has('surprise') && x && bars) void bars.updateComplete.then(() => this.surprise === x && bars.show(x.hardest));
+  }
+
+  private fail(s: TrainingRun, e: unknown): void {
+    if (this.run === s) this.dispatchEvent(panelEvent('panel-error', { message: (e as Error).message }));
+  }
+
+  /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
+  async analyse(): Promise<void> {
+    const s = this.run;
+    if (!s) return;
+    this.dispatchEvent(panelEvent('panel-error', null));
+    try {
+      const r = await s.perCharacterLoss();
+      if (this.run !== s) return;
+      let maxLoss = 1e-6;
+      for (const l of r.losses) maxLoss = Math.max(maxLoss, l);
+      this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss };
+    } catch (e) {
+      this.fail(s, e);
+    }
+  }
+
+  /** Hidden states (and gates) of the sentence in the form. */
+  async showHeatmap(): Promise<void> {
+    const s = this.run;
+    if (!s) return;
+    this.dispatchEvent(panelEvent('panel-error', null));
+    try {
+      const text = this.sentence;
+      const states = await s.hiddenStates(text);
+      if (this.run !== s) return;
+      this.states = { chars: [...text], states };
+    } catch (e) {
+      this.fail(s, e);
+    }
+  }
+
+  private renderSurprise(x: Surprise) {
+    const span = (c: string, i: number) => {
+      if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
+      const l = x.losses[i - 1];
+      const alpha = Math.min(1, l / x.maxLoss).toFixed(3);
+      return html`<span style="background: rgba(217,72,15,${alpha})" title=${`${JSON.stringify(c)}: ${l.toFixed(3)} nats`}>${c}</span>`;
+    };
+    // One span per character and nothing else: the box keeps whitespace, so none may surround them.
+    // prettier-ignore
+    return html`<div class="surprise" data-testid="surprise">${x.chars.map(span)}</div>`;
+  }
+
+  override render() {
+    const ready = this.ready && !!this.run;
+    const layers = this.run?.table.config.layers ?? 1;
+    const x = this.surprise;
+    return html`
+      <section>
+        <h2>Inspect</h2>
+        <div class="row">
+          <button data-testid="analyse" ?disabled=${!ready} @click=${() => void this.analyse()}>Per-character loss</button>
+        </div>
+        ${
+          x
+            ? html`
+                <h3>The 15 hardest characters</h3>
+                <char-lm-bars data-testid="hardest"></char-lm-bars>
+                <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
+                <h3>Surprise per character <span class="muted">(hover for the loss in nats)</span></h3>
+                ${this.renderSurprise(x)}
+              `
+            : nothing
+        }
+        <h3>Hidden state heatmap</h3>
+        <div class="row">
+          <label title="Characters of the model's text; one column of the heatmap each"
+            >Sentence <input name="sentence" .value=${live(this.sentence)} @input=${(e: Event) => (this.sentence = (e.target as HTMLInputElement).value)}
+          /></label>
+          <label title="The hidden state h, or one gate's activations"
+            >Show
+            <select name="gate" @change=${(e: Event) => (this.choice = (e.target as HTMLSelectElement).value as HeatmapChoice)}>
+              ${HEATMAP_CHOICES.map((c) => html`<option value=${c.value} .selected=${c.value === this.choice}>${c.title}</option>`)}
+            </select>
+          </label>
+          <label
+            >Layer
+            <select name="layer" @change=${(e: Event) => (this.layer = Number((e.target as HTMLSelectElement).value))}>
+              ${Array.from({ length: layers }, (_, l) => html`<option value=${l} .selected=${l === this.layer}>${l}</option>`)}
+            </select>
+          </label>
+          <button data-testid="heatmap-button" ?disabled=${!ready} @click=${() => void this.showHeatmap()}>Show heatmap</button>
+        </div>
+        <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
+      </section>
+    `;
+  }
+}
+
+customElements.define('char-lm-inspector', CharLmInspector);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'char-lm-inspector': CharLmInspector;
+  }
+}

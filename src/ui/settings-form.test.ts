@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
+import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields } from './settings-form.ts';
+
+describe('the settings form', () => {
+  it('round-trips run settings through a draft', () => {
+    for (const p of SETTINGS_PRESETS) expect(parseDraft(draftFrom(p.settings), NOTEBOOK_SETTINGS)).toEqual(p.settings);
+  });
+
+  it('parses with the messages the CLI gives, naming the label', () => {
+    const d = draftFrom(NOTEBOOK_SETTINGS);
+    d.numbers.hiddenSize = '';
+    expect(() => parseDraft(d, NOTEBOOK_SETTINGS)).toThrow('Hidden H must be an integer from 1 to 2048, got ""');
+    const lr = draftFrom(NOTEBOOK_SETTINGS);
+    lr.numbers.lr = '0';
+    expect(() => parseDraft(lr, NOTEBOOK_SETTINGS)).toThrow('Learning rate must be a number > 0 and ≤ 10, got "0"');
+    const sched = { ...draftFrom(NOTEBOOK_SETTINGS), schedule: 'sometimes' };
+    expect(() => parseDraft(sched, NOTEBOOK_SETTINGS)).toThrow('Schedule must be streams or windows');
+  });
+
+  it('says what would change on Reset, and nothing for a form that does not parse', () => {
+    const d = draftFrom(NOTEBOOK_SETTINGS);
+    expect(pendingChanges(d, NOTEBOOK_SETTINGS)).toEqual([]);
+    d.numbers.hiddenSize = '24';
+    d.schedule = 'streams';
+    expect(pendingChanges(d, NOTEBOOK_SETTINGS)).toEqual(['Hidden H 24 (now 128)', 'Schedule streams (now windows)']);
+    d.numbers.layers = 'x';
+    expect(pendingChanges(d, NOTEBOOK_SETTINGS)).toEqual([]);
+  });
+
+  it('moves only the fields that changed', () => {
+    const novel = SETTINGS_PRESETS[1].settings;
+    const fields = changedFields(novel, NOTEBOOK_SETTINGS);
+    expect(fields).toContain('hiddenSize');
+    expect(fields).toContain('schedule');
+    expect(fields).not.toContain('seed');
+    const typed = draftFrom(NOTEBOOK_SETTINGS);
+    typed.numbers.seed = '7';
+    const next = draftWithFields(typed, novel, ['hiddenSize']);
+    expect(next.numbers.hiddenSize).toBe('512');
+    expect(next.numbers.seed).toBe('7');
+    expect(next.numbers.layers).toBe('1');
+    expect(withFields(NOTEBOOK_SETTINGS, novel, ['layers']).model).toEqual({ embedSize: 32, hiddenSize: 128, layers: 2 });
+    expect(NOTEBOOK_SETTINGS.model.layers).toBe(1);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The look shared by <char-lm-demo> and its panels: panels, rows of labelled fields,
+ * buttons. Colours come from the host's --char-lm-* custom properties, which inherit
+ * into every panel's shadow root.
+ */
+import { css } from 'lit';
+
+export const panelStyles = css`
+  :host {
+    display: block;
+    --accent: var(--char-lm-accent, #1f4fbf);
+    --muted: var(--char-lm-muted, #5f6368);
+    --bg: var(--char-lm-bg, #f6f7f9);
+  }
+  section {
+    background: var(--bg);
+    border-radius: 8px;
+    padding: 0.8em 1em;
+    margin: 0.8em 0;
+  }
+  h2 {
+    font-size: 1.05em;
+    margin: 0 0 0.4em;
+  }
+  h3 {
+    font-size: 0.98em;
+    margin: 0.8em 0 0.3em;
+  }
+  .muted {
+    color: var(--muted);
+  }
+  .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.6em 1em;
+    align-items: end;
+  }
+  label {
+    display: inline-flex;
+    flex-direction: column;
+    font-size: 0.85em;
+    color: var(--muted);
+    min-width: 0;
+    max-width: 100%;
+  }
+  label[title] {
+    cursor: help;
+  }
+  input,
+  select,
+  textarea {
+    font: inherit;
+    font-size: 0.95em;
+    max-width: 100%;
+    box-sizing: border-box;
+  }
+  input[type='number'] {
+    width: 6.5em;
+  }
+  input[aria-invalid='true'] {
+    outline: 2px solid #d93025;
+  }
+  button {
+    font: inherit;
+    padding: 0.35em 0.9em;
+    border-radius: 6px;
+    border: 1px solid var(--accent);
+    background: white;
+    color: var(--accent);
+    cursor: pointer;
+  }
+  button.primary {
+    background: var(--accent);
+    color: white;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  details summary {
+    cursor: pointer;
+    color: var(--accent);
+  }
+`;

@@ -1,0 +1,114 @@
+/**
+ * <char-lm-text-source>: where the text comes from — a preset, a file, a URL or pasted
+ * text. It only says what was chosen (a `panel-text` event); the element loads, encodes
+ * and trains on it.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { CORPUS_PRESETS } from '../text/presets.ts';
+import { panelEvent } from './events.ts';
+import type { TextChoice } from './corpus-source.ts';
+import { panelStyles } from './styles.ts';
+
+export class CharLmTextSource extends LitElement {
+  static override properties = {
+    corpusName: { attribute: false },
+    ready: { type: Boolean },
+    url: { state: true, attribute: false },
+    paste: { state: true, attribute: false },
+  };
+
+  /** The name of the text in use ('' before there is one). */
+  declare corpusName: string;
+  /** Whether a new text can be chosen now. */
+  declare ready: boolean;
+  declare private url: string;
+  declare private paste: string;
+
+  constructor() {
+    super();
+    this.corpusName = '';
+    this.ready = false;
+    this.url = '';
+    this.paste = '';
+  }
+
+  static override styles = [
+    panelStyles,
+    css`
+      textarea {
+        width: 100%;
+      }
+      input[type='url'] {
+        width: 22em;
+      }
+    `,
+  ];
+
+  private choose(choice: TextChoice): void {
+    this.dispatchEvent(panelEvent('panel-text', choice));
+  }
+
+  override render() {
+    // The menu shows the text in use: a preset, or (disabled) the name of any other text.
+    const current = CORPUS_PRESETS.find((p) => p.name === this.corpusName)?.id ?? '';
+    return html`
+      <section>
+        <h2>Text</h2>
+        <div class="row">
+          <label
+            >Preset
+            <select name="preset" ?disabled=${!this.ready} @change=${(e: Event) => this.choose({ kind: 'preset', id: (e.target as HTMLSelectElement).value })}>
+              ${current || !this.corpusName ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName}</option>`}
+              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
+            </select>
+          </label>
+          <label
+            >File
+            <input
+              type="file"
+              name="file"
+              accept=".txt,text/plain"
+              ?disabled=${!this.ready}
+              @change=${(e: Event) => {
+                const input = e.target as HTMLInputElement;
+                const file = input.files?.[0];
+                if (file) this.choose({ kind: 'file', file });
+                input.value = ''; // the same file can be picked again
+              }}
+            />
+          </label>
+          <label
+            >URL
+            <input
+              type="url"
+              name="url"
+              placeholder="https://…/corpus.txt"
+              @input=${(e: Event) => (this.url = (e.target as HTMLInputElement).value)}
+              @keydown=${(e: KeyboardEvent) => {
+                if (e.key === 'Enter' && this.ready) this.choose({ kind: 'url', url: this.url });
+              }}
+          /></label>
+          <button ?disabled=${!this.ready} @click=${() => this.choose({ kind: 'url', url: this.url })}>Load URL</button>
+        </div>
+        <details>
+          <summary>Paste your own text</summary>
+          <textarea
+            name="paste"
+            rows="5"
+            placeholder="Paste at least a few hundred characters…"
+            @input=${(e: Event) => (this.paste = (e.target as HTMLTextAreaElement).value)}
+          ></textarea>
+          <button ?disabled=${!this.ready} @click=${() => this.choose({ kind: 'paste', text: this.paste })}>Use this text</button>
+        </details>
+      </section>
+    `;
+  }
+}
+
+customElements.define('char-lm-text-source', CharLmTextSource);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'char-lm-text-source': CharLmTextSource;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * <char-lm-training>: Train / Pause / Reset / Save / Load, the live figures, the loss
+ * chart and the samples written during training. It shows the run it is given and
+ * follows its events; what the buttons do is the element's business (`panel-command`,
+ * `panel-load-model`).
+ *
+ * @csspart controls - the buttons and the live figures
+ * @csspart chart - the loss chart
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import type { TrainingRun } from '../run/run.ts';
+import { TRAINING_SAMPLE } from '../run/settings.ts';
+import { panelEvent, type TrainingCommand } from './events.ts';
+import './loss-chart.ts';
+import { RunWatch } from './run-watch.ts';
+import { panelStyles } from './styles.ts';
+
+export class CharLmTraining extends LitElement {
+  static override properties = {
+    run: { attribute: false },
+    ready: { type: Boolean },
+    modelSource: { attribute: false },
+  };
+
+  declare run: TrainingRun | null;
+  /** Whether the buttons can act now. */
+  declare ready: boolean;
+  /** Where the model was loaded from ('' for fresh weights). */
+  declare modelSource: string;
+
+  private watch = new RunWatch(this);
+
+  constructor() {
+    super();
+    this.run = null;
+    this.ready = false;
+    this.modelSource = '';
+  }
+
+  static override styles = [
+    panelStyles,
+    css`
+      .figures {
+        font-variant-numeric: tabular-nums;
+        overflow-wrap: anywhere;
+      }
+      .log {
+        max-height: 14em;
+        overflow-y: auto;
+        font:
+          13px/1.45 ui-monospace,
+          monospace;
+        background: white;
+        padding: 0.5em;
+        border-radius: 4px;
+      }
+      .log div {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        border-bottom: 1px solid #eee;
+        padding: 0.2em 0;
+      }
+      input[type='file'] {
+        max-width: 16em;
+      }
+    `,
+  ];
+
+  private command(c: TrainingCommand): void {
+    this.dispatchEvent(panelEvent('panel-command', c));
+  }
+
+  override willUpdate(): void {
+    this.watch.watch(this.run);
+  }
+
+  override updated(): void {
+    // One chart redraw per frame at most (the chart throttles), from the run's own arrays.
+    if (this.run) this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.run.history);
+  }
+
+  override render() {
+    const s = this.run;
+    const status = s?.status ?? 'idle';
+    const last = s?.history.last;
+    const ready = this.ready && !!s;
+    return html`
+      <section part="controls">
+        <div class="row">
+          <button class="primary" data-testid="train" ?disabled=${!ready || status === 'training'} @click=${() => this.command('train')}>
+            ${status === 'paused' ? 'Resume' : status === 'done' ? 'Train more' : 'Train'}
+          </button>
+          <button data-testid="pause" ?disabled=${status !== 'training'} @click=${() => this.command('pause')}>Pause</button>
+          <button data-testid="reset" ?disabled=${!ready} @click=${() => this.command('reset')} title="Fresh weights with the settings in the form">
+            Reset
+          </button>
+          <button
+            data-testid="save"
+            ?disabled=${!ready || status === 'training'}
+            @click=${() => this.command('save')}
+            title="Download the model and its training state (.safetensors)"
+          >
+            Save model
+          </button>
+          <label title="A .safetensors checkpoint from this page or the command line"
+            >Load model
+            <input
+              type="file"
+              name="model-file"
+              accept=".safetensors"
+              ?disabled=${!ready}
+              @change=${(e: Event) => {
+                const input = e.target as HTMLInputElement;
+                const f = input.files?.[0];
+                if (f) this.dispatchEvent(panelEvent('panel-load-model', f));
+                input.value = '';
+              }}
+          /></label>
+          <span class="figures" data-testid="status" data-status=${status}>
+            ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.target ?? 0}
+            ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
+            ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
+            ${s?.lastValidation ? html` · validation ${s.lastValidation.loss.toFixed(3)}` : nothing}
+            ${
+              s && s.throughput.charsPerSecond > 0
+                ? html` ·
+                    <span data-testid="throughput"
+                      >${Math.round(s.throughput.charsPerSecond).toLocaleString('en')} chars/s, ${s.throughput.msPerStep.toFixed(1)} ms/step</span
+                    >`
+                : nothing
+            }
+          </span>
+        </div>
+      </section>
+      <section>
+        <h2>Training loss</h2>
+        <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+        <h2>
+          Samples during training
+          <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span>
+        </h2>
+        <div class="log" data-testid="sample-log">
+          ${
+            s && s.samples.length
+              ? s.samples.map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`)
+              : html`<span class="muted">None yet.</span>`
+          }
+        </div>
+      </section>
+    `;
+  }
+}
+
+customElements.define('char-lm-training', CharLmTraining);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'char-lm-training': CharLmTraining;
+  }
+}
