@@ -6,6 +6,7 @@ import { CORPUS_PRESETS, findPreset } from '../text/presets.ts';
 import { gateActivations, type EngineKind, type StepResult } from '../engine/contract.ts';
 import type { CharLoss, Corpus } from '../run/run.ts';
 import { SETTINGS_PRESETS, TRAINING_SAMPLE, type RunSettings } from '../run/settings.ts';
+import { encodeInBackground } from '../run/encode-async.ts';
 import { RunController } from './run-controller.ts';
 import { CharLmLossChart } from './loss-chart.ts';
 import { CharLmBars, showChar } from './bar-chart.ts';
@@ -170,7 +171,8 @@ export class CharLmDemo extends LitElement {
     try {
       if (this.engine !== 'cpu') await this.ctl.connectGpu();
       const corpus = await this.initialCorpus();
-      await this.ctl.replace({ corpus, settings: this.settingsFromAttributes(), naming: 'label' }, this.engineKind());
+      const encoded = await encodeInBackground(corpus.text);
+      await this.ctl.replace({ corpus, settings: this.settingsFromAttributes(), naming: 'label', encoded }, this.engineKind());
       this.setPhase('ready');
       const s = this.ctl.run!;
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
@@ -329,7 +331,8 @@ export class CharLmDemo extends LitElement {
     try {
       const corpus = await load();
       const settings = this.readSettingsForm() ?? s?.settings ?? this.settingsFromAttributes();
-      await this.ctl.replace({ corpus, settings, naming: 'label' }, s?.engine.kind ?? this.engineKind());
+      const encoded = await encodeInBackground(corpus.text);
+      await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, s?.engine.kind ?? this.engineKind());
       this.modelSource = '';
       this.clearResults();
     } catch (e) {

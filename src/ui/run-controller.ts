@@ -8,6 +8,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { GpuContext } from '../gpu/device.ts';
 import type { Engine, EngineKind, StepResult } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
+import { workerCpuEngine } from '../engine/cpu-worker-client.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
 import { TrainingRun, prepareRun, type RunInput } from '../run/run.ts';
 import { gpuRegistry } from './gpu-registry.ts';
@@ -73,7 +74,8 @@ export class RunController implements ReactiveController {
         if (!this.gpu) throw new Error(`the GPU engine needs WebGPU, which is unavailable: ${this.gpuError ?? 'no device'}`);
         e = gpuEngine(this.gpu, `WebGPU on ${this.gpu.adapter.summary}`, false);
       } else {
-        e = cpuEngine();
+        // In a Worker, so that a step never blocks the page.
+        e = typeof Worker === 'function' ? workerCpuEngine() : cpuEngine();
       }
       this.engines.set(kind, e);
     }
