@@ -17,11 +17,13 @@ export default defineConfig(({ mode }) => ({
           outDir: 'dist/page',
           target: 'es2022',
           chunkSizeWarningLimit: 1500,
-          // The page, and a test page with two embedded elements (served at /e2e/embed.html).
+          // The page, and test pages: two embedded elements (served at /e2e/embed.html), and
+          // the notebook model on the CPU engine (/e2e/cpu-engine.html).
           rolldownOptions: {
             input: {
               main: resolve(import.meta.dirname, 'index.html'),
               embed: resolve(import.meta.dirname, 'e2e/embed.html'),
+              cpu: resolve(import.meta.dirname, 'e2e/cpu-engine.html'),
             },
           },
         },
