@@ -97,6 +97,23 @@ function copyOf<T extends Int32Array | Float32Array>(a: T): T {
   return a.slice() as T;
 }
 
+/** Elements copied per task when a big array is copied (16 MB: a few ms). */
+const COPY_SLICE = 1 << 22;
+
+/**
+ * copyOf for a training text of any size: a big one (tens of MB) is copied a slice per
+ * task, so that the page never stops for the whole copy.
+ */
+async function copyInSlices(a: Int32Array): Promise<Int32Array> {
+  if (a.length <= COPY_SLICE) return copyOf(a);
+  const out = new Int32Array(a.length);
+  for (let o = 0; o < a.length; o += COPY_SLICE) {
+    out.set(a.subarray(o, o + COPY_SLICE), o);
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return out;
+}
+
 /** A model held by the worker. */
 class WorkerModel implements Model {
   constructor(
@@ -194,7 +211,9 @@ export function workerCpuEngine(): WorkerCpuEngine {
         optimizer: start.optimizer && { m: take(start.optimizer.m), v: take(start.optimizer.v) },
         carried: start.carried && { h: take(start.carried.h), c: take(start.carried.c) },
       };
-      const r = await conn.call('trainer', { table, config, data: take(data), start: sent }, copies);
+      const text = await copyInSlices(data);
+      copies.push(text);
+      const r = await conn.call('trainer', { table, config, data: text, start: sent }, copies);
       return new WorkerTrainer(conn, table, config, r.trainer, r.model, r.step);
     },
     live: () => conn.call('live', {}),

@@ -102,6 +102,21 @@ describe('the CPU engine in a Worker', () => {
     await expect(there.evaluate(ids)).rejects.toThrow(/has no model \d+: it was destroyed/);
   });
 
+  it('takes a training text of millions of characters (copied a slice per task) unchanged', async () => {
+    const table = buildParamTable(MODEL);
+    const params = initParams(table, new Rng(4));
+    const big = randomTokens(5_000_001, MODEL.vocabSize, 8);
+    // A view into a bigger buffer, as prepareRun's train split is.
+    const data = big.subarray(1, 4_900_001);
+    const train = { ...TRAIN, schedule: 'windows' as const };
+    const here = await cpuEngine().trainer(table, train, data, { params });
+    const there = await engine.trainer(table, train, data, { params });
+    for (let i = 0; i < 3; i++) expect(await there.trainStep()).toEqual(await here.trainStep());
+    expect(await there.snapshot()).toEqual(await here.snapshot());
+    expect(data.length).toBe(4_900_000);
+    there.destroy();
+  });
+
   it('throws errors from the worker as Errors with the same message', async () => {
     const table = buildParamTable(MODEL);
     const short = new Float32Array(3);
