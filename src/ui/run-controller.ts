@@ -11,6 +11,9 @@ import { cpuEngine } from '../engine/cpu.ts';
 import { workerCpuEngine } from '../engine/cpu-worker-client.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
 import { TrainingRun, prepareRun, type RunInput } from '../run/run.ts';
+import { encodeInBackground } from '../run/encode-async.ts';
+import type { EncodedText } from '../text/encoded.ts';
+import { VocabError } from '../text/vocab.ts';
 import { gpuRegistry } from './gpu-registry.ts';
 
 export interface RunHooks {
@@ -83,11 +86,31 @@ export class RunController implements ReactiveController {
   }
 
   /**
+   * The input's text encoded without blocking the page (a 20 MB text takes a second):
+   * as given; the current run's when it is the same text with its own vocabulary
+   * (Reset); else in a Worker. Undefined leaves it to prepareRun, which names the text
+   * and the checkpoint when a character is outside the checkpoint's vocabulary.
+   */
+  private async encoding(input: RunInput): Promise<EncodedText | undefined> {
+    if (input.encoded) return input.encoded;
+    const p = this.run?.prepared;
+    if (!input.checkpoint && p && p.corpus === input.corpus && p.startKind === 'fresh') {
+      return { ids: p.ids, chars: p.vocab.chars, fingerprint: p.identity.fingerprint };
+    }
+    try {
+      return await encodeInBackground(input.corpus.text, input.checkpoint?.contents.vocab);
+    } catch (e) {
+      if (e instanceof VocabError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
    * Replaces the run with one for this input on an engine. Validation happens first:
    * on bad input it throws and the current run stays as it was.
    */
   async replace(input: RunInput, kind: EngineKind): Promise<TrainingRun> {
-    const prepared = prepareRun(input); // throws, changing nothing
+    const prepared = prepareRun({ ...input, encoded: await this.encoding(input) }); // throws, changing nothing
     const next = await TrainingRun.open(prepared, this.engine(kind));
     const old = this.run;
     this.run = next;
