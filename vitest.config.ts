@@ -4,7 +4,8 @@ import { chromiumArgs, chromiumPath } from './e2e/browser.ts';
 
 // Two projects: plain Node for the CPU reference, text and checkpoint code, and
 // headless Chromium with WebGPU for every GPU kernel and whole-step test
-// (`*.gpu.test.ts`). Dawn for Node crashes under load on this project's CI
+// (`*.gpu.test.ts`) and for what needs a browser without a GPU, such as Workers
+// (`*.browser.test.ts`). Dawn for Node crashes under load on this project's CI
 // machines (see README), so the GPU parity suite runs on Chromium's WebGPU.
 export default defineConfig({
   test: {
@@ -16,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['src/**/*.test.ts'],
-          exclude: ['src/**/*.gpu.test.ts'],
+          exclude: ['src/**/*.gpu.test.ts', 'src/**/*.browser.test.ts'],
           environment: 'node',
         },
       },
@@ -24,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'gpu',
-          include: ['src/**/*.gpu.test.ts'],
+          include: ['src/**/*.gpu.test.ts', 'src/**/*.browser.test.ts'],
           testTimeout: 300_000,
           browser: {
             enabled: true,

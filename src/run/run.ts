@@ -201,8 +201,14 @@ function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint']): EncodedText {
     return encodeText(corpus.text, ckpt?.contents.vocab);
   } catch (e) {
     if (!(e instanceof VocabError) || !ckpt) throw e;
-    throw new VocabError(`${corpus.name}: ${e.message.replace(/the model's vocabulary of (\d+) characters/, `the vocabulary of ${ckpt.name} ($1 characters)`)}; choose a text made of its characters, or train a new model on this one`);
+    throw outsideVocabulary(e, corpus.name, ckpt.name);
   }
+}
+
+/** encodeText's VocabError for a text read with a loaded model's vocabulary, naming both and what to do. */
+export function outsideVocabulary(e: VocabError, corpusName: string, modelName: string): VocabError {
+  const what = e.message.replace(/the model's vocabulary of (\d+) characters/, `the vocabulary of ${modelName} ($1 characters)`);
+  return new VocabError(`${corpusName}: ${what}; choose a text made of its characters, or train a new model on this one`);
 }
 
 /** The prime of the samples written during training: the notebook's, else the text's opening. */

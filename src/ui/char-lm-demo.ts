@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
-import type { Corpus } from '../run/run.ts';
+import { outsideVocabulary, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import type { EncodedText } from '../text/encoded.ts';
 import { VocabError } from '../text/vocab.ts';
@@ -437,9 +437,7 @@ export class CharLmDemo extends LitElement {
       return await encodeInBackground(corpus.text, vocab);
     } catch (e) {
       if (!(e instanceof VocabError)) throw e;
-      throw new VocabError(
-        `${corpus.name}: ${e.message.replace("the model's vocabulary", `the vocabulary of ${modelName}`)}; choose a text made of its characters, or train a new model on this one`,
-      );
+      throw outsideVocabulary(e, corpus.name, modelName);
     }
   }
 

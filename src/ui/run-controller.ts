@@ -9,8 +9,12 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { GpuContext } from '../gpu/device.ts';
 import type { Engine, EngineKind, StepResult } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
+import { workerCpuEngine } from '../engine/cpu-worker-client.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
-import { TrainingRun, prepareRun, type RunInput } from '../run/run.ts';
+import { TrainingRun, outsideVocabulary, prepareRun, type RunInput } from '../run/run.ts';
+import { encodeInBackground } from '../run/encode-async.ts';
+import type { EncodedText } from '../text/encoded.ts';
+import { VocabError } from '../text/vocab.ts';
 import { gpuRegistry } from './gpu-registry.ts';
 
 export interface RunHooks {
@@ -74,7 +78,8 @@ export class RunController implements ReactiveController {
         if (!this.gpu) throw new Error(`the GPU engine needs WebGPU, which is unavailable: ${this.gpuError ?? 'no device'}`);
         e = gpuEngine(this.gpu, `WebGPU on ${this.gpu.adapter.summary}`, false);
       } else {
-        e = cpuEngine();
+        // In a Worker, so that a step never blocks the page.
+        e = typeof Worker === 'function' ? workerCpuEngine() : cpuEngine();
       }
       this.engines.set(kind, e);
     }
@@ -82,11 +87,31 @@ export class RunController implements ReactiveController {
   }
 
   /**
+   * The input's text encoded without blocking the page (a 20 MB text takes a second):
+   * as given; the current run's when it is the same text with its own vocabulary
+   * (Reset); else in a Worker. A character outside a loaded checkpoint's vocabulary is
+   * an error naming the text and the checkpoint.
+   */
+  private async encoding(input: RunInput): Promise<EncodedText> {
+    if (input.encoded) return input.encoded;
+    const p = this.run?.prepared;
+    if (!input.checkpoint && p && p.corpus === input.corpus && p.startKind === 'fresh') {
+      return { ids: p.ids, chars: p.vocab.chars, fingerprint: p.identity.fingerprint };
+    }
+    try {
+      return await encodeInBackground(input.corpus.text, input.checkpoint?.contents.vocab);
+    } catch (e) {
+      if (e instanceof VocabError && input.checkpoint) throw outsideVocabulary(e, input.corpus.name, input.checkpoint.name);
+      throw e;
+    }
+  }
+
+  /**
    * Replaces the run with one for this input on an engine. Validation happens first:
    * on bad input it throws and the current run stays as it was.
    */
   async replace(input: RunInput, kind: EngineKind): Promise<TrainingRun> {
-    const prepared = prepareRun(input); // throws, changing nothing
+    const prepared = prepareRun({ ...input, encoded: await this.encoding(input) }); // throws, changing nothing
     const next = await TrainingRun.open(prepared, this.engine(kind));
     const old = this.run;
     this.run = next;
