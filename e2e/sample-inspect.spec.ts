@@ -128,10 +128,13 @@ test('generate, per-character loss and the heatmap show what the trained model c
   // Hover the cell of character #1 ("t"), unit 5: the readout names both and the value drawn there.
   const [c, u] = [1, 5];
   await canvas.hover({ position: { x: (c + 0.5) * cellW, y: (u + 0.5) * cellH } });
-  const value = await heatmap.evaluate((el, [c, u]) => {
-    const d = (el as unknown as { data: { units: number; values: Float32Array } }).data;
-    return d.values[c * d.units + u].toFixed(4);
-  }, [c, u] as const);
+  const value = await heatmap.evaluate(
+    (el, [c, u]) => {
+      const d = (el as unknown as { data: { units: number; values: Float32Array } }).data;
+      return d.values[c * d.units + u].toFixed(4);
+    },
+    [c, u] as const,
+  );
   await expect(heatmap.locator('.tip')).toHaveText(`character "t" (#${c}), unit ${u}: ${value}`);
   expect(Number(value)).toBeGreaterThan(0); // a forget gate is a sigmoid: in (0, 1)
   expect(Number(value)).toBeLessThan(1);

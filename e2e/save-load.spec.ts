@@ -40,7 +40,20 @@ test('Save downloads a checkpoint; Load brings the model back (same samples) and
   // The command line reads what the page wrote (PyTorch names, char-lm/1 metadata).
   const cli = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--import', './src/cli/register-wgsl.mjs', 'src/cli/main.ts', 'eval', '--engine', 'cpu', '--model', file, '--text', 'data/notebook-passage.txt'],
+    [
+      '--import',
+      'tsx',
+      '--import',
+      './src/cli/register-wgsl.mjs',
+      'src/cli/main.ts',
+      'eval',
+      '--engine',
+      'cpu',
+      '--model',
+      file,
+      '--text',
+      'data/notebook-passage.txt',
+    ],
     { encoding: 'utf8' },
   );
   expect(cli.status, cli.stderr).toBe(0);

@@ -81,12 +81,49 @@ describe('commands', () => {
 
   it('train: every flag', () => {
     const a = parseTrainArgs([
-      '--corpus', 'x.txt', '--embed', '8', '--hidden', '16', '--layers', '2', '--batch', '4', '--seq-len', '32', '--lr', '1e-3',
-      '--lr-decay', '0.999', '--clip', '0', '--schedule', 'streams', '--seed', '7', '--steps', '30', '--out', 'a.safetensors',
-      '--export', 'b.safetensors', '--sample-every', '0', '--log-every', '5', '--engine', 'cpu',
+      '--corpus',
+      'x.txt',
+      '--embed',
+      '8',
+      '--hidden',
+      '16',
+      '--layers',
+      '2',
+      '--batch',
+      '4',
+      '--seq-len',
+      '32',
+      '--lr',
+      '1e-3',
+      '--lr-decay',
+      '0.999',
+      '--clip',
+      '0',
+      '--schedule',
+      'streams',
+      '--seed',
+      '7',
+      '--steps',
+      '30',
+      '--out',
+      'a.safetensors',
+      '--export',
+      'b.safetensors',
+      '--sample-every',
+      '0',
+      '--log-every',
+      '5',
+      '--engine',
+      'cpu',
     ]);
     expect(a).toMatchObject({
-      corpus: 'x.txt', steps: 30, out: 'a.safetensors', exportPath: 'b.safetensors', sampleEvery: 0, logEvery: 5, engine: 'cpu',
+      corpus: 'x.txt',
+      steps: 30,
+      out: 'a.safetensors',
+      exportPath: 'b.safetensors',
+      sampleEvery: 0,
+      logEvery: 5,
+      engine: 'cpu',
       model: { embedSize: 8, hiddenSize: 16, layers: 2 },
       train: { batch: 4, seqLen: 32, lr: 0.001, lrDecay: 0.999, clip: 0, schedule: 'streams', seed: 7 },
     });
@@ -126,17 +163,50 @@ describe('commands', () => {
     expect(usageError(() => resumedConfig(parseTrainArgs(['--resume', 'r', '--hidden', '32']), saved))).toBe(
       '--hidden 32 does not match the checkpoint being resumed (hidden size 16); leave --hidden out or give 16',
     );
-    for (const f of [['--embed', '4'], ['--layers', '2'], ['--batch', '2'], ['--seq-len', '40'], ['--schedule', 'streams'], ['--seed', '1']]) {
+    for (const f of [
+      ['--embed', '4'],
+      ['--layers', '2'],
+      ['--batch', '2'],
+      ['--seq-len', '40'],
+      ['--schedule', 'streams'],
+      ['--seed', '1'],
+    ]) {
       expect(() => resumedConfig(parseTrainArgs(['--resume', 'r', ...f]), saved)).toThrow(UsageError);
     }
   });
 
   it('sample: defaults and validation', () => {
     expect(parseSampleArgs(['--model', 'm.safetensors'])).toEqual({
-      help: false, model: 'm.safetensors', prime: 'It is', length: 120, temperatures: [0.5, 1, 1.5], topK: 0, topP: 1, seed: 0, engine: 'auto',
+      help: false,
+      model: 'm.safetensors',
+      prime: 'It is',
+      length: 120,
+      temperatures: [0.5, 1, 1.5],
+      topK: 0,
+      topP: 1,
+      seed: 0,
+      engine: 'auto',
     });
-    expect(parseSampleArgs(['--model', 'm', '--prime', 'Mr Bennet', '--length', '5', '--temperature', '0.8', '--top-k', '3', '--top-p', '0.9', '--seed', '9', '--engine', 'cpu']))
-      .toMatchObject({ prime: 'Mr Bennet', length: 5, temperatures: [0.8], topK: 3, topP: 0.9, seed: 9, engine: 'cpu' });
+    expect(
+      parseSampleArgs([
+        '--model',
+        'm',
+        '--prime',
+        'Mr Bennet',
+        '--length',
+        '5',
+        '--temperature',
+        '0.8',
+        '--top-k',
+        '3',
+        '--top-p',
+        '0.9',
+        '--seed',
+        '9',
+        '--engine',
+        'cpu',
+      ]),
+    ).toMatchObject({ prime: 'Mr Bennet', length: 5, temperatures: [0.8], topK: 3, topP: 0.9, seed: 9, engine: 'cpu' });
     expect(usageError(() => parseSampleArgs([]))).toBe('sample needs --model FILE; see npm run sample -- --help');
     expect(usageError(() => parseSampleArgs(['--model', 'm', '--prime=']))).toContain('--prime must have at least one character');
     expect(usageError(() => parseSampleArgs(['--model', 'm', '--length', '0']))).toContain('--length');

@@ -240,14 +240,46 @@ export interface TrainArgs {
 }
 
 const TRAIN_FLAGS = [
-  'corpus', 'embed', 'hidden', 'layers', 'batch', 'seq-len', 'lr', 'lr-decay', 'clip', 'schedule', 'seed',
-  'steps', 'out', 'export', 'resume', 'sample-every', 'val-every', 'log-every', 'loss-log', 'engine',
+  'corpus',
+  'embed',
+  'hidden',
+  'layers',
+  'batch',
+  'seq-len',
+  'lr',
+  'lr-decay',
+  'clip',
+  'schedule',
+  'seed',
+  'steps',
+  'out',
+  'export',
+  'resume',
+  'sample-every',
+  'val-every',
+  'log-every',
+  'loss-log',
+  'engine',
 ];
 
 export function parseTrainArgs(argv: string[]): TrainArgs {
   const { values: v, help } = parseFlags('train', argv, TRAIN_FLAGS);
   if (help) {
-    return { help, corpus: null, model: {}, train: {}, steps: 0, out: null, exportPath: null, resume: null, sampleEvery: 0, valEvery: 0, logEvery: 1, lossLog: null, engine: 'auto' };
+    return {
+      help,
+      corpus: null,
+      model: {},
+      train: {},
+      steps: 0,
+      out: null,
+      exportPath: null,
+      resume: null,
+      sampleEvery: 0,
+      valEvery: 0,
+      logEvery: 1,
+      lossLog: null,
+      engine: 'auto',
+    };
   }
   const model: TrainArgs['model'] = {};
   const train: TrainArgs['train'] = {};
@@ -300,9 +332,7 @@ export function freshConfig(args: TrainArgs, vocabSize: number): { model: ModelC
 export function resumedConfig(args: TrainArgs, saved: { model: ModelConfig; train: TrainConfig }): { model: ModelConfig; train: TrainConfig } {
   const check = (flag: string, given: number | string | undefined, have: number | string, what: string) => {
     if (given !== undefined && given !== have) {
-      throw new UsageError(
-        `--${flag} ${given} does not match the checkpoint being resumed (${what} ${have}); leave --${flag} out or give ${have}`,
-      );
+      throw new UsageError(`--${flag} ${given} does not match the checkpoint being resumed (${what} ${have}); leave --${flag} out or give ${have}`);
     }
   };
   check('embed', args.model.embedSize, saved.model.embedSize, 'embedding size');

@@ -30,7 +30,13 @@ async function main(): Promise<number> {
       return m.runBrowserBench(cs);
     }, cases);
     console.log(`engine: WebGPU in headless Chromium on ${r.adapter}`);
-    for (const x of r.results as (BrowserBenchCase & { msPerStep: number; charsPerSecond: number; dispatchesPerStep: number; budget: number; sampleCharsPerSecond: number })[]) {
+    for (const x of r.results as (BrowserBenchCase & {
+      msPerStep: number;
+      charsPerSecond: number;
+      dispatchesPerStep: number;
+      budget: number;
+      sampleCharsPerSecond: number;
+    })[]) {
       const c = cases.find((k) => k.name === x.name)!;
       console.log(
         `${c.name.padEnd(8)} E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${c.vocab}: ${x.msPerStep.toFixed(2)} ms/step, ` +

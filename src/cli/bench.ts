@@ -19,7 +19,6 @@ import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
 
-
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
   { name: 'medium', embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, schedule: 'streams' },
@@ -29,7 +28,6 @@ export const BENCH_CONFIGS: BenchConfig[] = [
 /** Seconds the CPU engine may spend on one configuration. */
 const CPU_BUDGET_S = 20;
 const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
-
 
 /** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
 export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {
@@ -43,7 +41,13 @@ export function macsPerChar(c: { vocabSize: number; embed: number; hidden: numbe
  * safety factor): halves the streams until one warm-up and two timed steps fit.
  * Null when even one stream does not fit. `steps` is capped to what the budget allows.
  */
-export function fitToBudget(c: BenchConfig, vocabSize: number, secondsPerMac: number, budgetS: number, steps: number): { config: BenchConfig; steps: number; estimate: number } | null {
+export function fitToBudget(
+  c: BenchConfig,
+  vocabSize: number,
+  secondsPerMac: number,
+  budgetS: number,
+  steps: number,
+): { config: BenchConfig; steps: number; estimate: number } | null {
   const x = { ...c };
   const perStep = () => 1.5 * stepMacs(x, vocabSize) * secondsPerMac;
   while (perStep() * 3 > budgetS && x.batch > 1) x.batch = Math.ceil(x.batch / 2);
@@ -61,7 +65,15 @@ function describe(c: BenchConfig, V: number): string {
   return `E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${V}`;
 }
 
-async function measure(engine: OpenedEngine, c: BenchConfig, vocab: Vocab, data: Int32Array, warmup: number, steps: number, sampleLength: number): Promise<BenchFigures> {
+async function measure(
+  engine: OpenedEngine,
+  c: BenchConfig,
+  vocab: Vocab,
+  data: Int32Array,
+  warmup: number,
+  steps: number,
+  sampleLength: number,
+): Promise<BenchFigures> {
   const model: ModelConfig = { vocabSize: vocab.size, embedSize: c.embed, hiddenSize: c.hidden, layers: c.layers };
   const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: c.batch, seqLen: c.seqLen, schedule: c.schedule };
   const table = buildParamTable(model);

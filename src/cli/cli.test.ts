@@ -41,90 +41,104 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('train, eval, sample round trip', () => {
-  it('train prints engine, corpus, parameters, progress, a sample, the final loss and the checkpoint', () => {
-    expect(trainRun.stderr).toBe('');
-    expect(trainRun.status).toBe(0);
-    const lines = trainRun.stdout.split('\n');
-    expect(lines[0]).toBe('engine: CPU reference (float64)');
-    expect(lines[1]).toBe('corpus: notebook-passage.txt, 1,153 characters, vocabulary 38, no validation split (corpora of ≤ 10,000 characters train on all of it)');
-    // V·E = 38·8; 4H(E+H) + 8H = 64·24 + 128; V·H + V = 38·17
-    expect(lines[2]).toBe('parameters: embedding 304, LSTM 1,664, output 646, total 2,614 (V 38, E 8, H 16, L 1)');
-    expect(trainRun.stdout).toMatch(/^step 30\/30 {2}loss \d\.\d{4} {2}avg10 \d\.\d{4} {2}[\d,]+ chars\/s {2}ETA \d+:\d\d$/m);
-    expect(trainRun.stdout).toMatch(/^sample at step 30: "It is.{80}"$/m);
-    expect(trainRun.stdout).toMatch(/^final loss: \d\.\d{4} nats\/char at step 30 \(10-step average/m);
-    expect(trainRun.stdout).toContain(`checkpoint: ${ckpt} (training state at step 30`);
-    expect(trainRun.stdout).toContain(`model export: ${exported} (model only, step 30)`);
-  }, RUN_S);
+  it(
+    'train prints engine, corpus, parameters, progress, a sample, the final loss and the checkpoint',
+    () => {
+      expect(trainRun.stderr).toBe('');
+      expect(trainRun.status).toBe(0);
+      const lines = trainRun.stdout.split('\n');
+      expect(lines[0]).toBe('engine: CPU reference (float64)');
+      expect(lines[1]).toBe(
+        'corpus: notebook-passage.txt, 1,153 characters, vocabulary 38, no validation split (corpora of ≤ 10,000 characters train on all of it)',
+      );
+      // V·E = 38·8; 4H(E+H) + 8H = 64·24 + 128; V·H + V = 38·17
+      expect(lines[2]).toBe('parameters: embedding 304, LSTM 1,664, output 646, total 2,614 (V 38, E 8, H 16, L 1)');
+      expect(trainRun.stdout).toMatch(/^step 30\/30 {2}loss \d\.\d{4} {2}avg10 \d\.\d{4} {2}[\d,]+ chars\/s {2}ETA \d+:\d\d$/m);
+      expect(trainRun.stdout).toMatch(/^sample at step 30: "It is.{80}"$/m);
+      expect(trainRun.stdout).toMatch(/^final loss: \d\.\d{4} nats\/char at step 30 \(10-step average/m);
+      expect(trainRun.stdout).toContain(`checkpoint: ${ckpt} (training state at step 30`);
+      expect(trainRun.stdout).toContain(`model export: ${exported} (model only, step 30)`);
+    },
+    RUN_S,
+  );
 
-  it('the checkpoint holds exactly what the same training in-process computes, under PyTorch names', async () => {
-    const vocab = Vocab.fromText(CORPUS);
-    const config = { vocabSize: vocab.size, embedSize: 8, hiddenSize: 16, layers: 1 };
-    const train: TrainConfig = { ...NOTEBOOK_TRAIN, seqLen: 16 };
-    const table = buildParamTable(config);
-    const trainer = new CpuTrainer(table, train, vocab.encode(CORPUS), { params: initParams(table, new Rng(train.seed)) });
-    for (let i = 0; i < 30; i++) await trainer.trainStep();
-    const snap = await trainer.snapshot();
+  it(
+    'the checkpoint holds exactly what the same training in-process computes, under PyTorch names',
+    async () => {
+      const vocab = Vocab.fromText(CORPUS);
+      const config = { vocabSize: vocab.size, embedSize: 8, hiddenSize: 16, layers: 1 };
+      const train: TrainConfig = { ...NOTEBOOK_TRAIN, seqLen: 16 };
+      const table = buildParamTable(config);
+      const trainer = new CpuTrainer(table, train, vocab.encode(CORPUS), { params: initParams(table, new Rng(train.seed)) });
+      for (let i = 0; i < 30; i++) await trainer.trainStep();
+      const snap = await trainer.snapshot();
 
-    const c = load(ckpt);
-    expect(c.config).toEqual(config);
-    expect(c.vocab).toEqual(vocab.chars);
-    expect(c.trainConfig).toEqual(train);
-    expect(c.step).toBe(30);
-    expect(c.params).toEqual(snap.params);
-    expect(c.optimizer!.m).toEqual(snap.optimizer.m);
-    expect(c.optimizer!.v).toEqual(snap.optimizer.v);
-    expect(c.trainingState).toMatchObject({ step: 30, batcher: snap.batcher, carried: { h: Array.from(snap.carried.h), c: Array.from(snap.carried.c) } });
+      const c = load(ckpt);
+      expect(c.config).toEqual(config);
+      expect(c.vocab).toEqual(vocab.chars);
+      expect(c.trainConfig).toEqual(train);
+      expect(c.step).toBe(30);
+      expect(c.params).toEqual(snap.params);
+      expect(c.optimizer!.m).toEqual(snap.optimizer.m);
+      expect(c.optimizer!.v).toEqual(snap.optimizer.v);
+      expect(c.trainingState).toMatchObject({ step: 30, batcher: snap.batcher, carried: { h: Array.from(snap.carried.h), c: Array.from(snap.carried.c) } });
 
-    const names = ['embed.weight', 'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'head.weight', 'head.bias'];
-    const full = decodeSafetensors(new Uint8Array(readFileSync(ckpt)));
-    expect([...full.tensors.keys()].sort()).toEqual([...names, ...names.map((n) => `optimizer.m.${n}`), ...names.map((n) => `optimizer.v.${n}`)].sort());
-    expect(full.metadata.format).toBe('char-lm/1');
-    const model = decodeSafetensors(new Uint8Array(readFileSync(exported)));
-    expect([...model.tensors.keys()].sort()).toEqual([...names].sort()); // load_state_dict works as is
-    expect(model.metadata.training_state).toBeUndefined();
-    expect(load(exported).params).toEqual(snap.params);
+      const names = ['embed.weight', 'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'head.weight', 'head.bias'];
+      const full = decodeSafetensors(new Uint8Array(readFileSync(ckpt)));
+      expect([...full.tensors.keys()].sort()).toEqual([...names, ...names.map((n) => `optimizer.m.${n}`), ...names.map((n) => `optimizer.v.${n}`)].sort());
+      expect(full.metadata.format).toBe('char-lm/1');
+      const model = decodeSafetensors(new Uint8Array(readFileSync(exported)));
+      expect([...model.tensors.keys()].sort()).toEqual([...names].sort()); // load_state_dict works as is
+      expect(model.metadata.training_state).toBeUndefined();
+      expect(load(exported).params).toEqual(snap.params);
 
-    // eval from the file = the in-process model's loss.
-    const inProcess = await meanLoss(trainer.model, vocab.encode(CORPUS));
-    const ev = ok(['eval', '--model', ckpt, '--text', CORPUS_PATH, '--engine', 'cpu']);
-    const lines = ev.stdout.trim().split('\n');
-    expect(lines[0]).toBe('engine: CPU reference (float64)');
-    expect(lines.at(-1)).toMatch(/^loss: \d\.\d{4} nats\/char, \d\.\d{4} bits\/char$/);
-    const [, nats, bits] = lines.at(-1)!.match(/^loss: ([\d.]+) nats\/char, ([\d.]+) bits\/char$/)!;
-    expect(nats).toBe(inProcess.toFixed(4));
-    expect(bits).toBe((inProcess / Math.LN2).toFixed(4));
-    expect(ok(['eval', '--model', exported, '--text', CORPUS_PATH, '--engine', 'cpu']).stdout).toContain(lines.at(-1)!);
-  }, RUN_S);
+      // eval from the file = the in-process model's loss.
+      const inProcess = await meanLoss(trainer.model, vocab.encode(CORPUS));
+      const ev = ok(['eval', '--model', ckpt, '--text', CORPUS_PATH, '--engine', 'cpu']);
+      const lines = ev.stdout.trim().split('\n');
+      expect(lines[0]).toBe('engine: CPU reference (float64)');
+      expect(lines.at(-1)).toMatch(/^loss: \d\.\d{4} nats\/char, \d\.\d{4} bits\/char$/);
+      const [, nats, bits] = lines.at(-1)!.match(/^loss: ([\d.]+) nats\/char, ([\d.]+) bits\/char$/)!;
+      expect(nats).toBe(inProcess.toFixed(4));
+      expect(bits).toBe((inProcess / Math.LN2).toFixed(4));
+      expect(ok(['eval', '--model', exported, '--text', CORPUS_PATH, '--engine', 'cpu']).stdout).toContain(lines.at(-1)!);
+    },
+    RUN_S,
+  );
 
-  it('sample from the file gives the text sampled in-process before saving, and the same text for the same seed', async () => {
-    const inTraining = JSON.parse(trainRun.stdout.match(/^sample at step 30: (".*")$/m)![1]) as string;
-    // train samples with prime "It is", 80 characters, temperature 0.8, seed = the step.
-    const a = ok(['sample', '--model', ckpt, '--prime', 'It is', '--length', '80', '--temperature', '0.8', '--seed', '30', '--engine', 'cpu']);
-    expect(a.stdout.split('\n')[0]).toBe('engine: CPU reference (float64)');
-    expect(a.stdout.split('\n')[1]).toBe('model: tmp.safetensors (V 38, E 8, H 16, L 1, 2,614 parameters, step 30)');
-    expect(sampleBlocks(a.stdout).get('0.8')).toBe(inTraining);
+  it(
+    'sample from the file gives the text sampled in-process before saving, and the same text for the same seed',
+    async () => {
+      const inTraining = JSON.parse(trainRun.stdout.match(/^sample at step 30: (".*")$/m)![1]) as string;
+      // train samples with prime "It is", 80 characters, temperature 0.8, seed = the step.
+      const a = ok(['sample', '--model', ckpt, '--prime', 'It is', '--length', '80', '--temperature', '0.8', '--seed', '30', '--engine', 'cpu']);
+      expect(a.stdout.split('\n')[0]).toBe('engine: CPU reference (float64)');
+      expect(a.stdout.split('\n')[1]).toBe('model: tmp.safetensors (V 38, E 8, H 16, L 1, 2,614 parameters, step 30)');
+      expect(sampleBlocks(a.stdout).get('0.8')).toBe(inTraining);
 
-    const defaults = ok(['sample', '--model', exported, '--engine', 'cpu']);
-    const blocks = sampleBlocks(defaults.stdout);
-    expect([...blocks.keys()]).toEqual(['0.5', '1.0', '1.5']);
-    const c = load(exported);
-    const vocab = new Vocab(c.vocab);
-    const rows = await new CpuModel(c.table, c.params).sample({
-      prime: vocab.encode('It is'),
-      length: 120,
-      rows: [0.5, 1, 1.5].map((temperature) => ({ temperature, topK: 0, topP: 1 })),
-      seed: 0,
-    });
-    expect([...blocks.values()]).toEqual(rows.map((r) => 'It is' + vocab.decode(r)));
-    for (const t of blocks.values()) expect([...t]).toHaveLength(5 + 120);
+      const defaults = ok(['sample', '--model', exported, '--engine', 'cpu']);
+      const blocks = sampleBlocks(defaults.stdout);
+      expect([...blocks.keys()]).toEqual(['0.5', '1.0', '1.5']);
+      const c = load(exported);
+      const vocab = new Vocab(c.vocab);
+      const rows = await new CpuModel(c.table, c.params).sample({
+        prime: vocab.encode('It is'),
+        length: 120,
+        rows: [0.5, 1, 1.5].map((temperature) => ({ temperature, topK: 0, topP: 1 })),
+        seed: 0,
+      });
+      expect([...blocks.values()]).toEqual(rows.map((r) => 'It is' + vocab.decode(r)));
+      for (const t of blocks.values()) expect([...t]).toHaveLength(5 + 120);
 
-    expect(ok(['sample', '--model', exported, '--engine', 'cpu']).stdout).toBe(defaults.stdout);
-    const other = ok(['sample', '--model', exported, '--engine', 'cpu', '--seed', '1']);
-    expect(other.stdout).not.toBe(defaults.stdout);
-    const topk = ok(['sample', '--model', exported, '--engine', 'cpu', '--top-k', '1', '--temperature', '1,0', '--length', '30']);
-    const greedy = sampleBlocks(topk.stdout);
-    expect(greedy.get('1.0')).toBe(greedy.get('0.0')); // top-k 1 is greedy whatever the temperature
-  }, RUN_S);
+      expect(ok(['sample', '--model', exported, '--engine', 'cpu']).stdout).toBe(defaults.stdout);
+      const other = ok(['sample', '--model', exported, '--engine', 'cpu', '--seed', '1']);
+      expect(other.stdout).not.toBe(defaults.stdout);
+      const topk = ok(['sample', '--model', exported, '--engine', 'cpu', '--top-k', '1', '--temperature', '1,0', '--length', '30']);
+      const greedy = sampleBlocks(topk.stdout);
+      expect(greedy.get('1.0')).toBe(greedy.get('0.0')); // top-k 1 is greedy whatever the temperature
+    },
+    RUN_S,
+  );
 });
 
 describe('resume', () => {
@@ -144,21 +158,39 @@ describe('resume', () => {
     });
 
   for (const schedule of ['windows', 'streams']) {
-    it(`20 steps + 20 resumed = 40 straight (${schedule})`, () => {
-      const sub = join(dir, schedule);
-      mkdirSync(sub);
-      const flags = [...TINY, '--schedule', schedule, '--sample-every', '0', '--log-every', '1'];
-      const straight = ok(['train', ...flags, '--steps', '40', '--out', join(sub, 's40.safetensors')]);
-      ok(['train', ...flags, '--steps', '20', '--out', join(sub, 's20.safetensors')]);
-      const resumed = ok(['train', '--engine', 'cpu', '--sample-every', '0', '--log-every', '1', '--steps', '20', '--resume', join(sub, 's20.safetensors'), '--out', join(sub, 'r40.safetensors')]);
-      expect(resumed.stdout).toContain(`resuming ${join(sub, 's20.safetensors')} at step 20: steps 21 to 40`);
-      // The same losses, step for step.
-      expect(stepLines(resumed.stdout)).toEqual(stepLines(straight.stdout).slice(20));
-      expect(stepLines(resumed.stdout)).toHaveLength(20);
-      compare(load(join(sub, 's40.safetensors')), load(join(sub, 'r40.safetensors')));
-      // The model flags may be repeated when they match.
-      ok(['train', ...flags, '--steps', '1', '--resume', join(sub, 's20.safetensors')]);
-    }, RUN_S);
+    it(
+      `20 steps + 20 resumed = 40 straight (${schedule})`,
+      () => {
+        const sub = join(dir, schedule);
+        mkdirSync(sub);
+        const flags = [...TINY, '--schedule', schedule, '--sample-every', '0', '--log-every', '1'];
+        const straight = ok(['train', ...flags, '--steps', '40', '--out', join(sub, 's40.safetensors')]);
+        ok(['train', ...flags, '--steps', '20', '--out', join(sub, 's20.safetensors')]);
+        const resumed = ok([
+          'train',
+          '--engine',
+          'cpu',
+          '--sample-every',
+          '0',
+          '--log-every',
+          '1',
+          '--steps',
+          '20',
+          '--resume',
+          join(sub, 's20.safetensors'),
+          '--out',
+          join(sub, 'r40.safetensors'),
+        ]);
+        expect(resumed.stdout).toContain(`resuming ${join(sub, 's20.safetensors')} at step 20: steps 21 to 40`);
+        // The same losses, step for step.
+        expect(stepLines(resumed.stdout)).toEqual(stepLines(straight.stdout).slice(20));
+        expect(stepLines(resumed.stdout)).toHaveLength(20);
+        compare(load(join(sub, 's40.safetensors')), load(join(sub, 'r40.safetensors')));
+        // The model flags may be repeated when they match.
+        ok(['train', ...flags, '--steps', '1', '--resume', join(sub, 's20.safetensors')]);
+      },
+      RUN_S,
+    );
   }
 });
 
@@ -174,7 +206,10 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     writeFileSync(f('thirty.txt'), 'It is a truth universally ackno');
     writeFileSync(f('latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61, 0x62]));
     writeFileSync(f('foreign.txt'), 'It is a truth — § universally');
-    writeFileSync(f('random.bin'), Uint8Array.from({ length: 256 }, (_, i) => (i * 37 + 11) & 0xff));
+    writeFileSync(
+      f('random.bin'),
+      Uint8Array.from({ length: 256 }, (_, i) => (i * 37 + 11) & 0xff),
+    );
     const good = readFileSync(ckpt);
     writeFileSync(f('truncated.safetensors'), good.subarray(0, good.length - 100));
     const corrupt = Buffer.from(good);
@@ -200,7 +235,19 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   add('empty corpus', () => ['train', '--engine', 'cpu', '--corpus', f('empty.txt')]);
   add('one distinct character', () => ['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']);
   add('corpus shorter than T+1', () => ['train', '--engine', 'cpu', '--corpus', f('short.txt')]);
-  add('corpus too short for the streams', () => ['train', '--engine', 'cpu', '--corpus', f('thirty.txt'), '--seq-len', '8', '--batch', '4', '--schedule', 'streams']);
+  add('corpus too short for the streams', () => [
+    'train',
+    '--engine',
+    'cpu',
+    '--corpus',
+    f('thirty.txt'),
+    '--seq-len',
+    '8',
+    '--batch',
+    '4',
+    '--schedule',
+    'streams',
+  ]);
   add('corpus not UTF-8', () => ['train', '--engine', 'cpu', '--corpus', f('latin1.txt'), '--seq-len', '2']);
   add('--out in a missing directory', () => ['train', '--engine', 'cpu', '--out', join(dir, 'no-such-dir', 'x.safetensors')]);
   add('resume from a model-only export', () => ['train', '--engine', 'cpu', '--resume', exported]);
@@ -236,23 +283,35 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('messages name the problem and what to do', () => {
-    expect(cli(['train', '--engine', 'cpu', '--hidden', 'abc']).stderr).toBe('error: --hidden must be an integer from 1 to 2048, got "abc"\n');
-    expect(cli(['frobnicate']).stderr).toBe('error: unknown command "frobnicate": use train, sample, eval or bench\n');
-    expect(cli(['sample', '--engine', 'cpu', '--model', ckpt, '--prime', 'It is §']).stderr).toMatch(/^error: --prime: character "§" \(U\+00A7\) at position 6 is not in the model's vocabulary/);
-    expect(cli(['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('foreign.txt')]).stderr).toMatch(/character "—" \(U\+2014\) at position 14 is not in the model's vocabulary/);
-    expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
-    expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
-    expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
-  }, RUN_S);
+  it(
+    'messages name the problem and what to do',
+    () => {
+      expect(cli(['train', '--engine', 'cpu', '--hidden', 'abc']).stderr).toBe('error: --hidden must be an integer from 1 to 2048, got "abc"\n');
+      expect(cli(['frobnicate']).stderr).toBe('error: unknown command "frobnicate": use train, sample, eval or bench\n');
+      expect(cli(['sample', '--engine', 'cpu', '--model', ckpt, '--prime', 'It is §']).stderr).toMatch(
+        /^error: --prime: character "§" \(U\+00A7\) at position 6 is not in the model's vocabulary/,
+      );
+      expect(cli(['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('foreign.txt')]).stderr).toMatch(
+        /character "—" \(U\+2014\) at position 14 is not in the model's vocabulary/,
+      );
+      expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
+      expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
+      expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
+    },
+    RUN_S,
+  );
 
-  it('--help prints usage and exits 0', () => {
-    for (const c of ['train', 'sample', 'eval', 'bench']) {
-      const r = ok([c, '--help']);
-      expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${c} --`));
-    }
-    expect(ok(['--help']).stdout).toMatch(/^char-lm: /);
-  }, RUN_S);
+  it(
+    '--help prints usage and exits 0',
+    () => {
+      for (const c of ['train', 'sample', 'eval', 'bench']) {
+        const r = ok([c, '--help']);
+        expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${c} --`));
+      }
+      expect(ok(['--help']).stdout).toMatch(/^char-lm: /);
+    },
+    RUN_S,
+  );
 });
 
 describe('bench', () => {

@@ -31,7 +31,12 @@ function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'architectur
     process.stdout.write(JSON.stringify(a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null));
     process.exit(0);`;
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   try {
     return r.status === 0 ? JSON.parse(r.stdout) : null;
   } catch {

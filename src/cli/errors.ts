@@ -25,7 +25,14 @@ function oneLine(message: string): string {
 
 /** The stderr line and exit code for anything thrown by a command. */
 export function describeError(e: unknown): { line: string; code: number } {
-  if (e instanceof UsageError || e instanceof SettingsError || e instanceof ConfigError || e instanceof CorpusError || e instanceof VocabError || e instanceof CheckpointError) {
+  if (
+    e instanceof UsageError ||
+    e instanceof SettingsError ||
+    e instanceof ConfigError ||
+    e instanceof CorpusError ||
+    e instanceof VocabError ||
+    e instanceof CheckpointError
+  ) {
     return { line: `error: ${oneLine(e.message)}`, code: EXIT_USAGE };
   }
   if (e instanceof GpuUnavailableError) {

@@ -17,7 +17,9 @@ describe('the notebook run', () => {
     const r = ok(['train', '--engine', 'cpu', '--steps', '1000', '--sample-every', '0', '--out', out], 180_000);
     expect(r.stdout).toContain('parameters: embedding 1,216, LSTM 82,944, output 4,902, total 89,062 (V 38, E 32, H 128, L 1)');
     expect(r.stdout).toContain('training: steps 1 to 1000, batch 1 × 40 characters, windows schedule, Adam lr 0.005, clip 5, seed 42');
-    const m = r.stdout.match(/^final loss: ([\d.]+) nats\/char at step 1000 \(10-step average ([\d.]+); lowest 10-step average ([\d.]+) at step (\d+); step 1: ([\d.]+)\)$/m);
+    const m = r.stdout.match(
+      /^final loss: ([\d.]+) nats\/char at step 1000 \(10-step average ([\d.]+); lowest 10-step average ([\d.]+) at step (\d+); step 1: ([\d.]+)\)$/m,
+    );
     expect(m, r.stdout).not.toBeNull();
     const [, , , lowest, , first] = m!.map(Number);
     expect(first).toBeGreaterThan(3.4); // ln 38 = 3.64

@@ -27,7 +27,9 @@ export class MovingAverage {
 
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** Seconds → "0:07", "12:34", "1:02:03"; "--:--" when unknown. */

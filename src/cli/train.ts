@@ -56,7 +56,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { prepared, resumePath } = prepare(args);
-  for (const [flag, path] of [['out', args.out], ['export', args.exportPath], ['loss-log', args.lossLog]] as const) {
+  for (const [flag, path] of [
+    ['out', args.out],
+    ['export', args.exportPath],
+    ['loss-log', args.lossLog],
+  ] as const) {
     if (path !== null) checkWritable(flag, path);
   }
   const { vocab, settings, table, train: trainIds, val, ids } = prepared;

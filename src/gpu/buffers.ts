@@ -1,6 +1,5 @@
 /** Small helpers for storage buffers and asynchronous read-back. */
 
-
 /** A storage buffer of `floats` 4-byte elements (at least one, so empty shapes still bind). */
 export function storageBuffer(device: GPUDevice, label: string, floats: number, data?: ArrayBufferView): GPUBuffer {
   const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);

@@ -83,7 +83,9 @@ function close(name: string, got: ArrayLike<number>, want: ArrayLike<number>, at
 function exact(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   const bad: string[] = [];
   for (let i = 0; i < Math.max(got.length, want.length); i++) if (!Object.is(got[i], want[i])) bad.push(`[${i}] got ${got[i]}, want ${want[i]}`);
-  expect(bad.length === 0 ? null : `${name}: ${bad.length} differences (lengths ${got.length}, ${want.length}); first: ${bad.slice(0, 5).join('; ')}`).toBeNull();
+  expect(
+    bad.length === 0 ? null : `${name}: ${bad.length} differences (lengths ${got.length}, ${want.length}); first: ${bad.slice(0, 5).join('; ')}`,
+  ).toBeNull();
 }
 
 /** Every element outside the written [start, end) ranges is bit-for-bit what it was. */
@@ -109,8 +111,15 @@ describe('GPU kernels match the CPU reference', () => {
   it('embedding_forward', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(11);
-      for (const [V, E, N] of [[3, 1, 1], [37, 13, 70], [5, 130, 3], [65, 37, 37]]) {
-        const embedOff = 5, tokOff = 3, outOff = 7;
+      for (const [V, E, N] of [
+        [3, 1, 1],
+        [37, 13, 70],
+        [5, 130, 3],
+        [65, 37, 37],
+      ]) {
+        const embedOff = 5,
+          tokOff = 3,
+          outOff = 7;
         const embed = normals(rng, V * E);
         const tokens = Int32Array.from({ length: N }, () => rng.int(V));
         tokens[0] = V - 1;
@@ -133,8 +142,13 @@ describe('GPU kernels match the CPU reference', () => {
   it('embedding_backward (CSR index, a token that never occurs gets a zero row)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(12);
-      for (const [V, E, N] of [[2, 1, 1], [11, 37, 70], [6, 130, 5]]) {
-        const dxOff = 6, gradOff = 9;
+      for (const [V, E, N] of [
+        [2, 1, 1],
+        [11, 37, 70],
+        [6, 130, 5],
+      ]) {
+        const dxOff = 6,
+          gradOff = 9;
         // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
         const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
         tokens[N - 1] = V - 1;
@@ -160,7 +174,9 @@ describe('GPU kernels match the CPU reference', () => {
   it('embedding kernels also cover a grid spread over x and y (as groups1d does past 65535 groups)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(13);
-      const V = 9, E = 37, N = 70; // N·E = 2590: 11 groups of 256, spread as 2 × 6
+      const V = 9,
+        E = 37,
+        N = 70; // N·E = 2590: 11 groups of 256, spread as 2 × 6
       const embed = normals(rng, V * E);
       const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
       const P = storageBuffer(device, 'params', V * E, embed);
@@ -179,8 +195,14 @@ describe('GPU kernels match the CPU reference', () => {
       const gradInit = garbage(rng, V * E + 300);
       const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
       const bwd = k.embeddingBackward({
-        v: V, e: E, dxOff: 0, gradOff: 0, dx: storageBuffer(device, 'dx', N * E, dx),
-        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart), positions: storageBuffer(device, 'positions', N, positions), grads: G,
+        v: V,
+        e: E,
+        dxOff: 0,
+        gradOff: 0,
+        dx: storageBuffer(device, 'dx', N * E, dx),
+        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart),
+        positions: storageBuffer(device, 'positions', N, positions),
+        grads: G,
       });
       bwd.workgroups = [1, Math.ceil((V * E) / 256), 1];
       submit(device, [bwd]);
@@ -201,22 +223,45 @@ describe('GPU kernels match the CPU reference', () => {
         { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: true },
         { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: true },
       ];
-      for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      for (const [tA, tB] of [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+      ] as const) {
         for (const c of cases) {
           const { M, N, K } = c;
-          const aOff = c.off ? 3 : 0, bOff = c.off ? 5 : 0, cOff = c.off ? 7 : 0, biasOff = c.off ? 2 : 0, bias2Off = biasOff + N + 3;
-          const a = normals(rng, M * K), b = normals(rng, K * N);
-          const bias = normals(rng, N), bias2 = normals(rng, N), c0 = normals(rng, M * N);
+          const aOff = c.off ? 3 : 0,
+            bOff = c.off ? 5 : 0,
+            cOff = c.off ? 7 : 0,
+            biasOff = c.off ? 2 : 0,
+            bias2Off = biasOff + N + 3;
+          const a = normals(rng, M * K),
+            b = normals(rng, K * N);
+          const bias = normals(rng, N),
+            bias2 = normals(rng, N),
+            c0 = normals(rng, M * N);
           const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
           const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
-          const biasBuf = layout(rng, bias2Off + N + 2, [[biasOff, bias], [bias2Off, bias2]]);
+          const biasBuf = layout(rng, bias2Off + N + 2, [
+            [biasOff, bias],
+            [bias2Off, bias2],
+          ]);
           const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
           const C = storageBuffer(device, 'c', cInit.length, cInit);
           const d = k.matmul({
-            label: 'matmul test', m: M, n: N, k: K, transA: tA, transB: tB,
-            a: storageBuffer(device, 'a', aBuf.length, aBuf), aOff,
-            b: storageBuffer(device, 'b', bBuf.length, bBuf), bOff,
-            c: C, cOff,
+            label: 'matmul test',
+            m: M,
+            n: N,
+            k: K,
+            transA: tA,
+            transB: tB,
+            a: storageBuffer(device, 'a', aBuf.length, aBuf),
+            aOff,
+            b: storageBuffer(device, 'b', bBuf.length, bBuf),
+            bOff,
+            c: C,
+            cOff,
             bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
             accumulate: c.acc,
           });
@@ -235,7 +280,13 @@ describe('GPU kernels match the CPU reference', () => {
   it('transpose', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(2);
-      for (const [R, C] of [[1, 1], [3, 70], [37, 16], [130, 37], [16, 17]]) {
+      for (const [R, C] of [
+        [1, 1],
+        [3, 70],
+        [37, 16],
+        [130, 37],
+        [16, 17],
+      ]) {
         const inOff = 11;
         const a = normals(rng, R * C);
         const src = layout(rng, inOff + R * C + 5, [[inOff, a]]);
@@ -255,14 +306,32 @@ describe('GPU kernels match the CPU reference', () => {
   it('column_sum with one and two outputs', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(3);
-      for (const [R, N] of [[1, 3], [70, 130], [37, 65], [5, 1]]) {
+      for (const [R, N] of [
+        [1, 3],
+        [70, 130],
+        [37, 65],
+        [5, 1],
+      ]) {
         for (const two of [false, true]) {
-          const aOff = 4, outOff = 3, out2Off = outOff + N + 2;
+          const aOff = 4,
+            outOff = 3,
+            out2Off = outOff + N + 2;
           const a = normals(rng, R * N);
           const aBuf = layout(rng, aOff + R * N + 3, [[aOff, a]]);
           const outInit = garbage(rng, out2Off + N + 5);
           const O = storageBuffer(device, 'out', outInit.length, outInit);
-          submit(device, [k.columnSum({ label: 'column_sum test', r: R, n: N, aOff, outOff, out2Off: two ? out2Off : undefined, a: storageBuffer(device, 'a', aBuf.length, aBuf), out: O })]);
+          submit(device, [
+            k.columnSum({
+              label: 'column_sum test',
+              r: R,
+              n: N,
+              aOff,
+              outOff,
+              out2Off: two ? out2Off : undefined,
+              a: storageBuffer(device, 'a', aBuf.length, aBuf),
+              out: O,
+            }),
+          ]);
           const got = await readFloats(device, O, outInit.length);
           const want = columnSumReference(a, R, N);
           const name = `column_sum R=${R} N=${N} two=${two}`;
@@ -281,15 +350,26 @@ describe('GPU kernels match the CPU reference', () => {
   it('lstm_step_forward: gates, h and c', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(4);
-      for (const [B, H] of [[1, 3], [5, 70], [4, 64], [9, 130]]) {
-        const G = 4 * H, BH = B * H;
+      for (const [B, H] of [
+        [1, 3],
+        [5, 70],
+        [4, 64],
+        [9, 130],
+      ]) {
+        const G = 4 * H,
+          BH = B * H;
         const zx = normals(rng, B * G);
         const whh = normals(rng, G * H, 0.3);
         const hPrev = Float32Array.from({ length: BH }, () => Math.tanh(rng.normal()));
         const cPrev = normals(rng, BH);
         const whhT = new Float32Array(H * G);
         for (let row = 0; row < G; row++) for (let j = 0; j < H; j++) whhT[j * G + row] = whh[row * H + j];
-        const zxOff = 2, hPrevOff = 3, hOff = hPrevOff + BH + 2, cPrevOff = 5, cOff = cPrevOff + BH + 1, gatesOff = 7;
+        const zxOff = 2,
+          hPrevOff = 3,
+          hOff = hPrevOff + BH + 2,
+          cPrevOff = 5,
+          cOff = cPrevOff + BH + 1,
+          gatesOff = 7;
         const zxBuf = layout(rng, zxOff + B * G + 3, [[zxOff, zx]]);
         const hsInit = layout(rng, hOff + BH + 3, [[hPrevOff, hPrev]]);
         const csInit = layout(rng, cOff + BH + 4, [[cPrevOff, cPrev]]);
@@ -297,11 +377,29 @@ describe('GPU kernels match the CPU reference', () => {
         const HS = storageBuffer(device, 'hs', hsInit.length, hsInit);
         const CS = storageBuffer(device, 'cs', csInit.length, csInit);
         const GA = storageBuffer(device, 'gates', gatesInit.length, gatesInit);
-        submit(device, [k.lstmStepForward({
-          label: 'lstm fwd test', b: B, h: H, zxOff, hPrevOff, hOff, cPrevOff, cOff, gatesOff,
-          zx: storageBuffer(device, 'zx', zxBuf.length, zxBuf), whhT: storageBuffer(device, 'whh_t', whhT.length, whhT), hs: HS, cs: CS, gates: GA,
-        })]);
-        const [hs, cs, gates] = [await readFloats(device, HS, hsInit.length), await readFloats(device, CS, csInit.length), await readFloats(device, GA, gatesInit.length)];
+        submit(device, [
+          k.lstmStepForward({
+            label: 'lstm fwd test',
+            b: B,
+            h: H,
+            zxOff,
+            hPrevOff,
+            hOff,
+            cPrevOff,
+            cOff,
+            gatesOff,
+            zx: storageBuffer(device, 'zx', zxBuf.length, zxBuf),
+            whhT: storageBuffer(device, 'whh_t', whhT.length, whhT),
+            hs: HS,
+            cs: CS,
+            gates: GA,
+          }),
+        ]);
+        const [hs, cs, gates] = [
+          await readFloats(device, HS, hsInit.length),
+          await readFloats(device, CS, csInit.length),
+          await readFloats(device, GA, gatesInit.length),
+        ];
         const want = lstmStepForwardReference(zx, hPrev, cPrev, whh, B, H);
         const name = `lstm_step_forward B=${B} H=${H}`;
         close(`${name} gates`, slice(gates, gatesOff, B * G), want.gates, 2e-5, 1e-4);
@@ -317,31 +415,68 @@ describe('GPU kernels match the CPU reference', () => {
   it('lstm_step_backward: dz and dc_carry, with and without dz_next (garbage carry ignored at the last step)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(5);
-      for (const [B, H] of [[1, 3], [5, 70], [6, 130]]) {
+      for (const [B, H] of [
+        [1, 3],
+        [5, 70],
+        [6, 130],
+      ]) {
         for (const hasNext of [true, false]) {
-          const G = 4 * H, BH = B * H;
+          const G = 4 * H,
+            BH = B * H;
           const whh = normals(rng, G * H, 0.3);
           // Consistent activations from a forward step.
-          const fwd = lstmStepForwardReference(normals(rng, B * G), Float32Array.from({ length: BH }, () => Math.tanh(rng.normal())), normals(rng, BH), whh, B, H);
+          const fwd = lstmStepForwardReference(
+            normals(rng, B * G),
+            Float32Array.from({ length: BH }, () => Math.tanh(rng.normal())),
+            normals(rng, BH),
+            whh,
+            B,
+            H,
+          );
           const gates = Float32Array.from(fwd.gates);
           const c = Float32Array.from(fwd.c);
           const cPrev = normals(rng, BH);
           const dhAbove = normals(rng, BH);
           const dzNext = normals(rng, B * G, 0.1);
           const dcCarry = hasNext ? normals(rng, BH) : garbage(rng, BH); // garbage must be ignored at has_next = 0
-          const dhOff = 4, whhOff = 9, gatesOff = 3, cPrevOff = 2, cOff = cPrevOff + BH + 3, dzOff = 1, dzNextOff = dzOff + B * G + 2;
+          const dhOff = 4,
+            whhOff = 9,
+            gatesOff = 3,
+            cPrevOff = 2,
+            cOff = cPrevOff + BH + 3,
+            dzOff = 1,
+            dzNextOff = dzOff + B * G + 2;
           const dhBuf = layout(rng, dhOff + BH + 2, [[dhOff, dhAbove]]);
           const params = layout(rng, whhOff + G * H + 5, [[whhOff, whh]]);
           const gatesBuf = layout(rng, gatesOff + B * G + 1, [[gatesOff, gates]]);
-          const csBuf = layout(rng, cOff + BH + 2, [[cPrevOff, cPrev], [cOff, c]]);
+          const csBuf = layout(rng, cOff + BH + 2, [
+            [cPrevOff, cPrev],
+            [cOff, c],
+          ]);
           const dzInit = layout(rng, dzNextOff + B * G + 3, [[dzNextOff, hasNext ? dzNext : garbage(rng, B * G)]]);
           const DZ = storageBuffer(device, 'dz', dzInit.length, dzInit);
           const DC = storageBuffer(device, 'dc_carry', BH, dcCarry);
-          submit(device, [k.lstmStepBackward({
-            label: 'lstm bwd test', b: B, h: H, dhOff, dzNextOff, dzOff, hasNext, whhOff, gatesOff, cPrevOff, cOff,
-            dhAbove: storageBuffer(device, 'dh_above', dhBuf.length, dhBuf), params: storageBuffer(device, 'params', params.length, params),
-            gates: storageBuffer(device, 'gates', gatesBuf.length, gatesBuf), cs: storageBuffer(device, 'cs', csBuf.length, csBuf), dz: DZ, dcCarry: DC,
-          })]);
+          submit(device, [
+            k.lstmStepBackward({
+              label: 'lstm bwd test',
+              b: B,
+              h: H,
+              dhOff,
+              dzNextOff,
+              dzOff,
+              hasNext,
+              whhOff,
+              gatesOff,
+              cPrevOff,
+              cOff,
+              dhAbove: storageBuffer(device, 'dh_above', dhBuf.length, dhBuf),
+              params: storageBuffer(device, 'params', params.length, params),
+              gates: storageBuffer(device, 'gates', gatesBuf.length, gatesBuf),
+              cs: storageBuffer(device, 'cs', csBuf.length, csBuf),
+              dz: DZ,
+              dcCarry: DC,
+            }),
+          ]);
           const dz = await readFloats(device, DZ, dzInit.length);
           const dc = await readFloats(device, DC, BH);
           const want = lstmStepBackwardReference(dhAbove, hasNext ? dzNext : null, whh, gates, cPrev, c, hasNext ? dcCarry : new Float32Array(BH), B, H);
@@ -357,9 +492,18 @@ describe('GPU kernels match the CPU reference', () => {
   it('softmax_cross_entropy: losses, and dlogits in place only when write_grad', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(6);
-      for (const [N, V] of [[1, 38], [5, 65], [37, 130], [3, 1], [2, 3]]) {
+      for (const [N, V] of [
+        [1, 38],
+        [5, 65],
+        [37, 130],
+        [3, 1],
+        [2, 3],
+      ]) {
         for (const writeGrad of [false, true]) {
-          const logitsOff = 4, lossOff = 2, targetOff = 3, scale = 1 / N;
+          const logitsOff = 4,
+            lossOff = 2,
+            targetOff = 3,
+            scale = 1 / N;
           const logits = normals(rng, N * V, 3);
           const targets = Int32Array.from({ length: N }, () => rng.int(V));
           const logitsInit = layout(rng, logitsOff + N * V + 5, [[logitsOff, logits]]);
@@ -368,7 +512,20 @@ describe('GPU kernels match the CPU reference', () => {
           const lossInit = garbage(rng, lossOff + N + 3);
           const L = storageBuffer(device, 'logits', logitsInit.length, logitsInit);
           const LS = storageBuffer(device, 'losses', lossInit.length, lossInit);
-          submit(device, [k.softmaxCrossEntropy({ n: N, v: V, logitsOff, writeGrad, scale, lossOff, targetOff, targets: storageBuffer(device, 'targets', tBuf.length, tBuf), logits: L, losses: LS })]);
+          submit(device, [
+            k.softmaxCrossEntropy({
+              n: N,
+              v: V,
+              logitsOff,
+              writeGrad,
+              scale,
+              lossOff,
+              targetOff,
+              targets: storageBuffer(device, 'targets', tBuf.length, tBuf),
+              logits: L,
+              losses: LS,
+            }),
+          ]);
           const gotLogits = await readFloats(device, L, logitsInit.length);
           const gotLoss = await readFloats(device, LS, lossInit.length);
           const want = softmaxCrossEntropyReference(logits, targets, N, V, Math.fround(scale));
@@ -389,7 +546,13 @@ describe('GPU kernels match the CPU reference', () => {
   it('grad_norm: norm and clip scale (clipping, no clipping, max_norm 0)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(7);
-      for (const [n, parts] of [[1, 1], [37, 1], [1000, 3], [5000, 7], [20000, 130]]) {
+      for (const [n, parts] of [
+        [1, 1],
+        [37, 1],
+        [1000, 3],
+        [5000, 7],
+        [20000, 130],
+      ]) {
         const g = normals(rng, n, 0.1);
         // Garbage past n must not count.
         const gBuf = layout(rng, n + 13, [[0, g]]);
@@ -413,18 +576,35 @@ describe('GPU kernels match the CPU reference', () => {
   it('adam: three steps with bias correction and the clip scale', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(8);
-      for (const [n, grid] of [[1, null], [1000, null], [1000, [2, 2, 1]], [300, [1, 2, 1]]] as const) {
+      for (const [n, grid] of [
+        [1, null],
+        [1000, null],
+        [1000, [2, 2, 1]],
+        [300, [1, 2, 1]],
+      ] as const) {
         const tail = 5;
-        const p0 = normals(rng, n), m0 = normals(rng, n, 0.01), v0 = Float32Array.from({ length: n }, () => 1e-4 * rng.uniform());
-        const pInit = layout(rng, n + tail, [[0, p0]]), mInit = layout(rng, n + tail, [[0, m0]]), vInit = layout(rng, n + tail, [[0, v0]]);
-        const P = storageBuffer(device, 'params', pInit.length, pInit), M = storageBuffer(device, 'm', mInit.length, mInit), Vb = storageBuffer(device, 'v', vInit.length, vInit);
+        const p0 = normals(rng, n),
+          m0 = normals(rng, n, 0.01),
+          v0 = Float32Array.from({ length: n }, () => 1e-4 * rng.uniform());
+        const pInit = layout(rng, n + tail, [[0, p0]]),
+          mInit = layout(rng, n + tail, [[0, m0]]),
+          vInit = layout(rng, n + tail, [[0, v0]]);
+        const P = storageBuffer(device, 'params', pInit.length, pInit),
+          M = storageBuffer(device, 'm', mInit.length, mInit),
+          Vb = storageBuffer(device, 'v', vInit.length, vInit);
         const GR = storageBuffer(device, 'grads', n + tail);
         const CL = storageBuffer(device, 'clip', 2);
         const d = k.adam({ n, grads: GR, clip: CL, params: P, m: M, v: Vb });
         if (grid) d.workgroups = [...grid]; // as groups1d spreads past 65535 groups
-        const refP = Float64Array.from(p0), refM = Float64Array.from(m0), refV = Float64Array.from(v0);
+        const refP = Float64Array.from(p0),
+          refM = Float64Array.from(m0),
+          refV = Float64Array.from(v0);
         const opts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-        for (const [step, scale] of [[1, 1], [2, 0.37], [3, 0.8]]) {
+        for (const [step, scale] of [
+          [1, 1],
+          [2, 0.37],
+          [3, 0.8],
+        ]) {
           const grads = layout(rng, n + tail, [[0, normals(rng, n, 0.05)]]);
           device.queue.writeBuffer(GR, 0, grads);
           device.queue.writeBuffer(CL, 0, Float32Array.of(123, scale));
@@ -458,7 +638,8 @@ describe('GPU kernels match the CPU reference', () => {
       ];
       const R = rowSettings.length;
       for (const V of [3, 65, 130]) {
-        const steps = 5, logitsOff = 5;
+        const steps = 5,
+          logitsOff = 5;
         const forced = Int32Array.from({ length: steps }, (_, s) => (s === 1 ? 7 % V : s === 3 ? V - 1 : -1));
         const settings = new ArrayBuffer(16 * R);
         const view = new DataView(settings);
@@ -474,10 +655,16 @@ describe('GPU kernels match the CPU reference', () => {
         const TK = storageBuffer(device, 'tokens', R, new Int32Array(R).fill(-5));
         const OS = storageBuffer(device, 'out_seq', steps * R, new Int32Array(steps * R).fill(-9));
         const d = k.sampleForward({
-          v: V, rows: R, logitsOff, logits: L,
+          v: V,
+          rows: R,
+          logitsOff,
+          logits: L,
           settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
-          rand: storageBuffer(device, 'rand', rand.length, rand), forced: storageBuffer(device, 'forced', steps, forced),
-          counter: CT, tokens: TK, outSeq: OS,
+          rand: storageBuffer(device, 'rand', rand.length, rand),
+          forced: storageBuffer(device, 'forced', steps, forced),
+          counter: CT,
+          tokens: TK,
+          outSeq: OS,
         });
         const want = new Int32Array(steps * R);
         for (let s = 0; s < steps; s++) {

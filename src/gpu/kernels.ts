@@ -93,10 +93,7 @@ export class Kernels {
     const bindGroup = this.device.createBindGroup({
       label,
       layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: uniform } },
-        ...buffers.flatMap((buffer, i) => (buffer ? [{ binding: i + 1, resource: { buffer } }] : [])),
-      ],
+      entries: [{ binding: 0, resource: { buffer: uniform } }, ...buffers.flatMap((buffer, i) => (buffer ? [{ binding: i + 1, resource: { buffer } }] : []))],
     });
     return { label, pipeline, bindGroup, workgroups, uniform, fieldTypes: types };
   }
@@ -109,19 +106,60 @@ export class Kernels {
 
   // ---- one builder per kernel; shapes in the shader headers ----
 
-  embeddingForward(a: { n: number; e: number; embedOff: number; outOff: number; tokOff: number; params: GPUBuffer; tokens: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.dispatch('embeddingForward', 'embedding_forward', [a.n, a.e, a.embedOff, a.outOff, a.tokOff], [a.params, a.tokens, a.out], groups1d(Math.ceil((a.n * a.e) / 256)));
+  embeddingForward(a: {
+    n: number;
+    e: number;
+    embedOff: number;
+    outOff: number;
+    tokOff: number;
+    params: GPUBuffer;
+    tokens: GPUBuffer;
+    out: GPUBuffer;
+  }): Dispatch {
+    return this.dispatch(
+      'embeddingForward',
+      'embedding_forward',
+      [a.n, a.e, a.embedOff, a.outOff, a.tokOff],
+      [a.params, a.tokens, a.out],
+      groups1d(Math.ceil((a.n * a.e) / 256)),
+    );
   }
 
-  embeddingBackward(a: { v: number; e: number; dxOff: number; gradOff: number; dx: GPUBuffer; rowStart: GPUBuffer; positions: GPUBuffer; grads: GPUBuffer }): Dispatch {
-    return this.dispatch('embeddingBackward', 'embedding_backward', [a.v, a.e, a.dxOff, a.gradOff], [a.dx, a.rowStart, a.positions, a.grads], groups1d(Math.ceil((a.v * a.e) / 256)));
+  embeddingBackward(a: {
+    v: number;
+    e: number;
+    dxOff: number;
+    gradOff: number;
+    dx: GPUBuffer;
+    rowStart: GPUBuffer;
+    positions: GPUBuffer;
+    grads: GPUBuffer;
+  }): Dispatch {
+    return this.dispatch(
+      'embeddingBackward',
+      'embedding_backward',
+      [a.v, a.e, a.dxOff, a.gradOff],
+      [a.dx, a.rowStart, a.positions, a.grads],
+      groups1d(Math.ceil((a.v * a.e) / 256)),
+    );
   }
 
   /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
   matmul(a: {
-    label: string; m: number; n: number; k: number; transA: boolean; transB: boolean;
-    a: GPUBuffer; aOff: number; b: GPUBuffer; bOff: number; c: GPUBuffer; cOff: number;
-    bias?: { buffer: GPUBuffer; off: number; off2?: number }; accumulate?: boolean;
+    label: string;
+    m: number;
+    n: number;
+    k: number;
+    transA: boolean;
+    transB: boolean;
+    a: GPUBuffer;
+    aOff: number;
+    b: GPUBuffer;
+    bOff: number;
+    c: GPUBuffer;
+    cOff: number;
+    bias?: { buffer: GPUBuffer; off: number; off2?: number };
+    accumulate?: boolean;
   }): Dispatch {
     const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0) | (a.accumulate ? 4 : 0);
     return this.dispatch(
@@ -135,8 +173,20 @@ export class Kernels {
   }
 
   lstmStepForward(a: {
-    label: string; b: number; h: number; zxOff: number; hPrevOff: number; hOff: number; cPrevOff: number; cOff: number; gatesOff: number;
-    zx: GPUBuffer; whhT: GPUBuffer; hs: GPUBuffer; cs: GPUBuffer; gates: GPUBuffer;
+    label: string;
+    b: number;
+    h: number;
+    zxOff: number;
+    hPrevOff: number;
+    hOff: number;
+    cPrevOff: number;
+    cOff: number;
+    gatesOff: number;
+    zx: GPUBuffer;
+    whhT: GPUBuffer;
+    hs: GPUBuffer;
+    cs: GPUBuffer;
+    gates: GPUBuffer;
   }): Dispatch {
     return this.dispatch(
       'lstmStepForward',
@@ -148,9 +198,23 @@ export class Kernels {
   }
 
   lstmStepBackward(a: {
-    label: string; b: number; h: number; dhOff: number; dzNextOff: number; dzOff: number; hasNext: boolean; whhOff: number;
-    gatesOff: number; cPrevOff: number; cOff: number;
-    dhAbove: GPUBuffer; params: GPUBuffer; gates: GPUBuffer; cs: GPUBuffer; dz: GPUBuffer; dcCarry: GPUBuffer;
+    label: string;
+    b: number;
+    h: number;
+    dhOff: number;
+    dzNextOff: number;
+    dzOff: number;
+    hasNext: boolean;
+    whhOff: number;
+    gatesOff: number;
+    cPrevOff: number;
+    cOff: number;
+    dhAbove: GPUBuffer;
+    params: GPUBuffer;
+    gates: GPUBuffer;
+    cs: GPUBuffer;
+    dz: GPUBuffer;
+    dcCarry: GPUBuffer;
   }): Dispatch {
     return this.dispatch(
       'lstmStepBackward',
@@ -161,7 +225,18 @@ export class Kernels {
     );
   }
 
-  softmaxCrossEntropy(a: { n: number; v: number; logitsOff: number; writeGrad: boolean; scale: number; lossOff: number; targetOff: number; targets: GPUBuffer; logits: GPUBuffer; losses: GPUBuffer }): Dispatch {
+  softmaxCrossEntropy(a: {
+    n: number;
+    v: number;
+    logitsOff: number;
+    writeGrad: boolean;
+    scale: number;
+    lossOff: number;
+    targetOff: number;
+    targets: GPUBuffer;
+    logits: GPUBuffer;
+    losses: GPUBuffer;
+  }): Dispatch {
     return this.dispatch(
       'softmaxCrossEntropy',
       'softmax_cross_entropy',
@@ -215,10 +290,24 @@ export class Kernels {
   }
 
   sampleForward(a: {
-    v: number; rows: number; logitsOff: number;
-    logits: GPUBuffer; settings: GPUBuffer; rand: GPUBuffer; forced: GPUBuffer; counter: GPUBuffer; tokens: GPUBuffer; outSeq: GPUBuffer;
+    v: number;
+    rows: number;
+    logitsOff: number;
+    logits: GPUBuffer;
+    settings: GPUBuffer;
+    rand: GPUBuffer;
+    forced: GPUBuffer;
+    counter: GPUBuffer;
+    tokens: GPUBuffer;
+    outSeq: GPUBuffer;
   }): Dispatch {
-    return this.dispatch('sampleForward', 'sample_forward', [a.v, a.rows, a.logitsOff], [a.logits, a.settings, a.rand, a.forced, a.counter, a.tokens, a.outSeq], [a.rows, 1, 1]);
+    return this.dispatch(
+      'sampleForward',
+      'sample_forward',
+      [a.v, a.rows, a.logitsOff],
+      [a.logits, a.settings, a.rand, a.forced, a.counter, a.tokens, a.outSeq],
+      [a.rows, 1, 1],
+    );
   }
 }
 

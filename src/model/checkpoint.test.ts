@@ -1,12 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  CheckpointError,
-  decodeSafetensors,
-  encodeSafetensors,
-  loadCheckpoint,
-  saveCheckpoint,
-  type CheckpointContents,
-} from './checkpoint.ts';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint, type CheckpointContents } from './checkpoint.ts';
 import { buildParamTable, initParams } from './params.ts';
 import { Rng } from './rng.ts';
 import type { ModelConfig, TrainConfig } from './config.ts';
@@ -61,10 +54,24 @@ describe('safetensors encoding', () => {
     // 8 + json.length (79) = 87 -> pad to 88 with one space.
     expect(json.length).toBe(79);
     const bytes = new Uint8Array([
-      80, 0, 0, 0, 0, 0, 0, 0,
-      ...new TextEncoder().encode(json), 0x20,
-      0x00, 0x00, 0x80, 0x3f, // 1.0
-      0x00, 0x00, 0x00, 0xc0, // -2.0
+      80,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...new TextEncoder().encode(json),
+      0x20,
+      0x00,
+      0x00,
+      0x80,
+      0x3f, // 1.0
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // -2.0
     ]);
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata).toEqual({ k: 'v' });
@@ -232,9 +239,7 @@ describe('checkpoint corruption', () => {
       data: c.params.slice(e.offset, e.offset + e.size),
     }));
     const meta = decodeSafetensors(saveCheckpoint(c)).metadata;
-    expect(() => loadCheckpoint(encodeSafetensors(tensors, meta))).toThrow(
-      'checkpoint tensor head.weight has shape [4, 5] but the config needs [5, 4]',
-    );
+    expect(() => loadCheckpoint(encodeSafetensors(tensors, meta))).toThrow('checkpoint tensor head.weight has shape [4, 5] but the config needs [5, 4]');
   });
 
   it('rejects a missing tensor, naming it', () => {
@@ -270,9 +275,7 @@ describe('checkpoint corruption', () => {
     expect(() => loadCheckpoint(withMeta({ ...metadata, vocab: '["a","b"]' }))).toThrow(/config says 5 characters but its vocabulary has 2/);
     const { config: _c, ...noConfig } = metadata;
     expect(() => loadCheckpoint(withMeta(noConfig))).toThrow(/no "config" entry/);
-    expect(() =>
-      loadCheckpoint(withMeta({ ...metadata, config: JSON.stringify({ ...config, hiddenSize: 0 }) })),
-    ).toThrow(/config is invalid: hidden size/);
+    expect(() => loadCheckpoint(withMeta({ ...metadata, config: JSON.stringify({ ...config, hiddenSize: 0 }) }))).toThrow(/config is invalid: hidden size/);
     expect(() => loadCheckpoint(withMeta({ ...metadata, step: '-1' }))).toThrow(/step "-1"/);
   });
 

@@ -38,10 +38,7 @@ function shapeStr(shape: number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-export function encodeSafetensors(
-  tensors: { name: string; shape: number[]; data: Float32Array }[],
-  metadata: Record<string, string>,
-): Uint8Array {
+export function encodeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const t of tensors) {
@@ -100,9 +97,7 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
   const hi = view.getUint32(4, true);
   const headerLen = hi * 2 ** 32 + lo;
   if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > bytes.length - 8) {
-    fail(
-      `${notSt} (or a truncated one): its header length ${headerLen} does not fit in ${bytes.length} bytes; choose a complete .safetensors checkpoint`,
-    );
+    fail(`${notSt} (or a truncated one): its header length ${headerLen} does not fit in ${bytes.length} bytes; choose a complete .safetensors checkpoint`);
   }
   let header: unknown;
   try {
@@ -136,18 +131,12 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, Ten
     if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
       fail(`tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
     }
-    if (
-      !Array.isArray(data_offsets) ||
-      data_offsets.length !== 2 ||
-      !data_offsets.every((d) => Number.isInteger(d) && d >= 0)
-    ) {
+    if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || !data_offsets.every((d) => Number.isInteger(d) && d >= 0)) {
       fail(`tensor ${name} has invalid data_offsets ${JSON.stringify(data_offsets)}`);
     }
     const [begin, end] = data_offsets as [number, number];
     if (begin > end || end > dataLen) {
-      fail(
-        `tensor ${name}: data offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section; the file is truncated or corrupt`,
-      );
+      fail(`tensor ${name}: data offsets [${begin}, ${end}] lie outside the ${dataLen}-byte data section; the file is truncated or corrupt`);
     }
     const n = product(shape as number[]);
     if (end - begin !== 4 * n) {
@@ -333,9 +322,7 @@ export function loadCheckpoint(bytes: Uint8Array): CheckpointContents {
   if (hasOpt) optimizer = { m: gather('optimizer.m.'), v: gather('optimizer.v.') };
   for (const name of tensors.keys()) {
     if (!known.has(name)) {
-      fail(
-        `checkpoint has an unexpected tensor ${name} that its config (L=${config.layers}) does not use; the file is damaged or from another model`,
-      );
+      fail(`checkpoint has an unexpected tensor ${name} that its config (L=${config.layers}) does not use; the file is damaged or from another model`);
     }
   }
 

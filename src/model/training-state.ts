@@ -101,11 +101,7 @@ export function parseTrainingStateRecord(raw: unknown, step: number, model: Mode
 }
 
 /** The snapshot a checkpoint's tensors and its validated record describe. */
-export function snapshotFromRecord(
-  params: Float32Array,
-  optimizer: { m: Float32Array; v: Float32Array },
-  state: TrainingStateRecord,
-): TrainingSnapshot {
+export function snapshotFromRecord(params: Float32Array, optimizer: { m: Float32Array; v: Float32Array }, state: TrainingStateRecord): TrainingSnapshot {
   return {
     params,
     optimizer,

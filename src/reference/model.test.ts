@@ -41,7 +41,9 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('kernel references', () => {
   it('matmul honours both transposes and both biases', () => {
     const rng = new Rng(1);
-    const M = 3, N = 4, K = 5;
+    const M = 3,
+      N = 4,
+      K = 5;
     const A = randomArray(rng, M * K, 1); // [M*K]
     const Bm = randomArray(rng, K * N, 1); // [K*N]
     const bias = randomArray(rng, N, 1); // [N]
@@ -72,7 +74,9 @@ describe('kernel references', () => {
 
   it('softmax cross-entropy gradient matches finite differences', () => {
     const rng = new Rng(2);
-    const N = 3, V = 6, scale = 0.7;
+    const N = 3,
+      V = 6,
+      scale = 0.7;
     const logits = randomArray(rng, N * V, 3); // [N*V]
     const targets = [4, 0, 5];
     const { dlogits } = softmaxCrossEntropyReference(logits, targets, N, V, scale);
@@ -82,8 +86,10 @@ describe('kernel references', () => {
     };
     const h = 1e-5;
     for (let i = 0; i < N * V; i++) {
-      const p = logits.slice(); p[i] += h;
-      const m = logits.slice(); m[i] -= h;
+      const p = logits.slice();
+      p[i] += h;
+      const m = logits.slice();
+      m[i] -= h;
       const num = (lossOf(p) - lossOf(m)) / (2 * h);
       expect(relErr(dlogits[i], num)).toBeLessThan(1e-6);
     }
@@ -92,7 +98,9 @@ describe('kernel references', () => {
   it('lstmStepBackwardReference matches finite differences of lstmStepForwardReference', () => {
     // Two chained steps, L = <A1,h1> + <A2,h2> + <C2,c2>, so both the dzNext and the carry paths count.
     const rng = new Rng(3);
-    const B = 2, H = 3, G = 4 * H;
+    const B = 2,
+      H = 3,
+      G = 4 * H;
     const whh = randomArray(rng, G * H, 0.6); // [4H*H]
     const zx0 = randomArray(rng, B * G, 0.8); // [B*4H]
     const zx1 = randomArray(rng, B * G, 0.8); // [B*4H]
@@ -130,7 +138,8 @@ describe('kernel references', () => {
 describe('whole-model gradient', () => {
   it('matches central finite differences for every element of every tensor', () => {
     const config: ModelConfig = { vocabSize: 5, embedSize: 3, hiddenSize: 4, layers: 2 };
-    const T = 4, B = 2;
+    const T = 4,
+      B = 2;
     const { hiddenSize: H, layers: L, vocabSize: V } = config;
     const table = buildParamTable(config);
     const rng = new Rng(12345);
@@ -275,7 +284,8 @@ describe('trainStepReference', () => {
     const params = new Float64Array(table.totalSize); // [P]
     for (const e of table.entries) for (let i = 0; i < e.size; i++) params[e.offset + i] = rng.normal() * 0.1;
     const adam: AdamState = { m: new Float64Array(table.totalSize), v: new Float64Array(table.totalSize), step: 0 };
-    const T = 8, B = 2;
+    const T = 8,
+      B = 2;
     const streamLen = Math.floor((ids.length - 1) / B);
     let h: Float64Array[] | undefined;
     let c: Float64Array[] | undefined;
@@ -296,14 +306,13 @@ describe('trainStepReference', () => {
         }
       }
       cursor += T;
-      const out = trainStepReference(table, params, adam, inputs, targets, T, B,
-        { lr: 0.02, clip: 5, beta1: 0.9, beta2: 0.999, eps: 1e-8, lrDecay: 1 }, h, c);
+      const out = trainStepReference(table, params, adam, inputs, targets, T, B, { lr: 0.02, clip: 5, beta1: 0.9, beta2: 0.999, eps: 1e-8, lrDecay: 1 }, h, c);
       h = out.hT;
       c = out.cT;
       expect(Number.isFinite(out.gradNorm)).toBe(true);
       losses.push(out.loss);
     }
-    if (process.env.SHOW_FD) console.log(losses.map((l) => l.toFixed(3)).join(" "));
+    if (process.env.SHOW_FD) console.log(losses.map((l) => l.toFixed(3)).join(' '));
     expect(adam.step).toBe(50);
     const first = losses.slice(0, 5).reduce((a, b) => a + b, 0) / 5;
     const last = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;

@@ -64,9 +64,9 @@ describe('prepareRun: validate everything, build nothing', () => {
     const run = await open();
     const contents = loadCheckpoint(await run.checkpoint());
     await run.destroy();
-    expect(() => prepareRun(input({ corpus: { name: 'other', text: corpus.text + 'Z' }, checkpoint: { contents, name: 'm.safetensors', mode: 'continue' } }))).toThrow(
-      /"Z" \(U\+005A\) at position 207 is not in the vocabulary of m.safetensors/,
-    );
+    expect(() =>
+      prepareRun(input({ corpus: { name: 'other', text: corpus.text + 'Z' }, checkpoint: { contents, name: 'm.safetensors', mode: 'continue' } })),
+    ).toThrow(/"Z" \(U\+005A\) at position 207 is not in the vocabulary of m.safetensors/);
   });
 });
 
@@ -91,7 +91,9 @@ describe('TrainingRun on the CPU engine', () => {
     expect(r.hardest[0].loss).toBeGreaterThanOrEqual(r.hardest[14].loss);
     const texts = await run.sample('the', 10, [{ temperature: 1, topK: 0, topP: 1 }], 3);
     expect(texts[0].length).toBe(10);
-    await expect(run.sample('Z', 10, [{ temperature: 1, topK: 0, topP: 1 }], 3)).rejects.toThrow(/the prime: character "Z" \(U\+005A\) at position 0 is not in the model's vocabulary/);
+    await expect(run.sample('Z', 10, [{ temperature: 1, topK: 0, topP: 1 }], 3)).rejects.toThrow(
+      /the prime: character "Z" \(U\+005A\) at position 0 is not in the model's vocabulary/,
+    );
     await run.destroy();
   });
 

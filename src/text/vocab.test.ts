@@ -42,9 +42,7 @@ describe('Vocab', () => {
   it('names the first unknown character and its position', () => {
     const v = Vocab.fromText('abc');
     expect(() => v.encode('abcZ')).toThrow(VocabError);
-    expect(() => v.encode('abcZ')).toThrow(
-      'character "Z" at position 3 is not in the vocabulary (3 characters); use text made of the corpus\'s characters',
-    );
+    expect(() => v.encode('abcZ')).toThrow('character "Z" at position 3 is not in the vocabulary (3 characters); use text made of the corpus\'s characters');
     // Position counts code points, not UTF-16 units.
     expect(() => Vocab.fromText('😀a').encode('😀😀b')).toThrow('character "b" at position 2');
     expect(() => v.encode('a\n')).toThrow('character "\\n" at position 1');

@@ -28,9 +28,7 @@ export class Vocab {
     for (let i = 0; i < chars.length; i++) {
       const ch = chars[i];
       if (typeof ch !== 'string' || [...ch].length !== 1) {
-        throw new VocabError(
-          `vocabulary entry ${i} (${JSON.stringify(ch)}) is not a single Unicode character; each entry must be exactly one code point`,
-        );
+        throw new VocabError(`vocabulary entry ${i} (${JSON.stringify(ch)}) is not a single Unicode character; each entry must be exactly one code point`);
       }
       const cp = codePointOf(ch);
       if (index.has(ch)) {

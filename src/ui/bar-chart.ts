@@ -20,7 +20,11 @@ export function showChar(c: string): string {
 export class CharLmBars extends LitElement {
   static override styles = [
     css([uPlotCss] as unknown as TemplateStringsArray),
-    css`:host { display: block; }`,
+    css`
+      :host {
+        display: block;
+      }
+    `,
   ];
 
   private plot: uPlot | null = null;
@@ -52,7 +56,10 @@ export class CharLmBars extends LitElement {
         height: 220,
         scales: { x: { time: false, range: [-0.5, bars.length - 0.5] }, y: { range: (_u, _min, max) => [0, max * 1.1] } },
         legend: { show: false },
-        series: [{}, { label: 'mean loss (nats)', fill: 'rgba(31,79,191,0.6)', stroke: '#1f4fbf', paths: uPlot.paths.bars!({ size: [0.7, 40] }), points: { show: false } }],
+        series: [
+          {},
+          { label: 'mean loss (nats)', fill: 'rgba(31,79,191,0.6)', stroke: '#1f4fbf', paths: uPlot.paths.bars!({ size: [0.7, 40] }), points: { show: false } },
+        ],
         axes: [
           { splits: () => xs, values: (_u, splits) => splits.map((i) => (bars[i] ? showChar(bars[i].char) : '')), grid: { show: false } },
           { label: 'nats/char' },

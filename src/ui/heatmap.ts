@@ -24,13 +24,34 @@ export interface HeatmapData {
 export class CharLmHeatmap extends LitElement {
   static override properties = { data: { attribute: false }, hover: { state: true, attribute: false } };
   static override styles = css`
-    :host { display: block; position: relative; }
+    :host {
+      display: block;
+      position: relative;
+    }
     /* Cells keep their size (the axis below lines up with them); a narrow window scrolls. */
-    .scroll { overflow-x: auto; max-width: 100%; }
-    .scroll > div { display: inline-block; }
-    canvas { image-rendering: pixelated; border: 1px solid #ddd; display: block; }
-    .tip { font: 12px/1.4 monospace; min-height: 1.4em; color: var(--char-lm-text, #222); }
-    .axis { font: 12px monospace; white-space: pre; overflow: hidden; color: #444; }
+    .scroll {
+      overflow-x: auto;
+      max-width: 100%;
+    }
+    .scroll > div {
+      display: inline-block;
+    }
+    canvas {
+      image-rendering: pixelated;
+      border: 1px solid #ddd;
+      display: block;
+    }
+    .tip {
+      font: 12px/1.4 monospace;
+      min-height: 1.4em;
+      color: var(--char-lm-text, #222);
+    }
+    .axis {
+      font: 12px monospace;
+      white-space: pre;
+      overflow: hidden;
+      color: #444;
+    }
   `;
 
   declare data: HeatmapData | null;

@@ -14,8 +14,15 @@ export class CharLmLossChart extends LitElement {
   static override styles = [
     css([uPlotCss] as unknown as TemplateStringsArray),
     css`
-      :host { display: block; min-height: 240px; }
-      .empty { color: var(--char-lm-muted, #666); font-size: 0.9em; padding: 1em 0; }
+      :host {
+        display: block;
+        min-height: 240px;
+      }
+      .empty {
+        color: var(--char-lm-muted, #666);
+        font-size: 0.9em;
+        padding: 1em 0;
+      }
     `,
   ];
 
@@ -55,7 +62,13 @@ export class CharLmLossChart extends LitElement {
         { label: 'step' },
         { label: 'loss', stroke: 'rgba(70,110,200,0.45)', width: 1, value: (_u, v) => (v == null ? '–' : v.toFixed(3)) },
         { label: 'moving avg (10)', stroke: '#1f4fbf', width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(3)) },
-        { label: 'validation', stroke: '#d9480f', width: 0, points: { show: true, size: 6, fill: '#d9480f' }, value: (_u, v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(3)) },
+        {
+          label: 'validation',
+          stroke: '#d9480f',
+          width: 0,
+          points: { show: true, size: 6, fill: '#d9480f' },
+          value: (_u, v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(3)),
+        },
       ],
       axes: [
         { label: 'step' },
@@ -77,7 +90,12 @@ export class CharLmLossChart extends LitElement {
       this.plot ??= this.create();
       const n = h.length;
       const val = h.val.subarray(0, n);
-      this.plot.setData([h.steps.subarray(0, n), h.loss.subarray(0, n), h.avg.subarray(0, n), Array.from(val, (v) => (Number.isNaN(v) ? null : v))] as unknown as uPlot.AlignedData);
+      this.plot.setData([
+        h.steps.subarray(0, n),
+        h.loss.subarray(0, n),
+        h.avg.subarray(0, n),
+        Array.from(val, (v) => (Number.isNaN(v) ? null : v)),
+      ] as unknown as uPlot.AlignedData);
     });
   }
 

@@ -17,7 +17,9 @@ export interface BrowserBenchCase extends BenchConfig {
 /** Cases bigger than this many characters per step are skipped on a software adapter (a minute a step). */
 const SOFTWARE_MAX_CHARS = 256;
 
-export async function runBrowserBench(cases: BrowserBenchCase[]): Promise<{ adapter: string; results: (BenchFigures & { name: string })[]; skipped: string[] }> {
+export async function runBrowserBench(
+  cases: BrowserBenchCase[],
+): Promise<{ adapter: string; results: (BenchFigures & { name: string })[]; skipped: string[] }> {
   const gpu = await requestGpu(navigator.gpu, 'start Chromium with --enable-unsafe-webgpu');
   const software = /swiftshader|llvmpipe|lavapipe/i.test(gpu.adapter.summary);
   const results: (BenchFigures & { name: string })[] = [];

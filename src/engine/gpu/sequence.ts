@@ -112,31 +112,72 @@ export function buildForward(k: Kernels, s: SequenceBuffers, params: GPUBuffer, 
     out.push(k.transpose({ label: `W_hh${l}ᵀ`, rows: 4 * H, cols: H, inOff: p.weightHh.offset, src: params, dst: s.whhT }));
     out.push(
       k.matmul({
-        label: `input projection l${l}`, m: n, n: 4 * H, k: I, transA: false, transB: true,
-        a: l === 0 ? s.x0 : s.hs[l - 1], aOff: l === 0 ? 0 : B * H,
-        b: params, bOff: p.weightIh.offset, c: s.zx[l], cOff: 0,
+        label: `input projection l${l}`,
+        m: n,
+        n: 4 * H,
+        k: I,
+        transA: false,
+        transB: true,
+        a: l === 0 ? s.x0 : s.hs[l - 1],
+        aOff: l === 0 ? 0 : B * H,
+        b: params,
+        bOff: p.weightIh.offset,
+        c: s.zx[l],
+        cOff: 0,
         bias: { buffer: params, off: p.biasIh.offset, off2: p.biasHh.offset },
       }),
     );
     for (let t = 0; t < T; t++) {
       out.push(
         k.lstmStepForward({
-          label: `lstm forward l${l} t${t}`, b: B, h: H,
-          zxOff: t * B * 4 * H, hPrevOff: t * B * H, hOff: (t + 1) * B * H, cPrevOff: t * B * H, cOff: (t + 1) * B * H, gatesOff: t * B * 4 * H,
-          zx: s.zx[l], whhT: s.whhT, hs: s.hs[l], cs: s.cs[l], gates: s.gates[l],
+          label: `lstm forward l${l} t${t}`,
+          b: B,
+          h: H,
+          zxOff: t * B * 4 * H,
+          hPrevOff: t * B * H,
+          hOff: (t + 1) * B * H,
+          cPrevOff: t * B * H,
+          cOff: (t + 1) * B * H,
+          gatesOff: t * B * 4 * H,
+          zx: s.zx[l],
+          whhT: s.whhT,
+          hs: s.hs[l],
+          cs: s.cs[l],
+          gates: s.gates[l],
         }),
       );
     }
   }
   out.push(
     k.matmul({
-      label: 'head', m: n, n: V, k: H, transA: false, transB: true,
-      a: s.hs[L - 1], aOff: B * H, b: params, bOff: table.headWeight.offset, c: s.logits, cOff: 0,
+      label: 'head',
+      m: n,
+      n: V,
+      k: H,
+      transA: false,
+      transB: true,
+      a: s.hs[L - 1],
+      aOff: B * H,
+      b: params,
+      bOff: table.headWeight.offset,
+      c: s.logits,
+      cOff: 0,
       bias: { buffer: params, off: table.headBias.offset },
     }),
   );
   out.push(
-    k.softmaxCrossEntropy({ n, v: V, logitsOff: 0, writeGrad: withGrad, scale: 1 / n, lossOff: 0, targetOff: 0, targets: s.targets, logits: s.logits, losses: s.losses }),
+    k.softmaxCrossEntropy({
+      n,
+      v: V,
+      logitsOff: 0,
+      writeGrad: withGrad,
+      scale: 1 / n,
+      lossOff: 0,
+      targetOff: 0,
+      targets: s.targets,
+      logits: s.logits,
+      losses: s.losses,
+    }),
   );
   return out;
 }

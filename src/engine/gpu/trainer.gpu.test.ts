@@ -71,20 +71,52 @@ describe('training step parity (GPU vs CPU reference)', () => {
           h = zero();
           c = zero();
         }
-        const r = trainStepReference(table, ref, adam, b.inputs, b.targets, train.seqLen, train.batch, {
-          lr: train.lr, clip: train.clip, beta1: train.beta1, beta2: train.beta2, eps: train.eps, lrDecay: train.lrDecay,
-        }, h, c);
+        const r = trainStepReference(
+          table,
+          ref,
+          adam,
+          b.inputs,
+          b.targets,
+          train.seqLen,
+          train.batch,
+          {
+            lr: train.lr,
+            clip: train.clip,
+            beta1: train.beta1,
+            beta2: train.beta2,
+            eps: train.eps,
+            lrDecay: train.lrDecay,
+          },
+          h,
+          c,
+        );
         h = r.hT;
         c = r.cT;
         refLosses.push(r.loss);
       }
       results.push(...(await trainer.flush()));
       expect(results.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
-      expect(compareArrays('losses', results.map((r) => r.loss), refLosses, 1e-6, 1e-4)).toBeNull();
+      expect(
+        compareArrays(
+          'losses',
+          results.map((r) => r.loss),
+          refLosses,
+          1e-6,
+          1e-4,
+        ),
+      ).toBeNull();
       const got = await trainer.model.readParams();
       expect(compareArrays('parameters after 5 steps', got, ref, 1e-6, 1e-4)).toBeNull();
       const carried = await trainer.readCarried();
-      expect(compareArrays('carried h', carried.h, h.flatMap((x) => Array.from(x)), 1e-5, 1e-4)).toBeNull();
+      expect(
+        compareArrays(
+          'carried h',
+          carried.h,
+          h.flatMap((x) => Array.from(x)),
+          1e-5,
+          1e-4,
+        ),
+      ).toBeNull();
       trainer.destroy();
     });
   }

@@ -87,9 +87,35 @@ export class GpuTrainer implements Trainer {
     const d: Dispatch[] = buildForward(k, s, params, true);
     // Head gradients: dlogits (in place in s.logits) → dW_out, db_out, dH.
     d.push(
-      k.matmul({ label: 'dW_out', m: V, n: H, k: N, transA: true, transB: false, a: s.logits, aOff: 0, b: s.hs[L - 1], bOff: B * H, c: this.grads, cOff: table.headWeight.offset }),
+      k.matmul({
+        label: 'dW_out',
+        m: V,
+        n: H,
+        k: N,
+        transA: true,
+        transB: false,
+        a: s.logits,
+        aOff: 0,
+        b: s.hs[L - 1],
+        bOff: B * H,
+        c: this.grads,
+        cOff: table.headWeight.offset,
+      }),
       k.columnSum({ label: 'db_out', r: N, n: V, aOff: 0, outOff: table.headBias.offset, a: s.logits, out: this.grads }),
-      k.matmul({ label: 'dH top', m: N, n: H, k: V, transA: false, transB: false, a: s.logits, aOff: 0, b: params, bOff: table.headWeight.offset, c: this.dx, cOff: 0 }),
+      k.matmul({
+        label: 'dH top',
+        m: N,
+        n: H,
+        k: V,
+        transA: false,
+        transB: false,
+        a: s.logits,
+        aOff: 0,
+        b: params,
+        bOff: table.headWeight.offset,
+        c: this.dx,
+        cOff: 0,
+      }),
     );
     for (let l = L - 1; l >= 0; l--) {
       const p = table.layers[l];
@@ -98,25 +124,85 @@ export class GpuTrainer implements Trainer {
       for (let t = T - 1; t >= 0; t--) {
         d.push(
           k.lstmStepBackward({
-            label: `lstm backward l${l} t${t}`, b: B, h: H,
-            dhOff: t * B * H, dzNextOff: (t + 1) * B * 4 * H, dzOff: t * B * 4 * H, hasNext: t < T - 1, whhOff: p.weightHh.offset,
-            gatesOff: t * B * 4 * H, cPrevOff: t * B * H, cOff: (t + 1) * B * H,
-            dhAbove: this.dx, params, gates: s.gates[l], cs: s.cs[l], dz: this.dz, dcCarry: this.dcCarry,
+            label: `lstm backward l${l} t${t}`,
+            b: B,
+            h: H,
+            dhOff: t * B * H,
+            dzNextOff: (t + 1) * B * 4 * H,
+            dzOff: t * B * 4 * H,
+            hasNext: t < T - 1,
+            whhOff: p.weightHh.offset,
+            gatesOff: t * B * 4 * H,
+            cPrevOff: t * B * H,
+            cOff: (t + 1) * B * H,
+            dhAbove: this.dx,
+            params,
+            gates: s.gates[l],
+            cs: s.cs[l],
+            dz: this.dz,
+            dcCarry: this.dcCarry,
           }),
         );
       }
       d.push(
         k.matmul({
-          label: `dW_ih l${l}`, m: 4 * H, n: I, k: N, transA: true, transB: false, a: this.dz, aOff: 0,
-          b: l === 0 ? s.x0 : s.hs[l - 1], bOff: l === 0 ? 0 : B * H, c: this.grads, cOff: p.weightIh.offset,
+          label: `dW_ih l${l}`,
+          m: 4 * H,
+          n: I,
+          k: N,
+          transA: true,
+          transB: false,
+          a: this.dz,
+          aOff: 0,
+          b: l === 0 ? s.x0 : s.hs[l - 1],
+          bOff: l === 0 ? 0 : B * H,
+          c: this.grads,
+          cOff: p.weightIh.offset,
         }),
-        k.matmul({ label: `dW_hh l${l}`, m: 4 * H, n: H, k: N, transA: true, transB: false, a: this.dz, aOff: 0, b: s.hs[l], bOff: 0, c: this.grads, cOff: p.weightHh.offset }),
+        k.matmul({
+          label: `dW_hh l${l}`,
+          m: 4 * H,
+          n: H,
+          k: N,
+          transA: true,
+          transB: false,
+          a: this.dz,
+          aOff: 0,
+          b: s.hs[l],
+          bOff: 0,
+          c: this.grads,
+          cOff: p.weightHh.offset,
+        }),
         k.columnSum({ label: `db l${l}`, r: N, n: 4 * H, aOff: 0, outOff: p.biasIh.offset, out2Off: p.biasHh.offset, a: this.dz, out: this.grads }),
         // dX becomes dh_above of the layer below (layer 0: the embedding gradient's input).
-        k.matmul({ label: `dX l${l}`, m: N, n: I, k: 4 * H, transA: false, transB: false, a: this.dz, aOff: 0, b: params, bOff: p.weightIh.offset, c: this.dx, cOff: 0 }),
+        k.matmul({
+          label: `dX l${l}`,
+          m: N,
+          n: I,
+          k: 4 * H,
+          transA: false,
+          transB: false,
+          a: this.dz,
+          aOff: 0,
+          b: params,
+          bOff: p.weightIh.offset,
+          c: this.dx,
+          cOff: 0,
+        }),
       );
     }
-    d.push(k.embeddingBackward({ v: V, e: E, dxOff: 0, gradOff: table.embed.offset, dx: this.dx, rowStart: this.rowStart, positions: this.positions, grads: this.grads }));
+    d.push(
+      k.embeddingBackward({
+        v: V,
+        e: E,
+        dxOff: 0,
+        gradOff: table.embed.offset,
+        dx: this.dx,
+        rowStart: this.rowStart,
+        positions: this.positions,
+        grads: this.grads,
+      }),
+    );
     d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.partials, parts: NORM_PARTS, clip: this.clip }));
     this.adamDispatch = k.adam({ n: P, grads: this.grads, clip: this.clip, params, m: this.m, v: this.v });
     d.push(this.adamDispatch);
@@ -170,7 +256,11 @@ export class GpuTrainer implements Trainer {
 
     const step = ++this.steps;
     this.model.kernels.setAdamStep(this.adamDispatch, this.table.totalSize, {
-      lr: learningRate(this.config, step), beta1: this.config.beta1, beta2: this.config.beta2, eps: this.config.eps, step,
+      lr: learningRate(this.config, step),
+      beta1: this.config.beta1,
+      beta2: this.config.beta2,
+      eps: this.config.eps,
+      step,
     });
 
     const enc = device.createCommandEncoder({ label: `train step ${step}` });
