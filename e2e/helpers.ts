@@ -15,10 +15,6 @@ export async function waitReady(page: Page, demo: Locator): Promise<string> {
   return adapter;
 }
 
-export function lossOf(text: string | null): number {
-  return Number((text ?? '').trim());
-}
-
 /** Collects uncaught page errors and console errors (WebGPU validation errors are logged with console.error). */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];

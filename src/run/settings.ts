@@ -231,12 +231,6 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
   },
 ];
 
-export function findSettingsPreset(id: string): SettingsPreset {
-  const p = SETTINGS_PRESETS.find((x) => x.id === id);
-  if (!p) throw new SettingsError(`unknown settings preset ${JSON.stringify(id)}; choose one of ${SETTINGS_PRESETS.map((x) => x.id).join(', ')}`);
-  return p;
-}
-
 /** A deep copy of run settings (presets are never changed through a copy). */
 export function copySettings(s: RunSettings): RunSettings {
   return { ...s, model: { ...s.model }, train: { ...s.train } };

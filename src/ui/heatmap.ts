@@ -114,7 +114,7 @@ export class CharLmHeatmap extends LitElement {
 }
 
 /** Blue (−1) – white (0) – red (+1). */
-export function diverging(x: number): string {
+function diverging(x: number): string {
   const t = Math.max(-1, Math.min(1, Number.isFinite(x) ? x : 0));
   const a = Math.abs(t);
   const lo = Math.round(255 * (1 - a));
