@@ -102,9 +102,14 @@ describe('TrainingRun on the CPU engine', () => {
     s.steps = 10_000;
     s.sampleEvery = 0;
     const run = await open({ settings: s });
+    const statuses: string[] = [];
+    run.on('status', (e) => statuses.push(e.status));
     void run.start();
     while (run.step < 3) await new Promise((r) => setTimeout(r, 5));
-    await run.pause();
+    const pausing = run.pause();
+    expect(run.status).toBe('pausing'); // at once, while the step in flight finishes
+    await pausing;
+    expect(statuses).toEqual(['training', 'pausing', 'paused']);
     const at = run.step;
     await new Promise((r) => setTimeout(r, 50));
     expect(run.step).toBe(at);

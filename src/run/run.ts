@@ -28,7 +28,8 @@ export interface Corpus {
   text: string;
 }
 
-export type RunStatus = 'idle' | 'training' | 'paused' | 'done';
+/** 'pausing': asked to pause, finishing the step in flight; 'paused' once the loop has stopped and every step is read back. */
+export type RunStatus = 'idle' | 'training' | 'pausing' | 'paused' | 'done';
 
 export interface LoggedSample {
   step: number;
@@ -316,6 +317,7 @@ export class TrainingRun {
    */
   start(target?: number): Promise<void> {
     if (this.destroyed) return Promise.resolve();
+    if (this.status === 'pausing') return (this.loop ?? Promise.resolve()).then(() => this.start(target));
     if (target !== undefined) this.target = target;
     else if (this.status === 'done') this.target = this.step + this.settings.steps;
     if (this.status === 'training') return this.loop ?? Promise.resolve();
@@ -330,9 +332,8 @@ export class TrainingRun {
 
   /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. */
   async pause(): Promise<void> {
-    if (this.status !== 'training') return;
-    this.setStatus('paused');
-    await this.loop;
+    if (this.status === 'training') this.setStatus('pausing');
+    if (this.status === 'pausing') await this.loop;
   }
 
   private async run(): Promise<void> {
@@ -357,6 +358,7 @@ export class TrainingRun {
     }
     this.record(await this.trainer.flush());
     if (this.status === 'training') this.setStatus('done');
+    else if (this.status === 'pausing') this.setStatus('paused');
   }
 
   private async logSample(): Promise<void> {

@@ -87,7 +87,12 @@ export class CharLmTraining extends LitElement {
     return html`
       <section part="controls">
         <div class="row">
-          <button class="primary" data-testid="train" ?disabled=${!ready || status === 'training'} @click=${() => this.command('train')}>
+          <button
+            class="primary"
+            data-testid="train"
+            ?disabled=${!ready || status === 'training' || status === 'pausing'}
+            @click=${() => this.command('train')}
+          >
             ${status === 'paused' ? 'Resume' : status === 'done' ? 'Train more' : 'Train'}
           </button>
           <button data-testid="pause" ?disabled=${status !== 'training'} @click=${() => this.command('pause')}>Pause</button>
@@ -96,7 +101,7 @@ export class CharLmTraining extends LitElement {
           </button>
           <button
             data-testid="save"
-            ?disabled=${!ready || status === 'training'}
+            ?disabled=${!ready || status === 'training' || status === 'pausing'}
             @click=${() => this.command('save')}
             title="Download the model and its training state (.safetensors)"
           >
@@ -117,7 +122,7 @@ export class CharLmTraining extends LitElement {
               }}
           /></label>
           <span class="figures" data-testid="status" data-status=${status}>
-            ${status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.target ?? 0}
+            ${status === 'pausing' ? 'pausing…' : status} · step <span data-testid="step">${s?.step ?? 0}</span> / ${s?.target ?? 0}
             ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
             ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
             ${s?.lastValidation ? html` · validation ${s.lastValidation.loss.toFixed(3)}` : nothing}
