@@ -81,7 +81,7 @@ clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
   sample: `usage: ${RUN('sample')} --model FILE [flags]
 
   --model FILE           checkpoint (.safetensors) written by train --out or --export
-  --prime TEXT           text to start from, made of the model's characters (default "It is")
+  --prime TEXT           text to start from, made of the model's characters (default "${DEFAULT_PRIME}")
   --length N             characters to generate (default 120)
   --temperature LIST     comma-separated temperatures, 0 = greedy (default 0.5,1.0,1.5)
   --top-k N              keep the N most likely characters, 0 = off (default 0)
