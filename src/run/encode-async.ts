@@ -14,27 +14,27 @@ import EncodeWorker from './encode-worker.ts?worker&inline';
 export const BACKGROUND_MIN_LENGTH = 50_000;
 
 /** encodeText, off the main thread where a Worker is available. */
-export async function encodeInBackground(text: string, vocab?: readonly string[]): Promise<EncodedText> {
-  if (typeof Worker === 'undefined' || text.length < BACKGROUND_MIN_LENGTH) return encodeText(text, vocab);
+export async function encodeInBackground(text: string, vocab?: readonly string[], replacement?: string): Promise<EncodedText> {
+  if (typeof Worker === 'undefined' || text.length < BACKGROUND_MIN_LENGTH) return encodeText(text, vocab, replacement);
   const worker = new EncodeWorker({ name: 'char-lm text encoder' });
   try {
     return await new Promise<EncodedText>((resolve, reject) => {
       worker.onmessage = (e: MessageEvent<EncodeReply>) => {
         const r = e.data;
         if (r.type === 'result') resolve(r.encoded);
-        else reject(r.name === 'VocabError' ? new VocabError(r.message) : Object.assign(new Error(r.message), { name: r.name }));
+        else reject(r.name === 'VocabError' ? Object.assign(new VocabError(r.message), { characters: r.characters }) : Object.assign(new Error(r.message), { name: r.name }));
       };
       // A Worker that cannot start (a Content-Security-Policy without blob: workers) must not
       // stop the page from taking a text: encode it here, slowly, instead.
       worker.onerror = (e: ErrorEvent) => {
         e.preventDefault();
         try {
-          resolve(encodeText(text, vocab));
+          resolve(encodeText(text, vocab, replacement));
         } catch (err) {
           reject(err as Error);
         }
       };
-      worker.postMessage({ text, vocab: vocab?.slice() } satisfies EncodeRequest);
+      worker.postMessage({ text, vocab: vocab?.slice(), replacement } satisfies EncodeRequest);
     });
   } finally {
     worker.terminate();

@@ -51,13 +51,33 @@ export interface CharLoss {
   count: number;
 }
 
+/** A checkpoint taken while training (every `saveEvery` steps), for whoever keeps it. */
+export interface CheckpointTaken {
+  step: number;
+  /** The training-state checkpoint (safetensors). */
+  bytes: Uint8Array;
+  /** Time the snapshot took, ms (what saving costs the training loop). */
+  ms: number;
+}
+
 /** The events of a run, by type. */
 export interface RunEvents {
   step: StepResult;
   sample: LoggedSample;
   validation: ValidationResult;
   status: { status: RunStatus; step: number };
+  checkpoint: CheckpointTaken;
   error: Error;
+}
+
+/** What a run has shown besides its model: the loss history, logged samples and last validation (kept with a saved run). */
+export interface RunLog {
+  steps: Float64Array;
+  loss: Float64Array;
+  /** NaN where no validation was measured. */
+  val: Float64Array;
+  samples: LoggedSample[];
+  lastValidation: ValidationResult | null;
 }
 
 /** How a checkpoint given to a run is taken. */
@@ -80,6 +100,8 @@ export interface RunInput {
   naming: Naming;
   /** The text already encoded (with the checkpoint's vocabulary, if any), e.g. by a Worker; else encoded here. */
   encoded?: EncodedText;
+  /** With a checkpoint: a character of its vocabulary that stands for each character of the text it lacks (else those are refused). */
+  replacement?: string;
 }
 
 /** How a run starts: from fresh weights, from a checkpoint's exact training state, or from its weights alone. */
@@ -123,7 +145,7 @@ export function prepareRun(input: RunInput): PreparedRun {
       throw e;
     }
   };
-  const encoded = input.encoded ?? encodeFor(corpus, ckpt);
+  const encoded = input.encoded ?? encodeFor(corpus, ckpt, input.replacement);
   const vocab = new Vocab(encoded.chars);
   const ids = encoded.ids;
   inCorpus(() => checkCorpusShape(ids.length, ckpt ? distinctIds(ids, vocab.size) : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
@@ -199,9 +221,9 @@ function distinctIds(ids: Int32Array, V: number): number {
 }
 
 /** Encodes the run's text (with a loaded model's vocabulary); errors name the text and the model. */
-function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint']): EncodedText {
+function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint'], replacement: string | undefined): EncodedText {
   try {
-    return encodeText(corpus.text, ckpt?.contents.vocab);
+    return encodeText(corpus.text, ckpt?.contents.vocab, ckpt ? replacement : undefined);
   } catch (e) {
     if (!(e instanceof VocabError) || !ckpt) throw e;
     throw outsideVocabulary(e, corpus.name, ckpt.name);
@@ -211,7 +233,11 @@ function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint']): EncodedText {
 /** encodeText's VocabError for a text read with a loaded model's vocabulary, naming both and what to do. */
 export function outsideVocabulary(e: VocabError, corpusName: string, modelName: string): VocabError {
   const what = e.message.replace(/the model's vocabulary of (\d+) characters/, `the vocabulary of ${modelName} ($1 characters)`);
-  return new VocabError(`${corpusName}: ${what}; choose a text made of its characters, or train a new model on this one`);
+  const out = new VocabError(
+    `${corpusName}: ${what}; choose a text made of its characters, a character of the model to stand for ${e.characters.length > 1 ? 'them' : 'it'}, or train a new model on this one`,
+  );
+  out.characters = e.characters;
+  return out;
 }
 
 /** The prime of the samples written during training: the notebook's, else the text's opening. */
@@ -250,20 +276,45 @@ export class TrainingRun {
   private destroyed = false;
   readonly samplePrime: string;
 
+  /** A checkpoint event every this many steps while training (0 = none); see CheckpointTaken. */
+  saveEvery = 0;
+  private checkpointWanted = false;
+
   private constructor(
     readonly prepared: PreparedRun,
     readonly engine: Engine,
     readonly trainer: Trainer,
+    log: RunLog | undefined,
   ) {
     this.target = trainer.step + prepared.settings.steps;
     this.samplePrime = trainingPrime(prepared.vocab, prepared.corpus.text);
+    if (log) {
+      for (let i = 0; i < log.steps.length; i++) {
+        this.history.push(log.steps[i], log.loss[i]);
+        if (!Number.isNaN(log.val[i])) this.history.pushVal(log.val[i]);
+      }
+      this.samples.push(...log.samples);
+      this.lastValidation = log.lastValidation;
+    }
   }
 
-  /** Builds the trainer for a prepared run on an engine. */
-  static async open(prepared: PreparedRun, engine: Engine): Promise<TrainingRun> {
+  /** Builds the trainer for a prepared run on an engine; `log` restores what a saved run had shown. */
+  static async open(prepared: PreparedRun, engine: Engine, log?: RunLog): Promise<TrainingRun> {
     const p = prepared;
     const trainer = await engine.trainer(p.table, p.settings.train, p.train, p.start);
-    return new TrainingRun(p, engine, trainer);
+    return new TrainingRun(p, engine, trainer, log);
+  }
+
+  /** The loss history, samples and validation so far (copies). */
+  log(): RunLog {
+    const n = this.history.length;
+    return {
+      steps: this.history.steps.slice(0, n),
+      loss: this.history.loss.slice(0, n),
+      val: this.history.val.slice(0, n),
+      samples: this.samples.slice(),
+      lastValidation: this.lastValidation,
+    };
   }
 
   get settings(): RunSettings {
@@ -352,6 +403,7 @@ export class TrainingRun {
         const s = this.step;
         if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
         if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
+        if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
       } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training');
       this.throughput = { charsPerSecond: (n * B * T * 1000) / trainMs, msPerStep: trainMs / n };
       if (this.step < this.target) await yieldTurn();
@@ -373,6 +425,20 @@ export class TrainingRun {
     const sample = { step: this.step, text: prime + this.vocab.decode(row) };
     this.samples.push(sample);
     this.emit('sample', sample);
+  }
+
+  /** Asks the training loop for a checkpoint event after the step in flight (no pause). */
+  requestCheckpoint(): void {
+    this.checkpointWanted = true;
+  }
+
+  /** A checkpoint in the loop, without pausing: emitted for whoever keeps it. */
+  private async takeCheckpoint(): Promise<void> {
+    this.checkpointWanted = false;
+    const t0 = performance.now();
+    this.record(await this.trainer.flush());
+    const bytes = await this.checkpointBytes(this.trainer);
+    this.emit('checkpoint', { step: this.step, bytes, ms: performance.now() - t0 });
   }
 
   /**
@@ -483,18 +549,20 @@ export class TrainingRun {
    * data cursor, RNG and carried state; `exact` resume continues it bit for bit.
    */
   checkpoint(): Promise<Uint8Array> {
-    return this.withModel(async (t) => {
-      const snap = await t.snapshot();
-      return saveCheckpoint({
-        config: this.table.config,
-        vocab: this.vocab.chars,
-        table: this.table,
-        params: snap.params,
-        step: snap.step,
-        trainConfig: this.settings.train,
-        optimizer: snap.optimizer,
-        trainingState: trainingStateRecord(snap, this.prepared.identity),
-      });
+    return this.withModel((t) => this.checkpointBytes(t));
+  }
+
+  private async checkpointBytes(t: Trainer): Promise<Uint8Array> {
+    const snap = await t.snapshot();
+    return saveCheckpoint({
+      config: this.table.config,
+      vocab: this.vocab.chars,
+      table: this.table,
+      params: snap.params,
+      step: snap.step,
+      trainConfig: this.settings.train,
+      optimizer: snap.optimizer,
+      trainingState: trainingStateRecord(snap, this.prepared.identity),
     });
   }
 

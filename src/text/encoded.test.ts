@@ -19,4 +19,20 @@ describe('encodeText', () => {
     expect(() => encodeText('abZ', ['a', 'b'])).toThrow(VocabError);
     expect(() => encodeText('ab😀', ['a', 'b'])).toThrow(`character "😀" (U+1F600) at position 2 is not in the model's vocabulary of 2 characters`);
   });
+
+  it('lists every new character, or maps them all to a declared replacement', () => {
+    try {
+      encodeText('aZbZé—', ['a', 'b', ' ']);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as VocabError).message).toBe(
+        `character "Z" (U+005A) at position 1 is not in the model's vocabulary of 3 characters, nor are "é" (U+00E9), "—" (U+2014)`,
+      );
+      expect((e as VocabError).characters).toEqual(['Z', 'é', '—']);
+    }
+    const e = encodeText('aZbZé—', ['a', 'b', ' '], ' ');
+    expect(Array.from(e.ids)).toEqual([0, 2, 1, 2, 2, 2]);
+    expect(e.fingerprint).toBe(fingerprint('aZbZé—'));
+    expect(() => encodeText('aZ', ['a', 'b'], 'Q')).toThrow(`the replacement "Q" is not in the model's vocabulary`);
+  });
 });

@@ -17,23 +17,30 @@ export interface EncodedText {
 
 /**
  * Encodes a text with a given vocabulary (a loaded model's), or with the sorted set of
- * its own code points. A character outside a given vocabulary is a VocabError naming
- * it, its code point and its position.
+ * its own code points. Characters outside a given vocabulary are refused with a
+ * VocabError that lists them all (the first with its position), unless `replacement`
+ * (a character of the vocabulary) is given to stand for each of them.
  */
-export function encodeText(text: string, vocab?: readonly string[]): EncodedText {
+export function encodeText(text: string, vocab?: readonly string[], replacement?: string): EncodedText {
   const ids = new Int32Array(countCodePoints(text));
   let chars: string[];
   if (vocab) {
     const index = new Map(vocab.map((c, i) => [c, i]));
+    const stand = replacement === undefined ? undefined : index.get(replacement);
+    if (replacement !== undefined && stand === undefined) {
+      throw new VocabError(`the replacement ${JSON.stringify(replacement)} is not in the model's vocabulary; choose one of its ${vocab.length} characters`);
+    }
+    const unknown = new Map<string, number>(); // character → first position
     let i = 0;
     for (const ch of text) {
-      const id = index.get(ch);
+      let id = index.get(ch);
       if (id === undefined) {
-        const cp = (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0');
-        throw new VocabError(`character ${JSON.stringify(ch)} (U+${cp}) at position ${i} is not in the model's vocabulary of ${vocab.length} characters`);
+        if (!unknown.has(ch)) unknown.set(ch, i);
+        id = stand ?? 0;
       }
       ids[i++] = id;
     }
+    if (unknown.size > 0 && stand === undefined) throw outsideVocabularyError(unknown, vocab.length);
     chars = vocab.slice();
   } else {
     // Ids in order of first appearance, then renumbered in code-point order.
@@ -50,6 +57,20 @@ export function encodeText(text: string, vocab?: readonly string[]): EncodedText
     for (let k = 0; k < ids.length; k++) ids[k] = remap[ids[k]];
   }
   return { ids, chars, fingerprint: fingerprint(text) };
+}
+
+/** Characters a vocabulary lacks, each once: the first with its position, then (up to 20) the rest. */
+function outsideVocabularyError(unknown: Map<string, number>, size: number): VocabError {
+  const show = (ch: string) => `${JSON.stringify(ch)} (U+${(ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')})`;
+  const [[first, at], ...rest] = unknown;
+  let msg = `character ${show(first)} at position ${at} is not in the model's vocabulary of ${size} characters`;
+  if (rest.length > 0) {
+    const listed = rest.slice(0, 20).map(([ch]) => show(ch));
+    msg += `, nor ${rest.length === 1 ? 'is' : 'are'} ${listed.join(', ')}${rest.length > 20 ? ` and ${rest.length - 20} more` : ''}`;
+  }
+  const error = new VocabError(msg);
+  error.characters = [...unknown.keys()];
+  return error;
 }
 
 /** Code points in a string (surrogate pairs count once). */

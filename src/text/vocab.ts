@@ -6,6 +6,8 @@
 
 export class VocabError extends Error {
   override name = 'VocabError';
+  /** The characters outside the vocabulary, when that is what went wrong. */
+  characters: string[] = [];
 }
 
 function codePointOf(ch: string): number {
