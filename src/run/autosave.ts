@@ -9,7 +9,7 @@ import type { CheckpointTaken, TrainingRun } from './run.ts';
 import { StorageError, type RunStore, type SavedRunInfo } from './store.ts';
 
 /** Saving may cost at most this fraction of training time. */
-export const SAVE_BUDGET = 0.02;
+const SAVE_BUDGET = 0.02;
 /** Steps between the first checkpoints, before the cost is known. */
 const FIRST_EVERY = 25;
 

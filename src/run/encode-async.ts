@@ -22,7 +22,12 @@ export async function encodeInBackground(text: string, vocab?: readonly string[]
       worker.onmessage = (e: MessageEvent<EncodeReply>) => {
         const r = e.data;
         if (r.type === 'result') resolve(r.encoded);
-        else reject(r.name === 'VocabError' ? Object.assign(new VocabError(r.message), { characters: r.characters }) : Object.assign(new Error(r.message), { name: r.name }));
+        else
+          reject(
+            r.name === 'VocabError'
+              ? Object.assign(new VocabError(r.message), { characters: r.characters })
+              : Object.assign(new Error(r.message), { name: r.name }),
+          );
       };
       // A Worker that cannot start (a Content-Security-Policy without blob: workers) must not
       // stop the page from taking a text: encode it here, slowly, instead.
