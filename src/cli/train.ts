@@ -97,7 +97,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         progress.update(r.step, r.loss);
       });
       run.on('sample', (s) => progress.print(`sample at step ${s.step}: ${show(s.text)}`));
-      run.on('validation', (v) => progress.print(`validation at step ${v.step}: ${v.loss.toFixed(4)} nats/char (${formatCount(v.characters)} characters)`));
+      const periodic = run.on('validation', (v) =>
+        progress.print(`validation at step ${v.step}: ${v.loss.toFixed(4)} nats/char (${formatCount(v.characters)} characters)`),
+      );
       let error: Error | null = null;
       run.on('error', (e) => (error = e));
       // Ctrl-C: stop after the step in flight, then report and write files as usual.
@@ -113,6 +115,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       } finally {
         clearInterval(watch);
       }
+      periodic(); // the final validation below has a line of its own
       if (error) throw error;
       progress.finish();
       if (interrupted) line(io, `interrupted at step ${run.step}`);
