@@ -139,6 +139,7 @@ describe('TrainingRun on the CPU engine', () => {
     const fromWeights = prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'continue' } }));
     expect(fromWeights.startKind).toBe('weights');
     expect(fromWeights.start.optimizer).toBeUndefined();
+    expect(fromWeights.start.step).toBe(0); // a fresh optimizer starts at Adam's step 0
     expect(() => prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'exact' } }))).toThrow(/model-only export/);
     await straight.destroy();
     await resumed.destroy();

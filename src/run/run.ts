@@ -180,7 +180,9 @@ export function prepareRun(input: RunInput): PreparedRun {
         `${ckpt.name} has no training state (optimizer moments and data cursor): it is a model-only export; resume from a file written by train --out`,
       );
     }
-    start = { params: c.params, optimizer: c.optimizer, step: c.step };
+    // Adam's moments belong with its step count (bias correction): a model-only file starts a
+    // fresh optimizer at step 0, as a new run from these weights.
+    start = { params: c.params, optimizer: c.optimizer, step: c.optimizer ? c.step : 0 };
     startKind = 'weights';
     if (hasState) {
       const sameLayout =
