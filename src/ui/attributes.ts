@@ -20,7 +20,7 @@ const ENGINE_CHOICES = ['auto', 'gpu', 'cpu'] as const;
 type EngineChoice = (typeof ENGINE_CHOICES)[number];
 /** `controls`: every panel, or only the sampler and the inspector (a generation-only demo). */
 const CONTROLS_CHOICES = ['all', 'generate'] as const;
-export type ControlsChoice = (typeof CONTROLS_CHOICES)[number];
+type ControlsChoice = (typeof CONTROLS_CHOICES)[number];
 
 /** The attributes as the element's properties hold them; a number is NaN when its attribute text is not one. */
 export interface AttributeValues {

@@ -12,9 +12,8 @@ import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
 import { charLmEvent, type CharLmEventDetails, type PanelEvent, type TrainingCommand } from './events.ts';
 import { FileDrop } from './file-drop.ts';
-import { fetchModel, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
+import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
 import type { VocabRefusal } from './model-notice.ts';
-import { SHIPPED_MODEL } from './shipped-model.ts';
 import { RunController } from './run-controller.ts';
 import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
 import './text-source.ts';
@@ -465,6 +464,8 @@ export class CharLmDemo extends LitElement {
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
   tryShippedModel(): Promise<void> {
     return this.act(async () => {
+      // Imported on demand: the library build inlines the file, which only this button needs.
+      const { SHIPPED_MODEL } = await import('./shipped-model.ts');
       const preset = await loadCorpus({ kind: 'preset', id: SHIPPED_MODEL.preset });
       if (this.ctl.run?.prepared.corpus.name !== preset.name)
         await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
@@ -475,7 +476,7 @@ export class CharLmDemo extends LitElement {
   /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
   private async loadAttributeModel(url: string, messages: string[]): Promise<void> {
     try {
-      await this.loadModel(await this.fetchWithProgress(url, url));
+      await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
     } catch (e) {
       const instead = this.modelSource
         ? `the model loaded before (${this.modelSource}) stays`

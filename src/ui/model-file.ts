@@ -111,6 +111,16 @@ export function defaultReplacement(vocab: readonly string[]): string {
   return vocab.includes(' ') ? ' ' : vocab[0];
 }
 
+/** The file name at the end of a URL (what the status line calls a model fetched from it). */
+export function fileNameOf(url: string): string {
+  try {
+    const last = new URL(url, 'http://x/').pathname.split('/').pop();
+    return last ? decodeURIComponent(last) : url;
+  } catch {
+    return url;
+  }
+}
+
 /** "1.2 MB", "340 kB": sizes as a progress line shows them. */
 export function formatBytes(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
