@@ -18,13 +18,15 @@ export default defineConfig(({ mode }) => ({
           target: 'es2022',
           chunkSizeWarningLimit: 1500,
           // The page, and test pages: two embedded elements (/e2e/embed.html), one changed by a script
-          // (/e2e/attributes.html), and the notebook model on the CPU engine (/e2e/cpu-engine.html).
+          // (/e2e/attributes.html), the notebook model on the CPU engine (/e2e/cpu-engine.html), and
+          // trained models from model-url (/e2e/model-url.html).
           rolldownOptions: {
             input: {
               main: resolve(import.meta.dirname, 'index.html'),
               embed: resolve(import.meta.dirname, 'e2e/embed.html'),
               attributes: resolve(import.meta.dirname, 'e2e/attributes.html'),
               cpu: resolve(import.meta.dirname, 'e2e/cpu-engine.html'),
+              modelUrl: resolve(import.meta.dirname, 'e2e/model-url.html'),
             },
           },
         },

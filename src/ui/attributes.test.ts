@@ -77,3 +77,20 @@ describe('readAttributes', () => {
     expect(applied.corpusUrl).toBe('https://example.org/a.txt');
   });
 });
+
+describe('model-url and controls', () => {
+  it('keep a model URL (trimmed) and accept all or generate', () => {
+    const { applied, errors } = read({}, { modelUrl: ' models/a.safetensors ', controls: 'generate' })();
+    expect(errors).toEqual([]);
+    expect(applied.modelUrl).toBe('models/a.safetensors');
+    expect(applied.controls).toBe('generate');
+    expect(read({})().applied).toMatchObject({ modelUrl: '', controls: 'all' });
+  });
+
+  it('refuse another controls value, keeping the last good one', () => {
+    const previous = read({}, { controls: 'generate' })().applied;
+    const { applied, errors } = read({}, { controls: 'none' })(previous);
+    expect(errors).toEqual(['controls must be one of all, generate, got "none"']);
+    expect(applied.controls).toBe('generate');
+  });
+});

@@ -18,6 +18,9 @@ import {
 
 const ENGINE_CHOICES = ['auto', 'gpu', 'cpu'] as const;
 type EngineChoice = (typeof ENGINE_CHOICES)[number];
+/** `controls`: every panel, or only the sampler and the inspector (a generation-only demo). */
+const CONTROLS_CHOICES = ['all', 'generate'] as const;
+type ControlsChoice = (typeof CONTROLS_CHOICES)[number];
 
 /** The attributes as the element's properties hold them; a number is NaN when its attribute text is not one. */
 export interface AttributeValues {
@@ -32,6 +35,10 @@ export interface AttributeValues {
   temperatures: string;
   prime: string;
   engine: string;
+  /** `model-url` (unset: none). */
+  modelUrl?: string;
+  /** `controls` (unset: all). */
+  controls?: string;
 }
 
 /** The values the element works with: the last valid value of each attribute. */
@@ -45,6 +52,9 @@ export interface AppliedAttributes {
   temperatures: string;
   prime: string;
   engine: EngineChoice;
+  /** A checkpoint to load onto the text ('' for none). */
+  modelUrl: string;
+  controls: ControlsChoice;
 }
 
 export const DEFAULT_TEMPERATURES_TEXT = DEFAULT_TEMPERATURES.map((t) => t.toFixed(1)).join(',');
@@ -59,6 +69,8 @@ export const DEFAULT_ATTRIBUTES: AppliedAttributes = {
   temperatures: DEFAULT_TEMPERATURES_TEXT,
   prime: DEFAULT_SAMPLE_PRIME,
   engine: 'auto',
+  modelUrl: '',
+  controls: 'all',
 };
 
 type NumericProperty = 'embedSize' | 'hiddenSize' | 'layers' | 'steps' | 'sampleEvery';
@@ -92,7 +104,12 @@ export function readAttributes(
   previous: AppliedAttributes,
 ): { applied: AppliedAttributes; errors: string[] } {
   const errors: string[] = [];
-  const applied: AppliedAttributes = { ...previous, corpusUrl: (v.corpusUrl ?? '').trim(), prime: v.prime ?? previous.prime };
+  const applied: AppliedAttributes = {
+    ...previous,
+    corpusUrl: (v.corpusUrl ?? '').trim(),
+    modelUrl: (v.modelUrl ?? '').trim(),
+    prime: v.prime ?? previous.prime,
+  };
 
   const presetIds = CORPUS_PRESETS.map((p) => p.id);
   if (presetIds.includes(v.preset)) applied.preset = v.preset;
@@ -104,6 +121,10 @@ export function readAttributes(
 
   if ((ENGINE_CHOICES as readonly string[]).includes(v.engine)) applied.engine = v.engine as EngineChoice;
   else errors.push(oneOf('engine', ENGINE_CHOICES, v.engine));
+
+  const controls = v.controls ?? 'all';
+  if ((CONTROLS_CHOICES as readonly string[]).includes(controls)) applied.controls = controls as ControlsChoice;
+  else errors.push(oneOf('controls', CONTROLS_CHOICES, controls));
 
   try {
     parseTemperatures(v.temperatures, 'label');

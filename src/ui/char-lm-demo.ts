@@ -2,7 +2,6 @@
 // and composes the panels, which show what it passes down and ask for actions with panel events.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
-import { loadCheckpoint } from '../model/checkpoint.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { outsideVocabulary, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
@@ -12,6 +11,9 @@ import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, nu
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
 import { charLmEvent, type CharLmEventDetails, type PanelEvent, type TrainingCommand } from './events.ts';
+import { FileDrop } from './file-drop.ts';
+import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
+import type { VocabRefusal } from './model-notice.ts';
 import { RunController } from './run-controller.ts';
 import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
 import './text-source.ts';
@@ -19,6 +21,7 @@ import './settings-panel.ts';
 import './training-panel.ts';
 import './sampler.ts';
 import './inspector.ts';
+import './model-notice.ts';
 
 type Phase = 'loading' | 'ready' | 'error';
 
@@ -36,6 +39,8 @@ const ATTRIBUTE_PROPERTIES = [
   'prime',
   'engine',
   'autotrain',
+  'modelUrl',
+  'controls',
 ] as const;
 
 /** Which text the corpus attributes ask for: corpus-url while it is set, else the preset. */
@@ -58,6 +63,12 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
  *   once, a trained one is kept and the form says "Takes effect on Reset".
  * - `temperatures`, `prime`: the Sample panel's fields follow at once.
  * - `autotrain`: set after the element is ready, it starts training (when idle or paused).
+ * - `model-url`: fetch that checkpoint (the progress shows) and load it onto the text (again
+ *   when the text changes); it is ready to sample and inspect at once, and `autotrain`
+ *   fine-tunes it. A URL that fails (404, network, not a checkpoint) is reported by name
+ *   and the element goes on with a fresh model on its text. Removing it keeps the model.
+ * - `controls`: `all`, or `generate` for a generation-only demo (no text, settings or
+ *   training panels: the sampler and the inspector remain), at once.
  * A bad value is reported (`char-lm-error` and the error box) naming the attribute and
  * what it accepts, and changes nothing: the element keeps that attribute's last good value.
  *
@@ -73,6 +84,8 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
  * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
  * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
+ * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
+ * @attr controls - all (default) or generate (only the sampler and the inspector)
  * @slot - corpus text (used when present, instead of preset and corpus-url)
  *
  * @fires {CustomEvent<CharLmReadyDetail>} char-lm-ready - {engine, adapter, parameters} once the first model is ready to train
@@ -86,6 +99,7 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
  * @csspart samples - the generation panel
  * @csspart inspect - the per-character loss and heatmap panel
  * @csspart error - the error message
+ * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
  * @cssprop --char-lm-accent - accent colour (buttons, lines)
  * @cssprop --char-lm-text - text colour
  * @cssprop --char-lm-muted - secondary text colour
@@ -105,12 +119,16 @@ export class CharLmDemo extends LitElement {
     temperatures: { type: String, reflect: true },
     prime: { type: String, reflect: true },
     engine: { type: String, reflect: true },
+    modelUrl: { type: String, attribute: 'model-url', reflect: true },
+    controls: { type: String, reflect: true },
     phase: { state: true, attribute: false },
     error: { state: true, attribute: false },
     applied: { state: true, attribute: false },
     draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
     busy: { state: true, attribute: false },
+    modelDownload: { state: true, attribute: false },
+    refusal: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -137,6 +155,10 @@ export class CharLmDemo extends LitElement {
   declare prime: string;
   /** auto, gpu or cpu (`engine`). */
   declare engine: string;
+  /** A checkpoint to load onto the text (`model-url`; '' for none). */
+  declare modelUrl: string;
+  /** all or generate (`controls`). */
+  declare controls: string;
   declare private phase: Phase;
   declare private error: string;
   /** The attributes in use: the last good value of each. */
@@ -147,6 +169,10 @@ export class CharLmDemo extends LitElement {
   declare private modelSource: string;
   /** Actions queued or running (loading a text, Reset, Load…); the panels wait for them. */
   declare private busy: number;
+  /** A model-url being fetched. */
+  declare private modelDownload: { url: string; progress: FetchProgress } | null;
+  /** The last model refused for characters of the text it lacks, kept for "Continue with replacement". */
+  declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
@@ -165,6 +191,8 @@ export class CharLmDemo extends LitElement {
   /** The text in the element when it was last used. */
   private slotText = '';
   private readyFired = false;
+  /** A .safetensors file dropped onto the element loads it; a .txt file becomes the text. */
+  private fileDrop = new FileDrop(this, (f) => this.onDroppedFile(f));
 
   constructor() {
     super();
@@ -175,12 +203,16 @@ export class CharLmDemo extends LitElement {
     this.temperatures = DEFAULT_TEMPERATURES_TEXT;
     this.prime = DEFAULT_SAMPLE_PRIME;
     this.engine = DEFAULT_ATTRIBUTES.engine;
+    this.modelUrl = '';
+    this.controls = DEFAULT_ATTRIBUTES.controls;
     this.phase = 'loading';
     this.error = '';
     this.applied = DEFAULT_ATTRIBUTES;
     this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
     this.busy = 0;
+    this.modelDownload = null;
+    this.refusal = null;
   }
 
   static override styles = css`
@@ -211,6 +243,11 @@ export class CharLmDemo extends LitElement {
       border-radius: 4px;
       white-space: pre-wrap;
       overflow-wrap: anywhere;
+    }
+    :host([data-drop-target]) {
+      outline: 3px dashed var(--accent);
+      outline-offset: 4px;
+      background: color-mix(in srgb, var(--accent) 6%, transparent);
     }
     .warning {
       background: #fff4e5;
@@ -266,6 +303,7 @@ export class CharLmDemo extends LitElement {
       this.slotText = this.textContent?.trim() ?? '';
       const corpus = await loadCorpus(this.slotText ? { kind: 'slot', text: this.slotText } : asked.choice);
       await this.openText(corpus, applied.settings);
+      if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
       this.becomeReady();
     } catch (e) {
       this.setPhase('error');
@@ -294,7 +332,10 @@ export class CharLmDemo extends LitElement {
       if (asked.key !== this.attributeTextKey || !run) {
         this.attributeTextKey = asked.key;
         await this.openText(await loadCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
         if (this.phase !== 'ready') this.becomeReady();
+      } else if (applied.modelUrl && applied.modelUrl !== before.modelUrl) {
+        await this.loadAttributeModel(applied.modelUrl, messages);
       } else if ((fields.length || applied.engine !== before.engine) && run.step === 0 && run.status === 'idle') {
         // An untrained model is rebuilt at once; a trained one waits for Reset (the form says so).
         await this.replaceModel(withFields(run.settings, applied.settings, fields));
@@ -359,6 +400,7 @@ export class CharLmDemo extends LitElement {
     await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind());
     this.text = encoded;
     this.modelSource = '';
+    this.refusal = null;
     this.draft = draftFrom(this.ctl.run!.settings);
   }
 
@@ -403,42 +445,108 @@ export class CharLmDemo extends LitElement {
     });
   }
 
-  /** Replaces the model with one from a .safetensors file (the page's or the CLI's); a bad file changes nothing. */
-  load(file: File): Promise<void> {
+  /** Downloads the model alone: .safetensors that PyTorch's load_state_dict takes as it is. */
+  downloadModel(): Promise<void> {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      try {
-        const contents = loadCheckpoint(new Uint8Array(await file.arrayBuffer()));
-        const current = parseDraft(this.draft, s.settings);
-        const c = contents.config;
-        const settings: RunSettings = {
-          ...current,
-          model: { embedSize: c.embedSize, hiddenSize: c.hiddenSize, layers: c.layers },
-          train: contents.trainConfig ?? current.train,
-        };
-        const corpus = s.prepared.corpus;
-        const encoded = await this.encodeFor(corpus, contents.vocab, file.name);
-        const checkpoint = { contents, name: file.name, mode: 'continue' as const };
-        await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded }, this.engineKind());
-        this.modelSource = `${file.name} (step ${contents.step})`;
-        this.draft = draftFrom(settings);
-      } catch (e) {
-        throw new Error(`could not load ${JSON.stringify(file.name)}: ${(e as Error).message}`);
-      }
+      downloadBytes(await s.exportModel(), `char-lm-model-step-${s.step}.safetensors`);
     });
   }
 
+  // ---- models from files and URLs (src/ui/model-file.ts) ----
+
+  /** Replaces the model with one from a .safetensors file (training state or model only, the page's or the CLI's); a bad file changes nothing. */
+  load(file: File): Promise<void> {
+    return this.act(async () => this.loadModel(readModelFile(new Uint8Array(await file.arrayBuffer()), file.name)));
+  }
+
+  /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
+  tryShippedModel(): Promise<void> {
+    return this.act(async () => {
+      // Imported on demand: the library build inlines the file, which only this button needs.
+      const { SHIPPED_MODEL } = await import('./shipped-model.ts');
+      const preset = await loadCorpus({ kind: 'preset', id: SHIPPED_MODEL.preset });
+      if (this.ctl.run?.prepared.corpus.name !== preset.name)
+        await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
+      await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
+    });
+  }
+
+  /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
+  private async loadAttributeModel(url: string, messages: string[]): Promise<void> {
+    try {
+      await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
+    } catch (e) {
+      const instead = this.modelSource
+        ? `the model loaded before (${this.modelSource}) stays`
+        : `a fresh model on ${this.ctl.run?.prepared.corpus.name ?? 'the text'} is ready instead`;
+      messages.push(`model-url: ${(e as Error).message}. Check the address (a .safetensors file saved by char-lm); ${instead}.`);
+    }
+  }
+
+  private async fetchWithProgress(url: string, name: string): Promise<ModelFile> {
+    this.modelDownload = { url: name, progress: { received: 0, total: null } };
+    try {
+      return { ...(await fetchModel(url, (progress) => (this.modelDownload = { url: name, progress }))), name };
+    } finally {
+      this.modelDownload = null;
+    }
+  }
+
+  /**
+   * Puts a checkpoint on the current text: its model and training configuration, and its
+   * optimizer and data cursor where it has them. A text with characters the model lacks is
+   * refused, listing them; the notice offers a `replacement` to load it with.
+   */
+  private async loadModel(model: ModelFile, replacement?: string): Promise<void> {
+    const s = this.ctl.run;
+    if (!s) return;
+    this.refusal = null;
+    const { contents, name } = model;
+    const corpus = s.prepared.corpus;
+    let encoded: EncodedText;
+    try {
+      encoded = await this.encodeFor(corpus, contents.vocab, replacement);
+    } catch (e) {
+      if (!(e instanceof VocabError) || !e.characters.length) throw e;
+      this.refusal = { model: name, text: corpus.name, characters: e.characters, vocab: contents.vocab, file: model };
+      throw outsideVocabulary(e, corpus.name, name);
+    }
+    const settings = settingsForModel(contents, parseDraft(this.draft, s.settings));
+    try {
+      await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement }, this.engineKind());
+    } catch (e) {
+      throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
+    }
+    const replaced = replacement === undefined || encoded === this.text ? '' : `, ${JSON.stringify(replacement)} for characters it lacks`;
+    const fresh = isModelOnly(contents) ? '; model only: training onward starts with a fresh optimizer' : '';
+    this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
+    this.draft = draftFrom(settings);
+  }
+
   /** The current text in a loaded model's vocabulary (the text's own encoding when they are the same). */
-  private async encodeFor(corpus: Corpus, vocab: readonly string[], modelName: string): Promise<EncodedText> {
+  private async encodeFor(corpus: Corpus, vocab: readonly string[], replacement: string | undefined): Promise<EncodedText> {
     const own = this.text!;
     if (vocab.length === own.chars.length && vocab.every((c, i) => c === own.chars[i])) return own;
-    try {
-      return await encodeInBackground(corpus.text, vocab);
-    } catch (e) {
-      if (!(e instanceof VocabError)) throw e;
-      throw outsideVocabulary(e, corpus.name, modelName);
-    }
+    return encodeInBackground(corpus.text, vocab, replacement);
+  }
+
+  private onReplacement(answer: string | null): void {
+    const r = this.refusal;
+    if (!r) return;
+    if (answer === null) {
+      this.refusal = null;
+      this.clearError();
+    } else void this.act(() => this.loadModel(r.file, answer));
+  }
+
+  private onDroppedFile(file: File): void {
+    if (/\.safetensors$/i.test(file.name)) void this.load(file);
+    else if (/\.txt$/i.test(file.name) || file.type === 'text/plain') {
+      this.clearError();
+      this.useText({ kind: 'file', file });
+    } else this.fail(`${JSON.stringify(file.name)} is neither a model (.safetensors) nor a text (.txt): drop one of those onto the element`);
   }
 
   /** A text chosen in the page (or the element's content): a fresh model on it with the settings in the form. */
@@ -460,6 +568,7 @@ export class CharLmDemo extends LitElement {
     if (c === 'train') this.train();
     else if (c === 'pause') void this.pause();
     else if (c === 'reset') void this.reset();
+    else if (c === 'download-model') void this.downloadModel();
     else void this.save();
   }
 
@@ -482,6 +591,7 @@ export class CharLmDemo extends LitElement {
   override render() {
     const s = this.ctl.run;
     const ready = this.phase === 'ready' && this.busy === 0;
+    const all = this.applied.controls === 'all';
     return html`
       <header part="header">
         <h1>char-lm</h1>
@@ -489,29 +599,42 @@ export class CharLmDemo extends LitElement {
         ${
           s
             ? html`<div class="muted" data-testid="params">${this.parameterLine()}</div>
-                <div class="muted" data-testid="corpus">${this.corpusLine()}</div>`
+                <div class="muted" data-testid="corpus">${this.corpusLine()}</div>
+                ${!all && this.modelSource ? html`<div class="muted" data-testid="model-line">Model: ${this.modelSource}</div>` : nothing}`
             : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
         }
       </header>
       ${this.error ? html`<div class="error" part="error" role="alert" data-testid="error">${this.error}</div>` : nothing}
-      <char-lm-text-source
-        .corpusName=${s?.prepared.corpus.name ?? ''}
-        ?ready=${this.phase !== 'loading' && this.busy === 0}
-        @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
-      ></char-lm-text-source>
-      <char-lm-settings
-        .draft=${this.attributesRead ? this.draft : null}
-        .pending=${this.pending()}
-        @panel-settings=${(e: PanelEvent<'panel-settings'>) => (this.draft = e.detail)}
-      ></char-lm-settings>
-      <char-lm-training
-        exportparts="controls, chart"
-        .run=${s}
+      <char-lm-model-notice
+        part="model-notice"
+        .download=${this.modelDownload}
+        .refusal=${this.refusal}
         ?ready=${ready}
-        .modelSource=${this.modelSource}
-        @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
-        @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
-      ></char-lm-training>
+        @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
+      ></char-lm-model-notice>
+      ${
+        all
+          ? html`<char-lm-text-source
+                .corpusName=${s?.prepared.corpus.name ?? ''}
+                ?ready=${this.phase !== 'loading' && this.busy === 0}
+                @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+                @panel-try-model=${() => void this.tryShippedModel()}
+              ></char-lm-text-source>
+              <char-lm-settings
+                .draft=${this.attributesRead ? this.draft : null}
+                .pending=${this.pending()}
+                @panel-settings=${(e: PanelEvent<'panel-settings'>) => (this.draft = e.detail)}
+              ></char-lm-settings>
+              <char-lm-training
+                exportparts="controls, chart"
+                .run=${s}
+                ?ready=${ready}
+                .modelSource=${this.modelSource}
+                @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+                @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+              ></char-lm-training>`
+          : nothing
+      }
       <char-lm-sampler
         part="samples"
         .run=${s}

@@ -40,7 +40,7 @@ export function charLmEvent<K extends keyof CharLmEventDetails>(type: K, detail:
 }
 
 /** What a panel asks the training controls to do. */
-export type TrainingCommand = 'train' | 'pause' | 'reset' | 'save';
+export type TrainingCommand = 'train' | 'pause' | 'reset' | 'save' | 'download-model';
 
 /** The panel events, by type. */
 export interface PanelEventDetails {
@@ -51,6 +51,10 @@ export interface PanelEventDetails {
   'panel-command': TrainingCommand;
   /** A checkpoint file to load. */
   'panel-load-model': File;
+  /** Load the model shipped with the page onto its text. */
+  'panel-try-model': null;
+  /** A model was refused for characters it lacks: load it with this character standing for them (null: keep the current model). */
+  'panel-replacement': string | null;
   /** A generation completed. */
   'panel-sample': CharLmSampleDetail;
   /** A panel's action failed (a message) or started (null: clear the last message). */

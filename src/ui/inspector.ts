@@ -23,6 +23,8 @@ interface Surprise {
   /** (chars − 1): the loss of predicting chars[i + 1]. */
   losses: Float32Array;
   maxLoss: number;
+  /** The mean of `losses`: the loss over these characters from zero state, as the CLI's `eval` measures it. */
+  mean: number;
 }
 
 export class CharLmInspector extends LitElement {
@@ -117,8 +119,12 @@ export class CharLmInspector extends LitElement {
       const r = await s.perCharacterLoss();
       if (this.run !== s) return;
       let maxLoss = 1e-6;
-      for (const l of r.losses) maxLoss = Math.max(maxLoss, l);
-      this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss };
+      let sum = 0;
+      for (const l of r.losses) {
+        maxLoss = Math.max(maxLoss, l);
+        sum += l;
+      }
+      this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss, mean: sum / Math.max(1, r.losses.length) };
     } catch (e) {
       this.fail(s, e);
     }
@@ -164,6 +170,10 @@ export class CharLmInspector extends LitElement {
         ${
           x
             ? html`
+                <p class="muted" data-testid="mean-loss-line">
+                  Mean loss over ${this.run!.prepared.ids.length > x.chars.length ? 'the first' : 'all'} ${x.chars.length.toLocaleString('en')} characters of
+                  the text: <span data-testid="mean-loss">${x.mean.toFixed(4)}</span> nats/char (${(x.mean / Math.LN2).toFixed(4)} bits)
+                </p>
                 <h3>The 15 hardest characters</h3>
                 <char-lm-bars data-testid="hardest"></char-lm-bars>
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>

@@ -3,7 +3,7 @@
  * each, streaming), top-k, top-p, seed. Fields are parsed as the CLI parses its flags,
  * with messages naming the field's label. The prime and temperatures start from the
  * element's attributes; a prime the model cannot read (a character outside its text)
- * falls back to the run's training prime.
+ * falls back to the run's training prime (less any characters the model lacks).
  */
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
@@ -25,6 +25,16 @@ interface SamplerDraft {
 function readable(run: TrainingRun, text: string): boolean {
   for (const ch of text) if (!run.vocab.has(ch)) return false;
   return true;
+}
+
+/**
+ * The prime used when the one asked for has characters the model cannot read: the run's
+ * training prime, without any characters the model lacks (a model loaded onto a text with
+ * a replacement character does not know all of the text's opening).
+ */
+function fallbackPrime(run: TrainingRun): string {
+  const kept = [...run.samplePrime].filter((c) => run.vocab.has(c)).join('');
+  return kept.trim() ? kept : run.vocab.chars[0];
 }
 
 export class CharLmSampler extends LitElement {
@@ -95,7 +105,7 @@ export class CharLmSampler extends LitElement {
       this.sampling = false;
     }
     if (changed.has('prime') || (changed.has('run') && run && !readable(run, this.draft.prime))) {
-      this.draft = { ...this.draft, prime: run && !readable(run, this.prime) ? run.samplePrime : this.prime };
+      this.draft = { ...this.draft, prime: run && !readable(run, this.prime) ? fallbackPrime(run) : this.prime };
     }
     if (changed.has('temperatures')) this.draft = { ...this.draft, temperatures: this.temperatures };
   }

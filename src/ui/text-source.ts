@@ -1,7 +1,8 @@
 /**
  * <char-lm-text-source>: where the text comes from — a preset, a file, a URL or pasted
  * text. It only says what was chosen (a `panel-text` event); the element loads, encodes
- * and trains on it.
+ * and trains on it. "Try a trained model" asks for the shipped model on its novel
+ * (`panel-try-model`).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { CORPUS_PRESETS } from '../text/presets.ts';
@@ -89,6 +90,15 @@ export class CharLmTextSource extends LitElement {
               }}
           /></label>
           <button ?disabled=${!this.ready} @click=${() => this.choose({ kind: 'url', url: this.url })}>Load URL</button>
+          <button
+            class="primary"
+            data-testid="try-model"
+            ?disabled=${!this.ready}
+            @click=${() => this.dispatchEvent(panelEvent('panel-try-model', null))}
+            title="Pride and Prejudice with a model trained on the whole novel, ready to sample"
+          >
+            Try a trained model
+          </button>
         </div>
         <details>
           <summary>Paste your own text</summary>

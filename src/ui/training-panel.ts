@@ -1,5 +1,5 @@
 /**
- * <char-lm-training>: Train / Pause / Reset / Save / Load, the live figures, the loss
+ * <char-lm-training>: Train / Pause / Reset / Save training state / Download model / Load, the live figures, the loss
  * chart and the samples written during training. It shows the run it is given and
  * follows its events; what the buttons do is the element's business (`panel-command`,
  * `panel-load-model`).
@@ -103,11 +103,19 @@ export class CharLmTraining extends LitElement {
             data-testid="save"
             ?disabled=${!ready || status === 'training' || status === 'pausing'}
             @click=${() => this.command('save')}
-            title="Download the model and its training state (.safetensors)"
+            title="Download the model with its training state (.safetensors): Load here or the command line's --resume continues it exactly"
           >
-            Save model
+            Save training state
           </button>
-          <label title="A .safetensors checkpoint from this page or the command line"
+          <button
+            data-testid="download-model"
+            ?disabled=${!ready || status === 'training' || status === 'pausing'}
+            @click=${() => this.command('download-model')}
+            title="Download the model alone (.safetensors): PyTorch's load_state_dict takes it as it is; Load here samples from it"
+          >
+            Download model
+          </button>
+          <label title="A .safetensors file from this page or the command line (training state or model only); or drop it onto the element"
             >Load model
             <input
               type="file"
