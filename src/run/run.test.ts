@@ -192,7 +192,7 @@ describe('CpuTrainer', () => {
 describe('trainingPrime', () => {
   it("is the notebook's prime when the vocabulary has it, else the text's opening", async () => {
     const run = await open();
-    expect(trainingPrime(run.vocab, corpus.text)).toBe('The q');
+    expect(trainingPrime(run.vocab, run.prepared.ids)).toBe('The q');
     await run.destroy();
   });
 });

@@ -242,17 +242,14 @@ export function outsideVocabulary(e: VocabError, corpusName: string, modelName: 
   return out;
 }
 
-/** The prime of the samples written during training: the notebook's, else the text's opening. */
-export function trainingPrime(vocab: Vocab, text: string): string {
+/**
+ * The prime of the samples written during training: the notebook's, else the text's
+ * opening as the model reads it (a character it lacks already mapped to its stand-in).
+ */
+export function trainingPrime(vocab: Vocab, ids: Int32Array): string {
   const want = TRAINING_SAMPLE.prime;
   if ([...want].every((c) => vocab.has(c))) return want;
-  let out = '';
-  let n = 0;
-  for (const ch of text) {
-    if (n++ === [...want].length) break;
-    out += ch;
-  }
-  return out;
+  return vocab.decode(ids.subarray(0, [...want].length));
 }
 
 type Listener<K extends keyof RunEvents> = (e: RunEvents[K]) => void;
@@ -289,7 +286,7 @@ export class TrainingRun {
     log: RunLog | undefined,
   ) {
     this.target = trainer.step + prepared.settings.steps;
-    this.samplePrime = trainingPrime(prepared.vocab, prepared.corpus.text);
+    this.samplePrime = trainingPrime(prepared.vocab, prepared.ids);
     if (log) {
       for (let i = 0; i < log.steps.length; i++) {
         this.history.push(log.steps[i], log.loss[i]);
