@@ -18,6 +18,8 @@ export class AutoSaver {
   savedStep: number;
   /** Time spent saving (snapshot and write), ms, and the steps it covered: the measured cost. */
   readonly cost = { saveMs: 0, saves: 0 };
+  /** Told after each write that reached the store (the page shows what is kept). */
+  onSaved: (step: number) => void = () => undefined;
   private writing: Promise<void> = Promise.resolve();
   private off: (() => void)[] = [];
   private created = Date.now();
@@ -87,6 +89,7 @@ export class AutoSaver {
         this.cost.saveMs += c.ms + (performance.now() - t0);
         this.cost.saves++;
         this.adapt();
+        this.onSaved(c.step);
       } catch (e) {
         this.onError(e instanceof StorageError ? e : new StorageError(`could not save the run: ${(e as Error).message}`));
       }

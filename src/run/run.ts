@@ -408,6 +408,8 @@ export class TrainingRun {
       if (this.step < this.target) await yieldTurn();
     }
     this.record(await this.trainer.flush());
+    // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
+    if (this.checkpointWanted) await this.takeCheckpoint();
     if (this.status === 'training') this.setStatus('done');
     else if (this.status === 'pausing') this.setStatus('paused');
   }

@@ -3,18 +3,23 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
+import { loadCheckpoint } from '../model/checkpoint.ts';
 import { outsideVocabulary, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
+import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
 import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
-import { charLmEvent, type CharLmEventDetails, type PanelEvent, type TrainingCommand } from './events.ts';
+import { charLmEvent, type CharLmEventDetails, type PanelEvent, type SavedRunsAction, type TrainingCommand } from './events.ts';
 import { FileDrop } from './file-drop.ts';
 import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
 import type { VocabRefusal } from './model-notice.ts';
 import { RunController } from './run-controller.ts';
+import { PersistController } from './persist-controller.ts';
+import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
+import { savedWhen } from './saved-runs.ts';
 import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
 import './text-source.ts';
 import './settings-panel.ts';
@@ -22,6 +27,7 @@ import './training-panel.ts';
 import './sampler.ts';
 import './inspector.ts';
 import './model-notice.ts';
+import './saved-runs.ts';
 
 type Phase = 'loading' | 'ready' | 'error';
 
@@ -48,6 +54,11 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
   return a.corpusUrl
     ? { key: `url:${a.corpusUrl}`, choice: { kind: 'url', url: a.corpusUrl } }
     : { key: `preset:${a.preset}`, choice: { kind: 'preset', id: a.preset } };
+}
+
+/** What is remembered of a chosen text: a preset or URL itself, only the kind of any other. */
+function rememberedText(c: TextChoice): RememberedText {
+  return c.kind === 'preset' || c.kind === 'url' ? c : { kind: c.kind };
 }
 
 /**
@@ -86,6 +97,8 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
  * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
  * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
  * @attr controls - all (default) or generate (only the sampler and the inspector)
+ * @attr persist - keep runs in this browser (IndexedDB) as they train and offer to continue them after a reload;
+ *   remember the text and settings (localStorage). Read when the element connects; off by default.
  * @slot - corpus text (used when present, instead of preset and corpus-url)
  *
  * @fires {CustomEvent<CharLmReadyDetail>} char-lm-ready - {engine, adapter, parameters} once the first model is ready to train
@@ -100,6 +113,7 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
  * @csspart inspect - the per-character loss and heatmap panel
  * @csspart error - the error message
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
+ * @csspart saved-runs - the saved runs panel (with `persist`)
  * @cssprop --char-lm-accent - accent colour (buttons, lines)
  * @cssprop --char-lm-text - text colour
  * @cssprop --char-lm-muted - secondary text colour
@@ -121,6 +135,7 @@ export class CharLmDemo extends LitElement {
     engine: { type: String, reflect: true },
     modelUrl: { type: String, attribute: 'model-url', reflect: true },
     controls: { type: String, reflect: true },
+    persist: { type: Boolean, reflect: true },
     phase: { state: true, attribute: false },
     error: { state: true, attribute: false },
     applied: { state: true, attribute: false },
@@ -159,6 +174,8 @@ export class CharLmDemo extends LitElement {
   declare modelUrl: string;
   /** all or generate (`controls`). */
   declare controls: string;
+  /** Keep runs and remember the text and settings in this browser (`persist`; read on connect). */
+  declare persist: boolean;
   declare private phase: Phase;
   declare private error: string;
   /** The attributes in use: the last good value of each. */
@@ -177,7 +194,11 @@ export class CharLmDemo extends LitElement {
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
     onError: (e) => this.fail(e.message),
+    beforeReplace: (old) => this.keeper.letGo(old),
+    onReplace: (run) => this.keeper.keep(run),
   });
+  /** With `persist`: the saved runs, and the current run kept among them. */
+  private keeper = new PersistController(this, { onError: (e) => this.emit('char-lm-error', { message: e.message }) });
   /** The current text's own encoding (its ids, once): Reset and rebuilds reuse it. */
   private text: EncodedText | null = null;
   /** Actions that replace the run, one at a time. */
@@ -205,6 +226,7 @@ export class CharLmDemo extends LitElement {
     this.engine = DEFAULT_ATTRIBUTES.engine;
     this.modelUrl = '';
     this.controls = DEFAULT_ATTRIBUTES.controls;
+    this.persist = false;
     this.phase = 'loading';
     this.error = '';
     this.applied = DEFAULT_ATTRIBUTES;
@@ -294,15 +316,22 @@ export class CharLmDemo extends LitElement {
     this.applied = applied;
     this.attributesRead = true;
     this.autotrainApplied = this.autotrain;
-    this.draft = draftFrom(applied.settings);
+    const remembered = this.persist ? this.openSaved() : null;
+    const settings = remembered?.settings ?? applied.settings;
+    this.draft = draftFrom(settings);
     const messages = [...errors];
     try {
       if (applied.engine !== 'cpu') await this.ctl.connectGpu();
       const asked = attributeText(applied);
       this.attributeTextKey = asked.key;
       this.slotText = this.textContent?.trim() ?? '';
-      const corpus = await loadCorpus(this.slotText ? { kind: 'slot', text: this.slotText } : asked.choice);
-      await this.openText(corpus, applied.settings);
+      const choice: TextChoice = this.slotText ? { kind: 'slot', text: this.slotText } : (remembered?.text ?? asked.choice);
+      const corpus = await loadCorpus(choice).catch((e: Error) => {
+        if (choice === asked.choice) throw e;
+        messages.push(`the text used last could not be loaded again (${e.message}); using the page's text instead`);
+        return loadCorpus(asked.choice);
+      });
+      await this.openText(corpus, settings);
       if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
       this.becomeReady();
     } catch (e) {
@@ -555,6 +584,7 @@ export class CharLmDemo extends LitElement {
       const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
       await this.openText(await loadCorpus(choice), settings);
       if (this.phase !== 'ready') this.becomeReady();
+      if (this.persist) remember(pageStorage(), { text: rememberedText(choice) });
     });
   }
 
@@ -570,6 +600,92 @@ export class CharLmDemo extends LitElement {
     else if (c === 'reset') void this.reset();
     else if (c === 'download-model') void this.downloadModel();
     else void this.save();
+  }
+
+  // ---- saved runs and remembered settings (`persist`) ----
+
+  /** Opens the saved runs (in the background) and returns the text and settings remembered from the last visit. */
+  private openSaved(): { text: TextChoice | null; settings: RunSettings | null } {
+    void this.keeper.open();
+    const r = readRemembered(pageStorage());
+    let settings: RunSettings | null = null;
+    try {
+      settings = r.draft ? parseDraft(r.draft, this.applied.settings) : null;
+    } catch {
+      // settings remembered by an older page that no longer parse: the page's own
+    }
+    const t = r.text;
+    const text: TextChoice | null = t?.kind === 'preset' || t?.kind === 'url' ? t : null; // a file's or pasted text lives only in a saved run
+    return { text, settings };
+  }
+
+  private editSettings(d: SettingsDraft): void {
+    this.draft = d;
+    if (this.persist) remember(pageStorage(), { draft: d });
+  }
+
+  private onSavedRuns(a: SavedRunsAction): void {
+    if (a.action === 'continue') void this.continueRun(a.id);
+    else if (a.action === 'delete') void this.act(() => this.keeper.delete(a.id));
+    else void this.resetDefaults();
+  }
+
+  /**
+   * Continues a saved run exactly where it was stored: its text, settings and training
+   * state (mode 'exact'), its loss history and samples; training does not start by itself.
+   */
+  continueRun(id: string): Promise<void> {
+    return this.act(async () => {
+      let saved: SavedRun | null;
+      try {
+        saved = await this.keeper.load(id);
+      } catch {
+        return; // the saved-runs panel says why
+      }
+      if (!saved) {
+        await this.keeper.refresh();
+        throw new Error('that saved run is no longer in this browser (deleted in another tab?)');
+      }
+      const { info } = saved;
+      const name = `the run saved ${savedWhen(info.updated)} (${info.corpusName}, step ${info.step})`;
+      const contents = loadCheckpoint(saved.checkpoint);
+      const corpus: Corpus = { name: info.corpusName, text: saved.text };
+      const own = await encodeInBackground(saved.text);
+      const sameVocab = own.chars.length === contents.vocab.length && own.chars.every((c, i) => c === contents.vocab[i]);
+      const encoded = sameVocab ? own : await encodeInBackground(saved.text, contents.vocab);
+      // The engine it trained on, where there is one (the GPU and CPU engines round differently).
+      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : this.engineKind();
+      this.keeper.continueNext(info);
+      try {
+        const checkpoint = { contents, name, mode: 'exact' as const };
+        const run = await this.ctl.replace({ corpus, settings: info.settings, naming: 'label', checkpoint, encoded }, kind, saved.log);
+        run.target = Math.max(info.target, run.step);
+      } finally {
+        this.keeper.continueNext(null);
+      }
+      this.text = own;
+      this.modelSource = name;
+      this.draft = draftFrom(info.settings);
+    });
+  }
+
+  /** Forgets the remembered text and settings and goes back to the page's own (a fresh model on its text). */
+  resetDefaults(): Promise<void> {
+    return this.act(async () => {
+      forgetRemembered(pageStorage());
+      const settings = this.applied.settings;
+      await this.openText(await loadCorpus(attributeText(this.applied).choice), settings);
+      this.draft = draftFrom(settings);
+    });
+  }
+
+  /** What the training panel says about keeping the run in this browser. */
+  private saveNote(): { text: string; error: boolean } | null {
+    const k = this.keeper;
+    if (!this.persist) return null;
+    if (k.saveError) return { text: k.saveError, error: true };
+    if (k.storeError && !k.currentId) return { text: 'This run is not kept in the browser: saved runs are unavailable (see above).', error: false };
+    return k.savedStep >= 0 ? { text: `Kept in this browser at step ${k.savedStep.toLocaleString('en')}.`, error: false } : null;
   }
 
   // ---- rendering ----
@@ -605,36 +721,38 @@ export class CharLmDemo extends LitElement {
         }
       </header>
       ${this.error ? html`<div class="error" part="error" role="alert" data-testid="error">${this.error}</div>` : nothing}
-      <char-lm-model-notice
-        part="model-notice"
-        .download=${this.modelDownload}
-        .refusal=${this.refusal}
-        ?ready=${ready}
-        @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
-      ></char-lm-model-notice>
       ${
-        all
-          ? html`<char-lm-text-source
-                .corpusName=${s?.prepared.corpus.name ?? ''}
-                ?ready=${this.phase !== 'loading' && this.busy === 0}
-                @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
-                @panel-try-model=${() => void this.tryShippedModel()}
-              ></char-lm-text-source>
-              <char-lm-settings
-                .draft=${this.attributesRead ? this.draft : null}
-                .pending=${this.pending()}
-                @panel-settings=${(e: PanelEvent<'panel-settings'>) => (this.draft = e.detail)}
-              ></char-lm-settings>
-              <char-lm-training
-                exportparts="controls, chart"
-                .run=${s}
-                ?ready=${ready}
-                .modelSource=${this.modelSource}
-                @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
-                @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
-              ></char-lm-training>`
+        this.persist
+          ? html`<char-lm-saved-runs
+              exportparts="saved-runs"
+              .runs=${this.keeper.runs}
+              .error=${this.keeper.storeError}
+              ?ready=${ready}
+              ?offer=${!s || (s.step === 0 && s.status === 'idle')}
+              @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
+            ></char-lm-saved-runs>`
           : nothing
       }
+      <char-lm-text-source
+        .corpusName=${s?.prepared.corpus.name ?? ''}
+        ?ready=${this.phase !== 'loading' && this.busy === 0}
+        @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+      ></char-lm-text-source>
+      <char-lm-settings
+        .draft=${this.attributesRead ? this.draft : null}
+        .pending=${this.pending()}
+        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+      ></char-lm-settings>
+      <char-lm-training
+        exportparts="controls, chart"
+        .run=${s}
+        ?ready=${ready}
+        .modelSource=${this.modelSource}
+        .saveNote=${this.saveNote()}
+        @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+        @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+      ></char-lm-training>
+      if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
       <char-lm-sampler
         part="samples"
         .run=${s}

@@ -42,6 +42,9 @@ export function charLmEvent<K extends keyof CharLmEventDetails>(type: K, detail:
 /** What a panel asks the training controls to do. */
 export type TrainingCommand = 'train' | 'pause' | 'reset' | 'save' | 'download-model';
 
+/** What the saved-runs panel asks for: continue or delete a saved run, or forget the remembered text and settings. */
+export type SavedRunsAction = { action: 'continue' | 'delete'; id: string } | { action: 'reset-defaults' };
+
 /** The panel events, by type. */
 export interface PanelEventDetails {
   /** The text source chose a new text. */
@@ -57,6 +60,7 @@ export interface PanelEventDetails {
   'panel-replacement': string | null;
   /** A generation completed. */
   'panel-sample': CharLmSampleDetail;
+  'panel-saved-runs': SavedRunsAction;
   /** A panel's action failed (a message) or started (null: clear the last message). */
   'panel-error': CharLmErrorDetail | null;
 }

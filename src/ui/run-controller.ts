@@ -11,7 +11,7 @@ import type { Engine, EngineKind, StepResult } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
 import { workerCpuEngine } from '../engine/cpu-worker-client.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
-import { TrainingRun, outsideVocabulary, prepareRun, type RunInput } from '../run/run.ts';
+import { TrainingRun, outsideVocabulary, prepareRun, type RunInput, type RunLog } from '../run/run.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import type { EncodedText } from '../text/encoded.ts';
 import { VocabError } from '../text/vocab.ts';
@@ -20,6 +20,10 @@ import { gpuRegistry } from './gpu-registry.ts';
 export interface RunHooks {
   onStep: (r: StepResult) => void;
   onError: (e: Error) => void;
+  /** A run is about to be replaced (its successor is built): the last chance to read it, e.g. to store it. */
+  beforeReplace?: (old: TrainingRun) => Promise<void>;
+  /** A new run is the current one. */
+  onReplace?: (run: TrainingRun) => void;
 }
 
 export class RunController implements ReactiveController {
@@ -107,14 +111,17 @@ export class RunController implements ReactiveController {
   }
 
   /**
-   * Replaces the run with one for this input on an engine. Validation happens first:
-   * on bad input it throws and the current run stays as it was.
+   * Replaces the run with one for this input on an engine (`log`: what a saved run had
+   * shown). Validation happens first: on bad input it throws and the current run stays
+   * as it was.
    */
-  async replace(input: RunInput, kind: EngineKind): Promise<TrainingRun> {
+  async replace(input: RunInput, kind: EngineKind, log?: RunLog): Promise<TrainingRun> {
     const prepared = prepareRun({ ...input, encoded: await this.encoding(input) }); // throws, changing nothing
-    const next = await TrainingRun.open(prepared, this.engine(kind));
+    const next = await TrainingRun.open(prepared, this.engine(kind), log);
     const old = this.run;
+    if (old) await this.hooks.beforeReplace?.(old).catch((e: Error) => this.hooks.onError(e));
     this.run = next;
+    this.hooks.onReplace?.(next);
     await old?.destroy();
     // A replaced or removed run still reports the steps it had in flight: only the current run's reach the host.
     next.on('step', (r) => {

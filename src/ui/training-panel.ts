@@ -20,6 +20,7 @@ export class CharLmTraining extends LitElement {
     run: { attribute: false },
     ready: { type: Boolean },
     modelSource: { attribute: false },
+    saveNote: { attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -27,6 +28,8 @@ export class CharLmTraining extends LitElement {
   declare ready: boolean;
   /** Where the model was loaded from ('' for fresh weights). */
   declare modelSource: string;
+  /** Whether the run is kept in the browser (`persist`), or why it could not be saved; null: nothing to say. */
+  declare saveNote: { text: string; error: boolean } | null;
 
   private watch = new RunWatch(this);
 
@@ -35,6 +38,7 @@ export class CharLmTraining extends LitElement {
     this.run = null;
     this.ready = false;
     this.modelSource = '';
+    this.saveNote = null;
   }
 
   static override styles = [
@@ -62,6 +66,16 @@ export class CharLmTraining extends LitElement {
       }
       input[type='file'] {
         max-width: 16em;
+      }
+      .save-note {
+        font-size: 0.85em;
+        margin-top: 0.4em;
+        overflow-wrap: anywhere;
+      }
+      .save-note.error {
+        color: #8a1c12;
+        border-left: 4px solid #d93025;
+        padding-left: 0.6em;
       }
     `,
   ];
@@ -144,6 +158,13 @@ export class CharLmTraining extends LitElement {
             }
           </span>
         </div>
+        ${
+          this.saveNote
+            ? html`<div class="save-note ${this.saveNote.error ? 'error' : 'muted'}" data-testid="save-status" role=${this.saveNote.error ? 'alert' : 'status'}>
+                ${this.saveNote.text}
+              </div>`
+            : nothing
+        }
       </section>
       <section>
         <h2>Training loss</h2>
