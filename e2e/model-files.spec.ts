@@ -97,7 +97,7 @@ test('Download model: the CLI eval gives the loss the page shows; Load and drag 
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
   await demo.locator('input[name="model-file"]').setInputFiles(file);
-  await expect(demo.getByTestId('model-source')).toContainText('step 10; model only: training onward starts with a fresh optimizer');
+  await expect(demo.getByTestId('model-source')).toContainText('step 10; model only: training onward starts from step 0 with a fresh optimizer');
   expect(await generate(demo)).toEqual(before);
 
   // Drag and drop: the highlight while a file is over the element, then the model loads.
@@ -117,7 +117,7 @@ test('Download model: the CLI eval gives the loss the page shows; Load and drag 
   }, bytes);
   await expect(demo).not.toHaveAttribute('data-drop-target');
   await expect(demo.getByTestId('model-source')).toContainText('dropped.safetensors (step 10');
-  expect(await stepOf(demo)).toBe(10);
+  expect(await stepOf(demo)).toBe(0); // model only: a fresh optimizer from step 0
 
   // A dropped .txt becomes the text.
   await demo.evaluate((el) => {

@@ -549,7 +549,7 @@ export class CharLmDemo extends LitElement {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
     }
     const replaced = replacement === undefined || encoded === this.text ? '' : `, ${JSON.stringify(replacement)} for characters it lacks`;
-    const fresh = isModelOnly(contents) ? '; model only: training onward starts with a fresh optimizer' : '';
+    const fresh = isModelOnly(contents) ? '; model only: training onward starts from step 0 with a fresh optimizer' : '';
     this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
     this.draft = draftFrom(settings);
   }
@@ -733,26 +733,37 @@ export class CharLmDemo extends LitElement {
             ></char-lm-saved-runs>`
           : nothing
       }
-      <char-lm-text-source
-        .corpusName=${s?.prepared.corpus.name ?? ''}
-        ?ready=${this.phase !== 'loading' && this.busy === 0}
-        @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
-      ></char-lm-text-source>
-      <char-lm-settings
-        .draft=${this.attributesRead ? this.draft : null}
-        .pending=${this.pending()}
-        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-      ></char-lm-settings>
-      <char-lm-training
-        exportparts="controls, chart"
-        .run=${s}
+      <char-lm-model-notice
+        part="model-notice"
+        .download=${this.modelDownload}
+        .refusal=${this.refusal}
         ?ready=${ready}
-        .modelSource=${this.modelSource}
-        .saveNote=${this.saveNote()}
-        @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
-        @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
-      ></char-lm-training>
-      if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
+        @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
+      ></char-lm-model-notice>
+      ${
+        all
+          ? html`<char-lm-text-source
+                .corpusName=${s?.prepared.corpus.name ?? ''}
+                ?ready=${this.phase !== 'loading' && this.busy === 0}
+                @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+                @panel-try-model=${() => void this.tryShippedModel()}
+              ></char-lm-text-source>
+              <char-lm-settings
+                .draft=${this.attributesRead ? this.draft : null}
+                .pending=${this.pending()}
+                @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+              ></char-lm-settings>
+              <char-lm-training
+                exportparts="controls, chart"
+                .run=${s}
+                ?ready=${ready}
+                .modelSource=${this.modelSource}
+                .saveNote=${this.saveNote()}
+                @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+                @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+              ></char-lm-training>`
+          : nothing
+      }
       <char-lm-sampler
         part="samples"
         .run=${s}
