@@ -6,7 +6,7 @@
 # (equal to float32 rounding). STEPS defaults to the number the shipped file has.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STEPS="${STEPS:-1500}"
+STEPS="${STEPS:-1501}"
 ENGINE="${ENGINE:-cpu}"
 node --import tsx --import ./src/cli/register-wgsl.mjs src/cli/main.ts train \
   --engine "$ENGINE" --corpus data/pride-and-prejudice.txt \
