@@ -542,7 +542,7 @@ export class CharLmDemo extends LitElement {
       this.refusal = { model: name, text: corpus.name, characters: e.characters, vocab: contents.vocab, file: model };
       throw outsideVocabulary(e, corpus.name, name);
     }
-    const settings = settingsForModel(contents, parseDraft(this.draft, s.settings));
+    const settings = settingsForModel(contents, parseDraft(this.draft, s.settings), encoded.ids.length);
     try {
       await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement }, this.engineKind());
     } catch (e) {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { saveCheckpoint } from '../model/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.ts';
 import { buildParamTable } from '../model/params.ts';
-import { defaultReplacement, describeCharacter, fetchModel, fileNameOf, isModelOnly } from './model-file.ts';
+import { NOTEBOOK_SETTINGS } from '../run/settings.ts';
+import { defaultReplacement, describeCharacter, fetchModel, fileNameOf, isModelOnly, settingsForModel } from './model-file.ts';
 
 function modelBytes(): Uint8Array {
   const config = { vocabSize: 3, embedSize: 2, hiddenSize: 2, layers: 1 };
@@ -18,6 +19,19 @@ describe('model files', () => {
     expect(describeCharacter('\n')).toBe('newline (U+000A)');
     expect(defaultReplacement(['\n', ' ', 'a'])).toBe(' ');
     expect(defaultReplacement(['a', 'b'])).toBe('a');
+  });
+
+  it("take the model's shape, and its training layout only where the text can feed it", () => {
+    const config = { vocabSize: 3, embedSize: 2, hiddenSize: 2, layers: 1 };
+    const table = buildParamTable(config);
+    const trainConfig = { ...NOTEBOOK_SETTINGS.train, batch: 32, seqLen: 64, schedule: 'streams' as const };
+    const c = loadCheckpoint(saveCheckpoint({ config, vocab: [' ', 'a', 'b'], table, params: new Float32Array(table.totalSize), step: 7, trainConfig }));
+    const big = settingsForModel(c, NOTEBOOK_SETTINGS, 685_000);
+    expect(big.model).toEqual({ embedSize: 2, hiddenSize: 2, layers: 1 });
+    expect(big.train).toEqual(trainConfig);
+    const small = settingsForModel(c, NOTEBOOK_SETTINGS, 1153); // 32 streams of 64 need 2,049 characters
+    expect(small.model).toEqual({ embedSize: 2, hiddenSize: 2, layers: 1 });
+    expect(small.train).toEqual(NOTEBOOK_SETTINGS.train);
   });
 
   it('name a URL by its file', () => {

@@ -32,10 +32,18 @@ export function isModelOnly(c: CheckpointContents): boolean {
   return c.optimizer === undefined || c.trainingState === undefined;
 }
 
-/** The run settings for a checkpoint: its model, its training configuration where it has one, the form's otherwise. */
-export function settingsForModel(c: CheckpointContents, current: RunSettings): RunSettings {
+/**
+ * The run settings for a checkpoint on a text of `characters` characters: its model, and
+ * its training configuration where it has one that this text can feed (the form's
+ * otherwise: a model trained with 32 streams of 64 still samples on a short text).
+ */
+export function settingsForModel(c: CheckpointContents, current: RunSettings, characters: number): RunSettings {
   const m = c.config;
-  return { ...current, model: { embedSize: m.embedSize, hiddenSize: m.hiddenSize, layers: m.layers }, train: c.trainConfig ?? current.train };
+  const t = c.trainConfig;
+  // The training split (90% of a text over 10,000 characters) must hold B streams of T, or one window of T.
+  const trainChars = characters > 10_000 ? characters - Math.floor(characters * 0.1) : characters;
+  const fits = t !== undefined && trainChars - 1 >= (t.schedule === 'streams' ? t.batch * t.seqLen : t.seqLen);
+  return { ...current, model: { embedSize: m.embedSize, hiddenSize: m.hiddenSize, layers: m.layers }, train: fits ? t : current.train };
 }
 
 /**
