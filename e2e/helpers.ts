@@ -141,3 +141,13 @@ export async function expectNoOverflow(page: Page, boxes: Locator): Promise<void
   const page_ = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
   expect(page_.scroll, 'page width').toBeLessThanOrEqual(page_.view);
 }
+
+/** Generates 40 characters at the three default temperatures and returns the texts. */
+export async function generate(demo: Locator): Promise<string[]> {
+  await demo.locator('input[name="length"]').fill('40');
+  await demo.getByTestId('generate').click();
+  const samples = demo.getByTestId('samples');
+  await expect(samples.locator('[data-temperature]')).toHaveCount(3);
+  await expect(demo.getByTestId('generate')).toBeEnabled();
+  return samples.locator('pre').allTextContents();
+}

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../src/model/checkpoint.ts';
-import { snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
+import { generate, snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
 
 const tmp = (name: string) => join(tmpdir(), `char-lm-e2e-${process.pid}-${name}`);
 
@@ -33,15 +33,6 @@ function tensorsOf(file: string): { tensors: Map<string, Uint8Array>; step: stri
   const out = new Map<string, Uint8Array>();
   for (const [name, t] of tensors) out.set(name, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return { tensors: out, step: metadata.step };
-}
-
-async function generate(demo: Locator): Promise<string[]> {
-  await demo.locator('input[name="length"]').fill('40');
-  await demo.getByTestId('generate').click();
-  const samples = demo.getByTestId('samples');
-  await expect(samples.locator('[data-temperature]')).toHaveCount(3);
-  await expect(demo.getByTestId('generate')).toBeEnabled();
-  return samples.locator('pre').allTextContents();
 }
 
 test('page → training state → CLI --resume → page → training state: identical tensors', async ({ page }) => {

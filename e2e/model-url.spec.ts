@@ -1,21 +1,12 @@
 // <char-lm-demo model-url>: a trained model ready to sample with no training, a bad URL
 // that leaves the element usable, controls="generate", and "Try a trained model".
-import { test, expect, type Locator } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { decodeSafetensors } from '../src/model/checkpoint.ts';
-import { snap, stepOf, waitReady, watchErrors } from './helpers.ts';
+import { generate, snap, stepOf, waitReady, watchErrors } from './helpers.ts';
 
 /** The step of the model shipped in data/ (a placeholder now, the trained one later). */
 const SHIPPED_STEP = decodeSafetensors(new Uint8Array(readFileSync('data/pride-and-prejudice.safetensors'))).metadata.step;
-
-async function generate(demo: Locator): Promise<string[]> {
-  await demo.locator('input[name="length"]').fill('40');
-  await demo.getByTestId('generate').click();
-  const samples = demo.getByTestId('samples');
-  await expect(samples.locator('[data-temperature]')).toHaveCount(3);
-  await expect(demo.getByTestId('generate')).toBeEnabled();
-  return samples.locator('pre').allTextContents();
-}
 
 test('model-url: the shipped model samples with no training; a bad URL is reported and the element still trains', async ({ page }) => {
   const errors = watchErrors(page);

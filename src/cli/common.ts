@@ -1,8 +1,8 @@
 /** Helpers shared by the commands. */
 import { parameterCounts } from '../model/config.ts';
 import type { CheckpointContents } from '../model/checkpoint.ts';
-import { VocabError, type Vocab } from '../text/vocab.ts';
-import { encodeText } from '../text/encoded.ts';
+import type { Vocab } from '../text/vocab.ts';
+import { encodeIn } from '../text/encoded.ts';
 import type { Model } from '../engine/contract.ts';
 import { displayName } from './files.ts';
 import { formatCount } from './progress.ts';
@@ -13,17 +13,9 @@ export function modelLine(path: string, c: CheckpointContents): string {
   return `model: ${displayName(path)} (V ${V}, E ${E}, H ${H}, L ${L}, ${formatCount(parameterCounts(c.config).total)} parameters, step ${c.step})`;
 }
 
-/**
- * Encodes text with a model's vocabulary. The first character outside it is a
- * VocabError naming `what` (the flag and file), the character and its position.
- */
+/** Text in a model's vocabulary; a character outside it names `what` (the flag and file). */
 export function encodeFor(vocab: Vocab, text: string, what: string, hint = 'use characters the model was trained on'): Int32Array {
-  try {
-    return encodeText(text, vocab.chars).ids;
-  } catch (e) {
-    if (e instanceof VocabError) throw new VocabError(`${what}: ${e.message}; ${hint}`);
-    throw e;
-  }
+  return encodeIn(vocab.chars, text, what, hint);
 }
 
 /** Mean of model.evaluate's per-character losses (nats/char). */

@@ -14,7 +14,7 @@ import { buildParamTable, initParams, type ParamTable } from '../model/params.ts
 import { Rng } from '../model/rng.ts';
 import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity } from '../model/training-state.ts';
 import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
-import { encodeText, type EncodedText } from '../text/encoded.ts';
+import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
 import { LossHistory } from './history.ts';
@@ -491,12 +491,7 @@ export class TrainingRun {
 
   /** Encodes text for the model; the first character outside its vocabulary is named. */
   encode(text: string, what: string): Int32Array {
-    try {
-      return encodeText(text, this.vocab.chars).ids;
-    } catch (e) {
-      if (e instanceof VocabError) throw new VocabError(`${what}: ${e.message}; use characters of its text`);
-      throw e;
-    }
+    return encodeIn(this.vocab.chars, text, what, 'use characters of its text');
   }
 
   /** `length` characters after `prime` for each row; the prime must use vocabulary characters. */

@@ -73,6 +73,20 @@ function outsideVocabularyError(unknown: Map<string, number>, size: number): Voc
   return error;
 }
 
+/**
+ * A text in a model's vocabulary (prime, sentence, evaluation text): the first character
+ * outside it is a VocabError naming `what` (a flag, a field), the character and its
+ * position, then what to do.
+ */
+export function encodeIn(vocab: readonly string[], text: string, what: string, hint: string): Int32Array {
+  try {
+    return encodeText(text, vocab).ids;
+  } catch (e) {
+    if (e instanceof VocabError) throw Object.assign(new VocabError(`${what}: ${e.message}; ${hint}`), { characters: e.characters });
+    throw e;
+  }
+}
+
 /** Code points in a string (surrogate pairs count once). */
 function countCodePoints(text: string): number {
   let n = 0;
