@@ -11,11 +11,11 @@ import { benchTrainer, type BenchConfig, type BenchFigures } from '../bench.ts';
 
 export interface BrowserBenchCase extends BenchConfig {
   vocab: number;
+  warmup: number;
   steps: number;
+  /** Whether it also runs on a software adapter (SwiftShader: a few seconds a step at most; bigger cases take minutes). */
+  software: boolean;
 }
-
-/** Cases bigger than this many characters per step are skipped on a software adapter (a minute a step). */
-const SOFTWARE_MAX_CHARS = 256;
 
 export async function runBrowserBench(
   cases: BrowserBenchCase[],
@@ -25,7 +25,7 @@ export async function runBrowserBench(
   const results: (BenchFigures & { name: string })[] = [];
   const skipped: string[] = [];
   for (const c of cases) {
-    if (software && c.batch * c.seqLen > SOFTWARE_MAX_CHARS) {
+    if (software && !c.software) {
       skipped.push(c.name);
       continue;
     }
@@ -35,7 +35,7 @@ export async function runBrowserBench(
     const trainer = await GpuTrainer.create(gpu, table, { ...NOTEBOOK_TRAIN, batch: c.batch, seqLen: c.seqLen, schedule: c.schedule }, data, {
       params: initParams(table, new Rng(2)),
     });
-    results.push({ name: c.name, ...(await benchTrainer(trainer, { warmup: 2, steps: c.steps, sampleLength: 100, rows: 3 })) });
+    results.push({ name: c.name, ...(await benchTrainer(trainer, { warmup: c.warmup, steps: c.steps, sampleLength: 100, rows: 3 })) });
     trainer.destroy();
   }
   gpu.device.destroy();
