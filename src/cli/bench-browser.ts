@@ -9,6 +9,7 @@ import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import type { BrowserBenchCase } from '../engine/gpu/bench-browser.ts';
+import type { BenchFigures } from '../engine/bench.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -31,19 +32,14 @@ async function main(): Promise<number> {
       return m.runBrowserBench(cs);
     }, cases);
     console.log(`engine: WebGPU in headless Chromium on ${r.adapter}`);
-    for (const x of r.results as (BrowserBenchCase & {
-      msPerStep: number;
-      charsPerSecond: number;
-      dispatchesPerStep: number;
-      budget: number;
-      sampleCharsPerSecond: number;
-    })[]) {
+    for (const x of r.results as (BrowserBenchCase & BenchFigures)[]) {
       const c = cases.find((k) => k.name === x.name)!;
       console.log(
         `${c.name.padEnd(8)} E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${c.vocab}: ${x.msPerStep.toFixed(2)} ms/step, ` +
           `${Math.round(x.charsPerSecond).toLocaleString('en')} chars/s, ${x.dispatchesPerStep} dispatches/step (budget ${x.budget}), ` +
           `sampling ${Math.round(x.sampleCharsPerSecond).toLocaleString('en')} chars/s`,
       );
+      console.log(`${''.padEnd(8)} recurrence: ${x.recurrence}`);
     }
     for (const name of r.skipped) console.log(`${name.padEnd(8)} skipped on a software adapter (about a minute a step there); run on a GPU`);
     return 0;

@@ -404,12 +404,19 @@ const SEQ_NEEDS = {
  * per-timestep kernels serve). As many streams per workgroup as the workgroup memory
  * holds (up to SEQ_MAX_STREAMS): the W_hh stream from memory, which every workgroup
  * reads once per timestep, is then shared by the most streams; B is spread evenly over
- * the workgroups that needs, so the last one is not left nearly empty.
+ * the workgroups that needs, so the last one is not left nearly empty. `maxStreams`
+ * caps the streams per workgroup (tests use it to split a small batch).
  */
-export function lstmSeqShape(direction: 'forward' | 'backward', limits: SeqLimits, H: number, B: number): SeqShape | { reason: string } {
+export function lstmSeqShape(
+  direction: 'forward' | 'backward',
+  limits: SeqLimits,
+  H: number,
+  B: number,
+  maxStreams = SEQ_MAX_STREAMS,
+): SeqShape | { reason: string } {
   const { floatsPerStream, threads } = SEQ_NEEDS[direction](H);
   const bytes = floatsPerStream * 4;
-  const fit = Math.min(SEQ_MAX_STREAMS, Math.floor(limits.maxComputeWorkgroupStorageSize / bytes));
+  const fit = Math.min(SEQ_MAX_STREAMS, Math.max(1, maxStreams), Math.floor(limits.maxComputeWorkgroupStorageSize / bytes));
   if (fit < 1) {
     return {
       reason: `hidden size ${H} needs ${bytes} bytes of workgroup memory per stream in the persistent ${direction} kernel; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
