@@ -8,14 +8,16 @@
 // Streams are independent, so a workgroup owns SB of them and carries dz[t+1] and
 // dc_carry in workgroup memory: only workgroup barriers, one dispatch per layer.
 // Each timestep has two phases, a barrier after each:
-//  1. the recurrent product, parallel over the 4H rows of W_hh: thread r = q·H + j sums
-//     the gate-q block, part[q][s][j] = Σ_k dz[t+1][s][qH+k]·W_hh[qH+k][j] (k < H), for
-//     its SB streams in registers, so every W_hh value it loads serves all of them and
-//     the serial chain is H long, not 4H. W_hh (4H, H) is read in PyTorch layout:
-//     neighbouring threads (neighbouring j) read neighbouring addresses.
-//  2. the pointwise part, thread per unit j: dh = dh_above + Σ_q part[q][s][j], then
-//     dz[t] into workgroup memory (for phase 1 of t-1) and into dz. dc_carry of unit j
-//     is only ever touched by the thread that owns j.
+//  1. the recurrent product W_hhᵀ·dz[t+1], parallel over 4H threads: thread r = p·H + j
+//     sums part p (⌈H/4⌉ units k) of the k range for unit j,
+//       part[p][s][j] = Σ_k Σ_q dz[t+1][s][qH+k]·W_hh[qH+k][j]   (q over the 4 gates: a vec4 dot),
+//     for its SB streams in registers, so every W_hh value it loads serves all of them
+//     and its serial chain is ⌈H/4⌉ long, not 4H. W_hh (4H, H) is read in PyTorch layout: neighbouring threads (neighbouring
+//     j) read neighbouring addresses.
+//  2. the pointwise part, thread per unit j: dh = dh_above + Σ_p part[p][s][j], then
+//     dz[t] into workgroup memory (one vec4 per unit and stream, for phase 1 of t-1:
+//     whole-vector writes, as threads must not share a vector) and into dz. dc_carry of
+//     unit j is only ever touched by the thread that owns j.
 // Workgroup memory: 9·SB·H floats (the host checks it against the adapter's limit).
 
 struct Uniforms {
@@ -42,9 +44,12 @@ override WG: u32;  // threads per workgroup
 // Register arrays need a constant size: at most SB_MAX streams per workgroup.
 const SB_MAX: u32 = 8u;
 
-var<workgroup> dz_buf: array<f32, SB * 4u * H>;  // (SB, 4H): dz[t+1]
-var<workgroup> part: array<f32, 4u * SB * H>;    // (4, SB, H): W_hhᵀ·dz[t+1], one block per gate
-var<workgroup> dc_buf: array<f32, SB * H>;       // (SB, H): dc_carry
+// The recurrent product splits the k range of each unit into 4 parts of KP.
+override KP: u32 = (H + 3u) / 4u;
+
+var<workgroup> dz_buf: array<vec4<f32>, SB * H>;  // (SB, H): dz[t+1] of unit k as (i, f, g, o)
+var<workgroup> part: array<f32, 4u * SB * H>;     // (4, SB, H): W_hhᵀ·dz[t+1], one block per part of the k range
+var<workgroup> dc_buf: array<f32, SB * H>;        // (SB, H): dc_carry
 
 // tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
 fn tanh_stable(x: f32) -> f32 {
@@ -66,20 +71,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 
     if (has_next) {
       for (var r = lid.x; r < H4; r += WG) {
-        let q = r / H;
+        let p = r / H;
         let j = r % H;
-        let row0 = q * H;
         var acc: array<f32, SB_MAX>;  // [stream]
         // Zeroed explicitly: SwiftShader does not re-zero a var declared inside a loop.
         for (var s = 0u; s < SB; s++) { acc[s] = 0.0; }
-        for (var k = 0u; k < H; k++) {
-          let w = params[u.whh_off + (row0 + k) * H + j];
+        let k_end = min(H, (p + 1u) * KP);
+        for (var k = p * KP; k < k_end; k++) {
+          // Column j of W_hh at rows k, H+k, 2H+k, 3H+k: gates i, f, g, o of unit k.
+          let o = u.whh_off + k * H + j;
+          let w = vec4<f32>(params[o], params[o + H * H], params[o + 2u * H * H], params[o + 3u * H * H]);
           for (var s = 0u; s < SB; s++) {
-            acc[s] = fma(dz_buf[s * H4 + row0 + k], w, acc[s]);
+            acc[s] += dot(dz_buf[s * H + k], w);
           }
         }
         for (var s = 0u; s < SB; s++) {
-          part[(q * SB + s) * H + j] = acc[s];
+          part[(p * SB + s) * H + j] = acc[s];
         }
       }
     }
@@ -105,11 +112,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let dc = carry + dh * og * (1.0 - tc * tc);
         dc_buf[s * H + j] = dc * fg;
         let d = vec4<f32>(dc * gg * ig * (1.0 - ig), dc * c_prev * fg * (1.0 - fg), dc * ig * (1.0 - gg * gg), dh * tc * og * (1.0 - og));
-        let zl = s * H4 + j;
-        dz_buf[zl] = d.x;
-        dz_buf[zl + H] = d.y;
-        dz_buf[zl + 2u * H] = d.z;
-        dz_buf[zl + 3u * H] = d.w;
+        dz_buf[s * H + j] = d;
         let zb = u.dz_off + (t * B + b) * H4 + j;
         dz[zb] = d.x;
         dz[zb + H] = d.y;

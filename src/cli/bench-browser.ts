@@ -14,9 +14,33 @@ import type { BenchFigures } from '../engine/bench.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const cases: BrowserBenchCase[] = [
-  { name: 'notebook', vocab: 38, embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows', warmup: 2, steps: quick ? 5 : 20, software: true },
+  {
+    name: 'notebook',
+    vocab: 38,
+    embed: 32,
+    hidden: 128,
+    layers: 1,
+    batch: 1,
+    seqLen: 40,
+    schedule: 'windows',
+    warmup: 2,
+    steps: quick ? 5 : 20,
+    software: true,
+  },
   { name: 'small', vocab: 75, embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64, schedule: 'streams', warmup: 1, steps: quick ? 1 : 3, software: true },
-  { name: 'medium', vocab: 75, embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, schedule: 'streams', warmup: 2, steps: quick ? 2 : 10, software: false },
+  {
+    name: 'medium',
+    vocab: 75,
+    embed: 64,
+    hidden: 256,
+    layers: 2,
+    batch: 32,
+    seqLen: 64,
+    schedule: 'streams',
+    warmup: 2,
+    steps: quick ? 2 : 10,
+    software: false,
+  },
 ];
 
 async function main(): Promise<number> {

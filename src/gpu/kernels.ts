@@ -390,8 +390,8 @@ export const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX')
 /**
  * Workgroup memory per stream and threads wanted, as the shaders' headers state:
  * forward h (2 halves) and c, 3H floats, a thread per hidden unit; backward dz[t+1] (4H),
- * the recurrent product's four gate blocks (4H) and dc (H), 9H floats, a thread per
- * row of W_hh in its reduction phase.
+ * the recurrent product's four partial sums (4H) and dc (H), 9H floats, four threads
+ * per unit in its reduction phase.
  */
 const SEQ_NEEDS = {
   forward: (H: number) => ({ floatsPerStream: 3 * H, threads: H }),
@@ -430,7 +430,8 @@ export function lstmSeqShape(
 }
 
 function seqGroups(shape: SeqShape, B: number): number {
-  if (!Number.isInteger(shape.sb) || shape.sb < 1 || shape.sb > SEQ_MAX_STREAMS) throw new Error(`streams per workgroup must be 1 … ${SEQ_MAX_STREAMS}, got ${shape.sb}`);
+  if (!Number.isInteger(shape.sb) || shape.sb < 1 || shape.sb > SEQ_MAX_STREAMS)
+    throw new Error(`streams per workgroup must be 1 … ${SEQ_MAX_STREAMS}, got ${shape.sb}`);
   return Math.ceil(B / shape.sb);
 }
 

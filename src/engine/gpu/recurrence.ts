@@ -34,5 +34,10 @@ export function chooseRecurrence(limits: SeqLimits, H: number, B: number, choice
     'reason' in s ? `${name} per-timestep: ${s.reason}` : `${name} ${s.sb} streams × ${Math.ceil(B / s.sb)} workgroups of ${s.wg} threads`;
   const persistent = forward !== null && backward !== null;
   const parts = `${describe('forward', fwd)}; ${describe('backward', bwd)}`;
-  return { forward, backward, persistent, summary: persistent ? `persistent (${parts})` : forward || backward ? `mixed (${parts})` : `per-timestep (${parts})` };
+  return {
+    forward,
+    backward,
+    persistent,
+    summary: persistent ? `persistent (${parts})` : forward || backward ? `mixed (${parts})` : `per-timestep (${parts})`,
+  };
 }
