@@ -385,7 +385,7 @@ export interface SeqShape {
 export type SeqLimits = Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize' | 'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX'>;
 
 /** The most streams one workgroup of the persistent kernels holds (their register arrays' size). */
-export const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX'), wgslConstU32('lstmSeqBackward', 'SB_MAX'));
+const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX'), wgslConstU32('lstmSeqBackward', 'SB_MAX'));
 
 /**
  * Workgroup memory per stream and threads wanted, as the shaders' headers state:

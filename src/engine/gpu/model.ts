@@ -7,7 +7,7 @@
  */
 import type { ParamTable } from '../../model/params.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { Kernels, destroyDispatches, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { Kernels, destroyDispatches, encodeDispatches, type Dispatch, type SeqLimits } from '../../gpu/kernels.ts';
 import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
@@ -33,6 +33,8 @@ export interface GpuModelOptions {
   recurrence?: RecurrenceChoice;
   /** At most this many streams per workgroup in the persistent kernels (tests use it to split a small batch). */
   maxStreamsPerWorkgroup?: number;
+  /** Limits to choose the recurrence by in place of the device's (tests use it to reach the fallbacks). */
+  limits?: Partial<SeqLimits>;
 }
 
 export class GpuModel implements Model {
@@ -60,7 +62,13 @@ export class GpuModel implements Model {
   /** The recurrent kernels a pass of B streams runs on this device (see recurrence.ts). */
   recurrence(B: number): Recurrence {
     const o = this.options;
-    return chooseRecurrence(this.device.limits, this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
+    const d = this.device.limits;
+    const limits: SeqLimits = {
+      maxComputeWorkgroupStorageSize: o.limits?.maxComputeWorkgroupStorageSize ?? d.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: o.limits?.maxComputeInvocationsPerWorkgroup ?? d.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: o.limits?.maxComputeWorkgroupSizeX ?? d.maxComputeWorkgroupSizeX,
+    };
+    return chooseRecurrence(limits, this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
   }
 
   readParams(): Promise<Float32Array> {

@@ -33,6 +33,15 @@ const PATHS: { name: string; options: GpuModelOptions; persistent: boolean }[] =
 describe('training step parity (GPU vs CPU reference)', () => {
   const gradientCases: { name: string; cfg: ModelConfig; B: number; T: number; options: GpuModelOptions; persistent: boolean }[] = [
     ...PATHS.map((p) => ({ ...p, cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 }, B: 3, T: 4 })),
+    // Workgroup memory for the forward kernel (72 bytes a stream) but not the backward one (216): persistent forward, per-timestep backward.
+    {
+      name: 'mixed (limits for the forward kernel only)',
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 },
+      B: 3,
+      T: 4,
+      options: { limits: { maxComputeWorkgroupStorageSize: 160 } },
+      persistent: false,
+    },
     // H, B and the streams per workgroup not multiples of each other: 3 streams in workgroups of 2.
     {
       name: 'persistent, 2 streams per workgroup, H 20',
@@ -52,6 +61,7 @@ describe('training step parity (GPU vs CPU reference)', () => {
       const data = randomTokens(80, cfg.vocabSize, 11);
       const trainer = await GpuTrainer.create(gpu, table, train, data, { params }, c.options);
       expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(c.persistent);
+      if (c.options.limits) expect([trainer.recurrence.forward?.sb, trainer.recurrence.backward]).toEqual([2, null]);
       if (c.options.maxStreamsPerWorkgroup) expect(trainer.recurrence.backward?.sb).toBe(c.options.maxStreamsPerWorkgroup);
       await trainer.trainStep();
       await trainer.flush();
