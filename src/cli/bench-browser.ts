@@ -2,7 +2,9 @@
  * `npm run bench:browser`: the WebGPU engine's throughput in headless Chromium (the
  * browser the page runs in), printed as figures. Where there is no GPU Chromium
  * uses SwiftShader, a software adapter: its figures say nothing about real GPUs,
- * and the output says which adapter it was.
+ * and the output says which adapter it was. `--compare` runs each case with the
+ * per-timestep recurrent kernels forced first, then as chosen (on a shared machine
+ * the load changes from minute to minute: compare figures from one run).
  */
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
@@ -13,7 +15,9 @@ import type { BenchFigures } from '../engine/bench.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
-const cases: BrowserBenchCase[] = [
+/** --compare: each case also with the per-timestep recurrent kernels forced, just before it (the same load on the machine). */
+const compare = process.argv.includes('--compare');
+const configured: BrowserBenchCase[] = [
   {
     name: 'notebook',
     vocab: 38,
@@ -42,6 +46,7 @@ const cases: BrowserBenchCase[] = [
     software: false,
   },
 ];
+const cases = compare ? configured.flatMap((c) => [{ ...c, recurrence: 'per-timestep' as const }, c]) : configured;
 
 async function main(): Promise<number> {
   const server = await createServer({ root, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
@@ -56,16 +61,18 @@ async function main(): Promise<number> {
       return m.runBrowserBench(cs);
     }, cases);
     console.log(`engine: WebGPU in headless Chromium on ${r.adapter}`);
-    for (const x of r.results as (BrowserBenchCase & BenchFigures)[]) {
-      const c = cases.find((k) => k.name === x.name)!;
+    const skipped: string[] = r.skipped;
+    const ran = cases.filter((c) => !skipped.includes(c.name));
+    (r.results as (BenchFigures & { name: string })[]).forEach((x, i) => {
+      const c = ran[i];
       console.log(
         `${c.name.padEnd(8)} E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${c.vocab}: ${x.msPerStep.toFixed(2)} ms/step, ` +
           `${Math.round(x.charsPerSecond).toLocaleString('en')} chars/s, ${x.dispatchesPerStep} dispatches/step (budget ${x.budget}), ` +
           `sampling ${Math.round(x.sampleCharsPerSecond).toLocaleString('en')} chars/s`,
       );
       console.log(`${''.padEnd(8)} recurrence: ${x.recurrence}`);
-    }
-    for (const name of r.skipped) console.log(`${name.padEnd(8)} skipped on a software adapter (about a minute a step there); run on a GPU`);
+    });
+    for (const name of new Set(skipped)) console.log(`${name.padEnd(8)} skipped on a software adapter (about a minute a step there); run on a GPU`);
     return 0;
   } finally {
     await browser.close();
