@@ -101,7 +101,8 @@ state: loss: <nats> nats/char, <bits> bits/char.
   bench: `usage: ${RUN('bench')} [flags]
 
 Prints figures (never asserts): ms/step, chars/s, GPU dispatches/step against the budget
-2·T·L + 8·L + 16, and sampling chars/s, for the notebook configuration and a larger one.
+(8·L + 16 with the persistent recurrent kernels, 2·T·L + 8·L + 16 per timestep) and which
+recurrence ran, and sampling chars/s, for the notebook configuration and larger ones.
 
   --steps N              timed training steps per configuration (default 20)
   --engine E             auto, gpu or cpu (default auto)

@@ -1,7 +1,8 @@
 /**
  * `bench`: throughput figures for the chosen engine (never asserts). For each
  * configuration: warm-up steps, then timed steps → ms/step, chars/s (B·T per step),
- * GPU dispatches per step against the budget 2·T·L + 8·L + 16, and sampling chars/s.
+ * GPU dispatches per step against the budget (8·L + 16 with the persistent recurrent
+ * kernels, 2·T·L + 8·L + 16 with the per-timestep ones) and the recurrence that ran, and sampling chars/s.
  * On the CPU engine, configurations estimated to take more than ~20 s are shrunk
  * (fewer streams, shorter windows) or skipped, and the output says so.
  */
@@ -21,6 +22,7 @@ import { formatCount } from './progress.ts';
 
 export const BENCH_CONFIGS: BenchConfig[] = [
   { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
+  { name: 'small', embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64, schedule: 'streams' },
   { name: 'medium', embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, schedule: 'streams' },
   { name: 'large', embed: 128, hidden: 512, layers: 3, batch: 64, seqLen: 128, schedule: 'streams' },
 ];
@@ -86,7 +88,7 @@ async function measure(
 }
 
 function figuresLine(name: string, what: string, f: BenchFigures, steps: number): string {
-  const d = f.dispatchesPerStep !== null ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget})` : '';
+  const d = f.dispatchesPerStep !== null ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget}; recurrence ${f.recurrence})` : '';
   return (
     `${name.padEnd(8)} ${what}: ${f.msPerStep.toFixed(2)} ms/step, ${formatCount(f.charsPerSecond)} chars/s${d}, ` +
     `sampling ${formatCount(f.sampleCharsPerSecond)} chars/s (${steps} timed steps)`

@@ -232,9 +232,12 @@ describe('files and text', () => {
 
 describe('bench helpers', () => {
   it('dispatch budget and CPU sizing', () => {
-    expect(dispatchBudget(40, 1)).toBe(2 * 40 + 8 + 16);
+    expect(dispatchBudget(40, 1, false)).toBe(2 * 40 + 8 + 16);
+    expect(dispatchBudget(40, 1, true)).toBe(8 + 16);
+    expect(dispatchBudget(64, 3, true)).toBe(dispatchBudget(128, 3, true));
     expect(macsPerChar({ vocabSize: 38, embed: 32, hidden: 128, layers: 1 })).toBe(38 * 128 + 4 * 128 * 160);
-    const [notebook, medium] = BENCH_CONFIGS;
+    const [notebook, small, medium, large] = BENCH_CONFIGS;
+    expect(small).toMatchObject({ embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64 });
     expect(notebook).toMatchObject({ embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40 });
     expect(medium).toMatchObject({ embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64 });
     const spm = 5e-9; // seconds per multiply-add of the CPU engine, roughly
@@ -242,7 +245,7 @@ describe('bench helpers', () => {
     expect(fit).not.toBeNull();
     expect(fit!.config.batch).toBeLessThan(32);
     expect(fit!.estimate * (fit!.steps + 1)).toBeLessThanOrEqual(20);
-    expect(fitToBudget(BENCH_CONFIGS[2], 75, spm, 20, 20)).toBeNull();
+    expect(fitToBudget(large, 75, spm, 20, 20)).toBeNull();
     expect(fitToBudget(notebook, 38, spm, 20, 20)).toMatchObject({ config: notebook, steps: 20 });
   });
 });

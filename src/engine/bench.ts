@@ -20,10 +20,22 @@ export interface BenchFigures {
   charsPerSecond: number;
   /** GPU dispatches per step (null on the CPU). */
   dispatchesPerStep: number | null;
-  /** The dispatch budget 2·T·L + 8·L + 16. */
-  budget: number;
+  /** The dispatch budget of the recurrence that ran, see dispatchBudget (null on the CPU). */
+  budget: number | null;
+  /** Which recurrent kernels ran, for people (null on the CPU). */
+  recurrence: string | null;
   sampleCharsPerSecond: number;
   steps: number;
+}
+
+/** What a GPU trainer tells about its step (the CPU trainer has neither field). */
+interface GpuStepInfo {
+  dispatchesPerStep: number;
+  recurrence: { persistent: boolean; summary: string };
+}
+
+function gpuStepInfo(t: Trainer): GpuStepInfo | null {
+  return 'dispatchesPerStep' in t && 'recurrence' in t ? (t as unknown as GpuStepInfo) : null;
 }
 
 /** Warm-up steps, then `steps` timed steps (all read back), then one timed generation. */
@@ -40,11 +52,13 @@ export async function benchTrainer(trainer: Trainer, o: { warmup: number; steps:
   const s0 = performance.now();
   await trainer.model.sample({ prime: Int32Array.from([0]), length: o.sampleLength, rows, seed: 1 });
   const sampleS = (performance.now() - s0) / 1000;
+  const gpu = gpuStepInfo(trainer);
   return {
     msPerStep: ms,
     charsPerSecond: (B * T * 1000) / ms,
-    dispatchesPerStep: 'dispatchesPerStep' in trainer && typeof trainer.dispatchesPerStep === 'number' ? trainer.dispatchesPerStep : null,
-    budget: dispatchBudget(T, L),
+    dispatchesPerStep: gpu?.dispatchesPerStep ?? null,
+    budget: gpu ? dispatchBudget(T, L, gpu.recurrence.persistent) : null,
+    recurrence: gpu?.recurrence.summary ?? null,
     sampleCharsPerSecond: (o.sampleLength * o.rows) / sampleS,
     steps: o.steps,
   };

@@ -207,9 +207,13 @@ export async function runStreams(
   return { losses, h, gates };
 }
 
-/** The most GPU dispatches one training step may encode (DESIGN.md section 4): 2·T·L + 8·L + 16. */
-export function dispatchBudget(T: number, L: number): number {
-  return 2 * T * L + 8 * L + 16;
+/**
+ * The most GPU dispatches one training step may encode (DESIGN.md section 4): 8·L + 16
+ * with the persistent recurrent kernels (independent of T), 2·T·L + 8·L + 16 with the
+ * per-timestep ones.
+ */
+export function dispatchBudget(T: number, L: number, persistent: boolean): number {
+  return (persistent ? 0 : 2 * T * L) + 8 * L + 16;
 }
 
 /**

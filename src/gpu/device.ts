@@ -44,6 +44,9 @@ export async function requestGpu(gpu: GPU | undefined, hint = ''): Promise<GpuCo
       maxBufferSize: want('maxBufferSize'),
       maxStorageBuffersPerShaderStage: Math.min(8, want('maxStorageBuffersPerShaderStage')),
       maxComputeWorkgroupStorageSize: want('maxComputeWorkgroupStorageSize'),
+      // The persistent recurrent kernels size their workgroups from these.
+      maxComputeInvocationsPerWorkgroup: want('maxComputeInvocationsPerWorkgroup'),
+      maxComputeWorkgroupSizeX: want('maxComputeWorkgroupSizeX'),
     },
   });
   device.addEventListener('uncapturederror', (ev) => {

@@ -9,7 +9,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, embeddingGradIndex, encodeDispatches, type Dispatch } from './kernels.ts';
+import { Kernels, embeddingGradIndex, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
@@ -18,6 +18,8 @@ import {
   columnSumReference,
   lstmStepForwardReference,
   lstmStepBackwardReference,
+  lstmSeqForwardReference,
+  lstmSeqBackwardReference,
   softmaxCrossEntropyReference,
   gradNormReference,
   clipScaleReference,
@@ -485,6 +487,144 @@ describe('GPU kernels match the CPU reference', () => {
           close(`${name} dc_carry`, dc, want.dcPrev, 2e-5, 1e-4);
           untouched(`${name} dz`, dz, dzInit, [[dzOff, dzOff + B * G]]);
         }
+      }
+    });
+  });
+
+  // Persistent kernels: sizes where H, B, the streams per workgroup (sb) and the threads
+  // per workgroup (wg) are not multiples of each other; 'auto' takes this device's shape.
+  const seqCases: [number, number, number, SeqShape | 'auto'][] = [
+    [5, 3, 20, { sb: 2, wg: 32 }],
+    [5, 3, 20, 'auto'],
+    [4, 5, 70, { sb: 3, wg: 64 }],
+    [1, 2, 3, { sb: 1, wg: 32 }],
+    [3, 9, 13, { sb: 8, wg: 32 }],
+  ];
+  const seqShape = (device: GPUDevice, dir: 'forward' | 'backward', H: number, B: number, s: SeqShape | 'auto'): SeqShape => {
+    if (s !== 'auto') return s;
+    const shape = lstmSeqShape(dir, device.limits, H, B);
+    if ('reason' in shape) throw new Error(shape.reason);
+    return shape;
+  };
+
+  it('lstm_seq_forward: gates, h and c of every timestep from the carried state', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(14);
+      for (const [T, B, H, s] of seqCases) {
+        const shape = seqShape(device, 'forward', H, B, s);
+        const G = 4 * H,
+          BH = B * H;
+        const zx = normals(rng, T * B * G);
+        const whh = normals(rng, G * H, 0.3);
+        const h0 = Float32Array.from({ length: BH }, () => Math.tanh(rng.normal()));
+        const c0 = normals(rng, BH);
+        const whhT = new Float32Array(H * G);
+        for (let row = 0; row < G; row++) for (let j = 0; j < H; j++) whhT[j * G + row] = whh[row * H + j];
+        const zxOff = 3,
+          hsOff = 5,
+          csOff = 2,
+          gatesOff = 7;
+        const zxBuf = layout(rng, zxOff + T * B * G + 3, [[zxOff, zx]]);
+        const hsInit = layout(rng, hsOff + (T + 1) * BH + 3, [[hsOff, h0]]);
+        const csInit = layout(rng, csOff + (T + 1) * BH + 4, [[csOff, c0]]);
+        const gatesInit = garbage(rng, gatesOff + T * B * G + 4);
+        const HS = storageBuffer(device, 'hs', hsInit.length, hsInit);
+        const CS = storageBuffer(device, 'cs', csInit.length, csInit);
+        const GA = storageBuffer(device, 'gates', gatesInit.length, gatesInit);
+        submit(device, [
+          k.lstmSeqForward({
+            label: 'lstm seq fwd test',
+            t: T,
+            b: B,
+            h: H,
+            shape,
+            zxOff,
+            hsOff,
+            csOff,
+            gatesOff,
+            zx: storageBuffer(device, 'zx', zxBuf.length, zxBuf),
+            whhT: storageBuffer(device, 'whh_t', whhT.length, whhT),
+            hs: HS,
+            cs: CS,
+            gates: GA,
+          }),
+        ]);
+        const [hs, cs, gates] = [
+          await readFloats(device, HS, hsInit.length),
+          await readFloats(device, CS, csInit.length),
+          await readFloats(device, GA, gatesInit.length),
+        ];
+        const want = lstmSeqForwardReference(zx, h0, c0, whh, T, B, H);
+        const name = `lstm_seq_forward T=${T} B=${B} H=${H} sb=${shape.sb} wg=${shape.wg}`;
+        close(`${name} gates`, slice(gates, gatesOff, T * B * G), want.gates, 2e-5, 1e-4);
+        close(`${name} h`, slice(hs, hsOff + BH, T * BH), want.h, 2e-5, 1e-4);
+        close(`${name} c`, slice(cs, csOff + BH, T * BH), want.c, 2e-5, 1e-4);
+        untouched(`${name} hs`, hs, hsInit, [[hsOff + BH, hsOff + (T + 1) * BH]]);
+        untouched(`${name} cs`, cs, csInit, [[csOff + BH, csOff + (T + 1) * BH]]);
+        untouched(`${name} gates`, gates, gatesInit, [[gatesOff, gatesOff + T * B * G]]);
+      }
+    });
+  });
+
+  it('lstm_seq_backward: dz of every timestep, dh and dc carried back through the window', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(15);
+      for (const [T, B, H, s] of seqCases) {
+        const shape = seqShape(device, 'backward', H, B, s);
+        const G = 4 * H,
+          BH = B * H;
+        const whh = normals(rng, G * H, 0.3);
+        // Consistent activations from a forward pass; dz_o[t] = dh_t·tanh(c_t)·o(1-o) and
+        // dz_i, dz_f, dz_g ∝ dc_t, so dz at every t checks what was carried from t+1.
+        const fwd = lstmSeqForwardReference(
+          normals(rng, T * B * G),
+          Float32Array.from({ length: BH }, () => Math.tanh(rng.normal())),
+          normals(rng, BH),
+          whh,
+          T,
+          B,
+          H,
+        );
+        const gates = Float32Array.from(fwd.gates);
+        const cs = new Float32Array((T + 1) * BH);
+        cs.set(normals(rng, BH));
+        cs.set(fwd.c, BH);
+        const dhAbove = normals(rng, T * BH);
+        const dhOff = 4,
+          whhOff = 9,
+          gatesOff = 3,
+          csOff = 2,
+          dzOff = 6;
+        const dhBuf = layout(rng, dhOff + T * BH + 2, [[dhOff, dhAbove]]);
+        const params = layout(rng, whhOff + G * H + 5, [[whhOff, whh]]);
+        const gatesBuf = layout(rng, gatesOff + T * B * G + 1, [[gatesOff, gates]]);
+        const csBuf = layout(rng, csOff + (T + 1) * BH + 2, [[csOff, cs]]);
+        const dzInit = garbage(rng, dzOff + T * B * G + 3);
+        const DZ = storageBuffer(device, 'dz', dzInit.length, dzInit);
+        submit(device, [
+          k.lstmSeqBackward({
+            label: 'lstm seq bwd test',
+            t: T,
+            b: B,
+            h: H,
+            shape,
+            dhOff,
+            dzOff,
+            whhOff,
+            gatesOff,
+            csOff,
+            dhAbove: storageBuffer(device, 'dh_above', dhBuf.length, dhBuf),
+            params: storageBuffer(device, 'params', params.length, params),
+            gates: storageBuffer(device, 'gates', gatesBuf.length, gatesBuf),
+            cs: storageBuffer(device, 'cs', csBuf.length, csBuf),
+            dz: DZ,
+          }),
+        ]);
+        const dz = await readFloats(device, DZ, dzInit.length);
+        const want = lstmSeqBackwardReference(dhAbove, whh, gates, cs, T, B, H);
+        const name = `lstm_seq_backward T=${T} B=${B} H=${H} sb=${shape.sb} wg=${shape.wg}`;
+        close(`${name} dz`, slice(dz, dzOff, T * B * G), want.dz, 2e-5, 1e-4);
+        untouched(`${name} dz`, dz, dzInit, [[dzOff, dzOff + T * B * G]]);
       }
     });
   });

@@ -5,7 +5,7 @@
  * Pipelines are compiled once per (shader, entry point, constants) and cached;
  * every module, pipeline and bind group carries a label that names its kernel.
  */
-import { SHADERS, type ShaderName } from './shaders.ts';
+import { SHADERS, wgslConstU32, type ShaderName } from './shaders.ts';
 
 export type UniformField = number | { f32: number };
 
@@ -225,6 +225,68 @@ export class Kernels {
     );
   }
 
+  /**
+   * lstm_seq_forward: the whole window of one layer in one dispatch, `shape.groups`
+   * workgroups of `shape.sb` streams (see lstmSeqShape). Reads slot 0 of hs/cs (the
+   * carried state) and writes slots 1..T and the gates, as T lstmStepForward would.
+   */
+  lstmSeqForward(a: {
+    label: string;
+    t: number;
+    b: number;
+    h: number;
+    shape: SeqShape;
+    zxOff: number;
+    hsOff: number;
+    csOff: number;
+    gatesOff: number;
+    zx: GPUBuffer; // (T, B, 4H)
+    whhT: GPUBuffer; // (H, 4H)
+    hs: GPUBuffer; // (T+1, B, H)
+    cs: GPUBuffer; // (T+1, B, H)
+    gates: GPUBuffer; // (T, B, 4H)
+  }): Dispatch {
+    return this.dispatch(
+      'lstmSeqForward',
+      a.label,
+      [a.t, a.b, a.zxOff, a.hsOff, a.csOff, a.gatesOff],
+      [a.zx, a.whhT, a.hs, a.cs, a.gates],
+      [seqGroups(a.shape, a.b), 1, 1],
+      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg } },
+    );
+  }
+
+  /**
+   * lstm_seq_backward: truncated BPTT through the whole window of one layer in one
+   * dispatch; writes dz for every timestep, as T lstmStepBackward would.
+   */
+  lstmSeqBackward(a: {
+    label: string;
+    t: number;
+    b: number;
+    h: number;
+    shape: SeqShape;
+    dhOff: number;
+    dzOff: number;
+    whhOff: number;
+    gatesOff: number;
+    csOff: number;
+    dhAbove: GPUBuffer; // (T, B, H)
+    params: GPUBuffer; // W_hh (4H, H) at whhOff
+    gates: GPUBuffer; // (T, B, 4H)
+    cs: GPUBuffer; // (T+1, B, H)
+    dz: GPUBuffer; // (T, B, 4H)
+  }): Dispatch {
+    return this.dispatch(
+      'lstmSeqBackward',
+      a.label,
+      [a.t, a.b, a.dhOff, a.dzOff, a.whhOff, a.gatesOff, a.csOff],
+      [a.dhAbove, a.params, a.gates, a.cs, a.dz],
+      [seqGroups(a.shape, a.b), 1, 1],
+      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg } },
+    );
+  }
+
   softmaxCrossEntropy(a: {
     n: number;
     v: number;
@@ -309,6 +371,68 @@ export class Kernels {
       [a.rows, 1, 1],
     );
   }
+}
+
+/** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */
+export interface SeqShape {
+  /** Streams per workgroup (the shaders' SB): each W_hh value a thread loads serves all of them. */
+  sb: number;
+  /** Threads per workgroup (WG). */
+  wg: number;
+}
+
+/** The device limits that decide whether and how the persistent recurrent kernels run. */
+export type SeqLimits = Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize' | 'maxComputeInvocationsPerWorkgroup' | 'maxComputeWorkgroupSizeX'>;
+
+/** The most streams one workgroup of the persistent kernels holds (their register arrays' size). */
+const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX'), wgslConstU32('lstmSeqBackward', 'SB_MAX'));
+
+/**
+ * Workgroup memory per stream and threads wanted, as the shaders' headers state:
+ * forward h (2 halves) and c, 3H floats, a thread per hidden unit; backward dz[t+1] (4H),
+ * the recurrent product's four partial sums (4H) and dc (H), 9H floats, four threads
+ * per unit in its reduction phase.
+ */
+const SEQ_NEEDS = {
+  forward: (H: number) => ({ floatsPerStream: 3 * H, threads: H }),
+  backward: (H: number) => ({ floatsPerStream: 9 * H, threads: 4 * H }),
+} as const;
+
+/**
+ * The shape of the persistent recurrent kernel of one direction for hidden size H and B
+ * streams on a device with these limits, or why it cannot run there (then the
+ * per-timestep kernels serve). As many streams per workgroup as the workgroup memory
+ * holds (up to SEQ_MAX_STREAMS): the W_hh stream from memory, which every workgroup
+ * reads once per timestep, is then shared by the most streams; B is spread evenly over
+ * the workgroups that needs, so the last one is not left nearly empty. `maxStreams`
+ * caps the streams per workgroup (tests use it to split a small batch).
+ */
+export function lstmSeqShape(
+  direction: 'forward' | 'backward',
+  limits: SeqLimits,
+  H: number,
+  B: number,
+  maxStreams = SEQ_MAX_STREAMS,
+): SeqShape | { reason: string } {
+  const { floatsPerStream, threads } = SEQ_NEEDS[direction](H);
+  const bytes = floatsPerStream * 4;
+  const fit = Math.min(SEQ_MAX_STREAMS, Math.max(1, maxStreams), Math.floor(limits.maxComputeWorkgroupStorageSize / bytes));
+  if (fit < 1) {
+    return {
+      reason: `hidden size ${H} needs ${bytes} bytes of workgroup memory per stream in the persistent ${direction} kernel; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
+    };
+  }
+  const groups = Math.ceil(Math.max(1, B) / fit);
+  const sb = Math.ceil(Math.max(1, B) / groups);
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  const wg = Math.min(maxThreads, Math.ceil(threads / 32) * 32);
+  return { sb, wg };
+}
+
+function seqGroups(shape: SeqShape, B: number): number {
+  if (!Number.isInteger(shape.sb) || shape.sb < 1 || shape.sb > SEQ_MAX_STREAMS)
+    throw new Error(`streams per workgroup must be 1 … ${SEQ_MAX_STREAMS}, got ${shape.sb}`);
+  return Math.ceil(B / shape.sb);
 }
 
 /**

@@ -4,6 +4,8 @@ import embeddingBackward from '../../shaders/embedding_backward.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
 import lstmStepForward from '../../shaders/lstm_step_forward.wgsl?raw';
 import lstmStepBackward from '../../shaders/lstm_step_backward.wgsl?raw';
+import lstmSeqForward from '../../shaders/lstm_seq_forward.wgsl?raw';
+import lstmSeqBackward from '../../shaders/lstm_seq_backward.wgsl?raw';
 import softmaxCrossEntropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
 import columnSum from '../../shaders/column_sum.wgsl?raw';
 import transpose from '../../shaders/transpose.wgsl?raw';
@@ -17,6 +19,8 @@ export const SHADERS = {
   matmul,
   lstmStepForward,
   lstmStepBackward,
+  lstmSeqForward,
+  lstmSeqBackward,
   softmaxCrossEntropy,
   columnSum,
   transpose,
@@ -26,3 +30,13 @@ export const SHADERS = {
 } as const;
 
 export type ShaderName = keyof typeof SHADERS;
+
+/**
+ * The value of `const NAME: u32 = …u;` in a shader, so that a limit the WGSL fixes (a
+ * register array's size) is stated once, in the shader, and read here.
+ */
+export function wgslConstU32(shader: ShaderName, name: string): number {
+  const m = new RegExp(`\\bconst\\s+${name}\\s*:\\s*u32\\s*=\\s*(\\d+)u?\\s*;`).exec(SHADERS[shader]);
+  if (!m) throw new Error(`shader ${shader} declares no const ${name}: u32`);
+  return Number(m[1]);
+}

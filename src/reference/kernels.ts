@@ -182,6 +182,98 @@ export function lstmStepBackwardReference(
 }
 
 /**
+ * One layer's LSTM over a whole window of T timesteps for all B streams, from the
+ * carried state (h0, c0): at each t, z = zx[t] + h_{t-1}·W_hhᵀ; i = σ(z_i), f = σ(z_f),
+ * g = tanh(z_g), o = σ(z_o); c_t = f*c_{t-1} + i*g; h_t = o*tanh(c_t).
+ */
+export function lstmSeqForwardReference(
+  zx: ArrayLike<number>, // [T*B*4H], W_ih·x + b_ih + b_hh already in
+  h0: ArrayLike<number>, // [B*H]
+  c0: ArrayLike<number>, // [B*H]
+  whh: ArrayLike<number>, // [4H*H]
+  T: number,
+  B: number,
+  H: number,
+): { gates: Float64Array; h: Float64Array; c: Float64Array } {
+  const G = 4 * H;
+  const gates = new Float64Array(T * B * G); // [T*B*4H], activated i, f, g, o
+  const h = new Float64Array((T + 1) * B * H); // [(T+1)*B*H], slot 0 = h0
+  const c = new Float64Array((T + 1) * B * H); // [(T+1)*B*H], slot 0 = c0
+  for (let i = 0; i < B * H; i++) {
+    h[i] = h0[i];
+    c[i] = c0[i];
+  }
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const prev = (t * B + b) * H; // h_{t-1}, c_{t-1}
+      const cur = ((t + 1) * B + b) * H; // h_t, c_t
+      const gb = (t * B + b) * G;
+      for (let row = 0; row < G; row++) {
+        let z = zx[gb + row];
+        for (let k = 0; k < H; k++) z += h[prev + k] * whh[row * H + k];
+        gates[gb + row] = row >= 2 * H && row < 3 * H ? Math.tanh(z) : sigmoid(z);
+      }
+      for (let j = 0; j < H; j++) {
+        const ig = gates[gb + j];
+        const fg = gates[gb + H + j];
+        const gg = gates[gb + 2 * H + j];
+        const og = gates[gb + 3 * H + j];
+        c[cur + j] = fg * c[prev + j] + ig * gg;
+        h[cur + j] = og * Math.tanh(c[cur + j]);
+      }
+    }
+  }
+  return { gates, h: h.slice(B * H), c: c.slice(B * H) };
+}
+
+/**
+ * Truncated BPTT through one layer's window, t = T-1 … 0, with no gradient flowing in
+ * from after the window: dh_t = dhAbove[t] + dz[t+1]·W_hh (no second term at T-1);
+ * tc = tanh(c_t); dc_t = dcCarry + dh_t*o*(1-tc²) (dcCarry = 0 at T-1);
+ * dz[t] = [dc*g*i(1-i), dc*c_{t-1}*f(1-f), dc*i*(1-g²), dh*tc*o(1-o)]; dcCarry = dc_t*f.
+ * dz carries the recurrence: dz_o[t] is dh_t scaled, dz_i, dz_f, dz_g are dc_t scaled.
+ */
+export function lstmSeqBackwardReference(
+  dhAbove: ArrayLike<number>, // [T*B*H], dL/dh_t from the head or the layer above
+  whh: ArrayLike<number>, // [4H*H]
+  gates: ArrayLike<number>, // [T*B*4H], activated gates
+  cs: ArrayLike<number>, // [(T+1)*B*H], slot 0 = c of the carried state, slot t+1 = c_t
+  T: number,
+  B: number,
+  H: number,
+): { dz: Float64Array } {
+  const G = 4 * H;
+  const dz = new Float64Array(T * B * G); // [T*B*4H]
+  const carry = new Float64Array(B * H); // [B*H], dL/dc_t from t+1
+  for (let t = T - 1; t >= 0; t--) {
+    for (let b = 0; b < B; b++) {
+      const hb = (t * B + b) * H;
+      const gb = (t * B + b) * G;
+      for (let j = 0; j < H; j++) {
+        let dh = dhAbove[hb + j];
+        if (t < T - 1) {
+          const nb = ((t + 1) * B + b) * G;
+          for (let row = 0; row < G; row++) dh += dz[nb + row] * whh[row * H + j];
+        }
+        const ig = gates[gb + j];
+        const fg = gates[gb + H + j];
+        const gg = gates[gb + 2 * H + j];
+        const og = gates[gb + 3 * H + j];
+        const cPrev = cs[hb + j];
+        const tc = Math.tanh(cs[hb + B * H + j]);
+        const dc = (t < T - 1 ? carry[b * H + j] : 0) + dh * og * (1 - tc * tc);
+        dz[gb + j] = dc * gg * ig * (1 - ig);
+        dz[gb + H + j] = dc * cPrev * fg * (1 - fg);
+        dz[gb + 2 * H + j] = dc * ig * (1 - gg * gg);
+        dz[gb + 3 * H + j] = dh * tc * og * (1 - og);
+        carry[b * H + j] = dc * fg;
+      }
+    }
+  }
+  return { dz };
+}
+
+/**
  * Row-wise softmax cross-entropy: losses[r] = -log softmax(logits[r])[targets[r]],
  * dlogits[r] = (softmax(logits[r]) - onehot(targets[r])) * scale. Stable: subtracts the row max.
  */

@@ -7,9 +7,10 @@
  */
 import type { ParamTable } from '../../model/params.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { Kernels, destroyDispatches, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { Kernels, destroyDispatches, encodeDispatches, type Dispatch, type SeqLimits } from '../../gpu/kernels.ts';
 import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
+import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
 import {
   checkSampleRequest,
@@ -27,6 +28,15 @@ const EVAL_CHUNK = 128;
 /** Characters generated per submission (progress is reported between them). */
 const SAMPLE_CHUNK = 32;
 
+export interface GpuModelOptions {
+  /** `per-timestep` forces the per-timestep recurrent kernels; `auto` (the default) chooses from the device's limits. */
+  recurrence?: RecurrenceChoice;
+  /** At most this many streams per workgroup in the persistent kernels (tests use it to split a small batch). */
+  maxStreamsPerWorkgroup?: number;
+  /** Limits to choose the recurrence by in place of the device's (tests use it to reach the fallbacks). */
+  limits?: Partial<SeqLimits>;
+}
+
 export class GpuModel implements Model {
   readonly kernels: Kernels;
   readonly params: GPUBuffer;
@@ -38,6 +48,7 @@ export class GpuModel implements Model {
     readonly gpu: GpuContext,
     readonly table: ParamTable,
     initial: Float32Array,
+    readonly options: GpuModelOptions = {},
   ) {
     if (initial.length !== table.totalSize) throw new Error(`parameters have ${initial.length} floats, the table needs ${table.totalSize}`);
     this.kernels = new Kernels(gpu.device);
@@ -46,6 +57,18 @@ export class GpuModel implements Model {
 
   get device(): GPUDevice {
     return this.gpu.device;
+  }
+
+  /** The recurrent kernels a pass of B streams runs on this device (see recurrence.ts). */
+  recurrence(B: number): Recurrence {
+    const o = this.options;
+    const d = this.device.limits;
+    const limits: SeqLimits = {
+      maxComputeWorkgroupStorageSize: o.limits?.maxComputeWorkgroupStorageSize ?? d.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: o.limits?.maxComputeInvocationsPerWorkgroup ?? d.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: o.limits?.maxComputeWorkgroupSizeX ?? d.maxComputeWorkgroupSizeX,
+    };
+    return chooseRecurrence(limits, this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
   }
 
   readParams(): Promise<Float32Array> {
@@ -58,7 +81,7 @@ export class GpuModel implements Model {
     let p = this.passes.get(key);
     if (!p) {
       const seq = new SequenceBuffers(this.device, this.table, T, B, `eval ${key}`);
-      p = { seq, forward: buildForward(this.kernels, seq, this.params, false) };
+      p = { seq, forward: buildForward(this.kernels, seq, this.params, false, this.recurrence(B).forward) };
       this.passes.set(key, p);
     }
     return p;

@@ -8,7 +8,7 @@
  */
 import type { ParamTable } from '../../model/params.ts';
 import { storageBuffer } from '../../gpu/buffers.ts';
-import type { Dispatch, Kernels } from '../../gpu/kernels.ts';
+import type { Dispatch, Kernels, SeqShape } from '../../gpu/kernels.ts';
 
 export class SequenceBuffers {
   readonly n: number;
@@ -96,11 +96,12 @@ export class SequenceBuffers {
 
 /**
  * Forward dispatches over a whole window: embedding gather, then per layer W_hhᵀ,
- * the input projection for all timesteps as one GEMM and T fused LSTM steps, then
- * the head GEMM and the fused softmax/cross-entropy (with dlogits when training).
- * Count: 1 + L·(2 + T) + 2.
+ * the input projection for all timesteps as one GEMM and the recurrence — one
+ * persistent dispatch over the T timesteps when `recurrent` gives its shape, else T
+ * fused LSTM steps — then the head GEMM and the fused softmax/cross-entropy (with
+ * dlogits when training). Count: 1 + 3·L + 2, or 1 + L·(2 + T) + 2 per timestep.
  */
-export function buildForward(k: Kernels, s: SequenceBuffers, params: GPUBuffer, withGrad: boolean): Dispatch[] {
+export function buildForward(k: Kernels, s: SequenceBuffers, params: GPUBuffer, withGrad: boolean, recurrent: SeqShape | null): Dispatch[] {
   const table = s.table;
   const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
   const { T, B, n } = s;
@@ -127,6 +128,27 @@ export function buildForward(k: Kernels, s: SequenceBuffers, params: GPUBuffer, 
         bias: { buffer: params, off: p.biasIh.offset, off2: p.biasHh.offset },
       }),
     );
+    if (recurrent) {
+      out.push(
+        k.lstmSeqForward({
+          label: `lstm forward l${l}`,
+          t: T,
+          b: B,
+          h: H,
+          shape: recurrent,
+          zxOff: 0,
+          hsOff: 0,
+          csOff: 0,
+          gatesOff: 0,
+          zx: s.zx[l],
+          whhT: s.whhT,
+          hs: s.hs[l],
+          cs: s.cs[l],
+          gates: s.gates[l],
+        }),
+      );
+      continue;
+    }
     for (let t = 0; t < T; t++) {
       out.push(
         k.lstmStepForward({

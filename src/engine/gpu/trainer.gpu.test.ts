@@ -9,7 +9,7 @@ import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../../model/
 import { Rng } from '../../model/rng.ts';
 import { GpuTrainer } from './trainer.ts';
 import { dispatchBudget, trainingBatcher, type StepResult } from '../contract.ts';
-import { GpuModel } from './model.ts';
+import { GpuModel, type GpuModelOptions } from './model.ts';
 import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../../reference/model.ts';
 import { sampleReference } from '../../reference/kernels.ts';
 
@@ -24,102 +24,154 @@ function setup(model: ModelConfig, seed: number) {
   return { table, params };
 }
 
-describe('training step parity (GPU vs CPU reference)', () => {
-  it('gradients of one step match exact BPTT, tensor by tensor', async () => {
-    const gpu = await testGpu();
-    const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
-    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 4, schedule: 'windows', seed: 1 };
-    const { table, params } = setup(cfg, 3);
-    const data = randomTokens(80, cfg.vocabSize, 11);
-    const trainer = await GpuTrainer.create(gpu, table, train, data, { params });
-    await trainer.trainStep();
-    await trainer.flush();
-    const got = await trainer.readGradients();
-    const b = trainingBatcher(data, train).next();
-    const { cache } = modelForwardReference(table, params, b.inputs, b.targets, train.seqLen, train.batch);
-    const want = modelBackwardReference(table, params, cache);
-    const reports = table.entries
-      .map((e) => compareArrays(e.name, got.subarray(e.offset, e.offset + e.size), want.subarray(e.offset, e.offset + e.size), 1e-6, 1e-4))
-      .filter((r) => r !== null);
-    expect(reports).toEqual([]);
-    trainer.destroy();
-  });
+/** The recurrences the whole-step tests run on: the persistent kernels (what this device chooses) and the forced per-timestep fallback. */
+const PATHS: { name: string; options: GpuModelOptions; persistent: boolean }[] = [
+  { name: 'persistent', options: {}, persistent: true },
+  { name: 'per-timestep', options: { recurrence: 'per-timestep' }, persistent: false },
+];
 
-  for (const schedule of ['streams', 'windows'] as const) {
-    it(`2 layers, 5 Adam steps, ${schedule}: every loss and parameter within 1e-4 relative`, async () => {
+describe('training step parity (GPU vs CPU reference)', () => {
+  const gradientCases: { name: string; cfg: ModelConfig; B: number; T: number; options: GpuModelOptions; persistent: boolean }[] = [
+    ...PATHS.map((p) => ({ ...p, cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 }, B: 3, T: 4 })),
+    // Workgroup memory for the forward kernel (72 bytes a stream) but not the backward one (216): persistent forward, per-timestep backward.
+    {
+      name: 'mixed (limits for the forward kernel only)',
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 },
+      B: 3,
+      T: 4,
+      options: { limits: { maxComputeWorkgroupStorageSize: 160 } },
+      persistent: false,
+    },
+    // H, B and the streams per workgroup not multiples of each other: 3 streams in workgroups of 2.
+    {
+      name: 'persistent, 2 streams per workgroup, H 20',
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 20, layers: 2 },
+      B: 3,
+      T: 5,
+      options: { maxStreamsPerWorkgroup: 2 },
+      persistent: true,
+    },
+  ];
+  for (const c of gradientCases) {
+    it(`gradients of one step match exact BPTT, tensor by tensor (${c.name}, L ${c.cfg.layers} H ${c.cfg.hiddenSize} B ${c.B} T ${c.T})`, async () => {
       const gpu = await testGpu();
-      const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
-      const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 4, lr: 0.01, clip: 1, schedule, seed: 7, lrDecay: 0.99 };
+      const cfg = c.cfg;
+      const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: c.B, seqLen: c.T, schedule: 'windows', seed: 1 };
       const { table, params } = setup(cfg, 3);
       const data = randomTokens(80, cfg.vocabSize, 11);
-      const trainer = await GpuTrainer.create(gpu, table, train, data, { params });
-      expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(dispatchBudget(train.seqLen, cfg.layers));
-
-      // The reference walks the same batches, carrying (or resetting) the state the same way.
-      const batcher = trainingBatcher(data, train);
-      const ref = Float64Array.from(params);
-      const adam: AdamState = { m: new Float64Array(table.totalSize), v: new Float64Array(table.totalSize), step: 0 };
-      const zero = () => Array.from({ length: cfg.layers }, () => new Float64Array(train.batch * cfg.hiddenSize));
-      let h: Float64Array[] = zero();
-      let c: Float64Array[] = zero();
-      const refLosses: number[] = [];
-      const results: StepResult[] = [];
-      for (let s = 0; s < 5; s++) {
-        results.push(...(await trainer.trainStep()));
-        const b = batcher.next();
-        if (b.resetState) {
-          h = zero();
-          c = zero();
-        }
-        const r = trainStepReference(
-          table,
-          ref,
-          adam,
-          b.inputs,
-          b.targets,
-          train.seqLen,
-          train.batch,
-          {
-            lr: train.lr,
-            clip: train.clip,
-            beta1: train.beta1,
-            beta2: train.beta2,
-            eps: train.eps,
-            lrDecay: train.lrDecay,
-          },
-          h,
-          c,
-        );
-        h = r.hT;
-        c = r.cT;
-        refLosses.push(r.loss);
-      }
-      results.push(...(await trainer.flush()));
-      expect(results.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
-      expect(
-        compareArrays(
-          'losses',
-          results.map((r) => r.loss),
-          refLosses,
-          1e-6,
-          1e-4,
-        ),
-      ).toBeNull();
-      const got = await trainer.model.readParams();
-      expect(compareArrays('parameters after 5 steps', got, ref, 1e-6, 1e-4)).toBeNull();
-      const carried = await trainer.readCarried();
-      expect(
-        compareArrays(
-          'carried h',
-          carried.h,
-          h.flatMap((x) => Array.from(x)),
-          1e-5,
-          1e-4,
-        ),
-      ).toBeNull();
+      const trainer = await GpuTrainer.create(gpu, table, train, data, { params }, c.options);
+      expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(c.persistent);
+      if (c.options.limits) expect([trainer.recurrence.forward?.sb, trainer.recurrence.backward]).toEqual([2, null]);
+      if (c.options.maxStreamsPerWorkgroup) expect(trainer.recurrence.backward?.sb).toBe(c.options.maxStreamsPerWorkgroup);
+      await trainer.trainStep();
+      await trainer.flush();
+      const got = await trainer.readGradients();
+      const b = trainingBatcher(data, train).next();
+      const { cache } = modelForwardReference(table, params, b.inputs, b.targets, train.seqLen, train.batch);
+      const want = modelBackwardReference(table, params, cache);
+      const reports = table.entries
+        .map((e) => compareArrays(e.name, got.subarray(e.offset, e.offset + e.size), want.subarray(e.offset, e.offset + e.size), 1e-6, 1e-4))
+        .filter((r) => r !== null);
+      expect(reports).toEqual([]);
       trainer.destroy();
     });
   }
+
+  it('dispatches per step: independent of T with the persistent kernels, 2·(T-1)·L more with the per-timestep ones', async () => {
+    const gpu = await testGpu();
+    const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
+    const { table, params } = setup(cfg, 3);
+    const data = randomTokens(200, cfg.vocabSize, 11);
+    const count = async (T: number, options: GpuModelOptions) => {
+      const t = await GpuTrainer.create(gpu, table, { ...NOTEBOOK_TRAIN, batch: 3, seqLen: T, schedule: 'windows' }, data, { params }, options);
+      const n = t.dispatchesPerStep;
+      expect(n).toBeLessThanOrEqual(dispatchBudget(T, cfg.layers, t.recurrence.persistent));
+      t.destroy();
+      return n;
+    };
+    const persistent = await count(4, {});
+    expect(await count(16, {})).toBe(persistent);
+    expect(persistent).toBeLessThanOrEqual(dispatchBudget(4, cfg.layers, true));
+    expect(await count(16, { recurrence: 'per-timestep' })).toBe(persistent + 2 * (16 - 1) * cfg.layers);
+  });
+
+  for (const path of PATHS)
+    for (const schedule of ['streams', 'windows'] as const) {
+      it(`2 layers, 5 Adam steps, ${schedule}, ${path.name}: every loss and parameter within 1e-4 relative`, async () => {
+        const gpu = await testGpu();
+        const cfg: ModelConfig = { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 };
+        const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 4, lr: 0.01, clip: 1, schedule, seed: 7, lrDecay: 0.99 };
+        const { table, params } = setup(cfg, 3);
+        const data = randomTokens(80, cfg.vocabSize, 11);
+        const trainer = await GpuTrainer.create(gpu, table, train, data, { params }, path.options);
+        expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(path.persistent);
+        expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(dispatchBudget(train.seqLen, cfg.layers, path.persistent));
+
+        // The reference walks the same batches, carrying (or resetting) the state the same way.
+        const batcher = trainingBatcher(data, train);
+        const ref = Float64Array.from(params);
+        const adam: AdamState = { m: new Float64Array(table.totalSize), v: new Float64Array(table.totalSize), step: 0 };
+        const zero = () => Array.from({ length: cfg.layers }, () => new Float64Array(train.batch * cfg.hiddenSize));
+        let h: Float64Array[] = zero();
+        let c: Float64Array[] = zero();
+        const refLosses: number[] = [];
+        const results: StepResult[] = [];
+        for (let s = 0; s < 5; s++) {
+          results.push(...(await trainer.trainStep()));
+          const b = batcher.next();
+          if (b.resetState) {
+            h = zero();
+            c = zero();
+          }
+          const r = trainStepReference(
+            table,
+            ref,
+            adam,
+            b.inputs,
+            b.targets,
+            train.seqLen,
+            train.batch,
+            {
+              lr: train.lr,
+              clip: train.clip,
+              beta1: train.beta1,
+              beta2: train.beta2,
+              eps: train.eps,
+              lrDecay: train.lrDecay,
+            },
+            h,
+            c,
+          );
+          h = r.hT;
+          c = r.cT;
+          refLosses.push(r.loss);
+        }
+        results.push(...(await trainer.flush()));
+        expect(results.map((r) => r.step)).toEqual([1, 2, 3, 4, 5]);
+        expect(
+          compareArrays(
+            'losses',
+            results.map((r) => r.loss),
+            refLosses,
+            1e-6,
+            1e-4,
+          ),
+        ).toBeNull();
+        const got = await trainer.model.readParams();
+        expect(compareArrays('parameters after 5 steps', got, ref, 1e-6, 1e-4)).toBeNull();
+        const carried = await trainer.readCarried();
+        expect(
+          compareArrays(
+            'carried h',
+            carried.h,
+            h.flatMap((x) => Array.from(x)),
+            1e-5,
+            1e-4,
+          ),
+        ).toBeNull();
+        trainer.destroy();
+      });
+    }
 
   it('a loaded snapshot continues exactly like the trainer it came from', async () => {
     const gpu = await testGpu();
@@ -150,40 +202,43 @@ describe('training step parity (GPU vs CPU reference)', () => {
 describe('forward-only parity', () => {
   const cfg: ModelConfig = { vocabSize: 9, embedSize: 4, hiddenSize: 7, layers: 2 };
 
-  it('evaluate: per-position losses of a text longer than one chunk, from zero state', async () => {
-    const gpu = await testGpu();
-    const { table, params } = setup(cfg, 4);
-    const ids = randomTokens(150, cfg.vocabSize, 8);
-    const model = new GpuModel(gpu, table, params);
-    const got = await model.evaluate(ids);
-    const { cache } = modelForwardReference(table, params, ids.subarray(0, 149), ids.subarray(1), 149, 1);
-    expect(compareArrays('losses', got, cache.losses, 1e-5, 1e-4)).toBeNull();
+  for (const path of PATHS) {
+    it(`evaluate: per-position losses of a text longer than one chunk, from zero state (${path.name})`, async () => {
+      const gpu = await testGpu();
+      const { table, params } = setup(cfg, 4);
+      const ids = randomTokens(150, cfg.vocabSize, 8);
+      const model = new GpuModel(gpu, table, params, path.options);
+      expect(model.recurrence(3).forward !== null).toBe(path.persistent);
+      const got = await model.evaluate(ids);
+      const { cache } = modelForwardReference(table, params, ids.subarray(0, 149), ids.subarray(1), 149, 1);
+      expect(compareArrays('losses', got, cache.losses, 1e-5, 1e-4)).toBeNull();
 
-    // Several streams: each segment from zero state.
-    const S = 3;
-    const len = Math.floor(149 / S);
-    const multi = await model.evaluate(ids, S);
-    for (let b = 0; b < S; b++) {
-      const seg = ids.subarray(b * len, b * len + len + 1);
-      const r = modelForwardReference(table, params, seg.subarray(0, len), seg.subarray(1), len, 1);
-      expect(compareArrays(`stream ${b}`, multi.subarray(b * len, (b + 1) * len), r.cache.losses, 1e-5, 1e-4)).toBeNull();
-    }
-    model.destroy();
-  });
+      // Several streams: each segment from zero state.
+      const S = 3;
+      const len = Math.floor(149 / S);
+      const multi = await model.evaluate(ids, S);
+      for (let b = 0; b < S; b++) {
+        const seg = ids.subarray(b * len, b * len + len + 1);
+        const r = modelForwardReference(table, params, seg.subarray(0, len), seg.subarray(1), len, 1);
+        expect(compareArrays(`stream ${b}`, multi.subarray(b * len, (b + 1) * len), r.cache.losses, 1e-5, 1e-4)).toBeNull();
+      }
+      model.destroy();
+    });
 
-  it('hidden states and gates after each character', async () => {
-    const gpu = await testGpu();
-    const { table, params } = setup(cfg, 5);
-    const ids = randomTokens(20, cfg.vocabSize, 3);
-    const model = new GpuModel(gpu, table, params);
-    const got = await model.hiddenStates(ids);
-    const { cache } = modelForwardReference(table, params, ids, new Int32Array(20), 20, 1);
-    for (let l = 0; l < cfg.layers; l++) {
-      expect(compareArrays(`h layer ${l}`, got.h[l], cache.hs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
-      expect(compareArrays(`gates layer ${l}`, got.gates[l], cache.gates[l], 1e-5, 1e-4)).toBeNull();
-    }
-    model.destroy();
-  });
+    it(`hidden states and gates after each character (${path.name})`, async () => {
+      const gpu = await testGpu();
+      const { table, params } = setup(cfg, 5);
+      const ids = randomTokens(20, cfg.vocabSize, 3);
+      const model = new GpuModel(gpu, table, params, path.options);
+      const got = await model.hiddenStates(ids);
+      const { cache } = modelForwardReference(table, params, ids, new Int32Array(20), 20, 1);
+      for (let l = 0; l < cfg.layers; l++) {
+        expect(compareArrays(`h layer ${l}`, got.h[l], cache.hs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
+        expect(compareArrays(`gates layer ${l}`, got.gates[l], cache.gates[l], 1e-5, 1e-4)).toBeNull();
+      }
+      model.destroy();
+    });
+  }
 
   it('sampling: the same seed gives the same text as the CPU reference, per temperature row', async () => {
     const gpu = await testGpu();

@@ -19,7 +19,8 @@ import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
 import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
-import { GpuModel } from './model.ts';
+import { GpuModel, type GpuModelOptions } from './model.ts';
+import type { Recurrence } from './recurrence.ts';
 
 const RING = 3;
 const NORM_PARTS = 32;
@@ -28,6 +29,8 @@ export class GpuTrainer implements Trainer {
   readonly model: GpuModel;
   /** GPU dispatches encoded per step (compare with dispatchBudget). */
   readonly dispatchesPerStep: number;
+  /** The recurrent kernels this trainer's steps run, chosen from the device's limits (or forced). */
+  readonly recurrence: Recurrence;
   private readonly batcher: Batcher;
   private steps: number;
 
@@ -54,12 +57,14 @@ export class GpuTrainer implements Trainer {
     readonly config: TrainConfig,
     data: Int32Array,
     start: TrainerStart,
+    options: GpuModelOptions = {},
   ) {
     const device = gpu.device;
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
     const { seqLen: T, batch: B } = config;
     const N = T * B;
-    this.model = new GpuModel(gpu, table, start.params);
+    this.model = new GpuModel(gpu, table, start.params, options);
+    const recurrence = (this.recurrence = this.model.recurrence(B));
     this.steps = start.step ?? 0;
     this.batcher = trainingBatcher(data, config);
     if (start.batcher) this.batcher.setState(start.batcher);
@@ -84,7 +89,7 @@ export class GpuTrainer implements Trainer {
     const k = this.model.kernels;
     const params = this.model.params;
     const s = this.seq;
-    const d: Dispatch[] = buildForward(k, s, params, true);
+    const d: Dispatch[] = buildForward(k, s, params, true, recurrence.forward);
     // Head gradients: dlogits (in place in s.logits) → dW_out, db_out, dH.
     d.push(
       k.matmul({
@@ -120,29 +125,52 @@ export class GpuTrainer implements Trainer {
     for (let l = L - 1; l >= 0; l--) {
       const p = table.layers[l];
       const I = l === 0 ? E : H;
-      // Truncated BPTT: at t = T-1 the kernel takes no dz[t+1] and a zero dc carry.
-      for (let t = T - 1; t >= 0; t--) {
+      // Truncated BPTT: nothing flows in from after the window (no dz[T], a zero dc carry).
+      if (recurrence.backward) {
         d.push(
-          k.lstmStepBackward({
-            label: `lstm backward l${l} t${t}`,
+          k.lstmSeqBackward({
+            label: `lstm backward l${l}`,
+            t: T,
             b: B,
             h: H,
-            dhOff: t * B * H,
-            dzNextOff: (t + 1) * B * 4 * H,
-            dzOff: t * B * 4 * H,
-            hasNext: t < T - 1,
+            shape: recurrence.backward,
+            dhOff: 0,
+            dzOff: 0,
             whhOff: p.weightHh.offset,
-            gatesOff: t * B * 4 * H,
-            cPrevOff: t * B * H,
-            cOff: (t + 1) * B * H,
+            gatesOff: 0,
+            csOff: 0,
             dhAbove: this.dx,
             params,
             gates: s.gates[l],
             cs: s.cs[l],
             dz: this.dz,
-            dcCarry: this.dcCarry,
           }),
         );
+      } else {
+        // Per timestep: at t = T-1 the kernel takes no dz[t+1] and a zero dc carry.
+        for (let t = T - 1; t >= 0; t--) {
+          d.push(
+            k.lstmStepBackward({
+              label: `lstm backward l${l} t${t}`,
+              b: B,
+              h: H,
+              dhOff: t * B * H,
+              dzNextOff: (t + 1) * B * 4 * H,
+              dzOff: t * B * 4 * H,
+              hasNext: t < T - 1,
+              whhOff: p.weightHh.offset,
+              gatesOff: t * B * 4 * H,
+              cPrevOff: t * B * H,
+              cOff: (t + 1) * B * H,
+              dhAbove: this.dx,
+              params,
+              gates: s.gates[l],
+              cs: s.cs[l],
+              dz: this.dz,
+              dcCarry: this.dcCarry,
+            }),
+          );
+        }
       }
       d.push(
         k.matmul({
@@ -218,9 +246,16 @@ export class GpuTrainer implements Trainer {
    * Builds a trainer and checks that every pipeline and bind group is valid, so that a
    * mistake fails here with the WebGPU message rather than as silent zero losses.
    */
-  static async create(gpu: GpuContext, table: ParamTable, config: TrainConfig, data: Int32Array, start: TrainerStart): Promise<GpuTrainer> {
+  static async create(
+    gpu: GpuContext,
+    table: ParamTable,
+    config: TrainConfig,
+    data: Int32Array,
+    start: TrainerStart,
+    options: GpuModelOptions = {},
+  ): Promise<GpuTrainer> {
     gpu.device.pushErrorScope('validation');
-    const t = new GpuTrainer(gpu, table, config, data, start);
+    const t = new GpuTrainer(gpu, table, config, data, start, options);
     const err = await gpu.device.popErrorScope();
     if (err) {
       t.destroy();
