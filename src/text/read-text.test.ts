@@ -4,6 +4,7 @@ import {
   HEAD_BYTES,
   TextReadCancelled,
   TextRefusal,
+  checkTextSize,
   decodeTextBytes,
   pageTextLimit,
   readTextStream,
@@ -147,7 +148,8 @@ describe('readTextStream', () => {
       readTextStream({ name: 'war-and-peace.txt', origin: 'url', size: 104_857_600, body: s }, { limit: pageTextLimit(8), onProgress: (p) => pulls.push(p) }),
     );
     expect(msg).toBe(
-      "war-and-peace.txt is 104.9 MB; this page takes texts up to 32 MB (reading and encoding a text holds about 16 bytes of the tab's memory per byte of text, and this device reports 8 GB); use an excerpt, or the command line (npm run train -- --corpus FILE)",
+      "war-and-peace.txt is 104.9 MB; this page takes texts up to 32 MB (reading and encoding a text holds about 16 bytes of the tab's memory per byte of it; " +
+        'the page keeps that within 512 MB, a sixteenth of the 8 GB this device reports, at most 512 MB); use an excerpt, or the command line (npm run train -- --corpus FILE)',
     );
     expect(pulls).toEqual([]);
     expect(s.cancelled).toBe(true);
@@ -254,12 +256,20 @@ describe('decodeTextBytes (the command line)', () => {
 });
 
 describe('limits', () => {
+  it('a text in memory is measured in UTF-8 bytes', () => {
+    expect(() => checkTextSize('pasted text', 'a'.repeat(10_000), LIMIT)).not.toThrow();
+    expect(() => checkTextSize('pasted text', 'é'.repeat(5_001), LIMIT)).toThrow('pasted text is 10 kB; this page takes texts up to 10 kB');
+    expect(() => checkTextSize('pasted text', '😀'.repeat(2_500), LIMIT)).not.toThrow();
+    expect(() => checkTextSize('pasted text', '😀'.repeat(2_501), LIMIT)).toThrow(TextRefusal);
+  });
+
   it('the page takes 4 MB per GiB of device memory, from 4 to 32 MB; the command line 256 MB', () => {
     expect(pageTextLimit(8).bytes).toBe(32e6);
     expect(pageTextLimit(4).bytes).toBe(16e6);
     expect(pageTextLimit(0.5).bytes).toBe(4e6);
     expect(pageTextLimit(undefined).bytes).toBe(16e6);
-    expect(pageTextLimit(undefined).why).toContain('about 4 GB is assumed');
+    expect(pageTextLimit(undefined).why).toContain('within 256 MB, a sixteenth of the 4 GB assumed for this device');
+    expect(pageTextLimit(16).bytes).toBe(32e6);
     expect(CLI_TEXT_LIMIT.bytes).toBe(256e6);
   });
 

@@ -44,24 +44,27 @@ export interface TextLimit {
  */
 export const TAB_BYTES_PER_TEXT_BYTE = 16;
 
-/** Memory assumed when the browser does not say (navigator.deviceMemory is Chromium's, at most 8). */
+/** Memory assumed when the browser does not say (navigator.deviceMemory is Chromium's, rounded). */
 const ASSUMED_DEVICE_GIB = 4;
 
 /**
- * The page's limit: a text may use at most 1/16 of the device's memory at its peak, so
- * 4 MB of text per GiB (32 MB on a device of 8 GiB or more, which is what Chromium
- * reports at most; 16 MB on 4 GiB), never under 4 MB. A 50 MB text froze the tab for
+ * The page's limit: a text may hold at most a sixteenth of the device's memory at its
+ * peak, and never over 512 MB: 4 MB of text per GB of memory, from 4 MB to 32 MB (32 MB
+ * from 8 GB up; 16 MB where the browser does not say). A 50 MB text froze the tab for
  * about 17 s and 100 MB crashed it; 20 MB loads with no task over 200 ms
  * (e2e/longtask.spec.ts).
  */
 export function pageTextLimit(deviceMemoryGiB?: number): TextLimit {
-  const gib = deviceMemoryGiB !== undefined && Number.isFinite(deviceMemoryGiB) && deviceMemoryGiB > 0 ? deviceMemoryGiB : undefined;
-  const mb = Math.max(4, Math.min(32, Math.floor(4 * (gib ?? ASSUMED_DEVICE_GIB))));
-  const device = gib === undefined ? `about ${ASSUMED_DEVICE_GIB} GB is assumed for this device` : `this device reports ${gib} GB`;
+  const known = deviceMemoryGiB !== undefined && Number.isFinite(deviceMemoryGiB) && deviceMemoryGiB > 0;
+  const gib = known ? deviceMemoryGiB : ASSUMED_DEVICE_GIB;
+  const mb = Math.max(4, Math.min(32, Math.floor(4 * gib)));
+  const device = known ? `the ${gib} GB this device reports` : `the ${gib} GB assumed for this device`;
   return {
     bytes: mb * 1e6,
     where: 'this page',
-    why: `reading and encoding a text holds about ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of text, and ${device}`,
+    why:
+      `reading and encoding a text holds about ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it; ` +
+      `the page keeps that within ${TAB_BYTES_PER_TEXT_BYTE * mb} MB, a sixteenth of ${device}, at most 512 MB`,
     instead: 'use an excerpt, or the command line (npm run train -- --corpus FILE)',
   };
 }
@@ -92,6 +95,22 @@ function formatLimit(n: number): string {
 
 function tooLarge(name: string, size: string, limit: TextLimit): TextRefusal {
   return new TextRefusal(`${name} is ${size}; ${limit.where} takes texts up to ${formatLimit(limit.bytes)} (${limit.why}); ${limit.instead}`);
+}
+
+/** A text already in memory (pasted, or inside the element): its size in UTF-8 against the limit. */
+export function checkTextSize(name: string, text: string, limit: TextLimit): void {
+  if (text.length * 3 <= limit.bytes) return; // at most 3 UTF-8 bytes per UTF-16 unit
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one 4-byte sequence
+      i++;
+    } else bytes += 3;
+  }
+  if (bytes > limit.bytes) throw tooLarge(name, formatBytes(bytes), limit);
 }
 
 /** Where a text comes from: a URL is expected to be a plain-text file, so a web page is refused too. */
