@@ -148,8 +148,8 @@ describe('readTextStream', () => {
       readTextStream({ name: 'war-and-peace.txt', origin: 'url', size: 104_857_600, body: s }, { limit: pageTextLimit(8), onProgress: (p) => pulls.push(p) }),
     );
     expect(msg).toBe(
-      "war-and-peace.txt is 104.9 MB; this page takes texts up to 32 MB (reading and encoding a text holds about 16 bytes of the tab's memory per byte of it; " +
-        'the page keeps that within 512 MB, a sixteenth of the 8 GB this device reports, at most 512 MB); use an excerpt, or the command line (npm run train -- --corpus FILE)',
+      "war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB (reading and encoding a text takes up to 35 bytes of the tab's memory per byte of it; " +
+        'the page keeps that within 1 GB, an eighth of the 8 GB this device reports); use an excerpt, or the command line (npm run train -- --corpus FILE)',
     );
     expect(pulls).toEqual([]);
     expect(s.cancelled).toBe(true);
@@ -263,13 +263,14 @@ describe('limits', () => {
     expect(() => checkTextSize('pasted text', '😀'.repeat(2_501), LIMIT)).toThrow(TextRefusal);
   });
 
-  it('the page takes 4 MB per GiB of device memory, from 4 to 32 MB; the command line 256 MB', () => {
-    expect(pageTextLimit(8).bytes).toBe(32e6);
-    expect(pageTextLimit(4).bytes).toBe(16e6);
+  it('the page keeps a text within an eighth of the device memory (counted up to 8 GB) at 35 bytes a byte; the command line takes 256 MB', () => {
+    expect(pageTextLimit(8).bytes).toBe(30e6);
+    expect(pageTextLimit(16).bytes).toBe(30e6);
+    expect(pageTextLimit(16).why).toContain('within 1 GB, an eighth of the 16 GB this device reports counted up to 8 GB');
+    expect(pageTextLimit(4).bytes).toBe(15e6);
     expect(pageTextLimit(0.5).bytes).toBe(4e6);
-    expect(pageTextLimit(undefined).bytes).toBe(16e6);
-    expect(pageTextLimit(undefined).why).toContain('within 256 MB, a sixteenth of the 4 GB assumed for this device');
-    expect(pageTextLimit(16).bytes).toBe(32e6);
+    expect(pageTextLimit(undefined).bytes).toBe(15e6);
+    expect(pageTextLimit(undefined).why).toContain('within 512 MB, an eighth of the 4 GB assumed for this device');
     expect(CLI_TEXT_LIMIT.bytes).toBe(256e6);
   });
 

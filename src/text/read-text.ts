@@ -35,44 +35,49 @@ export interface TextLimit {
 }
 
 /**
- * Bytes of a tab's memory per byte of text while a text is read and encoded, at the
- * peak: the decoded string (1–2 bytes a character in V8) and its copy sent to the
- * encoding Worker (1–2), the Int32 ids (4) and their copy sent to the CPU engine's Worker
- * or kept by the GPU engine's batcher (4), and the previous text with its ids, kept until
- * the new model is ready (about 5). Nothing proportional to the text goes to the GPU (a
- * step uploads B·T ids), so the device's buffer limits do not bound it; memory does.
+ * Bytes of a tab's memory per byte of text at the peak of reading and encoding it,
+ * measured (renderer RSS, headless Chromium, a 20 MB text through the file input):
+ * 9–10 for a first text on either engine, 35 for a text replacing another of the same
+ * size on the CPU engine, whose old run, ids and Worker copy live until the new model is
+ * ready. What is held: the decoded string (1–2 bytes a character in V8) and its copy sent
+ * to the encoding Worker, the Int32 ids (4) and their copy sent to the CPU engine's
+ * Worker, the previous text's. Nothing proportional to the text goes to the GPU (a step
+ * uploads its B·T ids), so the device's buffer limits do not bound it; memory does.
  */
-export const TAB_BYTES_PER_TEXT_BYTE = 16;
+export const TAB_BYTES_PER_TEXT_BYTE = 35;
 
 /** Memory assumed when the browser does not say (navigator.deviceMemory is Chromium's, rounded). */
 const ASSUMED_DEVICE_GIB = 4;
 
 /**
- * The page's limit: a text may hold at most a sixteenth of the device's memory at its
- * peak, and never over 512 MB: 4 MB of text per GB of memory, from 4 MB to 32 MB (32 MB
- * from 8 GB up; 16 MB where the browser does not say). A 50 MB text froze the tab for
- * about 17 s and 100 MB crashed it; 20 MB loads with no task over 200 ms
- * (e2e/longtask.spec.ts).
+ * The page's limit: reading a text may take at most an eighth of the device's memory,
+ * counted up to 8 GB (so at most 1 GB), at TAB_BYTES_PER_TEXT_BYTE: 30 MB from 8 GB up,
+ * 15 MB on 4 GB (and where the browser does not say), never under 4 MB. Before the limit
+ * a 50 MB text froze the tab for about 17 s and 100 MB crashed it; 20 MB loads with no
+ * task over 200 ms (e2e/longtask.spec.ts).
  */
 export function pageTextLimit(deviceMemoryGiB?: number): TextLimit {
   const known = deviceMemoryGiB !== undefined && Number.isFinite(deviceMemoryGiB) && deviceMemoryGiB > 0;
   const gib = known ? deviceMemoryGiB : ASSUMED_DEVICE_GIB;
-  const mb = Math.max(4, Math.min(32, Math.floor(4 * gib)));
+  const budgetGiB = Math.min(gib, 8) / 8;
+  const mb = Math.max(4, Math.floor((budgetGiB * 2 ** 30) / TAB_BYTES_PER_TEXT_BYTE / 1e6));
+  const budget = budgetGiB >= 1 ? '1 GB' : `${Math.round(budgetGiB * 1024)} MB`;
   const device = known ? `the ${gib} GB this device reports` : `the ${gib} GB assumed for this device`;
   return {
     bytes: mb * 1e6,
     where: 'this page',
     why:
-      `reading and encoding a text holds about ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it; ` +
-      `the page keeps that within ${TAB_BYTES_PER_TEXT_BYTE * mb} MB, a sixteenth of ${device}, at most 512 MB`,
+      `reading and encoding a text takes up to ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it; ` +
+      `the page keeps that within ${budget}, an eighth of ${device}${gib > 8 ? ' counted up to 8 GB' : ''}`,
     instead: 'use an excerpt, or the command line (npm run train -- --corpus FILE)',
   };
 }
 
 /**
- * The command line's limit: V8 strings hold at most 2^29 − 24 UTF-16 units (536 million),
- * and a run keeps the text, its 4-byte ids and their training split: 256 MB of text is
- * about 1.5 GB of memory.
+ * The command line's limit: reading and encoding a text takes about 6 bytes of memory
+ * per byte of it (measured: 6.1 for a 50 MB text: the file's bytes, the string, the Int32
+ * ids), so 256 MB of text is about 1.5 GB, within Node's default heap; V8 strings hold at
+ * most 2^29 − 24 UTF-16 units (536 million) in any case.
  */
 export const CLI_TEXT_LIMIT: TextLimit = {
   bytes: 256e6,
