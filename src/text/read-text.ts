@@ -44,7 +44,7 @@ export interface TextLimit {
  * Worker, the previous text's. Nothing proportional to the text goes to the GPU (a step
  * uploads its B·T ids), so the device's buffer limits do not bound it; memory does.
  */
-export const TAB_BYTES_PER_TEXT_BYTE = 35;
+const TAB_BYTES_PER_TEXT_BYTE = 35;
 
 /** Memory assumed when the browser does not say (navigator.deviceMemory is Chromium's, rounded). */
 const ASSUMED_DEVICE_GIB = 4;
@@ -119,7 +119,7 @@ export function checkTextSize(name: string, text: string, limit: TextLimit): voi
 }
 
 /** Where a text comes from: a URL is expected to be a plain-text file, so a web page is refused too. */
-export type TextOrigin = 'file' | 'url';
+type TextOrigin = 'file' | 'url';
 
 /** What a source says of itself before its bytes are read. */
 export interface Announced {
@@ -207,7 +207,7 @@ function binaryKind(head: Uint8Array): string | null {
 }
 
 /** Refuses a start of bytes that is not a plain text; `head` is the first HEAD_BYTES (or all, when shorter). */
-export function checkHead(head: Uint8Array, a: Pick<Announced, 'name' | 'origin'>): void {
+function checkHead(head: Uint8Array, a: Pick<Announced, 'name' | 'origin'>): void {
   if (head.length === 0) throw empty(a.name);
   const kind = binaryKind(head);
   if (kind) {

@@ -27,7 +27,7 @@ export interface LoadOptions {
 }
 
 /** The largest text this page takes, from the memory the browser reports (Chromium's navigator.deviceMemory). */
-export function pageLimit(): TextLimit {
+function pageLimit(): TextLimit {
   return pageTextLimit((navigator as Navigator & { deviceMemory?: number }).deviceMemory);
 }
 
