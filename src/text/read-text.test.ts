@@ -148,8 +148,8 @@ describe('readTextStream', () => {
       readTextStream({ name: 'war-and-peace.txt', origin: 'url', size: 104_857_600, body: s }, { limit: pageTextLimit(8), onProgress: (p) => pulls.push(p) }),
     );
     expect(msg).toBe(
-      "war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB (reading and encoding a text takes up to 35 bytes of the tab's memory per byte of it; " +
-        'the page keeps that within 1 GB, an eighth of the 8 GB this device reports); use an excerpt, or the command line (npm run train -- --corpus FILE)',
+      "war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB (reading and encoding a text takes up to 35 bytes of the tab's memory per byte of it, " +
+        'and the page keeps that within 1 GB: an eighth of the memory, counted up to 8 GB (this device reports 8 GB)); use an excerpt, or the command line (npm run train -- --corpus FILE)',
     );
     expect(pulls).toEqual([]);
     expect(s.cancelled).toBe(true);
@@ -266,11 +266,11 @@ describe('limits', () => {
   it('the page keeps a text within an eighth of the device memory (counted up to 8 GB) at 35 bytes a byte; the command line takes 256 MB', () => {
     expect(pageTextLimit(8).bytes).toBe(30e6);
     expect(pageTextLimit(16).bytes).toBe(30e6);
-    expect(pageTextLimit(16).why).toContain('within 1 GB, an eighth of the 16 GB this device reports counted up to 8 GB');
+    expect(pageTextLimit(16).why).toContain('within 1 GB: an eighth of the memory, counted up to 8 GB (this device reports 16 GB)');
     expect(pageTextLimit(4).bytes).toBe(15e6);
     expect(pageTextLimit(0.5).bytes).toBe(4e6);
     expect(pageTextLimit(undefined).bytes).toBe(15e6);
-    expect(pageTextLimit(undefined).why).toContain('within 512 MB, an eighth of the 4 GB assumed for this device');
+    expect(pageTextLimit(undefined).why).toContain('within 512 MB: an eighth of the memory, counted up to 8 GB (4 GB assumed: the browser does not say)');
     expect(CLI_TEXT_LIMIT.bytes).toBe(256e6);
   });
 

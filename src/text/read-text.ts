@@ -62,13 +62,13 @@ export function pageTextLimit(deviceMemoryGiB?: number): TextLimit {
   const budgetGiB = Math.min(gib, 8) / 8;
   const mb = Math.max(4, Math.floor((budgetGiB * 2 ** 30) / TAB_BYTES_PER_TEXT_BYTE / 1e6));
   const budget = budgetGiB >= 1 ? '1 GB' : `${Math.round(budgetGiB * 1024)} MB`;
-  const device = known ? `the ${gib} GB this device reports` : `the ${gib} GB assumed for this device`;
+  const device = known ? `this device reports ${gib} GB` : `${gib} GB assumed: the browser does not say`;
   return {
     bytes: mb * 1e6,
     where: 'this page',
     why:
-      `reading and encoding a text takes up to ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it; ` +
-      `the page keeps that within ${budget}, an eighth of ${device}${gib > 8 ? ' counted up to 8 GB' : ''}`,
+      `reading and encoding a text takes up to ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it, ` +
+      `and the page keeps that within ${budget}: an eighth of the memory, counted up to 8 GB (${device})`,
     instead: 'use an excerpt, or the command line (npm run train -- --corpus FILE)',
   };
 }

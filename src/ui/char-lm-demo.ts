@@ -69,7 +69,11 @@ function rememberedText(c: TextChoice): RememberedText {
  * Every attribute (and its property) is read when the element connects and applied
  * again whenever it changes:
  * - `preset`, `corpus-url`: load that text at once and start a fresh model on it (with
- *   the settings in the form). A corpus-url that failed is tried again when it changes.
+ *   the settings in the form). A text that failed or was cancelled is tried again when
+ *   `corpus-url` (or `preset`) is set again, even to the same value. A file or URL is
+ *   streamed with its progress in the text panel and a Cancel button; non-text, invalid
+ *   UTF-8, a web page and a text over the size limit are refused with the reason and
+ *   change nothing (src/text/read-text.ts).
  * - `settings`, `embed-size`, `hidden-size`, `layers`, `steps`, `sample-every`, `engine`:
  *   the form follows at once; an untrained model (step 0, idle) is rebuilt with them at
  *   once, a trained one is kept and the form says "Takes effect on Reset".
