@@ -233,8 +233,17 @@ test('an element whose corpus-url failed takes another text: its controls work, 
   await expect(late.getByTestId('corpus')).toContainText(`Corpus: /texts/later.txt — ${TEXT.length.toLocaleString('en')} characters`);
   await expect(late.getByRole('alert')).toHaveCount(0);
 
-  // Fails, then pasted text is used; the property set again to the same (failed) address retries it.
+  // Fails, then a preset is picked from the menu (which shows no text in use).
   served = false;
+  await add('preset');
+  const preset = page.locator('char-lm-demo#preset');
+  await expect(preset).toHaveAttribute('data-state', 'error');
+  await expect(preset.locator('select[name="preset"] option:checked')).toHaveText('Choose a text…');
+  await preset.locator('select[name="preset"]').selectOption('notebook');
+  await expect(preset).toHaveAttribute('data-state', 'ready');
+  await expect(preset.getByTestId('corpus')).toContainText('Corpus: The notebook passage');
+
+  // Fails, then pasted text is used; the property set again to the same (failed) address retries it.
   await add('paste');
   const pasted = page.locator('char-lm-demo#paste');
   await expect(pasted).toHaveAttribute('data-state', 'error');

@@ -67,7 +67,8 @@ export class CharLmTextSource extends LitElement {
   }
 
   override render() {
-    // The menu shows the text in use: a preset, or (disabled) the name of any other text.
+    // The menu shows the text in use: a preset, or (disabled) the name of any other text, or
+    // "Choose a text…" when there is none (a corpus-url that failed), so that every preset can be picked.
     const current = CORPUS_PRESETS.find((p) => p.name === this.corpusName)?.id ?? '';
     return html`
       <section>
@@ -76,7 +77,7 @@ export class CharLmTextSource extends LitElement {
           <label
             >Preset
             <select name="preset" ?disabled=${!this.ready} @change=${(e: Event) => this.choose({ kind: 'preset', id: (e.target as HTMLSelectElement).value })}>
-              ${current || !this.corpusName ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName}</option>`}
+              ${current ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName || 'Choose a text…'}</option>`}
               ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
             </select>
           </label>
