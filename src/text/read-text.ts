@@ -324,6 +324,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The longest the reader works before it lets the page's event loop run (ms). */
+const SLICE_MS = 12;
+
 /** Bytes read so far and the total announced (null when unknown). */
 export interface ReadProgress {
   received: number;
@@ -364,7 +367,14 @@ export async function readTextStream(source: Announced & { body: ReadableStream<
     let headLength = 0;
     let received = 0;
     onProgress?.({ received, total });
+    let slice = Date.now();
     for (;;) {
+      // Reads of bytes already buffered resolve as microtasks: without a pause now and then,
+      // a whole file would be decoded in one task and the page could neither paint nor respond.
+      if (Date.now() - slice > SLICE_MS) {
+        await new Promise((r) => setTimeout(r, 0));
+        slice = Date.now();
+      }
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
         r = await Promise.race([reader.read(), aborted]);
