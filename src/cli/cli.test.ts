@@ -2,7 +2,7 @@
  * End-to-end: the real command line as a child process, on the CPU engine, with
  * small models (each run takes about a second; the notebook run is in notebook.test.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -205,6 +205,9 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     writeFileSync(f('short.txt'), 'It is a truth.');
     writeFileSync(f('thirty.txt'), 'It is a truth universally ackno');
     writeFileSync(f('latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61, 0x62]));
+    writeFileSync(f('photo.png'), Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
+    writeFileSync(f('huge.txt'), '');
+    truncateSync(f('huge.txt'), 300e6); // sparse: 300 MB by its size, never read
     writeFileSync(f('foreign.txt'), 'It is a truth — § universally');
     writeFileSync(
       f('random.bin'),
@@ -249,6 +252,9 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     'streams',
   ]);
   add('corpus not UTF-8', () => ['train', '--engine', 'cpu', '--corpus', f('latin1.txt'), '--seq-len', '2']);
+  add('corpus is a PNG image', () => ['train', '--engine', 'cpu', '--corpus', f('photo.png')]);
+  add('corpus over the size limit', () => ['train', '--engine', 'cpu', '--corpus', f('huge.txt')]);
+  add('eval text is a PNG image', () => ['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('photo.png')]);
   add('--out in a missing directory', () => ['train', '--engine', 'cpu', '--out', join(dir, 'no-such-dir', 'x.safetensors')]);
   add('resume from a model-only export', () => ['train', '--engine', 'cpu', '--resume', exported]);
   add('resume with a different model', () => ['train', '--engine', 'cpu', '--resume', ckpt, '--hidden', '32']);
@@ -295,6 +301,12 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
         /character "—" \(U\+2014\) at position 14 is not in the model's vocabulary/,
       );
       expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
+      expect(cli(['train', '--engine', 'cpu', '--corpus', f('photo.png')]).stderr).toBe(
+        `error: --corpus ${JSON.stringify(f('photo.png'))} is a PNG image, not a text; give a plain-text (.txt) file, saved as UTF-8\n`,
+      );
+      expect(cli(['train', '--engine', 'cpu', '--corpus', f('huge.txt')]).stderr).toMatch(
+        /is 300\.0 MB; the command line takes texts up to 256 MB \(.*\); use an excerpt\n$/,
+      );
       expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
       expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
     },

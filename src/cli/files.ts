@@ -6,6 +6,7 @@ import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'n
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { CLI_TEXT_LIMIT, TextRefusal, checkAnnounced, decodeTextBytes, type Announced } from '../text/read-text.ts';
 import { UsageError } from './errors.ts';
 
 /** The notebook's passage, resolved against the project, not the working directory. */
@@ -30,7 +31,8 @@ function systemReason(e: unknown): string {
   }
 }
 
-function readBytes(flag: string, path: string): Uint8Array {
+/** `before` checks the file's size (from stat) before a byte is read. */
+function readBytes(flag: string, path: string, before?: (size: number) => void): Uint8Array {
   let st;
   try {
     st = statSync(path);
@@ -38,6 +40,7 @@ function readBytes(flag: string, path: string): Uint8Array {
     throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}; check the path`);
   }
   if (st.isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file`);
+  before?.(st.size);
   try {
     const buf = readFileSync(path);
     // A plain Uint8Array over its own ArrayBuffer: a Node Buffer's slice() is a view, not a copy,
@@ -48,13 +51,20 @@ function readBytes(flag: string, path: string): Uint8Array {
   }
 }
 
-/** A UTF-8 text file (a leading BOM is dropped). */
+/**
+ * A UTF-8 text file (a leading BOM is dropped), checked as the page checks a file
+ * (src/text/read-text.ts): its size against CLI_TEXT_LIMIT before it is read, then
+ * binary signatures, NUL bytes and strict UTF-8, each refused with the same words.
+ */
 export function readText(flag: string, path: string): string {
-  const bytes = readBytes(flag, path);
+  const source: Announced = { name: `--${flag} ${show(path)}`, origin: 'file', size: null };
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new UsageError(`--${flag} ${show(path)} is not UTF-8 text; give a plain-text file`);
+    // A regular file's size is known before reading; a pipe's (size 0) is checked once read.
+    const bytes = readBytes(flag, path, (size) => size > 0 && checkAnnounced({ ...source, size }, CLI_TEXT_LIMIT));
+    return decodeTextBytes(bytes, source, CLI_TEXT_LIMIT);
+  } catch (e) {
+    if (e instanceof TextRefusal) throw new UsageError(e.message);
+    throw e;
   }
 }
 

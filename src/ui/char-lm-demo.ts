@@ -8,6 +8,7 @@ import { outsideVocabulary, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
+import { TextReadCancelled, type ReadProgress } from '../text/read-text.ts';
 import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
@@ -68,7 +69,11 @@ function rememberedText(c: TextChoice): RememberedText {
  * Every attribute (and its property) is read when the element connects and applied
  * again whenever it changes:
  * - `preset`, `corpus-url`: load that text at once and start a fresh model on it (with
- *   the settings in the form). A corpus-url that failed is tried again when it changes.
+ *   the settings in the form). A text that failed or was cancelled is tried again when
+ *   `corpus-url` (or `preset`) is set again, even to the same value. A file or URL is
+ *   streamed with its progress in the text panel and a Cancel button; non-text, invalid
+ *   UTF-8, a web page and a text over the size limit are refused with the reason and
+ *   change nothing (src/text/read-text.ts).
  * - `settings`, `embed-size`, `hidden-size`, `layers`, `steps`, `sample-every`, `engine`:
  *   the form follows at once; an untrained model (step 0, idle) is rebuilt with them at
  *   once, a trained one is kept and the form says "Takes effect on Reset".
@@ -121,8 +126,9 @@ function rememberedText(c: TextChoice): RememberedText {
  */
 export class CharLmDemo extends LitElement {
   static override properties = {
-    preset: { type: String, reflect: true },
-    corpusUrl: { type: String, attribute: 'corpus-url', reflect: true },
+    // Setting the text attributes again, even to the same value, retries a text that failed.
+    preset: { type: String, reflect: true, hasChanged: () => true },
+    corpusUrl: { type: String, attribute: 'corpus-url', reflect: true, hasChanged: () => true },
     settingsPreset: { type: String, attribute: 'settings', reflect: true },
     embedSize: { attribute: 'embed-size', reflect: true, converter: numberAttribute },
     hiddenSize: { attribute: 'hidden-size', reflect: true, converter: numberAttribute },
@@ -144,6 +150,7 @@ export class CharLmDemo extends LitElement {
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
+    textRead: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -190,6 +197,8 @@ export class CharLmDemo extends LitElement {
   declare private modelDownload: { url: string; progress: FetchProgress } | null;
   /** The last model refused for characters of the text it lacks, kept for "Continue with replacement". */
   declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
+  /** A file or URL being read as the next text (its progress; Cancel stops it). */
+  declare private textRead: { name: string; progress: ReadProgress } | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
@@ -208,6 +217,12 @@ export class CharLmDemo extends LitElement {
   private applyQueued = false;
   /** The text the corpus attributes asked for last (tried, whether it loaded or not). */
   private attributeTextKey = '';
+  /** That text did not load (failed or cancelled): setting `corpus-url` or `preset` again, even to the same value, retries it. */
+  private attributeTextFailed = false;
+  /** `corpus-url` or `preset` was set since the attributes were last applied. */
+  private corpusAsked = false;
+  /** Stops the read of the file or URL being read, if any. */
+  private textAbort: AbortController | null = null;
   private autotrainApplied = false;
   /** The text in the element when it was last used. */
   private slotText = '';
@@ -235,6 +250,7 @@ export class CharLmDemo extends LitElement {
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
+    this.textRead = null;
   }
 
   static override styles = css`
@@ -288,8 +304,15 @@ export class CharLmDemo extends LitElement {
     void this.enqueue(() => this.start());
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.textAbort?.abort();
+  }
+
   override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.attributesRead || this.applyQueued) return;
+    if (!this.attributesRead) return;
+    if (changed.has('corpusUrl') || changed.has('preset')) this.corpusAsked = true;
+    if (this.applyQueued) return;
     if (ATTRIBUTE_PROPERTIES.some((p) => changed.has(p))) {
       this.applyQueued = true;
       void this.enqueue(() => this.applyAttributes());
@@ -304,7 +327,9 @@ export class CharLmDemo extends LitElement {
     this.busy++;
     const done = this.queue
       .then(action)
-      .catch((e: Error) => this.fail(e.message))
+      .catch((e: Error) => {
+        if (!(e instanceof TextReadCancelled)) this.fail(e.message); // Cancel: everything stays as it was
+      })
       .finally(() => this.busy--);
     this.queue = done;
     return done;
@@ -326,12 +351,15 @@ export class CharLmDemo extends LitElement {
       this.attributeTextKey = asked.key;
       this.slotText = this.textContent?.trim() ?? '';
       const choice: TextChoice = this.slotText ? { kind: 'slot', text: this.slotText } : (remembered?.text ?? asked.choice);
-      const corpus = await loadCorpus(choice).catch((e: Error) => {
+      this.attributeTextFailed = choice === asked.choice;
+      const corpus = await this.readCorpus(choice).catch((e: Error) => {
         if (choice === asked.choice) throw e;
         messages.push(`the text used last could not be loaded again (${e.message}); using the page's text instead`);
-        return loadCorpus(asked.choice);
+        this.attributeTextFailed = true;
+        return this.readCorpus(asked.choice);
       });
       await this.openText(corpus, settings);
+      this.attributeTextFailed = false;
       if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
       this.becomeReady();
     } catch (e) {
@@ -358,9 +386,13 @@ export class CharLmDemo extends LitElement {
       if (applied.engine !== 'cpu') await this.ctl.connectGpu();
       const asked = attributeText(applied);
       const run = this.ctl.run;
-      if (asked.key !== this.attributeTextKey || !run) {
+      const retry = this.corpusAsked && this.attributeTextFailed;
+      this.corpusAsked = false;
+      if (asked.key !== this.attributeTextKey || !run || retry) {
         this.attributeTextKey = asked.key;
-        await this.openText(await loadCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        this.attributeTextFailed = true; // until it has loaded
+        await this.openText(await this.readCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        this.attributeTextFailed = false;
         if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
         if (this.phase !== 'ready') this.becomeReady();
       } else if (applied.modelUrl && applied.modelUrl !== before.modelUrl) {
@@ -372,9 +404,29 @@ export class CharLmDemo extends LitElement {
       const status = this.ctl.run?.status;
       if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) this.train();
     } catch (e) {
-      messages.push((e as Error).message);
+      if (!(e instanceof TextReadCancelled)) messages.push((e as Error).message);
     }
     if (messages.length) this.fail(messages.join('\n'));
+  }
+
+  /**
+   * Reads a chosen text (src/ui/corpus-source.ts): a file or URL shows its progress in the
+   * text panel until it is read, refused or cancelled. Nothing else changes here.
+   */
+  private async readCorpus(choice: TextChoice): Promise<Corpus> {
+    const abort = new AbortController();
+    this.textAbort = abort;
+    try {
+      return await loadCorpus(choice, { signal: abort.signal, onProgress: (name, progress) => (this.textRead = { name, progress }) });
+    } finally {
+      if (this.textAbort === abort) this.textAbort = null;
+      this.textRead = null;
+    }
+  }
+
+  /** Cancel in the text panel: the read stops and the text, model and chart stay as they were. */
+  private cancelTextRead(): void {
+    this.textAbort?.abort();
   }
 
   private onSlotChange(): void {
@@ -582,7 +634,7 @@ export class CharLmDemo extends LitElement {
   private useText(choice: TextChoice): void {
     void this.act(async () => {
       const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
-      await this.openText(await loadCorpus(choice), settings);
+      await this.openText(await this.readCorpus(choice), settings);
       if (this.phase !== 'ready') this.becomeReady();
       if (this.persist) remember(pageStorage(), { text: rememberedText(choice) });
     });
@@ -674,7 +726,7 @@ export class CharLmDemo extends LitElement {
     return this.act(async () => {
       forgetRemembered(pageStorage());
       const settings = this.applied.settings;
-      await this.openText(await loadCorpus(attributeText(this.applied).choice), settings);
+      await this.openText(await this.readCorpus(attributeText(this.applied).choice), settings);
       this.draft = draftFrom(settings);
     });
   }
@@ -745,7 +797,9 @@ export class CharLmDemo extends LitElement {
           ? html`<char-lm-text-source
                 .corpusName=${s?.prepared.corpus.name ?? ''}
                 ?ready=${this.phase !== 'loading' && this.busy === 0}
+                .reading=${this.textRead}
                 @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+                @panel-cancel-text=${() => this.cancelTextRead()}
                 @panel-try-model=${() => void this.tryShippedModel()}
               ></char-lm-text-source>
               <char-lm-settings

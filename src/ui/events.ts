@@ -49,6 +49,8 @@ export type SavedRunsAction = { action: 'continue' | 'delete'; id: string } | { 
 export interface PanelEventDetails {
   /** The text source chose a new text. */
   'panel-text': TextChoice;
+  /** Stop reading the file or URL being read (the text in use stays). */
+  'panel-cancel-text': null;
   /** The settings form changed (the whole form, as typed). */
   'panel-settings': SettingsDraft;
   'panel-command': TrainingCommand;
