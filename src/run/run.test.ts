@@ -119,6 +119,54 @@ describe('TrainingRun on the CPU engine', () => {
     await run.destroy();
   });
 
+  it('calls in any order without awaiting never run a step during a read of the model, and drop no step', async () => {
+    const s = copySettings(settings);
+    s.steps = 10_000;
+    s.sampleEvery = 3;
+    const run = await open({ settings: s });
+    // Watch the trainer: a read of the model (sample, snapshot, evaluate, readParams) while a step is in flight is the bug.
+    const t = run.trainer;
+    let stepping = 0;
+    const overlaps: string[] = [];
+    const trainStep = t.trainStep.bind(t);
+    t.trainStep = async () => {
+      stepping++;
+      try {
+        return await trainStep();
+      } finally {
+        stepping--;
+      }
+    };
+    for (const name of ['sample', 'evaluate', 'readParams', 'hiddenStates'] as const) {
+      const f = (t.model[name] as (...a: unknown[]) => Promise<unknown>).bind(t.model);
+      (t.model as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+        if (stepping) overlaps.push(name);
+        return f(...a);
+      };
+    }
+    const steps: number[] = [];
+    run.on('step', (r) => steps.push(r.step));
+    const rng = new Rng(7);
+    const reads: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const k = rng.int(6);
+      if (k === 0 || k === 1) void run.start();
+      else if (k === 2) void run.pause();
+      else if (k === 3) reads.push(run.sample('The', 5, [{ temperature: 1, topK: 0, topP: 1 }], i));
+      else if (k === 4) reads.push(run.checkpoint());
+      else reads.push(run.perCharacterLoss(200));
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(reads);
+    void run.start();
+    while (run.step < 40) await new Promise((r) => setTimeout(r, 5));
+    await run.pause();
+    expect(overlaps).toEqual([]);
+    expect(steps).toEqual(Array.from({ length: run.step }, (_, i) => i + 1));
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(steps);
+    await run.destroy();
+  });
+
   it('a checkpoint continues exactly (continue mode, same text) and a model-only file continues from its weights', async () => {
     const s = copySettings(settings);
     s.sampleEvery = 0;
