@@ -320,6 +320,11 @@ export class TrainingRun {
     };
   }
 
+  /** Destroyed (replaced or removed): its reads fail, and nobody needs to hear why. */
+  get closed(): boolean {
+    return this.destroyed;
+  }
+
   get settings(): RunSettings {
     return this.prepared.settings;
   }

@@ -144,6 +144,7 @@ export class CharLmDemo extends LitElement {
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
+    formRefused: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -190,6 +191,8 @@ export class CharLmDemo extends LitElement {
   declare private modelDownload: { url: string; progress: FetchProgress } | null;
   /** The last model refused for characters of the text it lacks, kept for "Continue with replacement". */
   declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
+  /** Resets refused because the form does not parse (the form then focuses the field in error). */
+  declare private formRefused: number;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
@@ -235,6 +238,7 @@ export class CharLmDemo extends LitElement {
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
+    this.formRefused = 0;
   }
 
   static override styles = css`
@@ -370,7 +374,7 @@ export class CharLmDemo extends LitElement {
         await this.replaceModel(withFields(run.settings, applied.settings, fields));
       }
       const status = this.ctl.run?.status;
-      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) this.train();
+      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) void this.ctl.run?.start();
     } catch (e) {
       messages.push((e as Error).message);
     }
@@ -391,7 +395,7 @@ export class CharLmDemo extends LitElement {
       this.readyFired = true;
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
     }
-    if (this.autotrain) this.train();
+    if (this.autotrain) void this.ctl.run?.start();
   }
 
   private setPhase(p: Phase): void {
@@ -443,22 +447,42 @@ export class CharLmDemo extends LitElement {
 
   // ---- actions (the panels' buttons, and a page's script) ----
 
-  /** Starts or resumes training. */
-  train(): void {
-    this.clearError();
-    void this.ctl.run?.start();
+  /**
+   * Starts or resumes training, after the actions called before it (a Reset called just
+   * before trains the new model). Resolves once training has started; it runs on its own.
+   */
+  train(): Promise<void> {
+    return this.act(async () => {
+      void this.ctl.run?.start();
+    });
   }
 
-  async pause(): Promise<void> {
-    await this.ctl.run?.pause();
+  /** Pauses training after the actions called before it; resolves when the step in flight is done and recorded. */
+  pause(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.ctl.run?.pause();
+    });
   }
 
-  /** Throws the model away and starts from fresh weights with the settings in the form (and the `engine` asked for). */
+  /**
+   * Throws the model away and starts from fresh weights with the settings in the form (and
+   * the `engine` asked for). A form that does not parse changes nothing: the form shows the
+   * field's message next to it (and `char-lm-error` reports it).
+   */
   reset(): Promise<void> {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      const settings = parseDraft(this.draft, s.settings);
+      let settings: RunSettings;
+      try {
+        settings = parseDraft(this.draft, s.settings);
+      } catch (e) {
+        const message = `Reset changed nothing: ${(e as Error).message}`;
+        if (this.applied.controls !== 'all') throw new Error(message); // no form on the page: the error box says it
+        this.formRefused++;
+        this.emit('char-lm-error', { message });
+        return;
+      }
       await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
       this.modelSource = '';
       this.draft = draftFrom(settings);
@@ -595,7 +619,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private onCommand(c: TrainingCommand): void {
-    if (c === 'train') this.train();
+    if (c === 'train') void this.train();
     else if (c === 'pause') void this.pause();
     else if (c === 'reset') void this.reset();
     else if (c === 'download-model') void this.downloadModel();
@@ -751,6 +775,7 @@ export class CharLmDemo extends LitElement {
               <char-lm-settings
                 .draft=${this.attributesRead ? this.draft : null}
                 .pending=${this.pending()}
+                .refused=${this.formRefused}
                 @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
               ></char-lm-settings>
               <char-lm-training
@@ -779,8 +804,12 @@ export class CharLmDemo extends LitElement {
   }
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
-    if (e.detail) this.fail(e.detail.message);
-    else this.clearError();
+    const d = e.detail;
+    if (!d) this.clearError();
+    else if (d.shown) {
+      this.clearError();
+      this.emit('char-lm-error', { message: d.message });
+    } else this.fail(d.message);
   };
 
   private parameterLine(): string {

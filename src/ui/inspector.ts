@@ -107,7 +107,7 @@ export class CharLmInspector extends LitElement {
   }
 
   private fail(s: TrainingRun, e: unknown): void {
-    if (this.run === s) this.dispatchEvent(panelEvent('panel-error', { message: (e as Error).message }));
+    if (this.run === s && !s.closed) this.dispatchEvent(panelEvent('panel-error', { message: (e as Error).message }));
   }
 
   /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
