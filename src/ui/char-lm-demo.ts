@@ -531,9 +531,12 @@ export class CharLmDemo extends LitElement {
     try {
       await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
     } catch (e) {
+      const run = this.ctl.run;
       const instead = this.modelSource
         ? `the model loaded before (${this.modelSource}) stays`
-        : `a fresh model on ${this.ctl.run?.prepared.corpus.name ?? 'the text'} is ready instead`;
+        : run && run.step > 0
+          ? `the model trained here (step ${run.step}) stays`
+          : `a fresh model on ${run?.prepared.corpus.name ?? 'the text'} is ready instead`;
       messages.push(`model-url: ${(e as Error).message}. Check the address (a .safetensors file saved by char-lm); ${instead}.`);
     }
   }
