@@ -120,5 +120,28 @@ test('Reset with a bad Steps field changes nothing and shows the message next to
   await demo.getByTestId('train').click();
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(demo.getByTestId('step')).toHaveText('20');
+
+  // The same rule for attributes and method arguments from a page's script: named as given, nothing changes.
+  const trained = await seen(demo);
+  const error = demo.getByTestId('error');
+  await demo.evaluate((el) => el.setAttribute('steps', '1.5'));
+  await expect(error).toHaveText('steps must be an integer from 1 to 100000000, got "1.5"');
+  await demo.evaluate((el) => el.setAttribute('settings', 'huge'));
+  await expect(error).toContainText('settings must be one of notebook, novel, got "huge"');
+  await expect(steps).toHaveValue('20');
+  expect(await seen(demo)).toEqual(trained);
+  await demo.evaluate((el) => {
+    el.setAttribute('steps', '20');
+    el.removeAttribute('settings'); // back to the default, no error
+  });
+  await expect(error).toHaveCount(0);
+  const refused = await demo.evaluate((host) => {
+    const el = host as unknown as { load(f: unknown): Promise<void>; continueRun(id: unknown): Promise<void> };
+    return el.load('model.safetensors').then(() => document.querySelector('char-lm-demo')!.shadowRoot!.querySelector('[data-testid="error"]')?.textContent);
+  });
+  expect(refused).toBe('load() takes a File or Blob holding a .safetensors checkpoint, got "model.safetensors"');
+  await demo.evaluate((host) => (host as unknown as { continueRun(id: unknown): Promise<void> }).continueRun(42));
+  await expect(error).toHaveText('continueRun() takes the id of a saved run (a non-empty string), got 42');
+  expect(await seen(demo)).toEqual(trained);
   expect(errors).toEqual([]);
 });

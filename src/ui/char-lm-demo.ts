@@ -56,6 +56,13 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
     : { key: `preset:${a.preset}`, choice: { kind: 'preset', id: a.preset } };
 }
 
+/** A value a script passed, for a message: its text or its type. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v}`;
+}
+
 /** What is remembered of a chosen text: a preset or URL itself, only the kind of any other. */
 function rememberedText(c: TextChoice): RememberedText {
   return c.kind === 'preset' || c.kind === 'url' ? c : { kind: c.kind };
@@ -511,7 +518,12 @@ export class CharLmDemo extends LitElement {
 
   /** Replaces the model with one from a .safetensors file (training state or model only, the page's or the CLI's); a bad file changes nothing. */
   load(file: File): Promise<void> {
-    return this.act(async () => this.loadModel(readModelFile(new Uint8Array(await file.arrayBuffer()), file.name)));
+    return this.act(async () => {
+      const given: unknown = file;
+      if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
+      const name = given instanceof File ? given.name : 'the Blob given to load()';
+      await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
+    });
   }
 
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
@@ -663,6 +675,8 @@ export class CharLmDemo extends LitElement {
    */
   continueRun(id: string): Promise<void> {
     return this.act(async () => {
+      const given: unknown = id;
+      if (typeof given !== 'string' || !given) throw new Error(`continueRun() takes the id of a saved run (a non-empty string), got ${describeValue(given)}`);
       let saved: SavedRun | null;
       try {
         saved = await this.keeper.load(id);
