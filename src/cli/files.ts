@@ -74,7 +74,7 @@ export function readCheckpoint(flag: string, path: string): CheckpointContents {
  * writeAtomically puts its temporary file), so a read-only or full place fails now, not
  * after the training it would have stored.
  */
-export function checkWritable(flag: string, path: string): void {
+function checkWritable(flag: string, path: string): void {
   const full = resolve(path);
   const dir = dirname(full);
   let st;

@@ -364,7 +364,7 @@ function describeSize(table: ParamTable, config: TrainConfig): string {
  * The largest buffers a trainer allocates, in bytes (float32 and int32 both 4), with
  * what to lower when one is too big. N = B·T positions of one window.
  */
-export function trainerBuffers(table: ParamTable, config: TrainConfig): { what: string; bytes: number; lower: string }[] {
+function trainerBuffers(table: ParamTable, config: TrainConfig): { what: string; bytes: number; lower: string }[] {
   const { vocabSize: V, embedSize: E, hiddenSize: H } = table.config;
   const N = config.batch * config.seqLen;
   const window = 'fewer streams B or a shorter length T';
@@ -378,11 +378,7 @@ export function trainerBuffers(table: ParamTable, config: TrainConfig): { what: 
 }
 
 /** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows. */
-export function checkBufferLimits(
-  limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>,
-  table: ParamTable,
-  config: TrainConfig,
-): void {
+function checkBufferLimits(limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, table: ParamTable, config: TrainConfig): void {
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const mb = (b: number) => `${(b / 2 ** 20).toLocaleString('en', { maximumFractionDigits: 1 })} MiB`;
   for (const b of trainerBuffers(table, config)) {
