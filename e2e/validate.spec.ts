@@ -78,6 +78,26 @@ test('a refused Generate keeps the samples on screen and says why next to the sa
   await expect(message).toBeVisible();
   await message.scrollIntoViewIfNeeded();
   await snap(page, 'validate-generate-390');
+  await page.setViewportSize({ width: 1200, height: 900 });
+
+  // The heatmap: a sentence it cannot show is refused next to its button, and the heatmap drawn stays.
+  const heatmap = demo.getByTestId('heatmap').locator('canvas');
+  await demo.getByTestId('heatmap-button').click();
+  await expect(heatmap).toBeVisible();
+  const drawn = (await canvasPixels(heatmap)).hash;
+  const sentence = demo.locator('input[name="sentence"]');
+  const heatmapError = demo.getByTestId('heatmap-error');
+  await sentence.fill('It is §');
+  await demo.getByTestId('heatmap-button').click();
+  await expect(heatmapError).toContainText('the sentence: character "§" (U+00A7)');
+  expect((await canvasPixels(heatmap)).hash).toBe(drawn);
+  await sentence.fill('the '.repeat(60));
+  await demo.getByTestId('heatmap-button').click();
+  await expect(heatmapError).toHaveText('the sentence has 240 characters; the heatmap shows at most 200: shorten it');
+  expect((await canvasPixels(heatmap)).hash).toBe(drawn);
+  await expect(demo.getByTestId('error')).toHaveCount(0);
+  await heatmapError.scrollIntoViewIfNeeded();
+  await snap(page, 'validate-heatmap-sentence');
   expect(errors).toEqual([]);
 });
 
