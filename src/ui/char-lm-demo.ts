@@ -314,7 +314,8 @@ export class CharLmDemo extends LitElement {
   private enqueue(action: () => Promise<void>): Promise<void> {
     this.busy++;
     const done = this.queue
-      .then(action)
+      // An element taken off the page has given its run and GPU buffers back: what was queued for it is dropped.
+      .then(() => (this.isConnected ? action() : undefined))
       .catch((e: Error) => this.fail(e.message))
       .finally(() => this.busy--);
     this.queue = done;
