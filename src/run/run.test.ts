@@ -167,6 +167,16 @@ describe('TrainingRun on the CPU engine', () => {
     await run.destroy();
   });
 
+  it('settings too large for the CPU engine are refused before anything is allocated, saying what to lower', async () => {
+    const s = copySettings(settings);
+    s.model.hiddenSize = 2048;
+    s.train = { ...s.train, batch: 4096, seqLen: 4096, schedule: 'windows' };
+    const prepared = prepareRun(input({ settings: s, corpus: { name: 'long', text: corpus.text.repeat(30) } }));
+    await expect(TrainingRun.open(prepared, cpuEngine())).rejects.toThrow(
+      /^the CPU reference engine would need about [\d,.]+ GiB of memory for these settings \(V \d+, E 4, H 2048, L 1, B 4096 × T 4096\), more than the 4 GiB it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine$/,
+    );
+  });
+
   it('a checkpoint continues exactly (continue mode, same text) and a model-only file continues from its weights', async () => {
     const s = copySettings(settings);
     s.sampleEvery = 0;
