@@ -2,7 +2,7 @@
  * End-to-end: the real command line as a child process, on the CPU engine, with
  * small models (each run takes about a second; the notebook run is in notebook.test.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,6 +256,10 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   add('corpus over the size limit', () => ['train', '--engine', 'cpu', '--corpus', f('huge.txt')]);
   add('eval text is a PNG image', () => ['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('photo.png')]);
   add('--out in a missing directory', () => ['train', '--engine', 'cpu', '--out', join(dir, 'no-such-dir', 'x.safetensors')]);
+  add('--out in a directory that cannot be written', () => ['train', '--engine', 'cpu', '--out', '/sys/char-lm.safetensors']);
+  add('--loss-log in a directory that cannot be written', () => ['train', '--engine', 'cpu', '--loss-log', '/sys/loss.csv']);
+  add('--export under a file', () => ['train', '--engine', 'cpu', '--export', join(CORPUS_PATH, 'model.safetensors')]);
+  add('--loss-log and --out the same file', () => ['train', '--engine', 'cpu', '--out', f('same'), '--loss-log', f('same')]);
   add('resume from a model-only export', () => ['train', '--engine', 'cpu', '--resume', exported]);
   add('resume with a different model', () => ['train', '--engine', 'cpu', '--resume', ckpt, '--hidden', '32']);
   add('resume on another corpus', () => ['train', '--engine', 'cpu', '--resume', ckpt, '--corpus', f('short.txt')]);
@@ -309,6 +313,26 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
       );
       expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
       expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
+    },
+    RUN_S,
+  );
+
+  it(
+    'output paths are proven writable before training starts, naming the flag and the path',
+    () => {
+      // Each refusal comes before the engine line: nothing was trained, and no probe file is left behind.
+      const out = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', '/sys/char-lm.safetensors']);
+      expect(out.stderr).toBe('error: cannot write --out "/sys/char-lm.safetensors": permission denied in "/sys"; choose a directory you can write to\n');
+      expect(out.stdout).toBe('');
+      const log = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('fine.safetensors'), '--loss-log', '/sys/loss.csv']);
+      expect(log.stderr).toBe('error: cannot write --loss-log "/sys/loss.csv": permission denied in "/sys"; choose a directory you can write to\n');
+      expect(log.stdout).toBe('');
+      const under = cli(['train', '--engine', 'cpu', '--steps', '5', '--export', join(CORPUS_PATH, 'm.safetensors')]);
+      expect(under.stderr).toMatch(/^error: --export ".*notebook-passage\.txt\/m\.safetensors": ".*notebook-passage\.txt" is not a directory/);
+      const same = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('a.safetensors'), '--loss-log', `${dir}/bad/./a.safetensors`]);
+      expect(same.stderr).toMatch(/^error: --out and --loss-log name the same file/);
+      expect(readdirSync(join(dir, 'bad')).filter((n) => n.includes('probe'))).toEqual([]);
+      expect(existsSync(f('fine.safetensors'))).toBe(false);
     },
     RUN_S,
   );

@@ -13,7 +13,7 @@ import { TrainingRun, prepareRun, type PreparedRun } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import { USAGE, freshConfig, parseTrainArgs, resumedConfig, type TrainArgs } from './args.ts';
 import { openEngine } from './engines.ts';
-import { DEFAULT_CORPUS, checkWritable, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
+import { DEFAULT_CORPUS, checkOutputs, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
 import { line, type Io } from './io.ts';
 import { Progress, formatCount } from './progress.ts';
 
@@ -56,13 +56,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { prepared, resumePath } = prepare(args);
-  for (const [flag, path] of [
+  checkOutputs([
     ['out', args.out],
     ['export', args.exportPath],
     ['loss-log', args.lossLog],
-  ] as const) {
-    if (path !== null) checkWritable(flag, path);
-  }
+  ]);
   const { vocab, settings, table, train: trainIds, val, ids } = prepared;
   const config = table.config;
   const trainConfig = settings.train;

@@ -119,6 +119,64 @@ describe('TrainingRun on the CPU engine', () => {
     await run.destroy();
   });
 
+  it('calls in any order without awaiting never run a step during a read of the model, and drop no step', async () => {
+    const s = copySettings(settings);
+    s.steps = 10_000;
+    s.sampleEvery = 3;
+    const run = await open({ settings: s });
+    // Watch the trainer: a read of the model (sample, snapshot, evaluate, readParams) while a step is in flight is the bug.
+    const t = run.trainer;
+    let stepping = 0;
+    const overlaps: string[] = [];
+    const trainStep = t.trainStep.bind(t);
+    t.trainStep = async () => {
+      stepping++;
+      try {
+        return await trainStep();
+      } finally {
+        stepping--;
+      }
+    };
+    for (const name of ['sample', 'evaluate', 'readParams', 'hiddenStates'] as const) {
+      const f = (t.model[name] as (...a: unknown[]) => Promise<unknown>).bind(t.model);
+      (t.model as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+        if (stepping) overlaps.push(name);
+        return f(...a);
+      };
+    }
+    const steps: number[] = [];
+    run.on('step', (r) => steps.push(r.step));
+    const rng = new Rng(7);
+    const reads: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const k = rng.int(6);
+      if (k === 0 || k === 1) void run.start();
+      else if (k === 2) void run.pause();
+      else if (k === 3) reads.push(run.sample('The', 5, [{ temperature: 1, topK: 0, topP: 1 }], i));
+      else if (k === 4) reads.push(run.checkpoint());
+      else reads.push(run.perCharacterLoss(200));
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(reads);
+    void run.start();
+    while (run.step < 40) await new Promise((r) => setTimeout(r, 5));
+    await run.pause();
+    expect(overlaps).toEqual([]);
+    expect(steps).toEqual(Array.from({ length: run.step }, (_, i) => i + 1));
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(steps);
+    await run.destroy();
+  });
+
+  it('settings too large for the CPU engine are refused before anything is allocated, saying what to lower', async () => {
+    const s = copySettings(settings);
+    s.model.hiddenSize = 2048;
+    s.train = { ...s.train, batch: 4096, seqLen: 4096, schedule: 'windows' };
+    const prepared = prepareRun(input({ settings: s, corpus: { name: 'long', text: corpus.text.repeat(30) } }));
+    await expect(TrainingRun.open(prepared, cpuEngine())).rejects.toThrow(
+      /^the CPU reference engine would need about [\d,.]+ GiB of memory for these settings \(V \d+, E 4, H 2048, L 1, B 4096 × T 4096\), more than the 4 GiB it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine$/,
+    );
+  });
+
   it('a checkpoint continues exactly (continue mode, same text) and a model-only file continues from its weights', async () => {
     const s = copySettings(settings);
     s.sampleEvery = 0;

@@ -272,6 +272,10 @@ export class TrainingRun {
   private listeners = new Map<keyof RunEvents, Set<(e: unknown) => void>>();
   private loop: Promise<void> | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  /** Reads of the model (withModel) queued or running; training waits for them. */
+  private reads = 0;
+  /** Training was paused for reads, or asked for during them: it starts when the last one ends. */
+  private resumeAfterReads = false;
   private destroyed = false;
   readonly samplePrime: string;
 
@@ -314,6 +318,11 @@ export class TrainingRun {
       samples: this.samples.slice(),
       lastValidation: this.lastValidation,
     };
+  }
+
+  /** Destroyed (replaced or removed): its reads fail, and nobody needs to hear why. */
+  get closed(): boolean {
+    return this.destroyed;
   }
 
   get settings(): RunSettings {
@@ -363,7 +372,9 @@ export class TrainingRun {
   /**
    * Starts or resumes training towards `target` (default: the current target; after
    * 'done', settings.steps more). Resolves when training stops (target reached, pause,
-   * destroy or an error, which is also emitted).
+   * destroy or an error, which is also emitted). While the model is being read
+   * (sampling, a checkpoint…) training starts when the reads are over: one trainer never
+   * runs a step and a read at once.
    */
   start(target?: number): Promise<void> {
     if (this.destroyed) return Promise.resolve();
@@ -371,6 +382,10 @@ export class TrainingRun {
     if (target !== undefined) this.target = target;
     else if (this.status === 'done') this.target = this.step + this.settings.steps;
     if (this.status === 'training') return this.loop ?? Promise.resolve();
+    if (this.reads > 0) {
+      this.resumeAfterReads = true;
+      return this.afterReads();
+    }
     this.setStatus('training');
     this.loop = this.run().catch((e: Error) => {
       if (this.destroyed) return;
@@ -380,8 +395,19 @@ export class TrainingRun {
     return this.loop;
   }
 
-  /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. */
+  /** The training loop that starts once no read of the model is queued, when it stops. */
+  private async afterReads(): Promise<void> {
+    while (this.reads > 0) await this.busy;
+    await this.loop;
+  }
+
+  /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. Training asked for during a read is called off. */
   async pause(): Promise<void> {
+    this.resumeAfterReads = false;
+    await this.stopLoop();
+  }
+
+  private async stopLoop(): Promise<void> {
     if (this.status === 'training') this.setStatus('pausing');
     if (this.status === 'pausing') await this.loop;
   }
@@ -472,21 +498,31 @@ export class TrainingRun {
     return { loss: mean(await this.trainer.model.evaluate(this.prepared.train.subarray(0, n), streams)), characters: n };
   }
 
-  /** Serialises work that reads the model with the training loop paused, and resumes it after. */
-  private async withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
-    const wasTraining = this.status === 'training';
-    // Queued at once (pause included), so that destroy() waits for it and frees nothing in use.
+  /**
+   * Serialises work that reads the model: each waits for the ones before it, pauses the
+   * training loop (after its step in flight) and runs with no step in flight; training
+   * that was paused for reads, or asked for during them, resumes when the last one ends.
+   */
+  private withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
+    this.reads++;
+    // Queued at once, so that destroy() waits for it and frees nothing in use.
     const work = this.busy.then(async () => {
-      if (wasTraining) await this.pause();
+      if (this.status === 'training') this.resumeAfterReads = true;
+      await this.stopLoop();
       if (this.destroyed) throw new Error('the model was replaced before it could be read');
       return fn(this.trainer);
     });
-    this.busy = work.catch(() => undefined);
-    try {
-      return await work;
-    } finally {
-      if (wasTraining && !this.destroyed) void this.start();
-    }
+    this.busy = work.then(
+      () => this.readDone(),
+      () => this.readDone(),
+    );
+    return work;
+  }
+
+  private readDone(): void {
+    if (--this.reads > 0 || !this.resumeAfterReads) return;
+    this.resumeAfterReads = false;
+    if (!this.destroyed) void this.start();
   }
 
   /** Encodes text for the model; the first character outside its vocabulary is named. */

@@ -57,6 +57,13 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
     : { key: `preset:${a.preset}`, choice: { kind: 'preset', id: a.preset } };
 }
 
+/** A value a script passed, for a message: its text or its type. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v}`;
+}
+
 /** What is remembered of a chosen text: a preset or URL itself, only the kind of any other. */
 function rememberedText(c: TextChoice): RememberedText {
   return c.kind === 'preset' || c.kind === 'url' ? c : { kind: c.kind };
@@ -151,6 +158,7 @@ export class CharLmDemo extends LitElement {
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
     textRead: { state: true, attribute: false },
+    formRefused: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -199,6 +207,8 @@ export class CharLmDemo extends LitElement {
   declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
   /** A file or URL being read as the next text (its progress; Cancel stops it). */
   declare private textRead: { name: string; progress: ReadProgress } | null;
+  /** Resets refused because the form does not parse (the form then focuses the field in error). */
+  declare private formRefused: number;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
@@ -251,6 +261,7 @@ export class CharLmDemo extends LitElement {
     this.modelDownload = null;
     this.refusal = null;
     this.textRead = null;
+    this.formRefused = 0;
   }
 
   static override styles = css`
@@ -326,7 +337,8 @@ export class CharLmDemo extends LitElement {
   private enqueue(action: () => Promise<void>): Promise<void> {
     this.busy++;
     const done = this.queue
-      .then(action)
+      // An element taken off the page has given its run and GPU buffers back: what was queued for it is dropped.
+      .then(() => (this.isConnected ? action() : undefined))
       .catch((e: Error) => {
         if (!(e instanceof TextReadCancelled)) this.fail(e.message); // Cancel: everything stays as it was
       })
@@ -402,7 +414,7 @@ export class CharLmDemo extends LitElement {
         await this.replaceModel(withFields(run.settings, applied.settings, fields));
       }
       const status = this.ctl.run?.status;
-      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) this.train();
+      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) void this.ctl.run?.start();
     } catch (e) {
       if (!(e instanceof TextReadCancelled)) messages.push((e as Error).message);
     }
@@ -443,7 +455,7 @@ export class CharLmDemo extends LitElement {
       this.readyFired = true;
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
     }
-    if (this.autotrain) this.train();
+    if (this.autotrain) void this.ctl.run?.start();
   }
 
   private setPhase(p: Phase): void {
@@ -495,22 +507,42 @@ export class CharLmDemo extends LitElement {
 
   // ---- actions (the panels' buttons, and a page's script) ----
 
-  /** Starts or resumes training. */
-  train(): void {
-    this.clearError();
-    void this.ctl.run?.start();
+  /**
+   * Starts or resumes training, after the actions called before it (a Reset called just
+   * before trains the new model). Resolves once training has started; it runs on its own.
+   */
+  train(): Promise<void> {
+    return this.act(async () => {
+      void this.ctl.run?.start();
+    });
   }
 
-  async pause(): Promise<void> {
-    await this.ctl.run?.pause();
+  /** Pauses training after the actions called before it; resolves when the step in flight is done and recorded. */
+  pause(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.ctl.run?.pause();
+    });
   }
 
-  /** Throws the model away and starts from fresh weights with the settings in the form (and the `engine` asked for). */
+  /**
+   * Throws the model away and starts from fresh weights with the settings in the form (and
+   * the `engine` asked for). A form that does not parse changes nothing: the form shows the
+   * field's message next to it (and `char-lm-error` reports it).
+   */
   reset(): Promise<void> {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      const settings = parseDraft(this.draft, s.settings);
+      let settings: RunSettings;
+      try {
+        settings = parseDraft(this.draft, s.settings);
+      } catch (e) {
+        const message = `Reset changed nothing: ${(e as Error).message}`;
+        if (this.applied.controls !== 'all') throw new Error(message); // no form on the page: the error box says it
+        this.formRefused++;
+        this.emit('char-lm-error', { message });
+        return;
+      }
       await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
       this.modelSource = '';
       this.draft = draftFrom(settings);
@@ -539,7 +571,12 @@ export class CharLmDemo extends LitElement {
 
   /** Replaces the model with one from a .safetensors file (training state or model only, the page's or the CLI's); a bad file changes nothing. */
   load(file: File): Promise<void> {
-    return this.act(async () => this.loadModel(readModelFile(new Uint8Array(await file.arrayBuffer()), file.name)));
+    return this.act(async () => {
+      const given: unknown = file;
+      if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
+      const name = given instanceof File ? given.name : 'the Blob given to load()';
+      await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
+    });
   }
 
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
@@ -559,9 +596,12 @@ export class CharLmDemo extends LitElement {
     try {
       await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
     } catch (e) {
+      const run = this.ctl.run;
       const instead = this.modelSource
         ? `the model loaded before (${this.modelSource}) stays`
-        : `a fresh model on ${this.ctl.run?.prepared.corpus.name ?? 'the text'} is ready instead`;
+        : run && run.step > 0
+          ? `the model trained here (step ${run.step}) stays`
+          : `a fresh model on ${run?.prepared.corpus.name ?? 'the text'} is ready instead`;
       messages.push(`model-url: ${(e as Error).message}. Check the address (a .safetensors file saved by char-lm); ${instead}.`);
     }
   }
@@ -647,7 +687,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private onCommand(c: TrainingCommand): void {
-    if (c === 'train') this.train();
+    if (c === 'train') void this.train();
     else if (c === 'pause') void this.pause();
     else if (c === 'reset') void this.reset();
     else if (c === 'download-model') void this.downloadModel();
@@ -688,6 +728,8 @@ export class CharLmDemo extends LitElement {
    */
   continueRun(id: string): Promise<void> {
     return this.act(async () => {
+      const given: unknown = id;
+      if (typeof given !== 'string' || !given) throw new Error(`continueRun() takes the id of a saved run (a non-empty string), got ${describeValue(given)}`);
       let saved: SavedRun | null;
       try {
         saved = await this.keeper.load(id);
@@ -805,6 +847,7 @@ export class CharLmDemo extends LitElement {
               <char-lm-settings
                 .draft=${this.attributesRead ? this.draft : null}
                 .pending=${this.pending()}
+                .refused=${this.formRefused}
                 @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
               ></char-lm-settings>
               <char-lm-training
@@ -833,8 +876,12 @@ export class CharLmDemo extends LitElement {
   }
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
-    if (e.detail) this.fail(e.detail.message);
-    else this.clearError();
+    const d = e.detail;
+    if (!d) this.clearError();
+    else if (d.shown) {
+      this.clearError();
+      this.emit('char-lm-error', { message: d.message });
+    } else this.fail(d.message);
   };
 
   private parameterLine(): string {

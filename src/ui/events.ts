@@ -63,8 +63,11 @@ export interface PanelEventDetails {
   /** A generation completed. */
   'panel-sample': CharLmSampleDetail;
   'panel-saved-runs': SavedRunsAction;
-  /** A panel's action failed (a message) or started (null: clear the last message). */
-  'panel-error': CharLmErrorDetail | null;
+  /**
+   * A panel's action failed (a message) or started (null: clear the last message). `shown`:
+   * the panel shows the message next to its own controls; the element only reports it.
+   */
+  'panel-error': (CharLmErrorDetail & { shown?: boolean }) | null;
 }
 
 export type PanelEvent<K extends keyof PanelEventDetails> = CustomEvent<PanelEventDetails[K]>;

@@ -199,6 +199,29 @@ describe('training step parity (GPU vs CPU reference)', () => {
   });
 });
 
+describe('settings too large for the adapter', () => {
+  it('are refused before anything is allocated, naming the buffer, the sizes and what to lower', async () => {
+    const gpu = await testGpu();
+    const errors: string[] = [];
+    const listen = (e: Event) => errors.push((e as GPUUncapturedErrorEvent).error.message);
+    gpu.device.addEventListener('uncapturederror', listen);
+    const cfg: ModelConfig = { vocabSize: 1024, embedSize: 4, hiddenSize: 8, layers: 1 };
+    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 4096, seqLen: 4096, schedule: 'windows' };
+    const { table, params } = setup(cfg, 1);
+    const data = randomTokens(5000, cfg.vocabSize, 2);
+    await expect(GpuTrainer.create(gpu, table, train, data, { params })).rejects.toThrow(
+      /^these settings \(V 1024, E 4, H 8, L 1, B 4096 × T 4096\) need 65,536 MiB for the logits \(B·T × V\), more than this GPU allows in one buffer \([\d,.]+ MiB\): use fewer streams B or a shorter length T$/,
+    );
+    // The same device still builds a trainer that fits.
+    const small = await GpuTrainer.create(gpu, table, { ...train, batch: 2, seqLen: 8 }, data, { params });
+    await small.trainStep();
+    expect((await small.flush()).map((r) => r.step)).toEqual([1]);
+    small.destroy();
+    gpu.device.removeEventListener('uncapturederror', listen);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('forward-only parity', () => {
   const cfg: ModelConfig = { vocabSize: 9, embedSize: 4, hiddenSize: 7, layers: 2 };
 

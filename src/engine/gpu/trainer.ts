@@ -246,6 +246,11 @@ export class GpuTrainer implements Trainer {
    * Builds a trainer and checks that every pipeline and bind group is valid, so that a
    * mistake fails here with the WebGPU message rather than as silent zero losses.
    */
+  /**
+   * Builds a trainer, after checking that its largest buffers fit this adapter's limits
+   * (nothing is allocated when they do not). Memory the device then cannot give, or any
+   * other failure while building, is an error naming it; the buffers built are freed.
+   */
   static async create(
     gpu: GpuContext,
     table: ParamTable,
@@ -254,14 +259,26 @@ export class GpuTrainer implements Trainer {
     start: TrainerStart,
     options: GpuModelOptions = {},
   ): Promise<GpuTrainer> {
-    gpu.device.pushErrorScope('validation');
-    const t = new GpuTrainer(gpu, table, config, data, start, options);
-    const err = await gpu.device.popErrorScope();
-    if (err) {
-      t.destroy();
-      throw new Error(`the GPU trainer could not be built: ${err.message}`);
+    checkBufferLimits(gpu.device.limits, table, config);
+    const device = gpu.device;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let t: GpuTrainer | null = null;
+    let thrown: unknown = null;
+    try {
+      t = new GpuTrainer(gpu, table, config, data, start, options);
+    } catch (e) {
+      thrown = e;
     }
-    return t;
+    const invalid = await device.popErrorScope();
+    const oom = await device.popErrorScope();
+    if (thrown || invalid || oom) {
+      t?.destroy();
+      if (oom)
+        throw new Error(`the GPU ran out of memory for these settings (${describeSize(table, config)}): use a smaller model or fewer streams B × length T`);
+      throw new Error(`the GPU trainer could not be built: ${(invalid ?? (thrown as Error)).message}`);
+    }
+    return t!;
   }
 
   /** Steps submitted so far (Adam's t). */
@@ -369,5 +386,41 @@ export class GpuTrainer implements Trainer {
     this.seq.destroy();
     for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();
     for (const s of this.ring) s.buffer.destroy();
+  }
+}
+
+/** "V 38, E 8, H 16, L 1, B 4 × T 40" for messages. */
+function describeSize(table: ParamTable, config: TrainConfig): string {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+  return `V ${V}, E ${E}, H ${H}, L ${L}, B ${config.batch} × T ${config.seqLen}`;
+}
+
+/**
+ * The largest buffers a trainer allocates, in bytes (float32 and int32 both 4), with
+ * what to lower when one is too big. N = B·T positions of one window.
+ */
+function trainerBuffers(table: ParamTable, config: TrainConfig): { what: string; bytes: number; lower: string }[] {
+  const { vocabSize: V, embedSize: E, hiddenSize: H } = table.config;
+  const N = config.batch * config.seqLen;
+  const window = 'fewer streams B or a shorter length T';
+  return [
+    { what: 'the parameters (and each of their gradients and Adam moments)', bytes: 4 * table.totalSize, lower: 'a smaller model (E, H, L)' },
+    { what: 'the logits (B·T × V)', bytes: 4 * N * V, lower: window },
+    { what: 'the gate pre-activations (B·T × 4H)', bytes: 4 * N * 4 * H, lower: `${window}, or a smaller H` },
+    { what: 'the layer inputs (B·T × max(E, H))', bytes: 4 * N * Math.max(E, H), lower: `${window}, or a smaller E or H` },
+    { what: 'the recurrent weights (4H × H)', bytes: 4 * 4 * H * H, lower: 'a smaller H' },
+  ];
+}
+
+/** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows. */
+function checkBufferLimits(limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, table: ParamTable, config: TrainConfig): void {
+  const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const mb = (b: number) => `${(b / 2 ** 20).toLocaleString('en', { maximumFractionDigits: 1 })} MiB`;
+  for (const b of trainerBuffers(table, config)) {
+    if (b.bytes > max) {
+      throw new Error(
+        `these settings (${describeSize(table, config)}) need ${mb(b.bytes)} for ${b.what}, more than this GPU allows in one buffer (${mb(max)}): use ${b.lower}`,
+      );
+    }
   }
 }
