@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
-import { decodeSafetensors, encodeSafetensors, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
@@ -297,6 +297,31 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
       expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
       expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
       expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
+    },
+    RUN_S,
+  );
+
+  it(
+    'a checkpoint with NaN or infinite numbers is refused by sample, eval and train --resume, naming the file and the tensors',
+    () => {
+      const c = load(ckpt);
+      const hh = c.table.layers[0].weightHh;
+      c.params.fill(NaN, hh.offset, hh.offset + 3);
+      c.optimizer!.v[c.table.headBias.offset] = Infinity;
+      const nan = f('nan.safetensors');
+      writeFileSync(nan, saveCheckpoint(c));
+      const why =
+        'its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); optimizer.v.head.bias has 1 infinite value (of 38). The file cannot be used';
+      for (const [args, flag] of [
+        [['sample', '--engine', 'cpu', '--model', nan], 'model'],
+        [['eval', '--engine', 'cpu', '--model', nan, '--text', CORPUS_PATH], 'model'],
+        [['train', '--engine', 'cpu', '--resume', nan, '--steps', '2'], 'resume'],
+      ] as const) {
+        const r = cli([...args]);
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain(`error: --${flag} ${JSON.stringify(nan)}: ${why}`);
+      }
     },
     RUN_S,
   );
