@@ -327,6 +327,23 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   );
 
   it(
+    'lr 10: training stops where the loss diverged, says what to change, keeps the last good state in --out and exits 1',
+    () => {
+      const out = f('diverged.safetensors');
+      const r = cli(['train', ...TINY, '--lr', '10', '--steps', '30', '--out', out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^error: Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is 7\.\d\d\)\. The model is back at step 0, its last good state\. Lower --lr \(now 10; the notebook uses 0\.005\) or --clip \(now 5; the notebook uses 5\), then train again\.\n$/,
+      );
+      expect(r.stdout).toContain(`checkpoint: ${out} (the last good state, step 0; continue with --resume ${JSON.stringify(out)} and a lower --lr)`);
+      const kept = load(out);
+      expect(kept.step).toBe(0);
+      expect(ok(['train', '--engine', 'cpu', '--resume', out, '--lr', '0.01', '--steps', '3']).stdout).toMatch(/^step 3\/3 /m);
+    },
+    RUN_S,
+  );
+
+  it(
     '--help prints usage and exits 0',
     () => {
       for (const c of ['train', 'sample', 'eval', 'bench']) {
