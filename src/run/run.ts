@@ -8,7 +8,7 @@
  * prepareRun() validates everything and builds nothing; TrainingRun.open() then
  * builds the trainer on an engine.
  */
-import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig } from '../model/config.ts';
+import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig, type TrainConfig } from '../model/config.ts';
 import { CheckpointError, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams, type ParamTable } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
@@ -592,8 +592,28 @@ export class TrainingRun {
     const later = this.samples.findIndex((x) => x.step > snap.step);
     if (later >= 0) this.samples.splice(later);
     if (this.lastValidation && this.lastValidation.step > snap.step) this.lastValidation = null;
-    await old.flush().catch(() => undefined);
+    // Steps still being read back are read first (destroying a buffer being mapped rejects mapAsync);
+    // on a lost device those reads may never settle, so they are not waited for long.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([old.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
     old.destroy();
+  }
+
+  /**
+   * Changes the learning rate, its decay or the clip norm of a run that is not training:
+   * the trainer is rebuilt from its current state with them (weights, moments, cursor and
+   * carried state as they are), so training goes on from the same step with the new values.
+   */
+  async retune(change: Partial<Pick<TrainConfig, 'lr' | 'lrDecay' | 'clip'>>): Promise<void> {
+    if (this.status === 'training' || this.status === 'pausing') throw new Error('pause training before changing the learning rate or the clip norm');
+    const train = { ...this.settings.train, ...change };
+    validateTrainConfig(train);
+    await this.busy;
+    const snap = await this.trainer.snapshot();
+    this.prep = { ...this.prep, settings: { ...this.prep.settings, train } };
+    this.kept = [...this.kept.filter((k) => k.step < snap.step), snap].slice(-2);
+    await this.replaceTrainer(this.engine, snap);
   }
 
   /**

@@ -20,7 +20,18 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
-import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
+import {
+  ON_TRAIN_FIELDS,
+  changedFields,
+  draftFrom,
+  draftWithFields,
+  onTrainChange,
+  parseDraft,
+  pendingChanges,
+  withFields,
+  type SettingsDraft,
+} from './settings-form.ts';
+import { NumericsError } from '../run/numerics.ts';
 import './text-source.ts';
 import './settings-panel.ts';
 import './training-panel.ts';
@@ -113,6 +124,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @csspart inspect - the per-character loss and heatmap panel
  * @csspart error - the error message
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
+ * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
  * @cssprop --char-lm-accent - accent colour (buttons, lines)
  * @cssprop --char-lm-text - text colour
@@ -144,6 +156,7 @@ export class CharLmDemo extends LitElement {
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
+    runNotice: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -190,12 +203,21 @@ export class CharLmDemo extends LitElement {
   declare private modelDownload: { url: string; progress: FetchProgress } | null;
   /** The last model refused for characters of the text it lacks, kept for "Continue with replacement". */
   declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
+  /**
+   * What happened to the run, shown above the training panel: training stopped by the
+   * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
+   */
+  declare private runNotice: { kind: 'numerics' | 'device'; text: string; keptStep?: number } | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
-    onError: (e) => this.fail(e.message),
+    onError: (e) => this.onRunError(e),
     beforeReplace: (old) => this.keeper.letGo(old),
-    onReplace: (run) => this.keeper.keep(run),
+    onReplace: (run) => {
+      this.runNotice = null;
+      this.keeper.keep(run);
+    },
+    onDeviceLost: (reason) => this.onDeviceLost(reason),
   });
   /** With `persist`: the saved runs, and the current run kept among them. */
   private keeper = new PersistController(this, { onError: (e) => this.emit('char-lm-error', { message: e.message }) });
@@ -235,6 +257,7 @@ export class CharLmDemo extends LitElement {
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
+    this.runNotice = null;
   }
 
   static override styles = css`
@@ -276,6 +299,14 @@ export class CharLmDemo extends LitElement {
       border-left: 4px solid #f29900;
       padding: 0.6em 1em;
       border-radius: 4px;
+    }
+    .run-notice {
+      margin: 0.8em 0;
+      overflow-wrap: anywhere;
+    }
+    .run-notice button {
+      margin-top: 0.4em;
+      font: inherit;
     }
   `;
 
@@ -443,10 +474,56 @@ export class CharLmDemo extends LitElement {
 
   // ---- actions (the panels' buttons, and a page's script) ----
 
-  /** Starts or resumes training. */
+  /**
+   * Starts or resumes training; a learning rate, decay or clip norm changed in the form is
+   * applied first (the model goes on from where it is with them).
+   */
   train(): void {
     this.clearError();
-    void this.ctl.run?.start();
+    const run = this.ctl.run;
+    if (!run) return;
+    const change = run.status === 'training' || run.status === 'pausing' ? null : onTrainChange(this.draft, run.settings);
+    if (!change) {
+      if (this.runNotice?.kind === 'numerics') this.runNotice = null;
+      void run.start();
+      return;
+    }
+    void this.act(async () => {
+      await run.retune(change);
+      if (this.runNotice?.kind === 'numerics') this.runNotice = null;
+      if (this.ctl.run === run) void run.start();
+    });
+  }
+
+  /** A run's error: training stopped by the numerics guard is shown by the training panel; anything else in the error box. */
+  private onRunError(e: Error): void {
+    if (!(e instanceof NumericsError)) return this.fail(e.message);
+    this.runNotice = { kind: 'numerics', text: e.message };
+    this.emit('char-lm-error', { message: e.message });
+  }
+
+  /** The GPU device was lost: say so at once, with the step that is safe; then move the run to a new device (or the CPU). */
+  private onDeviceLost(reason: string): void {
+    const run = this.ctl.run;
+    const keptStep = run?.snapshot.step;
+    const what = `The GPU device was lost (${reason}).`;
+    if (keptStep !== undefined) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${keptStep}: moving it to a new device…`, keptStep };
+    this.emit('char-lm-error', { message: what });
+    void this.enqueue(async () => {
+      const r = await this.ctl.recoverDevice();
+      if (r.step === null) return;
+      const goesOn = r.training ? 'training continues' : 'it is ready';
+      const where = r.kind === 'gpu' ? 'on a new device' : `on the CPU reference engine (slow), because no new GPU device could be had: ${r.why}`;
+      this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, keptStep: r.step };
+    });
+  }
+
+  /** Downloads the state kept off the device (needs no device: offered when the GPU is lost). */
+  private downloadKept(): void {
+    const run = this.ctl.run;
+    if (!run) return;
+    const { step, bytes } = run.keptCheckpoint();
+    downloadBytes(bytes, `char-lm-step-${step}.safetensors`);
   }
 
   async pause(): Promise<void> {
@@ -694,7 +771,7 @@ export class CharLmDemo extends LitElement {
   private pending(): string[] {
     const s = this.ctl.run;
     if (!s) return [];
-    const out = pendingChanges(this.draft, s.settings);
+    const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
       const kind = this.engineKind();
       if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
@@ -751,8 +828,10 @@ export class CharLmDemo extends LitElement {
               <char-lm-settings
                 .draft=${this.attributesRead ? this.draft : null}
                 .pending=${this.pending()}
+                .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
                 @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
               ></char-lm-settings>
+              ${this.renderRunNotice()}
               <char-lm-training
                 exportparts="controls, chart"
                 .run=${s}
@@ -762,7 +841,7 @@ export class CharLmDemo extends LitElement {
                 @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
                 @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
               ></char-lm-training>`
-          : nothing
+          : this.renderRunNotice()
       }
       <char-lm-sampler
         part="samples"
@@ -776,6 +855,19 @@ export class CharLmDemo extends LitElement {
       <char-lm-inspector part="inspect" .run=${s} ?ready=${ready} @panel-error=${this.onPanelError}></char-lm-inspector>
       <slot hidden @slotchange=${() => this.onSlotChange()}></slot>
     `;
+  }
+
+  private renderRunNotice() {
+    const n = this.runNotice;
+    if (!n) return nothing;
+    return html`<div class="run-notice ${n.kind === 'numerics' ? 'error' : 'warning'}" part="run-notice" role="alert" data-testid="run-notice">
+      ${n.text}
+      ${
+        n.kind === 'device' && n.keptStep !== undefined
+          ? html`<div><button data-testid="download-kept" @click=${() => this.downloadKept()}>Download the training state at step ${n.keptStep}</button></div>`
+          : nothing
+      }
+    </div>`;
   }
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {

@@ -18,17 +18,21 @@ export class CharLmSettings extends LitElement {
   static override properties = {
     draft: { attribute: false },
     pending: { attribute: false },
+    onTrain: { attribute: false },
   };
 
   /** The form as typed. */
   declare draft: SettingsDraft | null;
   /** What differs from the model in use ("Hidden H 24 (now 16)"): it takes effect on Reset. */
   declare pending: string[];
+  /** Changes to the learning rate, its decay or the clip norm: they take effect when training starts or resumes. */
+  declare onTrain: string[];
 
   constructor() {
     super();
     this.draft = null;
     this.pending = [];
+    this.onTrain = [];
   }
 
   static override styles = [
@@ -91,9 +95,16 @@ export class CharLmSettings extends LitElement {
           ${FORM_NUMBERS.slice(7).map((f) => this.numberField(d, f))}
         </div>
         ${
+          this.onTrain.length
+            ? html`<div class="pending" data-testid="settings-on-train" role="status">Takes effect on Train: ${this.onTrain.join(', ')}.</div>`
+            : nothing
+        }
+        ${
           this.pending.length
             ? html`<div class="pending" data-testid="settings-pending" role="status">Takes effect on Reset: ${this.pending.join(', ')}.</div>`
-            : html`<div class="muted note">Changes take effect on Reset.</div>`
+            : this.onTrain.length
+              ? nothing
+              : html`<div class="muted note">Changes take effect on Reset (learning rate, LR decay and clip norm: on Train).</div>`
         }
       </section>
     `;
