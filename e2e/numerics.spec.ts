@@ -16,7 +16,9 @@ async function collectErrors(page: Page): Promise<() => Promise<string[]>> {
   await page.evaluate(() => {
     const w = window as unknown as { charLmErrors: string[] };
     w.charLmErrors = [];
-    document.querySelector('char-lm-demo')!.addEventListener('char-lm-error', (e) => w.charLmErrors.push((e as CustomEvent<{ message: string }>).detail.message));
+    document
+      .querySelector('char-lm-demo')!
+      .addEventListener('char-lm-error', (e) => w.charLmErrors.push((e as CustomEvent<{ message: string }>).detail.message));
   });
   return () => page.evaluate(() => (window as unknown as { charLmErrors: string[] }).charLmErrors);
 }
@@ -36,7 +38,9 @@ test('a checkpoint with NaN weights is refused by name; the model, chart and sam
   c.params[c.table.headBias.offset] = Infinity;
   const points = await chartPoints(demo);
 
-  await demo.locator('input[name="model-file"]').setInputFiles({ name: 'diverged.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(saveCheckpoint(c)) });
+  await demo
+    .locator('input[name="model-file"]')
+    .setInputFiles({ name: 'diverged.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(saveCheckpoint(c)) });
   await expect(demo.getByRole('alert')).toContainText(
     'could not load "diverged.safetensors": its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); head.bias has 1 infinite value (of 38). The file cannot be used',
   );
@@ -48,7 +52,9 @@ test('a checkpoint with NaN weights is refused by name; the model, chart and sam
   expect(await generate(demo)).toEqual(before); // the same model: the same seeded samples
 });
 
-test('a learning rate of 10 stops training where the loss diverges, marks the chart and goes back to the last good step; a lower one trains on', async ({ page }) => {
+test('a learning rate of 10 stops training where the loss diverges, marks the chart and goes back to the last good step; a lower one trains on', async ({
+  page,
+}) => {
   const errors = watchErrors(page);
   await page.goto('/');
   const demo = page.locator('char-lm-demo');
@@ -124,7 +130,10 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   await snap(page, 'device-lost');
 
   // The kept state downloads at once.
-  const [download] = await Promise.all([page.waitForEvent('download'), demo.getByRole('button', { name: `Download the training state at step ${kept}` }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    demo.getByRole('button', { name: `Download the training state at step ${kept}` }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe(`char-lm-step-${kept}.safetensors`);
   expect(loadCheckpoint(new Uint8Array(readFileSync(await download.path()))).step).toBe(kept);
 
@@ -137,11 +146,28 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   expect(await historySteps(demo)).toEqual(range(1, step));
   expect(await chartPoints(demo)).toBe(step);
 
+  // An uncaptured GPU error leaves the device in doubt: it is given up like a lost one, and training goes on.
+  await demo.getByTestId('train').click();
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'training');
+  await page.evaluate(() => {
+    const devices = (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices;
+    devices[devices.length - 1].createBuffer({ size: 4, usage: 0 }); // invalid: no usage
+  });
+  await expect(notice).toContainText(
+    /The GPU device was lost \(after a GPU error: .+\)\. Your model is safe at step \d+: training continues on a new device\./,
+  );
+  expect(await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices.length)).toBe(3);
+  await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(step + 10);
+  await demo.getByTestId('pause').click();
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
+  const after = await stepOf(demo);
+  expect(await historySteps(demo)).toEqual(range(1, after));
+
   // Everything works on the new device: Generate, Save, Reset.
   const texts = await generate(demo);
   expect(texts.every((t) => t.length > 9)).toBe(true);
   const [saved] = await Promise.all([page.waitForEvent('download'), demo.getByTestId('save').click()]);
-  expect(saved.suggestedFilename()).toBe(`char-lm-step-${step}.safetensors`);
+  expect(saved.suggestedFilename()).toBe(`char-lm-step-${after}.safetensors`);
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
   await expect(notice).toHaveCount(0);

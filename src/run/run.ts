@@ -304,7 +304,7 @@ export class TrainingRun {
   /** A snapshot is kept every this many steps while training, chosen so that it costs under `snapshotBudget` of training time. */
   snapshotEvery = FIRST_SNAPSHOT_EVERY;
   snapshotBudget = SNAPSHOT_BUDGET;
-  /** Time spent keeping snapshots (flush, read back, check), ms, and how many: the measured cost. */
+  /** Time spent keeping snapshots (read back and check, after the steps in flight are read), ms, and how many: the measured cost. */
   readonly snapshotCost = { ms: 0, count: 0 };
   /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
   private reference: number | null = null;
@@ -527,8 +527,9 @@ export class TrainingRun {
    * checked first), checks that it is finite, and keeps it as the newest good state.
    */
   private async keepSnapshot(): Promise<TrainingSnapshot> {
-    const t0 = performance.now();
     this.record(await this.trainer.flush());
+    // Timed from here: waiting for the steps in flight is training, not the snapshot's cost.
+    const t0 = performance.now();
     const snap = await this.trainer.snapshot();
     const problem = snapshotProblem(snap);
     if (problem) {
@@ -552,8 +553,8 @@ export class TrainingRun {
   }
 
   /** The newest kept state as a training-state checkpoint: needs no device (the page offers it when the GPU is lost). */
-  keptCheckpoint(): { step: number; bytes: Uint8Array } {
-    return { step: this.snapshot.step, bytes: this.snapshotBytes(this.snapshot) };
+  keptCheckpoint(snap: TrainingSnapshot = this.snapshot): { step: number; bytes: Uint8Array } {
+    return { step: snap.step, bytes: this.snapshotBytes(snap) };
   }
 
   /**
@@ -567,7 +568,10 @@ export class TrainingRun {
     await this.replaceTrainer(this.engine, snap);
     this.alarm = null;
     this.numericsStop = stop;
-    this.history.markers.push({ step: stop.step, label: `stopped: ${a.reason === 'divergence' ? 'diverged' : a.reason === 'weights' ? 'NaN weights' : `${a.reason} not finite`}` });
+    this.history.markers.push({
+      step: stop.step,
+      label: `stopped: ${a.reason === 'divergence' ? 'diverged' : a.reason === 'weights' ? 'NaN weights' : `${a.reason} not finite`}`,
+    });
     const then = this.naming === 'flag' ? 'then train again.' : 'then Train again.';
     return new NumericsError(numericsMessage(stop, this.settings.train, this.naming, then), stop);
   }

@@ -32,6 +32,7 @@ import {
   type SettingsDraft,
 } from './settings-form.ts';
 import { NumericsError } from '../run/numerics.ts';
+import type { TrainingSnapshot } from '../model/training-state.ts';
 import './text-source.ts';
 import './settings-panel.ts';
 import './training-panel.ts';
@@ -207,7 +208,7 @@ export class CharLmDemo extends LitElement {
    * What happened to the run, shown above the training panel: training stopped by the
    * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
    */
-  declare private runNotice: { kind: 'numerics' | 'device'; text: string; keptStep?: number } | null;
+  declare private runNotice: { kind: 'numerics' | 'device'; text: string; kept?: TrainingSnapshot } | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
@@ -302,11 +303,18 @@ export class CharLmDemo extends LitElement {
     }
     .run-notice {
       margin: 0.8em 0;
+      white-space: normal;
       overflow-wrap: anywhere;
     }
     .run-notice button {
-      margin-top: 0.4em;
+      margin-top: 0.5em;
       font: inherit;
+      color: var(--accent);
+      background: white;
+      border: 1px solid var(--accent);
+      border-radius: 6px;
+      padding: 0.3em 0.9em;
+      cursor: pointer;
     }
   `;
 
@@ -505,24 +513,25 @@ export class CharLmDemo extends LitElement {
   /** The GPU device was lost: say so at once, with the step that is safe; then move the run to a new device (or the CPU). */
   private onDeviceLost(reason: string): void {
     const run = this.ctl.run;
-    const keptStep = run?.snapshot.step;
+    // The state the notice offers: the newest kept before the loss (the run keeps newer ones as it trains on).
+    const kept = run?.snapshot;
     const what = `The GPU device was lost (${reason}).`;
-    if (keptStep !== undefined) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${keptStep}: moving it to a new device…`, keptStep };
+    if (kept) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${kept.step}: moving it to a new device…`, kept };
     this.emit('char-lm-error', { message: what });
     void this.enqueue(async () => {
       const r = await this.ctl.recoverDevice();
       if (r.step === null) return;
       const goesOn = r.training ? 'training continues' : 'it is ready';
       const where = r.kind === 'gpu' ? 'on a new device' : `on the CPU reference engine (slow), because no new GPU device could be had: ${r.why}`;
-      this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, keptStep: r.step };
+      this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, kept };
     });
   }
 
   /** Downloads the state kept off the device (needs no device: offered when the GPU is lost). */
-  private downloadKept(): void {
+  private downloadKept(kept: TrainingSnapshot): void {
     const run = this.ctl.run;
     if (!run) return;
-    const { step, bytes } = run.keptCheckpoint();
+    const { step, bytes } = run.keptCheckpoint(kept);
     downloadBytes(bytes, `char-lm-step-${step}.safetensors`);
   }
 
@@ -861,10 +870,11 @@ export class CharLmDemo extends LitElement {
     const n = this.runNotice;
     if (!n) return nothing;
     return html`<div class="run-notice ${n.kind === 'numerics' ? 'error' : 'warning'}" part="run-notice" role="alert" data-testid="run-notice">
-      ${n.text}
-      ${
-        n.kind === 'device' && n.keptStep !== undefined
-          ? html`<div><button data-testid="download-kept" @click=${() => this.downloadKept()}>Download the training state at step ${n.keptStep}</button></div>`
+      ${n.text}${
+        n.kind === 'device' && n.kept
+          ? html`<div>
+              <button data-testid="download-kept" @click=${() => this.downloadKept(n.kept!)}>Download the training state at step ${n.kept.step}</button>
+            </div>`
           : nothing
       }
     </div>`;

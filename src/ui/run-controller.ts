@@ -86,6 +86,14 @@ export class RunController implements ReactiveController {
     try {
       const gpu = await gpuRegistry.acquire();
       this.gpu = gpu;
+      // An uncaptured error (out of memory, an internal error) leaves the device's buffers in doubt:
+      // it is given up like a lost device, and the run goes on from its kept state on a new one.
+      let failure: string | null = null;
+      gpu.device.addEventListener('uncapturederror', (ev) => {
+        if (this.gpu !== gpu || failure !== null) return;
+        failure = (ev as GPUUncapturedErrorEvent).error.message.split('\n')[0].trim().replace(/\.$/, '') || 'an unknown error';
+        gpu.device.destroy();
+      });
       gpu.device.lost.then((info) => {
         // Given back already (the element left), or destroyed by the registry when the last borrower gave it back: no accident.
         if (this.gpu !== gpu || gpuRegistry.destroyedHere(gpu.device)) return;
@@ -94,8 +102,8 @@ export class RunController implements ReactiveController {
         this.engines.delete('gpu');
         gpuRegistry.release(); // our borrow of the lost device; the registry has forgotten it
         this.host.requestUpdate();
-        const message = info.message?.trim() || 'no reason given';
-        this.hooks.onDeviceLost?.(info.reason === 'destroyed' ? `it was destroyed: ${message}` : message);
+        const message = info.message?.trim().replace(/\.$/, '') || 'no reason given';
+        this.hooks.onDeviceLost?.(failure !== null ? `after a GPU error: ${failure}` : info.reason === 'destroyed' ? `it was destroyed: ${message}` : message);
       });
     } catch (e) {
       this.gpuError = (e as Error).message;
