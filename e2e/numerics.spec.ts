@@ -173,3 +173,42 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   await expect(notice).toHaveCount(0);
   await expect(demo.getByTestId('adapter')).toContainText('WebGPU adapter');
 });
+
+test('a lost GPU device with no new one to be had: the run goes on with the same state on the CPU engine, and the page says so', async ({ page }) => {
+  // The first device is the page's; asking for another one fails, as on a machine whose GPU is gone.
+  await page.addInitScript(() => {
+    const w = window as unknown as { capturedDevices: GPUDevice[] };
+    w.capturedDevices = [];
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, ...args: Parameters<GPUAdapter['requestDevice']>) {
+      if (w.capturedDevices.length > 0) throw new Error('the GPU process is gone');
+      const d = await request.apply(this, args);
+      w.capturedDevices.push(d);
+      return d;
+    };
+  });
+  await page.goto('/');
+  const demo = page.locator('char-lm-demo');
+  await waitReady(page, demo);
+  await fillSettings(demo, { embed: 8, hidden: 16, steps: 100_000 });
+  await demo.getByTestId('reset').click();
+  await expect(demo.getByTestId('step')).toHaveText('0');
+  await demo.getByTestId('train').click();
+  await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(25);
+
+  await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices[0].destroy());
+  const notice = demo.getByTestId('run-notice');
+  await expect(notice).toContainText(
+    /The GPU device was lost \(it was destroyed: .*\)\. Your model is safe at step \d+: training continues on the CPU reference engine \(slow\), because no new GPU device could be had: .*the GPU process is gone/,
+  );
+  const kept = Number((await notice.textContent())!.match(/safe at step (\d+)/)![1]);
+  await expect(demo.getByTestId('no-webgpu')).toContainText('CPU reference engine');
+  await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(kept + 10);
+  await demo.getByTestId('pause').click();
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
+  const step = await stepOf(demo);
+  expect(await historySteps(demo)).toEqual(range(1, step));
+  const texts = await generate(demo);
+  expect(texts.every((t) => t.length > 9)).toBe(true);
+  await snap(page, 'device-lost-cpu');
+});
