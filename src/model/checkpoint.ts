@@ -198,7 +198,7 @@ export function countNonFinite(data: Float32Array): { nan: number; inf: number }
 }
 
 /** "3 NaN and 1 infinite values": what countNonFinite found, in words. */
-export function describeNonFinite(c: { nan: number; inf: number }): string {
+function describeNonFinite(c: { nan: number; inf: number }): string {
   const parts = [c.nan ? `${c.nan.toLocaleString('en')} NaN` : '', c.inf ? `${c.inf.toLocaleString('en')} infinite` : ''].filter(Boolean);
   return `${parts.join(' and ')} value${c.nan + c.inf === 1 ? '' : 's'}`;
 }

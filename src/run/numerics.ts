@@ -17,7 +17,7 @@ import type { TrainingSnapshot } from '../model/training-state.ts';
 import type { StepResult } from '../engine/contract.ts';
 import type { Naming } from './settings.ts';
 
-export type NumericsReason = 'loss' | 'gradient' | 'divergence' | 'weights';
+type NumericsReason = 'loss' | 'gradient' | 'divergence' | 'weights';
 
 /** Why and where the guard stopped training. */
 export interface NumericsStop {
