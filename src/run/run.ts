@@ -315,6 +315,12 @@ export class TrainingRun {
   private interrupted = false;
   /** Bumped when the trainer is replaced: a loop of an earlier trainer stops at its next turn. */
   private generation = 0;
+  /**
+   * Where the time per step is measured from for the snapshot budget: wall time over steps
+   * since the last snapshot or the loop's start (a burst's own figure is too low right after
+   * a snapshot, when the GPU's queue is empty and steps return at once).
+   */
+  private clock = { at: 0, step: 0 };
 
   private constructor(
     private prep: PreparedRun,
@@ -463,6 +469,7 @@ export class TrainingRun {
   private async run(generation: number): Promise<void> {
     const { batch: B, seqLen: T } = this.settings.train;
     const { sampleEvery, valEvery } = this.settings;
+    this.clock = { at: performance.now(), step: this.step };
     while (this.status === 'training' && this.step < this.target && generation === this.generation) {
       const t0 = performance.now();
       let trainMs = 0;
@@ -537,13 +544,15 @@ export class TrainingRun {
       throw new GuardTripped();
     }
     if (snap.step > this.keptStep) this.kept = [this.kept[this.kept.length - 1], snap];
-    this.snapshotCost.ms += performance.now() - t0;
+    const t1 = performance.now();
+    this.snapshotCost.ms += t1 - t0;
     this.snapshotCost.count++;
-    const perStep = this.throughput.msPerStep;
-    if (perStep > 0) {
+    if (snap.step > this.clock.step && this.status === 'training') {
+      const perStep = (t0 - this.clock.at) / (snap.step - this.clock.step);
       const perSnapshot = this.snapshotCost.ms / this.snapshotCost.count;
       this.snapshotEvery = Math.max(1, Math.min(MAX_SNAPSHOT_EVERY, Math.ceil(perSnapshot / (this.snapshotBudget * perStep))));
     }
+    this.clock = { at: t1, step: snap.step };
     return snap;
   }
 
@@ -614,6 +623,7 @@ export class TrainingRun {
     const train = { ...this.settings.train, ...change };
     validateTrainConfig(train);
     await this.busy;
+    // On the CPU engine the float64 state is rounded to float32 here, as in a saved checkpoint.
     const snap = await this.trainer.snapshot();
     this.prep = { ...this.prep, settings: { ...this.prep.settings, train } };
     this.kept = [...this.kept.filter((k) => k.step < snap.step), snap].slice(-2);
@@ -632,7 +642,7 @@ export class TrainingRun {
     await this.replaceTrainer(engine, snap);
     this.interrupted = false;
     this.loop = null;
-    this.setStatus(this.step === 0 && this.history.length === 0 ? 'idle' : 'paused');
+    this.setStatus(this.step >= this.target ? 'done' : this.step === 0 && this.history.length === 0 ? 'idle' : 'paused');
     if (resume) void this.start();
     return snap.step;
   }
