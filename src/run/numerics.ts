@@ -83,7 +83,10 @@ export function snapshotProblem(s: TrainingSnapshot): string | null {
   ];
   for (const [name, data] of parts) {
     const c = countNonFinite(data);
-    if (c) return `${name} became ${c.nan ? 'NaN' : 'infinite'} (${(c.nan + c.inf).toLocaleString('en')} values)`;
+    if (c) {
+      const n = c.nan + c.inf;
+      return `${name} became ${c.nan ? 'NaN' : 'infinite'} (${n.toLocaleString('en')} value${n === 1 ? '' : 's'})`;
+    }
   }
   return null;
 }

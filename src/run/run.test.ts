@@ -45,6 +45,23 @@ describe('LossHistory', () => {
   });
 });
 
+describe('LossHistory.truncate', () => {
+  it('forgets the points after a step (and their validation), keeping the moving average of the rest', () => {
+    const h = new LossHistory();
+    for (let i = 1; i <= 12; i++) {
+      h.push(i, i);
+      if (i === 11) h.pushVal(5);
+    }
+    const avg = h.avg[6];
+    h.truncate(7);
+    expect(h.length).toBe(7);
+    expect(h.last).toEqual({ step: 7, loss: 7, avg });
+    expect(Number.isNaN(h.val[10])).toBe(true);
+    h.push(8, 1);
+    expect(h.steps[7]).toBe(8);
+  });
+});
+
 describe('prepareRun: validate everything, build nothing', () => {
   it('rejects bad corpora and settings with a message naming the setting as the front end shows it', () => {
     expect(() => prepareRun(input({ corpus: { name: 'x', text: '' } }))).toThrow(/empty/);
@@ -237,6 +254,52 @@ describe('the numerics guard', () => {
       await run.destroy();
       await straight.destroy();
     }
+  });
+
+  it('weights that are no longer finite in a snapshot: stopped there, back at the snapshot before it', async () => {
+    const inner = cpuEngine();
+    const engine: Engine = {
+      ...inner,
+      trainer: async (table, config, data, start) => {
+        const t = await inner.trainer(table, config, data, start);
+        const wrapped: Trainer = Object.create(t);
+        wrapped.snapshot = async () => {
+          const snap = await t.snapshot();
+          if (snap.step === 8) snap.optimizer.v[3] = Infinity;
+          return snap;
+        };
+        return wrapped;
+      },
+    };
+    const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), engine);
+    run.snapshotEvery = 4;
+    run.snapshotBudget = Infinity; // keeps it at 1 once measured: snapshots at 4, then 5, 6, 7, 8
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    const e = errors[0] as NumericsError;
+    expect(e.message).toMatch(
+      /^Training stopped at step 8: Adam's second moments became infinite \(1 value\)\. The model is back at step 7, its last good state\./,
+    );
+    expect(run.step).toBe(7);
+    expect(run.history.markers).toEqual([{ step: 8, label: 'stopped: NaN weights' }]);
+    await run.destroy();
+  });
+
+  it('retune: a paused run takes a new learning rate and clip norm and goes on from the same step and state', async () => {
+    const s = quiet();
+    const run = await open({ settings: s });
+    await run.start(10);
+    const before = await run.trainer.snapshot();
+    await run.retune({ lr: 0.001, clip: 1 });
+    expect(run.settings.train).toMatchObject({ lr: 0.001, clip: 1, batch: s.train.batch, seqLen: s.train.seqLen });
+    expect(run.trainer.config).toMatchObject({ lr: 0.001, clip: 1 });
+    expect(await run.trainer.snapshot()).toEqual(before);
+    expect(run.history.length).toBe(10);
+    await expect(run.retune({ lr: -1 })).rejects.toThrow(/learning rate must be a number > 0/);
+    await run.start(20);
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await run.destroy();
   });
 
   it('lastGood: the newest snapshot at least two steps before the bad one (its weights gave the last good loss)', () => {
