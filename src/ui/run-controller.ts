@@ -120,13 +120,24 @@ export class RunController implements ReactiveController {
   async recoverDevice(): Promise<DeviceRecovery> {
     this.gpuError = null;
     await this.connectGpu();
-    const kind: EngineKind = this.gpu ? 'gpu' : 'cpu';
+    let kind: EngineKind = this.gpu ? 'gpu' : 'cpu';
+    let why: string | null = this.gpu ? null : this.gpuError;
     const run = this.run;
     let step: number | null = null;
     // A run whose engine is no longer one of ours was on the lost device.
-    if (run && ![...this.engines.values()].includes(run.engine)) step = await run.moveTo(this.engine(kind));
+    if (run && ![...this.engines.values()].includes(run.engine)) {
+      try {
+        step = await run.moveTo(this.engine(kind));
+      } catch (e) {
+        if (kind === 'cpu') throw e;
+        // The new device could not take the run (it failed too): the CPU engine can.
+        kind = 'cpu';
+        why = (e as Error).message;
+        step = await run.moveTo(this.engine(kind));
+      }
+    }
     this.host.requestUpdate();
-    return { kind, step, training: run?.status === 'training', why: this.gpu ? null : this.gpuError };
+    return { kind, step, training: run?.status === 'training', why };
   }
 
   /** The engine of a kind, built once per element. */
