@@ -117,9 +117,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         clearInterval(watch);
       }
       periodic(); // the final validation below has a line of its own
+      if (error instanceof NumericsError) progress.finish();
       if (error instanceof NumericsError && args.out !== null) {
         // The model is back at its last good state: that is what --out keeps, to resume with other settings.
-        progress.finish();
         const full = writeAtomically('out', args.out, await run.checkpoint());
         line(io, `checkpoint: ${full} (the last good state, step ${run.step}; continue with --resume ${show(args.out)} and a lower --lr)`);
       }
