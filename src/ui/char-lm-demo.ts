@@ -514,13 +514,14 @@ export class CharLmDemo extends LitElement {
   private onDeviceLost(reason: string): void {
     const run = this.ctl.run;
     // The state the notice offers: the newest kept before the loss (the run keeps newer ones as it trains on).
-    const kept = run?.snapshot;
+    // Only a run on the GPU engine was on the lost device (the CPU engine's go on as they are).
+    const kept = run?.engine.kind === 'gpu' ? run.snapshot : undefined;
     const what = `The GPU device was lost (${reason}).`;
     if (kept) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${kept.step}: moving it to a new device…`, kept };
     this.emit('char-lm-error', { message: what });
     void this.enqueue(async () => {
       const r = await this.ctl.recoverDevice();
-      if (r.step === null) return;
+      if (r.step === null || !kept) return;
       const goesOn = r.training ? 'training continues' : 'it is ready';
       const where = r.kind === 'gpu' ? 'on a new device' : `on the CPU reference engine (slow), because no new GPU device could be had: ${r.why}`;
       this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, kept };
