@@ -9,6 +9,8 @@
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import type { BrowserBenchCase } from '../engine/gpu/bench-browser.ts';
 import type { BenchFigures } from '../engine/bench.ts';
@@ -73,6 +75,19 @@ async function main(): Promise<number> {
       console.log(`${''.padEnd(8)} recurrence: ${x.recurrence}`);
     });
     for (const name of new Set(skipped)) console.log(`${name.padEnd(8)} skipped on a software adapter (about a minute a step there); run on a GPU`);
+    const text = readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8');
+    const s = await page.evaluate(
+      async ([t, n]) => {
+        const m = await import('/src/run/bench-snapshots.ts' as string);
+        return m.benchSnapshots(t, n);
+      },
+      [text, quick ? 40 : 200] as const,
+    );
+    console.log(
+      `snapshots: the notebook run, ${s.steps} steps: ${s.snapshots} kept off the GPU (one every ${s.every} steps at the end), ` +
+        `${s.msPerSnapshot.toFixed(1)} ms each = ${(100 * s.share).toFixed(2)}% of training time; ` +
+        `${(s.withMs / s.steps).toFixed(1)} ms/step with them, ${(s.withoutMs / s.steps).toFixed(1)} without`,
+    );
     return 0;
   } finally {
     await browser.close();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
-import { decodeSafetensors, encodeSafetensors, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
@@ -333,6 +333,48 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
       expect(same.stderr).toMatch(/^error: --out and --loss-log name the same file/);
       expect(readdirSync(join(dir, 'bad')).filter((n) => n.includes('probe'))).toEqual([]);
       expect(existsSync(f('fine.safetensors'))).toBe(false);
+    },
+    RUN_S,
+  );
+
+  it(
+    'a checkpoint with NaN or infinite numbers is refused by sample, eval and train --resume, naming the file and the tensors',
+    () => {
+      const c = load(ckpt);
+      const hh = c.table.layers[0].weightHh;
+      c.params.fill(NaN, hh.offset, hh.offset + 3);
+      c.optimizer!.v[c.table.headBias.offset] = Infinity;
+      const nan = f('nan.safetensors');
+      writeFileSync(nan, saveCheckpoint(c));
+      const why =
+        'its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); optimizer.v.head.bias has 1 infinite value (of 38). The file cannot be used';
+      for (const [args, flag] of [
+        [['sample', '--engine', 'cpu', '--model', nan], 'model'],
+        [['eval', '--engine', 'cpu', '--model', nan, '--text', CORPUS_PATH], 'model'],
+        [['train', '--engine', 'cpu', '--resume', nan, '--steps', '2'], 'resume'],
+      ] as const) {
+        const r = cli([...args]);
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain(`error: --${flag} ${JSON.stringify(nan)}: ${why}`);
+      }
+    },
+    RUN_S,
+  );
+
+  it(
+    'lr 10: training stops where the loss diverged, says what to change, keeps the last good state in --out and exits 1',
+    () => {
+      const out = f('diverged.safetensors');
+      const r = cli(['train', ...TINY, '--lr', '10', '--steps', '30', '--out', out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^error: Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is 7\.\d\d\)\. The model is back at step 0, its last good state\. Lower --lr \(now 10; the notebook uses 0\.005\) or --clip \(now 5; the notebook uses 5\), then train again\.\n$/,
+      );
+      expect(r.stdout).toContain(`checkpoint: ${out} (the last good state, step 0; continue with --resume ${JSON.stringify(out)} and a lower --lr)`);
+      const kept = load(out);
+      expect(kept.step).toBe(0);
+      expect(ok(['train', '--engine', 'cpu', '--resume', out, '--lr', '0.01', '--steps', '3']).stdout).toMatch(/^step 3\/3 /m);
     },
     RUN_S,
   );

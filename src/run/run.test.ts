@@ -7,9 +7,10 @@ import { loadCheckpoint } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { CpuTrainer, cpuEngine } from '../engine/cpu.ts';
-import type { StepResult } from '../engine/contract.ts';
+import type { Engine, StepResult, Trainer } from '../engine/contract.ts';
 import { CORPUS, CORPUS_PATH, ok } from '../cli/testing.ts';
 import { LossHistory } from './history.ts';
+import { NumericsError, copySnapshot, divergenceLimit, lastGood } from './numerics.ts';
 import { TrainingRun, prepareRun, trainingPrime, type Corpus, type RunInput } from './run.ts';
 import { NOTEBOOK_SETTINGS, copySettings, type RunSettings } from './settings.ts';
 
@@ -41,6 +42,23 @@ describe('LossHistory', () => {
     h.pushVal(7);
     expect(h.val[2999]).toBe(7);
     expect(Number.isNaN(h.val[2998])).toBe(true);
+  });
+});
+
+describe('LossHistory.truncate', () => {
+  it('forgets the points after a step (and their validation), keeping the moving average of the rest', () => {
+    const h = new LossHistory();
+    for (let i = 1; i <= 12; i++) {
+      h.push(i, i);
+      if (i === 11) h.pushVal(5);
+    }
+    const avg = h.avg[6];
+    h.truncate(7);
+    expect(h.length).toBe(7);
+    expect(h.last).toEqual({ step: 7, loss: 7, avg });
+    expect(Number.isNaN(h.val[10])).toBe(true);
+    h.push(8, 1);
+    expect(h.steps[7]).toBe(8);
   });
 });
 
@@ -201,6 +219,152 @@ describe('TrainingRun on the CPU engine', () => {
     expect(() => prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'exact' } }))).toThrow(/model-only export/);
     await straight.destroy();
     await resumed.destroy();
+  });
+});
+
+/** The CPU engine, with the result of one step turned into NaN (in `field`) the first time it is read. */
+function nanOnce(step: number, field: 'loss' | 'gradNorm'): Engine {
+  const inner = cpuEngine();
+  let done = false;
+  const spoil = (rs: StepResult[]) =>
+    rs.map((r) => {
+      if (done || r.step !== step) return r;
+      done = true;
+      return { ...r, [field]: NaN };
+    });
+  return {
+    ...inner,
+    trainer: async (table, config, data, start) => {
+      const t = await inner.trainer(table, config, data, start);
+      const wrapped: Trainer = Object.create(t);
+      wrapped.trainStep = async () => spoil(await t.trainStep());
+      wrapped.flush = async () => spoil(await t.flush());
+      return wrapped;
+    },
+  };
+}
+
+describe('the numerics guard', () => {
+  const quiet = () => {
+    const s = copySettings(settings);
+    s.sampleEvery = 0;
+    s.steps = 40;
+    return s;
+  };
+
+  it('lr 10 on a tiny model: stopped at the step that diverged, back at the last good state bit for bit, with the marker and the advice', async () => {
+    const s = quiet();
+    s.train = { ...s.train, lr: 10 };
+    const run = await open({ settings: s });
+    const start = copySnapshot(run.snapshot);
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    expect(run.status).toBe('paused');
+    expect(errors).toHaveLength(1);
+    const e = errors[0] as NumericsError;
+    expect(e).toBeInstanceOf(NumericsError);
+    expect(e.stop).toMatchObject({ step: 2, restoredStep: 0, reason: 'divergence' });
+    expect(e.stop.loss).toBeGreaterThan(divergenceLimit(Math.log(run.vocab.size)));
+    expect(e.message).toMatch(
+      /^Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is \d\.\d\d\)\. The model is back at step 0, its last good state\. Lower the learning rate \(now 10; the notebook uses 0\.005\) or the clip norm \(now 5; the notebook uses 5\), then Train again\.$/,
+    );
+    expect(run.step).toBe(0);
+    expect(run.history.length).toBe(0); // step 1 came from the state it is back at and is trained again
+    expect(run.history.markers).toEqual([{ step: 2, label: 'stopped: diverged' }]);
+    expect(run.log().markers).toEqual([{ step: 2, label: 'stopped: diverged' }]);
+    expect(await run.trainer.snapshot()).toEqual(start);
+    expect(run.snapshot).toEqual(start);
+    await run.destroy();
+  });
+
+  it('a NaN loss or gradient norm: back at the newest snapshot from before it, bit for bit; training again goes on from there', async () => {
+    for (const field of ['loss', 'gradNorm'] as const) {
+      const s = quiet();
+      const straight = await open({ settings: s });
+      await straight.start(23);
+      const at23 = copySnapshot(await straight.trainer.snapshot());
+      await straight.start(40);
+
+      const run = await TrainingRun.open(prepareRun(input({ settings: s })), nanOnce(25, field));
+      run.snapshotEvery = 1; // a snapshot after every step
+      run.snapshotBudget = Infinity;
+      const errors: Error[] = [];
+      run.on('error', (e) => errors.push(e));
+      await run.start();
+      const e = errors[0] as NumericsError;
+      expect(e.stop).toMatchObject({ step: 25, restoredStep: 23, reason: field === 'loss' ? 'loss' : 'gradient' });
+      expect(e.message).toMatch(
+        field === 'loss'
+          ? /^Training stopped at step 25: the loss became NaN\. The model is back at step 23, its last good state\./
+          : /^Training stopped at step 25: the gradient norm became NaN\. The model is back at step 23/,
+      );
+      expect(run.step).toBe(23);
+      expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+      expect(await run.trainer.snapshot()).toEqual(at23);
+      // Train again: the same steps as a straight run, on from step 24, with no gap or duplicate.
+      await run.start();
+      expect(run.status).toBe('done');
+      expect(run.step).toBe(40);
+      expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(Array.from(run.history.loss.subarray(0, 40))).toEqual(Array.from(straight.history.loss.subarray(0, 40)));
+      expect(run.history.markers).toEqual([{ step: 25, label: field === 'loss' ? 'stopped: loss not finite' : 'stopped: gradient not finite' }]);
+      await run.destroy();
+      await straight.destroy();
+    }
+  });
+
+  it('weights that are no longer finite in a snapshot: stopped there, back at the snapshot before it', async () => {
+    const inner = cpuEngine();
+    const engine: Engine = {
+      ...inner,
+      trainer: async (table, config, data, start) => {
+        const t = await inner.trainer(table, config, data, start);
+        const wrapped: Trainer = Object.create(t);
+        wrapped.snapshot = async () => {
+          const snap = await t.snapshot();
+          if (snap.step === 8) snap.optimizer.v[3] = Infinity;
+          return snap;
+        };
+        return wrapped;
+      },
+    };
+    const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), engine);
+    run.snapshotEvery = 4;
+    run.snapshotBudget = Infinity; // keeps it at 1 once measured: snapshots at 4, then 5, 6, 7, 8
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    const e = errors[0] as NumericsError;
+    expect(e.message).toMatch(
+      /^Training stopped at step 8: Adam's second moments became infinite \(1 value\)\. The model is back at step 7, its last good state\./,
+    );
+    expect(run.step).toBe(7);
+    expect(run.history.markers).toEqual([{ step: 8, label: 'stopped: NaN weights' }]);
+    await run.destroy();
+  });
+
+  it('retune: a paused run takes a new learning rate and clip norm and goes on from the same step and state', async () => {
+    const s = quiet();
+    const run = await open({ settings: s });
+    await run.start(10);
+    const before = await run.trainer.snapshot();
+    await run.retune({ lr: 0.001, clip: 1 });
+    expect(run.settings.train).toMatchObject({ lr: 0.001, clip: 1, batch: s.train.batch, seqLen: s.train.seqLen });
+    expect(run.trainer.config).toMatchObject({ lr: 0.001, clip: 1 });
+    expect(await run.trainer.snapshot()).toEqual(before);
+    expect(run.history.length).toBe(10);
+    await expect(run.retune({ lr: -1 })).rejects.toThrow(/learning rate must be a number > 0/);
+    await run.start(20);
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await run.destroy();
+  });
+
+  it('lastGood: the newest snapshot at least two steps before the bad one (its weights gave the last good loss)', () => {
+    const snap = (step: number) => ({ step }) as unknown as Parameters<typeof lastGood>[0][number];
+    expect(lastGood([snap(20), snap(30)], 32 - 2)?.step).toBe(30);
+    expect(lastGood([snap(20), snap(30)], 31 - 2)?.step).toBe(20);
+    expect(lastGood([snap(20), snap(30)], 21 - 2)).toBeNull();
   });
 });
 

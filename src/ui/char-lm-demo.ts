@@ -21,7 +21,19 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
-import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
+import {
+  ON_TRAIN_FIELDS,
+  changedFields,
+  draftFrom,
+  draftWithFields,
+  onTrainChange,
+  parseDraft,
+  pendingChanges,
+  withFields,
+  type SettingsDraft,
+} from './settings-form.ts';
+import { NumericsError } from '../run/numerics.ts';
+import type { TrainingSnapshot } from '../model/training-state.ts';
 import './text-source.ts';
 import './settings-panel.ts';
 import './training-panel.ts';
@@ -125,6 +137,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @csspart inspect - the per-character loss and heatmap panel
  * @csspart error - the error message
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
+ * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
  * @cssprop --char-lm-accent - accent colour (buttons, lines)
  * @cssprop --char-lm-text - text colour
@@ -159,6 +172,7 @@ export class CharLmDemo extends LitElement {
     refusal: { state: true, attribute: false },
     textRead: { state: true, attribute: false },
     formRefused: { state: true, attribute: false },
+    runNotice: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -209,12 +223,21 @@ export class CharLmDemo extends LitElement {
   declare private textRead: { name: string; progress: ReadProgress } | null;
   /** Resets refused because the form does not parse (the form then focuses the field in error). */
   declare private formRefused: number;
+  /**
+   * What happened to the run, shown above the training panel: training stopped by the
+   * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
+   */
+  declare private runNotice: { kind: 'numerics' | 'device'; text: string; kept?: TrainingSnapshot } | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
-    onError: (e) => this.fail(e.message),
+    onError: (e) => this.onRunError(e),
     beforeReplace: (old) => this.keeper.letGo(old),
-    onReplace: (run) => this.keeper.keep(run),
+    onReplace: (run) => {
+      this.runNotice = null;
+      this.keeper.keep(run);
+    },
+    onDeviceLost: (reason) => this.onDeviceLost(reason),
   });
   /** With `persist`: the saved runs, and the current run kept among them. */
   private keeper = new PersistController(this, { onError: (e) => this.emit('char-lm-error', { message: e.message }) });
@@ -262,6 +285,7 @@ export class CharLmDemo extends LitElement {
     this.refusal = null;
     this.textRead = null;
     this.formRefused = 0;
+    this.runNotice = null;
   }
 
   static override styles = css`
@@ -303,6 +327,21 @@ export class CharLmDemo extends LitElement {
       border-left: 4px solid #f29900;
       padding: 0.6em 1em;
       border-radius: 4px;
+    }
+    .run-notice {
+      margin: 0.8em 0;
+      white-space: normal;
+      overflow-wrap: anywhere;
+    }
+    .run-notice button {
+      margin-top: 0.5em;
+      font: inherit;
+      color: var(--accent);
+      background: white;
+      border: 1px solid var(--accent);
+      border-radius: 6px;
+      padding: 0.3em 0.9em;
+      cursor: pointer;
     }
   `;
 
@@ -509,12 +548,52 @@ export class CharLmDemo extends LitElement {
 
   /**
    * Starts or resumes training, after the actions called before it (a Reset called just
-   * before trains the new model). Resolves once training has started; it runs on its own.
+   * before trains the new model); a learning rate, decay or clip norm changed in the form
+   * is applied first (the model goes on from where it is with them). Resolves once
+   * training has started; it runs on its own.
    */
   train(): Promise<void> {
     return this.act(async () => {
-      void this.ctl.run?.start();
+      const run = this.ctl.run;
+      if (!run) return;
+      const change = run.status === 'training' || run.status === 'pausing' ? null : onTrainChange(this.draft, run.settings);
+      if (change) await run.retune(change);
+      if (this.runNotice?.kind === 'numerics') this.runNotice = null;
+      if (this.ctl.run === run) void run.start();
     });
+  }
+
+  /** A run's error: training stopped by the numerics guard is shown by the training panel; anything else in the error box. */
+  private onRunError(e: Error): void {
+    if (!(e instanceof NumericsError)) return this.fail(e.message);
+    this.runNotice = { kind: 'numerics', text: e.message };
+    this.emit('char-lm-error', { message: e.message });
+  }
+
+  /** The GPU device was lost: say so at once, with the step that is safe; then move the run to a new device (or the CPU). */
+  private onDeviceLost(reason: string): void {
+    const run = this.ctl.run;
+    // The state the notice offers: the newest kept before the loss (the run keeps newer ones as it trains on).
+    // Only a run on the GPU engine was on the lost device (the CPU engine's go on as they are).
+    const kept = run?.engine.kind === 'gpu' ? run.snapshot : undefined;
+    const what = `The GPU device was lost (${reason}).`;
+    if (kept) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${kept.step}: moving it to a new device…`, kept };
+    this.emit('char-lm-error', { message: what });
+    void this.enqueue(async () => {
+      const r = await this.ctl.recoverDevice();
+      if (r.step === null || !kept) return;
+      const goesOn = r.training ? 'training continues' : 'it is ready';
+      const where = r.kind === 'gpu' ? 'on a new device' : `on the CPU reference engine (slow), because no new GPU device could be had: ${r.why}`;
+      this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, kept };
+    });
+  }
+
+  /** Downloads the state kept off the device (needs no device: offered when the GPU is lost). */
+  private downloadKept(kept: TrainingSnapshot): void {
+    const run = this.ctl.run;
+    if (!run) return;
+    const { step, bytes } = run.keptCheckpoint(kept);
+    downloadBytes(bytes, `char-lm-step-${step}.safetensors`);
   }
 
   /** Pauses training after the actions called before it; resolves when the step in flight is done and recorded. */
@@ -788,7 +867,7 @@ export class CharLmDemo extends LitElement {
   private pending(): string[] {
     const s = this.ctl.run;
     if (!s) return [];
-    const out = pendingChanges(this.draft, s.settings);
+    const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
       const kind = this.engineKind();
       if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
@@ -848,8 +927,10 @@ export class CharLmDemo extends LitElement {
                 .draft=${this.attributesRead ? this.draft : null}
                 .pending=${this.pending()}
                 .refused=${this.formRefused}
+                .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
                 @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
               ></char-lm-settings>
+              ${this.renderRunNotice()}
               <char-lm-training
                 exportparts="controls, chart"
                 .run=${s}
@@ -859,7 +940,7 @@ export class CharLmDemo extends LitElement {
                 @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
                 @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
               ></char-lm-training>`
-          : nothing
+          : this.renderRunNotice()
       }
       <char-lm-sampler
         part="samples"
@@ -873,6 +954,20 @@ export class CharLmDemo extends LitElement {
       <char-lm-inspector part="inspect" .run=${s} ?ready=${ready} @panel-error=${this.onPanelError}></char-lm-inspector>
       <slot hidden @slotchange=${() => this.onSlotChange()}></slot>
     `;
+  }
+
+  private renderRunNotice() {
+    const n = this.runNotice;
+    if (!n) return nothing;
+    return html`<div class="run-notice ${n.kind === 'numerics' ? 'error' : 'warning'}" part="run-notice" role="alert" data-testid="run-notice">
+      ${n.text}${
+        n.kind === 'device' && n.kept
+          ? html`<div>
+              <button data-testid="download-kept" @click=${() => this.downloadKept(n.kept!)}>Download the training state at step ${n.kept.step}</button>
+            </div>`
+          : nothing
+      }
+    </div>`;
   }
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {

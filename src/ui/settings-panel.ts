@@ -19,6 +19,7 @@ export class CharLmSettings extends LitElement {
     draft: { attribute: false },
     pending: { attribute: false },
     refused: { type: Number },
+    onTrain: { attribute: false },
   };
 
   /** The form as typed. */
@@ -27,12 +28,15 @@ export class CharLmSettings extends LitElement {
   declare pending: string[];
   /** Counts the Resets refused because of the form: each one moves the focus to the first field in error. */
   declare refused: number;
+  /** Changes to the learning rate, its decay or the clip norm: they take effect when training starts or resumes. */
+  declare onTrain: string[];
 
   constructor() {
     super();
     this.draft = null;
     this.pending = [];
     this.refused = 0;
+    this.onTrain = [];
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -111,9 +115,16 @@ export class CharLmSettings extends LitElement {
         </div>
         ${this.renderErrors(d)}
         ${
+          this.onTrain.length
+            ? html`<div class="pending" data-testid="settings-on-train" role="status">Takes effect on Train: ${this.onTrain.join(', ')}.</div>`
+            : nothing
+        }
+        ${
           this.pending.length
             ? html`<div class="pending" data-testid="settings-pending" role="status">Takes effect on Reset: ${this.pending.join(', ')}.</div>`
-            : html`<div class="muted note">Changes take effect on Reset.</div>`
+            : this.onTrain.length
+              ? nothing
+              : html`<div class="muted note">Changes take effect on Reset (learning rate, LR decay and clip norm: on Train).</div>`
         }
       </section>
     `;

@@ -14,7 +14,7 @@ import type { ParamTable } from '../../model/params.ts';
 import { learningRate, type TrainConfig } from '../../model/config.ts';
 import type { GpuContext } from '../../gpu/device.ts';
 import { destroyDispatches, embeddingGradIndex, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
-import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
 import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
@@ -369,13 +369,19 @@ export class GpuTrainer implements Trainer {
   /** Everything needed to continue exactly where this trainer is; results read back meanwhile wait for the next call. */
   async snapshot(): Promise<TrainingSnapshot> {
     await Promise.all(this.ring.map((s) => s.pending));
-    return {
-      params: await this.model.readParams(),
-      optimizer: await this.readOptimizer(),
-      step: this.steps,
-      batcher: this.batcher.getState(),
-      carried: await this.readCarried(),
-    };
+    // One round trip for all of it (the page keeps a snapshot every N steps while training).
+    const P = this.table.totalSize;
+    const n = this.table.config.layers * this.config.batch * this.table.config.hiddenSize;
+    const step = this.steps;
+    const batcher = this.batcher.getState();
+    const [params, m, v, h, c] = await readFloatsTogether(this.gpu.device, [
+      { src: this.model.params, count: P },
+      { src: this.m, count: P },
+      { src: this.v, count: P },
+      { src: this.seq.stateH, count: n },
+      { src: this.seq.stateC, count: n },
+    ]);
+    return { params, optimizer: { m, v }, step, batcher, carried: { h, c } };
   }
 
   destroy(): void {
