@@ -9,7 +9,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, embeddingGradIndex, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
+import { EMBED_GRAD_SEGMENT, Kernels, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
@@ -141,36 +141,75 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('embedding_backward (CSR index, a token that never occurs gets a zero row)', async () => {
+  it('embedding_backward (balanced segments; a token that never occurs gets a zero row; one token owning most positions)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(12);
-      for (const [V, E, N] of [
-        [2, 1, 1],
-        [11, 37, 70],
-        [6, 130, 5],
+      for (const [V, E, N, skew] of [
+        [2, 1, 1, 0],
+        [11, 37, 70, 0],
+        [6, 130, 5, 0],
+        // Token 1 takes ~70% of 333 positions: its run spans several segments, the last one partial.
+        [9, 7, 333, 0.7],
       ]) {
         const dxOff = 6,
           gradOff = 9;
         // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
-        const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
+        const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < skew ? 1 : 1 + rng.int(V - 1)));
         tokens[N - 1] = V - 1;
-        const { rowStart, positions } = embeddingGradIndex(tokens, V);
+        const index = embeddingGradIndex(tokens, V);
+        expect(index.segStart.length).toBe(embeddingGradMaxSegments(N, V) + 1);
         const dx = normals(rng, N * E);
         const dxBuf = layout(rng, dxOff + N * E + 3, [[dxOff, dx]]);
         const gradInit = garbage(rng, gradOff + V * E + 5);
         const DX = storageBuffer(device, 'dx', dxBuf.length, dxBuf);
-        const RS = storageBuffer(device, 'row_start', rowStart.length, rowStart);
-        const PO = storageBuffer(device, 'positions', positions.length, positions);
         const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
-        submit(device, [k.embeddingBackward({ v: V, e: E, dxOff, gradOff, dx: DX, rowStart: RS, positions: PO, grads: G })]);
+        submit(
+          device,
+          k.embeddingBackward({
+            v: V,
+            e: E,
+            n: N,
+            dxOff,
+            gradOff,
+            dx: DX,
+            positions: storageBuffer(device, 'positions', N, index.positions),
+            segStart: storageBuffer(device, 'seg_start', index.segStart.length, index.segStart),
+            rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+            partials: storageBuffer(device, 'partials', embeddingGradMaxSegments(N, V) * E),
+            grads: G,
+          }),
+        );
         const got = await readFloats(device, G, gradInit.length);
-        const name = `embedding_backward V=${V} E=${E} N=${N}`;
+        const name = `embedding_backward V=${V} E=${E} N=${N} skew=${skew}`;
         const want = embeddingBackwardReference(dx, tokens, V, E);
         close(name, slice(got, gradOff, V * E), want, 1e-5, 1e-4);
         expect(Array.from(slice(got, gradOff, E))).toEqual(new Array(E).fill(0));
         untouched(name, got, gradInit, [[gradOff, gradOff + V * E]]);
       }
     });
+  });
+
+  it('embedding_backward index: segments of at most EMBED_GRAD_SEGMENT positions, all of one token, covering every position once', () => {
+    const rng = new Rng(14);
+    for (const [V, N] of [
+      [1, 1],
+      [5, 64],
+      [40, 1000],
+    ]) {
+      const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < 0.5 ? 0 : rng.int(V)));
+      const { positions, segStart, rowSegStart } = embeddingGradIndex(tokens, V);
+      const S = rowSegStart[V];
+      expect(S).toBeLessThanOrEqual(embeddingGradMaxSegments(N, V));
+      expect(Array.from(positions).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(Array.from(segStart.subarray(S))).toEqual(new Array(segStart.length - S).fill(N));
+      for (let v = 0; v < V; v++) {
+        for (let s = rowSegStart[v]; s < rowSegStart[v + 1]; s++) {
+          expect(segStart[s + 1] - segStart[s]).toBeGreaterThan(0);
+          expect(segStart[s + 1] - segStart[s]).toBeLessThanOrEqual(EMBED_GRAD_SEGMENT);
+          for (let i = segStart[s]; i < segStart[s + 1]; i++) expect(tokens[positions[i]]).toBe(v);
+        }
+      }
+    }
   });
 
   it('embedding kernels also cover a grid spread over x and y (as groups1d does past 65535 groups)', async () => {
@@ -192,22 +231,27 @@ describe('GPU kernels match the CPU reference', () => {
       exact('embedding_forward 2-D grid', slice(got, 0, N * E), embeddingForwardReference(embed, tokens, E));
       untouched('embedding_forward 2-D grid', got, outInit, [[0, N * E]]);
 
-      const { rowStart, positions } = embeddingGradIndex(tokens, V);
+      const index = embeddingGradIndex(tokens, V);
+      const sMax = embeddingGradMaxSegments(N, V);
       const dx = normals(rng, N * E);
       const gradInit = garbage(rng, V * E + 300);
       const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
       const bwd = k.embeddingBackward({
         v: V,
         e: E,
+        n: N,
         dxOff: 0,
         gradOff: 0,
         dx: storageBuffer(device, 'dx', N * E, dx),
-        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart),
-        positions: storageBuffer(device, 'positions', N, positions),
+        positions: storageBuffer(device, 'positions', N, index.positions),
+        segStart: storageBuffer(device, 'seg_start', sMax + 1, index.segStart),
+        rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+        partials: storageBuffer(device, 'partials', sMax * E),
         grads: G,
       });
-      bwd.workgroups = [1, Math.ceil((V * E) / 256), 1];
-      submit(device, [bwd]);
+      bwd[0].workgroups = [1, Math.ceil((sMax * E) / 256), 1];
+      bwd[1].workgroups = [1, Math.ceil((V * E) / 256), 1];
+      submit(device, bwd);
       const g = await readFloats(device, G, gradInit.length);
       close('embedding_backward 2-D grid', slice(g, 0, V * E), embeddingBackwardReference(dx, tokens, V, E), 1e-5, 1e-4);
       untouched('embedding_backward 2-D grid', g, gradInit, [[0, V * E]]);
@@ -629,7 +673,7 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('softmax_cross_entropy: losses, and dlogits in place only when write_grad', async () => {
+  it('softmax_cross_entropy (both variants): losses, and dlogits in place only when write_grad', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(6);
       for (const [N, V] of [
@@ -638,8 +682,14 @@ describe('GPU kernels match the CPU reference', () => {
         [37, 130],
         [3, 1],
         [2, 3],
+        [70, 300],
       ]) {
-        for (const writeGrad of [false, true]) {
+        for (const [writeGrad, variant] of [
+          [false, 'workgroup-per-row'],
+          [true, 'workgroup-per-row'],
+          [false, 'thread-per-row'],
+          [true, 'thread-per-row'],
+        ] as const) {
           const logitsOff = 4,
             lossOff = 2,
             targetOff = 3,
@@ -664,12 +714,13 @@ describe('GPU kernels match the CPU reference', () => {
               targets: storageBuffer(device, 'targets', tBuf.length, tBuf),
               logits: L,
               losses: LS,
+              variant,
             }),
           ]);
           const gotLogits = await readFloats(device, L, logitsInit.length);
           const gotLoss = await readFloats(device, LS, lossInit.length);
           const want = softmaxCrossEntropyReference(logits, targets, N, V, Math.fround(scale));
-          const name = `softmax_cross_entropy N=${N} V=${V} write_grad=${writeGrad}`;
+          const name = `softmax_cross_entropy (${variant}) N=${N} V=${V} write_grad=${writeGrad}`;
           close(`${name} losses`, slice(gotLoss, lossOff, N), want.losses, 1e-5, 1e-5);
           untouched(`${name} losses`, gotLoss, lossInit, [[lossOff, lossOff + N]]);
           if (writeGrad) {

@@ -125,23 +125,44 @@ export class Kernels {
     );
   }
 
+  /**
+   * Two dispatches (embedding_backward.wgsl): segment sums into `partials`, then each
+   * vocabulary row's sum of its segments into grads. The index comes from
+   * embeddingGradIndex; `partials` holds embeddingGradMaxSegments(N, V)·E floats.
+   */
   embeddingBackward(a: {
     v: number;
     e: number;
+    n: number;
     dxOff: number;
     gradOff: number;
-    dx: GPUBuffer;
-    rowStart: GPUBuffer;
-    positions: GPUBuffer;
-    grads: GPUBuffer;
-  }): Dispatch {
-    return this.dispatch(
-      'embeddingBackward',
-      'embedding_backward',
-      [a.v, a.e, a.dxOff, a.gradOff],
-      [a.dx, a.rowStart, a.positions, a.grads],
-      groups1d(Math.ceil((a.v * a.e) / 256)),
-    );
+    dx: GPUBuffer; // (N, E) at dxOff
+    positions: GPUBuffer; // (N) u32
+    segStart: GPUBuffer; // (S_MAX + 1) u32
+    rowSegStart: GPUBuffer; // (V + 1) u32
+    partials: GPUBuffer; // (S_MAX, E)
+    grads: GPUBuffer; // (V, E) at gradOff
+  }): [Dispatch, Dispatch] {
+    const sMax = embeddingGradMaxSegments(a.n, a.v);
+    const u: UniformField[] = [a.v, a.e, a.dxOff, a.gradOff, sMax];
+    return [
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward segments',
+        u,
+        [a.dx, a.positions, a.segStart, null, a.partials, null],
+        groups1d(Math.ceil((sMax * a.e) / 256)),
+        { entryPoint: 'segments' },
+      ),
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward rows',
+        u,
+        [null, null, null, a.rowSegStart, a.partials, a.grads],
+        groups1d(Math.ceil((a.v * a.e) / 256)),
+        { entryPoint: 'rows' },
+      ),
+    ];
   }
 
   /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
@@ -287,6 +308,10 @@ export class Kernels {
     );
   }
 
+  /**
+   * Fused softmax/cross-entropy/dlogits over N rows of V logits. `variant` (default: by V,
+   * see softmaxVariant) picks a thread per row (no barriers) or a workgroup per row.
+   */
   softmaxCrossEntropy(a: {
     n: number;
     v: number;
@@ -295,16 +320,20 @@ export class Kernels {
     scale: number;
     lossOff: number;
     targetOff: number;
-    targets: GPUBuffer;
-    logits: GPUBuffer;
-    losses: GPUBuffer;
+    targets: GPUBuffer; // (N) i32 at targetOff
+    logits: GPUBuffer; // (N, V) at logitsOff; dlogits in place when writeGrad
+    losses: GPUBuffer; // (N) at lossOff
+    variant?: SoftmaxVariant;
   }): Dispatch {
+    const variant = a.variant ?? softmaxVariant(a.v);
+    const perRow = variant === 'thread-per-row';
     return this.dispatch(
       'softmaxCrossEntropy',
-      'softmax_cross_entropy',
+      `softmax_cross_entropy (${variant})`,
       [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
       [a.targets, a.logits, a.losses],
-      groups1d(a.n),
+      perRow ? groups1d(Math.ceil(a.n / 64)) : groups1d(a.n),
+      { entryPoint: perRow ? 'per_row' : 'main' },
     );
   }
 
@@ -373,6 +402,20 @@ export class Kernels {
   }
 }
 
+export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
+
+/**
+ * The largest vocabulary for which softmax_cross_entropy runs a thread per row. Below it a
+ * row is too short to share among 64 threads: the workgroup version spends its time in 17
+ * barriers a row (ruinous on software adapters) and idles most of its threads. Above it,
+ * the row's three passes are long enough that a real GPU gains from spreading them.
+ */
+export const SOFTMAX_PER_ROW_MAX_V = 256;
+
+export function softmaxVariant(V: number): SoftmaxVariant {
+  return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
+}
+
 /** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */
 export interface SeqShape {
   /** Streams per workgroup (the shaders' SB): each W_hh value a thread loads serves all of them. */
@@ -436,18 +479,43 @@ function seqGroups(shape: SeqShape, B: number): number {
 }
 
 /**
- * The index embedding_backward reads (no float atomics): positions grouped by token,
- * row_start[v]..row_start[v+1] delimiting token v's positions. Built on the CPU,
- * which already holds the tokens.
+ * Positions per segment of the embedding gradient: the longest serial sum a thread of
+ * embedding_backward runs in its first pass. A token with c positions needs ⌈c/32⌉
+ * segments, which its second pass adds up.
  */
-export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { rowStart: Uint32Array; positions: Uint32Array } {
-  const rowStart = new Uint32Array(V + 1); // (V + 1)
-  for (let i = 0; i < tokens.length; i++) rowStart[tokens[i] + 1]++;
+export const EMBED_GRAD_SEGMENT = 32;
+
+/** Segments the embedding gradient of N positions over V tokens can need: ⌈N/32⌉ + V bounds Σ⌈c_v/32⌉. */
+export function embeddingGradMaxSegments(N: number, V: number): number {
+  return Math.ceil(N / EMBED_GRAD_SEGMENT) + V;
+}
+
+/**
+ * The index embedding_backward reads (no float atomics), built on the CPU, which
+ * already holds the tokens: positions grouped by token; each token's run cut into
+ * segments of at most EMBED_GRAD_SEGMENT positions (segStart[s]..segStart[s+1]; the
+ * unused tail repeats N); token v owns segments rowSegStart[v]..rowSegStart[v+1].
+ */
+export function embeddingGradIndex(
+  tokens: ArrayLike<number>,
+  V: number,
+): { positions: Uint32Array; segStart: Uint32Array; rowSegStart: Uint32Array } {
+  const N = tokens.length;
+  const rowStart = new Uint32Array(V + 1); // (V + 1) into positions
+  for (let i = 0; i < N; i++) rowStart[tokens[i] + 1]++;
   for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
   const cursor = rowStart.slice(0, V);
-  const positions = new Uint32Array(tokens.length); // (N)
-  for (let i = 0; i < tokens.length; i++) positions[cursor[tokens[i]]++] = i;
-  return { rowStart, positions };
+  const positions = new Uint32Array(N); // (N)
+  for (let i = 0; i < N; i++) positions[cursor[tokens[i]]++] = i;
+  const segStart = new Uint32Array(embeddingGradMaxSegments(N, V) + 1).fill(N); // (S_MAX + 1)
+  const rowSegStart = new Uint32Array(V + 1); // (V + 1)
+  let s = 0;
+  for (let v = 0; v < V; v++) {
+    rowSegStart[v] = s;
+    for (let k = rowStart[v]; k < rowStart[v + 1]; k += EMBED_GRAD_SEGMENT) segStart[s++] = k;
+  }
+  rowSegStart[V] = s;
+  return { positions, segStart, rowSegStart };
 }
 
 /** Encodes prepared dispatches into one compute pass. Returns how many it encoded. */
