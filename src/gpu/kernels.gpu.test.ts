@@ -9,7 +9,16 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { EMBED_GRAD_SEGMENT, Kernels, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
+import {
+  EMBED_GRAD_SEGMENT,
+  Kernels,
+  embeddingGradIndex,
+  embeddingGradMaxSegments,
+  encodeDispatches,
+  lstmSeqShape,
+  type Dispatch,
+  type SeqShape,
+} from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,

@@ -496,10 +496,7 @@ export function embeddingGradMaxSegments(N: number, V: number): number {
  * segments of at most EMBED_GRAD_SEGMENT positions (segStart[s]..segStart[s+1]; the
  * unused tail repeats N); token v owns segments rowSegStart[v]..rowSegStart[v+1].
  */
-export function embeddingGradIndex(
-  tokens: ArrayLike<number>,
-  V: number,
-): { positions: Uint32Array; segStart: Uint32Array; rowSegStart: Uint32Array } {
+export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { positions: Uint32Array; segStart: Uint32Array; rowSegStart: Uint32Array } {
   const N = tokens.length;
   const rowStart = new Uint32Array(V + 1); // (V + 1) into positions
   for (let i = 0; i < N; i++) rowStart[tokens[i] + 1]++;

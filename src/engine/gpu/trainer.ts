@@ -376,7 +376,21 @@ export class GpuTrainer implements Trainer {
     destroyDispatches(this.dispatches);
     this.model.destroy();
     this.seq.destroy();
-    for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.positions, this.segStart, this.rowSegStart, this.embedPartials, this.dz, this.dx, this.dcCarry]) b.destroy();
+    for (const b of [
+      this.grads,
+      this.m,
+      this.v,
+      this.partials,
+      this.clip,
+      this.positions,
+      this.segStart,
+      this.rowSegStart,
+      this.embedPartials,
+      this.dz,
+      this.dx,
+      this.dcCarry,
+    ])
+      b.destroy();
     for (const s of this.ring) s.buffer.destroy();
   }
 }
