@@ -14,6 +14,7 @@ import {
   Kernels,
   embeddingGradIndex,
   embeddingGradMaxSegments,
+  sampleWeightsLayout,
   encodeDispatches,
   lstmSeqShape,
   type Dispatch,
@@ -34,6 +35,7 @@ import {
   clipScaleReference,
   adamReference,
   sampleReference,
+  sampleBlockReference,
 } from '../reference/kernels.ts';
 import { Rng } from '../model/rng.ts';
 
@@ -343,17 +345,28 @@ describe('GPU kernels match the CPU reference', () => {
         [16, 17],
       ]) {
         const inOff = 11;
+        const outOff = R === 16 ? 0 : 5; // the default and an offset
         const a = normals(rng, R * C);
         const src = layout(rng, inOff + R * C + 5, [[inOff, a]]);
-        const dstInit = garbage(rng, R * C + 7);
+        const dstInit = garbage(rng, outOff + R * C + 7);
         const D = storageBuffer(device, 'dst', dstInit.length, dstInit);
-        submit(device, [k.transpose({ label: 'transpose test', rows: R, cols: C, inOff, src: storageBuffer(device, 'src', src.length, src), dst: D })]);
+        submit(device, [
+          k.transpose({
+            label: 'transpose test',
+            rows: R,
+            cols: C,
+            inOff,
+            outOff: outOff || undefined,
+            src: storageBuffer(device, 'src', src.length, src),
+            dst: D,
+          }),
+        ]);
         const got = await readFloats(device, D, dstInit.length);
         const want = new Float64Array(R * C);
         for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) want[c * R + r] = a[r * C + c];
-        const name = `transpose ${R}x${C}`;
-        exact(name, slice(got, 0, R * C), want);
-        untouched(name, got, dstInit, [[0, R * C]]);
+        const name = `transpose ${R}x${C} at ${outOff}`;
+        exact(name, slice(got, outOff, R * C), want);
+        untouched(name, got, dstInit, [[outOff, outOff + R * C]]);
       }
     });
   });
@@ -883,6 +896,119 @@ describe('GPU kernels match the CPU reference', () => {
         expect({ V, outSeq: Array.from(outSeq) }).toEqual({ V, outSeq: Array.from(want) });
         expect(Array.from(tokens)).toEqual(Array.from(want.subarray((steps - 1) * R)));
         expect(Array.from(counter)).toEqual(new Array(R).fill(steps));
+      }
+    });
+  });
+
+  it('sample_block: whole-model draws over two blocks (state carried), forced prime, argmax, top_k, top_p, odd H and V', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(15);
+      const rowSettings = [
+        { temperature: 0, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 1 },
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.5, topK: 5, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 0.9 },
+        { temperature: 0.8, topK: 10, topP: 0.5 },
+      ];
+      const R = rowSettings.length;
+      // [V, E, H, L, threads]: threads below H and V make every thread own several units and entries.
+      for (const [V, E, H, L, wg] of [
+        [7, 5, 20, 2, 32],
+        [65, 3, 33, 1, 96],
+        [70, 6, 40, 3, 32],
+      ]) {
+        const blocks = [4, 5];
+        const steps = blocks[0] + blocks[1];
+        const weights = {
+          embed: normals(rng, V * E, 0.5),
+          layers: Array.from({ length: L }, (_, l) => {
+            const I = l === 0 ? E : H;
+            return { wih: normals(rng, 4 * H * I, 0.4), whh: normals(rng, 4 * H * H, 0.4), bih: normals(rng, 4 * H, 0.2), bhh: normals(rng, 4 * H, 0.2) };
+          }),
+          wout: normals(rng, V * H, 1.5),
+          bout: normals(rng, V, 0.3),
+        };
+        // Pack as the shader's header says: transposed matrices, then biases; the head last.
+        const { base, size } = sampleWeightsLayout(V, E, H, L);
+        const w = new Float32Array(size);
+        const putT = (m: Float32Array, rows: number, cols: number, off: number) => {
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[off + c * rows + r] = m[r * cols + c];
+        };
+        weights.layers.forEach((lw, l) => {
+          const I = l === 0 ? E : H;
+          putT(lw.wih, 4 * H, I, base[l]);
+          putT(lw.whh, 4 * H, H, base[l] + I * 4 * H);
+          w.set(lw.bih, base[l] + (I + H) * 4 * H);
+          w.set(lw.bhh, base[l] + (I + H) * 4 * H + 4 * H);
+        });
+        putT(weights.wout, V, H, base[L]);
+        w.set(weights.bout, base[L] + H * V);
+        w.set(weights.embed, base[L] + H * V + V);
+
+        const forced = Int32Array.from({ length: steps }, (_, s) => (s === 0 ? 2 % V : s === 1 ? V - 1 : -1));
+        const settings = new ArrayBuffer(16 * R);
+        const view = new DataView(settings);
+        rowSettings.forEach((st, r) => {
+          view.setFloat32(16 * r, st.temperature, true);
+          view.setUint32(16 * r + 4, st.topK, true);
+          view.setFloat32(16 * r + 8, st.topP, true);
+        });
+        const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+        const h0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const c0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const state = new Float32Array(2 * L * R * H);
+        for (let l = 0; l < L; l++) {
+          state.set(h0[l], l * R * H);
+          state.set(c0[l], (L + l) * R * H);
+        }
+        const first = Int32Array.from({ length: R }, (_, r) => r % V);
+        const cursor = new Uint32Array(2 * R);
+        for (let r = 0; r < R; r++) cursor[2 * r + 1] = first[r];
+        const CU = storageBuffer(device, 'cursor', 2 * R, cursor);
+        const ST = storageBuffer(device, 'state', state.length, state);
+        const OS = storageBuffer(device, 'out_seq', steps * R, new Int32Array(steps * R).fill(-9));
+        const d = k.sampleBlock({
+          v: V,
+          e: E,
+          h: H,
+          l: L,
+          rows: R,
+          steps: blocks[0],
+          shape: { wg },
+          w: storageBuffer(device, 'w', size, w),
+          wBase: storageBuffer(device, 'w_base', L + 1, Uint32Array.from(base)),
+          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          rand: storageBuffer(device, 'rand', rand.length, rand),
+          forced: storageBuffer(device, 'forced', steps, forced),
+          cursor: CU,
+          outSeq: OS,
+          state: ST,
+        });
+        submit(device, [d]);
+        k.setUniform(d, [R, E, blocks[1]]);
+        submit(device, [d]);
+
+        const h = h0.map((x) => Float64Array.from(x));
+        const c = c0.map((x) => Float64Array.from(x));
+        const tokens = Int32Array.from(first);
+        const opts = rowSettings.map((st) => ({ temperature: Math.fround(st.temperature), topK: st.topK, topP: Math.fround(st.topP) }));
+        const want = new Int32Array(steps * R);
+        let k0 = 0;
+        for (const n of blocks) {
+          want.set(sampleBlockReference(weights, V, E, H, opts, h, c, tokens, k0, n, forced, rand), k0 * R);
+          k0 += n;
+        }
+        const name = `sample_block V=${V} E=${E} H=${H} L=${L} WG=${wg}`;
+        expect(new Set(want).size, `${name}: the draws should not all be one character`).toBeGreaterThan(2);
+        expect({ name, outSeq: Array.from(await readInts(device, OS, steps * R)) }).toEqual({ name, outSeq: Array.from(want) });
+        const gotCursor = new Uint32Array(await readBuffer(device, CU, 2 * R * 4));
+        expect(Array.from(gotCursor)).toEqual(Array.from(tokens).flatMap((t) => [steps, t]));
+        const gotState = await readFloats(device, ST, state.length);
+        for (let l = 0; l < L; l++) {
+          close(`${name} h l${l}`, slice(gotState, l * R * H, R * H), h[l], 1e-5, 1e-4);
+          close(`${name} c l${l}`, slice(gotState, (L + l) * R * H, R * H), c[l], 1e-5, 1e-4);
+        }
       }
     });
   });

@@ -347,8 +347,9 @@ export class Kernels {
     );
   }
 
-  transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
-    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
+  /** dst (cols, rows) at outOff (default 0) = the (rows, cols) matrix at src[inOff]ᵀ. */
+  transpose(a: { label: string; rows: number; cols: number; inOff: number; outOff?: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
+    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff, a.outOff ?? 0], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
   }
 
   /**
@@ -400,6 +401,38 @@ export class Kernels {
       [a.rows, 1, 1],
     );
   }
+
+  /**
+   * sample_block: `steps` characters of every row in one dispatch, a workgroup per row
+   * (see the shader's header). `w` holds the weights packed as sampleWeightsLayout says;
+   * `setUniform(d, [rows, e, steps])` changes the block length between submissions.
+   */
+  sampleBlock(a: {
+    v: number;
+    e: number;
+    h: number;
+    l: number;
+    rows: number;
+    steps: number;
+    shape: SampleBlockShape;
+    w: GPUBuffer; // packed weights
+    wBase: GPUBuffer; // (L + 1) u32 block offsets in w
+    settings: GPUBuffer; // (R) RowSettings
+    rand: GPUBuffer; // (capacity, R)
+    forced: GPUBuffer; // (capacity) i32
+    cursor: GPUBuffer; // (R, 2) u32: step, next token
+    outSeq: GPUBuffer; // (capacity, R) i32
+    state: GPUBuffer; // (2, L, R, H): h, then c
+  }): Dispatch {
+    return this.dispatch(
+      'sampleBlock',
+      'sample_block',
+      [a.rows, a.e, a.steps],
+      [a.w, a.wBase, a.settings, a.rand, a.forced, a.cursor, a.outSeq, a.state],
+      [a.rows, 1, 1],
+      { constants: { V: a.v, H: a.h, L: a.l, WG: a.shape.wg } },
+    );
+  }
 }
 
 export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
@@ -414,6 +447,45 @@ export const SOFTMAX_PER_ROW_MAX_V = 256;
 
 export function softmaxVariant(V: number): SoftmaxVariant {
   return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
+}
+
+/** How sample_block is laid out: threads per workgroup (a workgroup per row). */
+export interface SampleBlockShape {
+  wg: number;
+}
+
+/**
+ * The shape of sample_block for a model on a device with these limits, or why it cannot
+ * run there (then the per-character kernels serve). Workgroup memory, as the shader's
+ * header states: h double-buffered and c for every layer, probabilities and kept
+ * probabilities, 3·L·H + 2·V floats (and one word for the token). Threads: one per hidden
+ * unit or vocabulary entry, whichever is more, rounded to 32, at most 256.
+ */
+export function sampleBlockShape(limits: SeqLimits, V: number, H: number, L: number): SampleBlockShape | { reason: string } {
+  const bytes = (3 * L * H + 2 * V + 1) * 4;
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    return {
+      reason: `the one-dispatch sampler needs ${bytes} bytes of workgroup memory for ${L} layers of ${H} units and ${V} characters; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
+    };
+  }
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, 256);
+  return { wg: Math.min(maxThreads, Math.max(32, Math.ceil(Math.max(H, V) / 32) * 32)) };
+}
+
+/**
+ * Where sample_block finds each block of its packed weights (floats): layer l at base[l]
+ * holds W_ihᵀ (I, 4H), W_hhᵀ (H, 4H), b_ih (4H), b_hh (4H) (I = E for layer 0, else H);
+ * the head at base[L] holds W_outᵀ (H, V), b_out (V), embed (V, E). `size` is the total.
+ */
+export function sampleWeightsLayout(V: number, E: number, H: number, L: number): { base: number[]; size: number } {
+  const base: number[] = [];
+  let off = 0;
+  for (let l = 0; l < L; l++) {
+    base.push(off);
+    off += (l === 0 ? E : H) * 4 * H + H * 4 * H + 8 * H;
+  }
+  base.push(off);
+  return { base, size: off + H * V + V + V * E };
 }
 
 /** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */
