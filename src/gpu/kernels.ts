@@ -443,9 +443,9 @@ export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
  * barriers a row (ruinous on software adapters) and idles most of its threads. Above it,
  * the row's three passes are long enough that a real GPU gains from spreading them.
  */
-export const SOFTMAX_PER_ROW_MAX_V = 256;
+const SOFTMAX_PER_ROW_MAX_V = 256;
 
-export function softmaxVariant(V: number): SoftmaxVariant {
+function softmaxVariant(V: number): SoftmaxVariant {
   return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
 }
 
