@@ -14,6 +14,7 @@ import {
   Kernels,
   embeddingGradIndex,
   embeddingGradMaxSegments,
+  sampleBlockShape,
   sampleWeightsLayout,
   encodeDispatches,
   lstmSeqShape,
@@ -898,6 +899,18 @@ describe('GPU kernels match the CPU reference', () => {
         expect(Array.from(counter)).toEqual(new Array(R).fill(steps));
       }
     });
+  });
+
+  it('sample_block shape: threads from H and V (32 … 256), and a reason where the workgroup memory does not fit', () => {
+    const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 };
+    expect(sampleBlockShape(limits, 38, 128, 1)).toEqual({ wg: 128 });
+    expect(sampleBlockShape(limits, 7, 6, 2)).toEqual({ wg: 32 });
+    expect(sampleBlockShape(limits, 300, 20, 1)).toEqual({ wg: 256 });
+    expect(sampleBlockShape({ ...limits, maxComputeInvocationsPerWorkgroup: 64 }, 75, 256, 2)).toEqual({ wg: 64 });
+    // 3·L·H + 2·V + 1 floats: 3·2·512 + 2·75 + 1 = 3223 floats fit 16 KiB; 3·3·512 + … does not.
+    expect(sampleBlockShape(limits, 75, 512, 2)).toEqual({ wg: 256 });
+    const no = sampleBlockShape(limits, 75, 512, 3);
+    expect('reason' in no && no.reason).toMatch(/needs 19036 bytes of workgroup memory .* allows 16384/);
   });
 
   it('sample_block: whole-model draws over two blocks (state carried), forced prime, argmax, top_k, top_p, odd H and V', async () => {
