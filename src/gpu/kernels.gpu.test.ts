@@ -9,7 +9,18 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, embeddingGradIndex, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
+import {
+  EMBED_GRAD_SEGMENT,
+  Kernels,
+  embeddingGradIndex,
+  embeddingGradMaxSegments,
+  sampleBlockShape,
+  sampleWeightsLayout,
+  encodeDispatches,
+  lstmSeqShape,
+  type Dispatch,
+  type SeqShape,
+} from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
@@ -25,6 +36,7 @@ import {
   clipScaleReference,
   adamReference,
   sampleReference,
+  sampleBlockReference,
 } from '../reference/kernels.ts';
 import { Rng } from '../model/rng.ts';
 
@@ -141,36 +153,75 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('embedding_backward (CSR index, a token that never occurs gets a zero row)', async () => {
+  it('embedding_backward (balanced segments; a token that never occurs gets a zero row; one token owning most positions)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(12);
-      for (const [V, E, N] of [
-        [2, 1, 1],
-        [11, 37, 70],
-        [6, 130, 5],
+      for (const [V, E, N, skew] of [
+        [2, 1, 1, 0],
+        [11, 37, 70, 0],
+        [6, 130, 5, 0],
+        // Token 1 takes ~70% of 333 positions: its run spans several segments, the last one partial.
+        [9, 7, 333, 0.7],
       ]) {
         const dxOff = 6,
           gradOff = 9;
         // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
-        const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
+        const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < skew ? 1 : 1 + rng.int(V - 1)));
         tokens[N - 1] = V - 1;
-        const { rowStart, positions } = embeddingGradIndex(tokens, V);
+        const index = embeddingGradIndex(tokens, V);
+        expect(index.segStart.length).toBe(embeddingGradMaxSegments(N, V) + 1);
         const dx = normals(rng, N * E);
         const dxBuf = layout(rng, dxOff + N * E + 3, [[dxOff, dx]]);
         const gradInit = garbage(rng, gradOff + V * E + 5);
         const DX = storageBuffer(device, 'dx', dxBuf.length, dxBuf);
-        const RS = storageBuffer(device, 'row_start', rowStart.length, rowStart);
-        const PO = storageBuffer(device, 'positions', positions.length, positions);
         const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
-        submit(device, [k.embeddingBackward({ v: V, e: E, dxOff, gradOff, dx: DX, rowStart: RS, positions: PO, grads: G })]);
+        submit(
+          device,
+          k.embeddingBackward({
+            v: V,
+            e: E,
+            n: N,
+            dxOff,
+            gradOff,
+            dx: DX,
+            positions: storageBuffer(device, 'positions', N, index.positions),
+            segStart: storageBuffer(device, 'seg_start', index.segStart.length, index.segStart),
+            rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+            partials: storageBuffer(device, 'partials', embeddingGradMaxSegments(N, V) * E),
+            grads: G,
+          }),
+        );
         const got = await readFloats(device, G, gradInit.length);
-        const name = `embedding_backward V=${V} E=${E} N=${N}`;
+        const name = `embedding_backward V=${V} E=${E} N=${N} skew=${skew}`;
         const want = embeddingBackwardReference(dx, tokens, V, E);
         close(name, slice(got, gradOff, V * E), want, 1e-5, 1e-4);
         expect(Array.from(slice(got, gradOff, E))).toEqual(new Array(E).fill(0));
         untouched(name, got, gradInit, [[gradOff, gradOff + V * E]]);
       }
     });
+  });
+
+  it('embedding_backward index: segments of at most EMBED_GRAD_SEGMENT positions, all of one token, covering every position once', () => {
+    const rng = new Rng(14);
+    for (const [V, N] of [
+      [1, 1],
+      [5, 64],
+      [40, 1000],
+    ]) {
+      const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < 0.5 ? 0 : rng.int(V)));
+      const { positions, segStart, rowSegStart } = embeddingGradIndex(tokens, V);
+      const S = rowSegStart[V];
+      expect(S).toBeLessThanOrEqual(embeddingGradMaxSegments(N, V));
+      expect(Array.from(positions).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(Array.from(segStart.subarray(S))).toEqual(new Array(segStart.length - S).fill(N));
+      for (let v = 0; v < V; v++) {
+        for (let s = rowSegStart[v]; s < rowSegStart[v + 1]; s++) {
+          expect(segStart[s + 1] - segStart[s]).toBeGreaterThan(0);
+          expect(segStart[s + 1] - segStart[s]).toBeLessThanOrEqual(EMBED_GRAD_SEGMENT);
+          for (let i = segStart[s]; i < segStart[s + 1]; i++) expect(tokens[positions[i]]).toBe(v);
+        }
+      }
+    }
   });
 
   it('embedding kernels also cover a grid spread over x and y (as groups1d does past 65535 groups)', async () => {
@@ -192,22 +243,27 @@ describe('GPU kernels match the CPU reference', () => {
       exact('embedding_forward 2-D grid', slice(got, 0, N * E), embeddingForwardReference(embed, tokens, E));
       untouched('embedding_forward 2-D grid', got, outInit, [[0, N * E]]);
 
-      const { rowStart, positions } = embeddingGradIndex(tokens, V);
+      const index = embeddingGradIndex(tokens, V);
+      const sMax = embeddingGradMaxSegments(N, V);
       const dx = normals(rng, N * E);
       const gradInit = garbage(rng, V * E + 300);
       const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
       const bwd = k.embeddingBackward({
         v: V,
         e: E,
+        n: N,
         dxOff: 0,
         gradOff: 0,
         dx: storageBuffer(device, 'dx', N * E, dx),
-        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart),
-        positions: storageBuffer(device, 'positions', N, positions),
+        positions: storageBuffer(device, 'positions', N, index.positions),
+        segStart: storageBuffer(device, 'seg_start', sMax + 1, index.segStart),
+        rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+        partials: storageBuffer(device, 'partials', sMax * E),
         grads: G,
       });
-      bwd.workgroups = [1, Math.ceil((V * E) / 256), 1];
-      submit(device, [bwd]);
+      bwd[0].workgroups = [1, Math.ceil((sMax * E) / 256), 1];
+      bwd[1].workgroups = [1, Math.ceil((V * E) / 256), 1];
+      submit(device, bwd);
       const g = await readFloats(device, G, gradInit.length);
       close('embedding_backward 2-D grid', slice(g, 0, V * E), embeddingBackwardReference(dx, tokens, V, E), 1e-5, 1e-4);
       untouched('embedding_backward 2-D grid', g, gradInit, [[0, V * E]]);
@@ -290,17 +346,28 @@ describe('GPU kernels match the CPU reference', () => {
         [16, 17],
       ]) {
         const inOff = 11;
+        const outOff = R === 16 ? 0 : 5; // the default and an offset
         const a = normals(rng, R * C);
         const src = layout(rng, inOff + R * C + 5, [[inOff, a]]);
-        const dstInit = garbage(rng, R * C + 7);
+        const dstInit = garbage(rng, outOff + R * C + 7);
         const D = storageBuffer(device, 'dst', dstInit.length, dstInit);
-        submit(device, [k.transpose({ label: 'transpose test', rows: R, cols: C, inOff, src: storageBuffer(device, 'src', src.length, src), dst: D })]);
+        submit(device, [
+          k.transpose({
+            label: 'transpose test',
+            rows: R,
+            cols: C,
+            inOff,
+            outOff: outOff || undefined,
+            src: storageBuffer(device, 'src', src.length, src),
+            dst: D,
+          }),
+        ]);
         const got = await readFloats(device, D, dstInit.length);
         const want = new Float64Array(R * C);
         for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) want[c * R + r] = a[r * C + c];
-        const name = `transpose ${R}x${C}`;
-        exact(name, slice(got, 0, R * C), want);
-        untouched(name, got, dstInit, [[0, R * C]]);
+        const name = `transpose ${R}x${C} at ${outOff}`;
+        exact(name, slice(got, outOff, R * C), want);
+        untouched(name, got, dstInit, [[outOff, outOff + R * C]]);
       }
     });
   });
@@ -629,7 +696,7 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('softmax_cross_entropy: losses, and dlogits in place only when write_grad', async () => {
+  it('softmax_cross_entropy (both variants): losses, and dlogits in place only when write_grad', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(6);
       for (const [N, V] of [
@@ -638,8 +705,14 @@ describe('GPU kernels match the CPU reference', () => {
         [37, 130],
         [3, 1],
         [2, 3],
+        [70, 300],
       ]) {
-        for (const writeGrad of [false, true]) {
+        for (const [writeGrad, variant] of [
+          [false, 'workgroup-per-row'],
+          [true, 'workgroup-per-row'],
+          [false, 'thread-per-row'],
+          [true, 'thread-per-row'],
+        ] as const) {
           const logitsOff = 4,
             lossOff = 2,
             targetOff = 3,
@@ -664,12 +737,13 @@ describe('GPU kernels match the CPU reference', () => {
               targets: storageBuffer(device, 'targets', tBuf.length, tBuf),
               logits: L,
               losses: LS,
+              variant,
             }),
           ]);
           const gotLogits = await readFloats(device, L, logitsInit.length);
           const gotLoss = await readFloats(device, LS, lossInit.length);
           const want = softmaxCrossEntropyReference(logits, targets, N, V, Math.fround(scale));
-          const name = `softmax_cross_entropy N=${N} V=${V} write_grad=${writeGrad}`;
+          const name = `softmax_cross_entropy (${variant}) N=${N} V=${V} write_grad=${writeGrad}`;
           close(`${name} losses`, slice(gotLoss, lossOff, N), want.losses, 1e-5, 1e-5);
           untouched(`${name} losses`, gotLoss, lossInit, [[lossOff, lossOff + N]]);
           if (writeGrad) {
@@ -823,6 +897,131 @@ describe('GPU kernels match the CPU reference', () => {
         expect({ V, outSeq: Array.from(outSeq) }).toEqual({ V, outSeq: Array.from(want) });
         expect(Array.from(tokens)).toEqual(Array.from(want.subarray((steps - 1) * R)));
         expect(Array.from(counter)).toEqual(new Array(R).fill(steps));
+      }
+    });
+  });
+
+  it('sample_block shape: threads from H and V (32 … 256), and a reason where the workgroup memory does not fit', () => {
+    const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 };
+    expect(sampleBlockShape(limits, 38, 128, 1)).toEqual({ wg: 128 });
+    expect(sampleBlockShape(limits, 7, 6, 2)).toEqual({ wg: 32 });
+    expect(sampleBlockShape(limits, 300, 20, 1)).toEqual({ wg: 256 });
+    expect(sampleBlockShape({ ...limits, maxComputeInvocationsPerWorkgroup: 64 }, 75, 256, 2)).toEqual({ wg: 64 });
+    // 3·L·H + 2·V + 1 floats: 3·2·512 + 2·75 + 1 = 3223 floats fit 16 KiB; 3·3·512 + … does not.
+    expect(sampleBlockShape(limits, 75, 512, 2)).toEqual({ wg: 256 });
+    const no = sampleBlockShape(limits, 75, 512, 3);
+    expect('reason' in no && no.reason).toMatch(/needs 19036 bytes of workgroup memory .* allows 16384/);
+  });
+
+  it('sample_block: whole-model draws over two blocks (state carried), forced prime, argmax, top_k, top_p, odd H and V', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(15);
+      const rowSettings = [
+        { temperature: 0, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 1 },
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.5, topK: 5, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 0.9 },
+        { temperature: 0.8, topK: 10, topP: 0.5 },
+      ];
+      const R = rowSettings.length;
+      // [V, E, H, L, threads]: threads below H and V make every thread own several units and entries.
+      for (const [V, E, H, L, wg] of [
+        [7, 5, 20, 2, 32],
+        [65, 3, 33, 1, 96],
+        [70, 6, 40, 3, 32],
+      ]) {
+        const blocks = [4, 5];
+        const steps = blocks[0] + blocks[1];
+        const weights = {
+          embed: normals(rng, V * E, 0.5),
+          layers: Array.from({ length: L }, (_, l) => {
+            const I = l === 0 ? E : H;
+            return { wih: normals(rng, 4 * H * I, 0.4), whh: normals(rng, 4 * H * H, 0.4), bih: normals(rng, 4 * H, 0.2), bhh: normals(rng, 4 * H, 0.2) };
+          }),
+          wout: normals(rng, V * H, 1.5),
+          bout: normals(rng, V, 0.3),
+        };
+        // Pack as the shader's header says: transposed matrices, then biases; the head last.
+        const { base, size } = sampleWeightsLayout(V, E, H, L);
+        const w = new Float32Array(size);
+        const putT = (m: Float32Array, rows: number, cols: number, off: number) => {
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[off + c * rows + r] = m[r * cols + c];
+        };
+        weights.layers.forEach((lw, l) => {
+          const I = l === 0 ? E : H;
+          putT(lw.wih, 4 * H, I, base[l]);
+          putT(lw.whh, 4 * H, H, base[l] + I * 4 * H);
+          w.set(lw.bih, base[l] + (I + H) * 4 * H);
+          w.set(lw.bhh, base[l] + (I + H) * 4 * H + 4 * H);
+        });
+        putT(weights.wout, V, H, base[L]);
+        w.set(weights.bout, base[L] + H * V);
+        w.set(weights.embed, base[L] + H * V + V);
+
+        const forced = Int32Array.from({ length: steps }, (_, s) => (s === 0 ? 2 % V : s === 1 ? V - 1 : -1));
+        const settings = new ArrayBuffer(16 * R);
+        const view = new DataView(settings);
+        rowSettings.forEach((st, r) => {
+          view.setFloat32(16 * r, st.temperature, true);
+          view.setUint32(16 * r + 4, st.topK, true);
+          view.setFloat32(16 * r + 8, st.topP, true);
+        });
+        const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+        const h0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const c0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const state = new Float32Array(2 * L * R * H);
+        for (let l = 0; l < L; l++) {
+          state.set(h0[l], l * R * H);
+          state.set(c0[l], (L + l) * R * H);
+        }
+        const first = Int32Array.from({ length: R }, (_, r) => r % V);
+        const cursor = new Uint32Array(2 * R);
+        for (let r = 0; r < R; r++) cursor[2 * r + 1] = first[r];
+        const CU = storageBuffer(device, 'cursor', 2 * R, cursor);
+        const ST = storageBuffer(device, 'state', state.length, state);
+        const OS = storageBuffer(device, 'out_seq', steps * R, new Int32Array(steps * R).fill(-9));
+        const d = k.sampleBlock({
+          v: V,
+          e: E,
+          h: H,
+          l: L,
+          rows: R,
+          steps: blocks[0],
+          shape: { wg },
+          w: storageBuffer(device, 'w', size, w),
+          wBase: storageBuffer(device, 'w_base', L + 1, Uint32Array.from(base)),
+          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          rand: storageBuffer(device, 'rand', rand.length, rand),
+          forced: storageBuffer(device, 'forced', steps, forced),
+          cursor: CU,
+          outSeq: OS,
+          state: ST,
+        });
+        submit(device, [d]);
+        k.setUniform(d, [R, E, blocks[1]]);
+        submit(device, [d]);
+
+        const h = h0.map((x) => Float64Array.from(x));
+        const c = c0.map((x) => Float64Array.from(x));
+        const tokens = Int32Array.from(first);
+        const opts = rowSettings.map((st) => ({ temperature: Math.fround(st.temperature), topK: st.topK, topP: Math.fround(st.topP) }));
+        const want = new Int32Array(steps * R);
+        let k0 = 0;
+        for (const n of blocks) {
+          want.set(sampleBlockReference(weights, V, E, H, opts, h, c, tokens, k0, n, forced, rand), k0 * R);
+          k0 += n;
+        }
+        const name = `sample_block V=${V} E=${E} H=${H} L=${L} WG=${wg}`;
+        expect(new Set(want).size, `${name}: the draws should not all be one character`).toBeGreaterThan(2);
+        expect({ name, outSeq: Array.from(await readInts(device, OS, steps * R)) }).toEqual({ name, outSeq: Array.from(want) });
+        const gotCursor = new Uint32Array(await readBuffer(device, CU, 2 * R * 4));
+        expect(Array.from(gotCursor)).toEqual(Array.from(tokens).flatMap((t) => [steps, t]));
+        const gotState = await readFloats(device, ST, state.length);
+        for (let l = 0; l < L; l++) {
+          close(`${name} h l${l}`, slice(gotState, l * R * H, R * H), h[l], 1e-5, 1e-4);
+          close(`${name} c l${l}`, slice(gotState, (L + l) * R * H, R * H), c[l], 1e-5, 1e-4);
+        }
       }
     });
   });

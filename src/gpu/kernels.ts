@@ -125,23 +125,44 @@ export class Kernels {
     );
   }
 
+  /**
+   * Two dispatches (embedding_backward.wgsl): segment sums into `partials`, then each
+   * vocabulary row's sum of its segments into grads. The index comes from
+   * embeddingGradIndex; `partials` holds embeddingGradMaxSegments(N, V)·E floats.
+   */
   embeddingBackward(a: {
     v: number;
     e: number;
+    n: number;
     dxOff: number;
     gradOff: number;
-    dx: GPUBuffer;
-    rowStart: GPUBuffer;
-    positions: GPUBuffer;
-    grads: GPUBuffer;
-  }): Dispatch {
-    return this.dispatch(
-      'embeddingBackward',
-      'embedding_backward',
-      [a.v, a.e, a.dxOff, a.gradOff],
-      [a.dx, a.rowStart, a.positions, a.grads],
-      groups1d(Math.ceil((a.v * a.e) / 256)),
-    );
+    dx: GPUBuffer; // (N, E) at dxOff
+    positions: GPUBuffer; // (N) u32
+    segStart: GPUBuffer; // (S_MAX + 1) u32
+    rowSegStart: GPUBuffer; // (V + 1) u32
+    partials: GPUBuffer; // (S_MAX, E)
+    grads: GPUBuffer; // (V, E) at gradOff
+  }): [Dispatch, Dispatch] {
+    const sMax = embeddingGradMaxSegments(a.n, a.v);
+    const u: UniformField[] = [a.v, a.e, a.dxOff, a.gradOff, sMax];
+    return [
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward segments',
+        u,
+        [a.dx, a.positions, a.segStart, null, a.partials, null],
+        groups1d(Math.ceil((sMax * a.e) / 256)),
+        { entryPoint: 'segments' },
+      ),
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward rows',
+        u,
+        [null, null, null, a.rowSegStart, a.partials, a.grads],
+        groups1d(Math.ceil((a.v * a.e) / 256)),
+        { entryPoint: 'rows' },
+      ),
+    ];
   }
 
   /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
@@ -287,6 +308,10 @@ export class Kernels {
     );
   }
 
+  /**
+   * Fused softmax/cross-entropy/dlogits over N rows of V logits. `variant` (default: by V,
+   * see softmaxVariant) picks a thread per row (no barriers) or a workgroup per row.
+   */
   softmaxCrossEntropy(a: {
     n: number;
     v: number;
@@ -295,16 +320,20 @@ export class Kernels {
     scale: number;
     lossOff: number;
     targetOff: number;
-    targets: GPUBuffer;
-    logits: GPUBuffer;
-    losses: GPUBuffer;
+    targets: GPUBuffer; // (N) i32 at targetOff
+    logits: GPUBuffer; // (N, V) at logitsOff; dlogits in place when writeGrad
+    losses: GPUBuffer; // (N) at lossOff
+    variant?: SoftmaxVariant;
   }): Dispatch {
+    const variant = a.variant ?? softmaxVariant(a.v);
+    const perRow = variant === 'thread-per-row';
     return this.dispatch(
       'softmaxCrossEntropy',
-      'softmax_cross_entropy',
+      `softmax_cross_entropy (${variant})`,
       [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
       [a.targets, a.logits, a.losses],
-      groups1d(a.n),
+      perRow ? groups1d(Math.ceil(a.n / 64)) : groups1d(a.n),
+      { entryPoint: perRow ? 'per_row' : 'main' },
     );
   }
 
@@ -318,8 +347,9 @@ export class Kernels {
     );
   }
 
-  transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
-    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
+  /** dst (cols, rows) at outOff (default 0) = the (rows, cols) matrix at src[inOff]ᵀ. */
+  transpose(a: { label: string; rows: number; cols: number; inOff: number; outOff?: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
+    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff, a.outOff ?? 0], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
   }
 
   /**
@@ -371,6 +401,91 @@ export class Kernels {
       [a.rows, 1, 1],
     );
   }
+
+  /**
+   * sample_block: `steps` characters of every row in one dispatch, a workgroup per row
+   * (see the shader's header). `w` holds the weights packed as sampleWeightsLayout says;
+   * `setUniform(d, [rows, e, steps])` changes the block length between submissions.
+   */
+  sampleBlock(a: {
+    v: number;
+    e: number;
+    h: number;
+    l: number;
+    rows: number;
+    steps: number;
+    shape: SampleBlockShape;
+    w: GPUBuffer; // packed weights
+    wBase: GPUBuffer; // (L + 1) u32 block offsets in w
+    settings: GPUBuffer; // (R) RowSettings
+    rand: GPUBuffer; // (capacity, R)
+    forced: GPUBuffer; // (capacity) i32
+    cursor: GPUBuffer; // (R, 2) u32: step, next token
+    outSeq: GPUBuffer; // (capacity, R) i32
+    state: GPUBuffer; // (2, L, R, H): h, then c
+  }): Dispatch {
+    return this.dispatch(
+      'sampleBlock',
+      'sample_block',
+      [a.rows, a.e, a.steps],
+      [a.w, a.wBase, a.settings, a.rand, a.forced, a.cursor, a.outSeq, a.state],
+      [a.rows, 1, 1],
+      { constants: { V: a.v, H: a.h, L: a.l, WG: a.shape.wg } },
+    );
+  }
+}
+
+export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
+
+/**
+ * The largest vocabulary for which softmax_cross_entropy runs a thread per row. Below it a
+ * row is too short to share among 64 threads: the workgroup version spends its time in 17
+ * barriers a row (ruinous on software adapters) and idles most of its threads. Above it,
+ * the row's three passes are long enough that a real GPU gains from spreading them.
+ */
+const SOFTMAX_PER_ROW_MAX_V = 256;
+
+function softmaxVariant(V: number): SoftmaxVariant {
+  return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
+}
+
+/** How sample_block is laid out: threads per workgroup (a workgroup per row). */
+export interface SampleBlockShape {
+  wg: number;
+}
+
+/**
+ * The shape of sample_block for a model on a device with these limits, or why it cannot
+ * run there (then the per-character kernels serve). Workgroup memory, as the shader's
+ * header states: h double-buffered and c for every layer, probabilities and kept
+ * probabilities, 3·L·H + 2·V floats (and one word for the token). Threads: one per hidden
+ * unit or vocabulary entry, whichever is more, rounded to 32, at most 256.
+ */
+export function sampleBlockShape(limits: SeqLimits, V: number, H: number, L: number): SampleBlockShape | { reason: string } {
+  const bytes = (3 * L * H + 2 * V + 1) * 4;
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    return {
+      reason: `the one-dispatch sampler needs ${bytes} bytes of workgroup memory for ${L} layers of ${H} units and ${V} characters; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
+    };
+  }
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, 256);
+  return { wg: Math.min(maxThreads, Math.max(32, Math.ceil(Math.max(H, V) / 32) * 32)) };
+}
+
+/**
+ * Where sample_block finds each block of its packed weights (floats): layer l at base[l]
+ * holds W_ihᵀ (I, 4H), W_hhᵀ (H, 4H), b_ih (4H), b_hh (4H) (I = E for layer 0, else H);
+ * the head at base[L] holds W_outᵀ (H, V), b_out (V), embed (V, E). `size` is the total.
+ */
+export function sampleWeightsLayout(V: number, E: number, H: number, L: number): { base: number[]; size: number } {
+  const base: number[] = [];
+  let off = 0;
+  for (let l = 0; l < L; l++) {
+    base.push(off);
+    off += (l === 0 ? E : H) * 4 * H + H * 4 * H + 8 * H;
+  }
+  base.push(off);
+  return { base, size: off + H * V + V + V * E };
 }
 
 /** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */
@@ -436,18 +551,40 @@ function seqGroups(shape: SeqShape, B: number): number {
 }
 
 /**
- * The index embedding_backward reads (no float atomics): positions grouped by token,
- * row_start[v]..row_start[v+1] delimiting token v's positions. Built on the CPU,
- * which already holds the tokens.
+ * Positions per segment of the embedding gradient: the longest serial sum a thread of
+ * embedding_backward runs in its first pass. A token with c positions needs ⌈c/32⌉
+ * segments, which its second pass adds up.
  */
-export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { rowStart: Uint32Array; positions: Uint32Array } {
-  const rowStart = new Uint32Array(V + 1); // (V + 1)
-  for (let i = 0; i < tokens.length; i++) rowStart[tokens[i] + 1]++;
+export const EMBED_GRAD_SEGMENT = 32;
+
+/** Segments the embedding gradient of N positions over V tokens can need: ⌈N/32⌉ + V bounds Σ⌈c_v/32⌉. */
+export function embeddingGradMaxSegments(N: number, V: number): number {
+  return Math.ceil(N / EMBED_GRAD_SEGMENT) + V;
+}
+
+/**
+ * The index embedding_backward reads (no float atomics), built on the CPU, which
+ * already holds the tokens: positions grouped by token; each token's run cut into
+ * segments of at most EMBED_GRAD_SEGMENT positions (segStart[s]..segStart[s+1]; the
+ * unused tail repeats N); token v owns segments rowSegStart[v]..rowSegStart[v+1].
+ */
+export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { positions: Uint32Array; segStart: Uint32Array; rowSegStart: Uint32Array } {
+  const N = tokens.length;
+  const rowStart = new Uint32Array(V + 1); // (V + 1) into positions
+  for (let i = 0; i < N; i++) rowStart[tokens[i] + 1]++;
   for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
   const cursor = rowStart.slice(0, V);
-  const positions = new Uint32Array(tokens.length); // (N)
-  for (let i = 0; i < tokens.length; i++) positions[cursor[tokens[i]]++] = i;
-  return { rowStart, positions };
+  const positions = new Uint32Array(N); // (N)
+  for (let i = 0; i < N; i++) positions[cursor[tokens[i]]++] = i;
+  const segStart = new Uint32Array(embeddingGradMaxSegments(N, V) + 1).fill(N); // (S_MAX + 1)
+  const rowSegStart = new Uint32Array(V + 1); // (V + 1)
+  let s = 0;
+  for (let v = 0; v < V; v++) {
+    rowSegStart[v] = s;
+    for (let k = rowStart[v]; k < rowStart[v + 1]; k += EMBED_GRAD_SEGMENT) segStart[s++] = k;
+  }
+  rowSegStart[V] = s;
+  return { positions, segStart, rowSegStart };
 }
 
 /** Encodes prepared dispatches into one compute pass. Returns how many it encoded. */

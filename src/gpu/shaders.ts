@@ -12,6 +12,7 @@ import transpose from '../../shaders/transpose.wgsl?raw';
 import gradNorm from '../../shaders/grad_norm.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
 import sampleForward from '../../shaders/sample_forward.wgsl?raw';
+import sampleBlock from '../../shaders/sample_block.wgsl?raw';
 
 export const SHADERS = {
   embeddingForward,
@@ -27,6 +28,7 @@ export const SHADERS = {
   gradNorm,
   adam,
   sampleForward,
+  sampleBlock,
 } as const;
 
 export type ShaderName = keyof typeof SHADERS;

@@ -414,3 +414,71 @@ export function sampleReference(
   }
   return last;
 }
+
+/** One layer's weights, PyTorch layout, as sampleBlockReference reads them. */
+export interface LayerWeights {
+  wih: ArrayLike<number>; // [4H*I]
+  whh: ArrayLike<number>; // [4H*H]
+  bih: ArrayLike<number>; // [4H]
+  bhh: ArrayLike<number>; // [4H]
+}
+
+/**
+ * A block of a generation, as sample_block.wgsl runs it: for each of `steps` characters
+ * and each row r, the model on the row's current token (embedding, every layer's LSTM
+ * step from the row's state, head), then the next token: forced[k] when ≥ 0 (the prime),
+ * else sampleReference(logits, V, rows[r], rand[k*R + r]), k = k0 + step. This one
+ * composes the other references (lstmStepForwardReference, sampleReference): the kernel
+ * fuses exactly those. Updates `tokens` and the state in place; returns out[(k-k0)*R + r].
+ */
+export function sampleBlockReference(
+  w: {
+    embed: ArrayLike<number>; // [V*E]
+    layers: LayerWeights[]; // L
+    wout: ArrayLike<number>; // [V*H]
+    bout: ArrayLike<number>; // [V]
+  },
+  V: number,
+  E: number,
+  H: number,
+  rows: SampleOptions[], // R
+  h: Float64Array[], // L × [R*H], in place
+  c: Float64Array[], // L × [R*H], in place
+  tokens: Int32Array, // [R], in place: next input of each row
+  k0: number,
+  steps: number,
+  forced: ArrayLike<number>, // [k0 + steps]
+  rand: ArrayLike<number>, // [(k0 + steps)*R]
+): Int32Array {
+  const R = rows.length;
+  const out = new Int32Array(steps * R); // [steps*R]
+  for (let s = 0; s < steps; s++) {
+    const k = k0 + s;
+    for (let r = 0; r < R; r++) {
+      let x: ArrayLike<number> = Array.from({ length: E }, (_, e) => w.embed[tokens[r] * E + e]); // [I]
+      w.layers.forEach((lw, l) => {
+        const I = x.length;
+        const zx = new Float64Array(4 * H); // [4H]
+        for (let row = 0; row < 4 * H; row++) {
+          let z = lw.bih[row] + lw.bhh[row];
+          for (let i = 0; i < I; i++) z += lw.wih[row * I + i] * x[i];
+          zx[row] = z;
+        }
+        const step = lstmStepForwardReference(zx, h[l].subarray(r * H, (r + 1) * H), c[l].subarray(r * H, (r + 1) * H), lw.whh, 1, H);
+        h[l].set(step.h, r * H);
+        c[l].set(step.c, r * H);
+        x = step.h;
+      });
+      const logits = new Float64Array(V); // [V]
+      for (let v = 0; v < V; v++) {
+        let z = w.bout[v];
+        for (let j = 0; j < H; j++) z += w.wout[v * H + j] * x[j];
+        logits[v] = z;
+      }
+      const next = forced[k] >= 0 ? forced[k] : sampleReference(logits, V, rows[r], rand[k * R + r]);
+      out[s * R + r] = next;
+      tokens[r] = next;
+    }
+  }
+  return out;
+}

@@ -263,54 +263,56 @@ describe('forward-only parity', () => {
     });
   }
 
-  it('sampling: the same seed gives the same text as the CPU reference, per temperature row', async () => {
-    const gpu = await testGpu();
-    const { table, params } = setup(cfg, 6);
-    // Sharpen the head a little so that draws are not all near-uniform.
-    for (let i = 0; i < table.headWeight.size; i++) params[table.headWeight.offset + i] *= 3;
-    const model = new GpuModel(gpu, table, params);
-    const rows = [
-      { temperature: 0.5, topK: 0, topP: 1 },
-      { temperature: 1.0, topK: 3, topP: 1 },
-      { temperature: 1.5, topK: 0, topP: 0.8 },
-      { temperature: 0, topK: 0, topP: 1 },
-    ];
-    const prime = Int32Array.from([1, 4, 2]);
-    const length = 40;
-    const seed = 1234;
-    let progressCalls = 0;
-    const got = await model.sample({ prime, length, rows, seed }, () => progressCalls++);
-    expect(progressCalls).toBeGreaterThan(1);
+  for (const sampler of ['auto', 'per-character'] as const)
+    it(`sampling (${sampler}): the same seed gives the same text as the CPU reference, per temperature row`, async () => {
+      const gpu = await testGpu();
+      const { table, params } = setup(cfg, 6);
+      // Sharpen the head a little so that draws are not all near-uniform.
+      for (let i = 0; i < table.headWeight.size; i++) params[table.headWeight.offset + i] *= 3;
+      const model = new GpuModel(gpu, table, params, { sampler });
+      expect('reason' in model.samplerShape()).toBe(sampler === 'per-character');
+      const rows = [
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 3, topP: 1 },
+        { temperature: 1.5, topK: 0, topP: 0.8 },
+        { temperature: 0, topK: 0, topP: 1 },
+      ];
+      const prime = Int32Array.from([1, 4, 2]);
+      const length = 40;
+      const seed = 1234;
+      let progressCalls = 0;
+      const got = await model.sample({ prime, length, rows, seed }, () => progressCalls++);
+      expect(progressCalls).toBeGreaterThan(1);
 
-    // CPU: one character at a time, carrying the state, with the same uniforms.
-    const R = rows.length;
-    const rng = new Rng(seed);
-    const steps = prime.length - 1 + length;
-    const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
-    let h = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
-    let c = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
-    let input = new Int32Array(R).fill(prime[0]);
-    const want = rows.map(() => [] as number[]);
-    for (let s = 0; s < steps; s++) {
-      const { cache } = modelForwardReference(table, params, input, new Int32Array(R), 1, R, h, c);
-      h = cache.hs.map((x) => x.slice(R * cfg.hiddenSize));
-      c = cache.cs.map((x) => x.slice(R * cfg.hiddenSize));
-      const next = new Int32Array(R);
-      for (let r = 0; r < R; r++) {
-        if (s + 1 < prime.length) next[r] = prime[s + 1];
-        else {
-          const logits = cache.logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
-          next[r] = sampleReference(logits, cfg.vocabSize, rows[r], rand[s * R + r]);
-          want[r].push(next[r]);
+      // CPU: one character at a time, carrying the state, with the same uniforms.
+      const R = rows.length;
+      const rng = new Rng(seed);
+      const steps = prime.length - 1 + length;
+      const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+      let h = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+      let c = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+      let input = new Int32Array(R).fill(prime[0]);
+      const want = rows.map(() => [] as number[]);
+      for (let s = 0; s < steps; s++) {
+        const { cache } = modelForwardReference(table, params, input, new Int32Array(R), 1, R, h, c);
+        h = cache.hs.map((x) => x.slice(R * cfg.hiddenSize));
+        c = cache.cs.map((x) => x.slice(R * cfg.hiddenSize));
+        const next = new Int32Array(R);
+        for (let r = 0; r < R; r++) {
+          if (s + 1 < prime.length) next[r] = prime[s + 1];
+          else {
+            const logits = cache.logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
+            next[r] = sampleReference(logits, cfg.vocabSize, rows[r], rand[s * R + r]);
+            want[r].push(next[r]);
+          }
         }
+        input = next;
       }
-      input = next;
-    }
-    got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
-    // The prepared generation is reused: a shorter one in between, then the same request again, gives the same text.
-    await model.sample({ prime: Int32Array.from([3]), length: 5, rows, seed: 7 });
-    const again = await model.sample({ prime, length, rows, seed });
-    again.forEach((g, r) => expect(Array.from(g), `row ${r} again`).toEqual(want[r]));
-    model.destroy();
-  });
+      got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
+      // The prepared generation is reused: a shorter one in between, then the same request again, gives the same text.
+      await model.sample({ prime: Int32Array.from([3]), length: 5, rows, seed: 7 });
+      const again = await model.sample({ prime, length, rows, seed });
+      again.forEach((g, r) => expect(Array.from(g), `row ${r} again`).toEqual(want[r]));
+      model.destroy();
+    });
 });

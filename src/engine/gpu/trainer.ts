@@ -13,7 +13,7 @@
 import type { ParamTable } from '../../model/params.ts';
 import { learningRate, type TrainConfig } from '../../model/config.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { destroyDispatches, embeddingGradIndex, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
@@ -40,8 +40,10 @@ export class GpuTrainer implements Trainer {
   private v: GPUBuffer;
   private partials: GPUBuffer;
   private clip: GPUBuffer;
-  private rowStart: GPUBuffer;
   private positions: GPUBuffer;
+  private segStart: GPUBuffer;
+  private rowSegStart: GPUBuffer;
+  private embedPartials: GPUBuffer;
   private dz: GPUBuffer;
   private dx: GPUBuffer;
   private dcCarry: GPUBuffer;
@@ -80,8 +82,11 @@ export class GpuTrainer implements Trainer {
     this.v = storageBuffer(device, 'adam v', P, start.optimizer?.v);
     this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
     this.clip = storageBuffer(device, 'clip', 2);
-    this.rowStart = storageBuffer(device, 'embed grad row start', V + 1);
-    this.positions = storageBuffer(device, 'embed grad positions', N);
+    const S = embeddingGradMaxSegments(N, V);
+    this.positions = storageBuffer(device, 'embed grad positions', N); // (N)
+    this.segStart = storageBuffer(device, 'embed grad segment start', S + 1); // (S + 1)
+    this.rowSegStart = storageBuffer(device, 'embed grad row segments', V + 1); // (V + 1)
+    this.embedPartials = storageBuffer(device, 'embed grad partials', S * E); // (S, E)
     this.dz = storageBuffer(device, 'dz', N * 4 * H);
     this.dx = storageBuffer(device, 'dx', N * Math.max(E, H));
     this.dcCarry = storageBuffer(device, 'dc carry', B * H);
@@ -220,14 +225,17 @@ export class GpuTrainer implements Trainer {
       );
     }
     d.push(
-      k.embeddingBackward({
+      ...k.embeddingBackward({
         v: V,
         e: E,
+        n: N,
         dxOff: 0,
         gradOff: table.embed.offset,
         dx: this.dx,
-        rowStart: this.rowStart,
         positions: this.positions,
+        segStart: this.segStart,
+        rowSegStart: this.rowSegStart,
+        partials: this.embedPartials,
         grads: this.grads,
       }),
     );
@@ -300,11 +308,12 @@ export class GpuTrainer implements Trainer {
     if (slot.pending) await slot.pending;
 
     const batch = this.batcher.next();
-    const { rowStart, positions } = embeddingGradIndex(batch.inputs, V);
+    const index = embeddingGradIndex(batch.inputs, V);
     writeArray(device, this.seq.tokens, batch.inputs);
     writeArray(device, this.seq.targets, batch.targets);
-    writeArray(device, this.rowStart, rowStart);
-    writeArray(device, this.positions, positions);
+    writeArray(device, this.positions, index.positions);
+    writeArray(device, this.segStart, index.segStart);
+    writeArray(device, this.rowSegStart, index.rowSegStart);
 
     const step = ++this.steps;
     this.model.kernels.setAdamStep(this.adamDispatch, this.table.totalSize, {
@@ -390,7 +399,21 @@ export class GpuTrainer implements Trainer {
     destroyDispatches(this.dispatches);
     this.model.destroy();
     this.seq.destroy();
-    for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();
+    for (const b of [
+      this.grads,
+      this.m,
+      this.v,
+      this.partials,
+      this.clip,
+      this.positions,
+      this.segStart,
+      this.rowSegStart,
+      this.embedPartials,
+      this.dz,
+      this.dx,
+      this.dcCarry,
+    ])
+      b.destroy();
     for (const s of this.ring) s.buffer.destroy();
   }
 }
