@@ -293,6 +293,8 @@ export class TrainingRun {
   private reads = 0;
   /** Training was paused for reads, or asked for during them: it starts when the last one ends. */
   private resumeAfterReads = false;
+  /** Bumped when the run leaves a lost device behind: reads queued before no longer count. */
+  private readEpoch = 0;
   private destroyed = false;
   readonly samplePrime: string;
 
@@ -401,6 +403,11 @@ export class TrainingRun {
 
   get counts() {
     return parameterCounts(this.table.config);
+  }
+
+  /** Training, or paused only for reads of the model and resuming when they end. */
+  get training(): boolean {
+    return this.status === 'training' || this.resumeAfterReads;
   }
 
   get step(): number {
@@ -662,10 +669,17 @@ export class TrainingRun {
    * on if it was training or stopped by the loss. Resolves with the step it is back at.
    */
   async moveTo(engine: Engine): Promise<number> {
-    const resume = this.status === 'training' || this.status === 'pausing' || this.interrupted;
+    // Training paused for a read of the model (which the lost device may never answer) was training too.
+    const resume = this.status === 'training' || this.status === 'pausing' || this.interrupted || this.resumeAfterReads;
     const snap = this.snapshot;
     // The loop on the lost device ends by itself (its reads fail); it is not waited for.
     await this.replaceTrainer(engine, snap);
+    // Nor are reads of the model queued on it (a sample, a checkpoint to keep): they may never
+    // settle, and training on the new engine must not wait for them. The new trainer's reads start afresh.
+    this.readEpoch++;
+    this.reads = 0;
+    this.resumeAfterReads = false;
+    this.busy = Promise.resolve();
     this.interrupted = false;
     this.loop = null;
     this.setStatus(this.step >= this.target ? 'done' : this.step === 0 && this.history.length === 0 ? 'idle' : 'paused');
@@ -710,21 +724,25 @@ export class TrainingRun {
    */
   private withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
     this.reads++;
+    const epoch = this.readEpoch;
     // Queued at once, so that destroy() waits for it and frees nothing in use.
     const work = this.busy.then(async () => {
       if (this.status === 'training') this.resumeAfterReads = true;
       await this.stopLoop();
       if (this.destroyed) throw new Error('the model was replaced before it could be read');
+      if (epoch !== this.readEpoch) throw new Error('the model moved to another device before it could be read; try again');
       return fn(this.trainer);
     });
     this.busy = work.then(
-      () => this.readDone(),
-      () => this.readDone(),
+      () => this.readDone(epoch),
+      () => this.readDone(epoch),
     );
     return work;
   }
 
-  private readDone(): void {
+  private readDone(epoch: number): void {
+    // A read of a trainer left behind on a lost device (moveTo) no longer counts.
+    if (epoch !== this.readEpoch) return;
     if (--this.reads > 0 || !this.resumeAfterReads) return;
     this.resumeAfterReads = false;
     if (!this.destroyed) void this.start();

@@ -137,7 +137,7 @@ export class RunController implements ReactiveController {
       }
     }
     this.host.requestUpdate();
-    return { kind, step, training: run?.status === 'training', why };
+    return { kind, step, training: run?.training ?? false, why };
   }
 
   /** The engine of a kind, built once per element. */
