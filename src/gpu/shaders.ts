@@ -2,6 +2,8 @@
 import embeddingForward from '../../shaders/embedding_forward.wgsl?raw';
 import embeddingBackward from '../../shaders/embedding_backward.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl?raw';
+import weightGrad from '../../shaders/weight_grad.wgsl?raw';
 import lstmStepForward from '../../shaders/lstm_step_forward.wgsl?raw';
 import lstmStepBackward from '../../shaders/lstm_step_backward.wgsl?raw';
 import lstmSeqForward from '../../shaders/lstm_seq_forward.wgsl?raw';
@@ -17,6 +19,8 @@ export const SHADERS = {
   embeddingForward,
   embeddingBackward,
   matmul,
+  matmulTiled,
+  weightGrad,
   lstmStepForward,
   lstmStepBackward,
   lstmSeqForward,
