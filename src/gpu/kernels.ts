@@ -402,16 +402,6 @@ export class Kernels {
     );
   }
 
-  columnSum(a: { label: string; r: number; n: number; aOff: number; outOff: number; out2Off?: number; a: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.dispatch(
-      'columnSum',
-      a.label,
-      [a.r, a.n, a.aOff, a.outOff, a.out2Off ?? 0, a.out2Off !== undefined ? 1 : 0],
-      [a.a, a.out],
-      [Math.ceil(a.n / 64), 1, 1],
-    );
-  }
-
   transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
     return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
   }

@@ -9,7 +9,6 @@ import lstmStepBackward from '../../shaders/lstm_step_backward.wgsl?raw';
 import lstmSeqForward from '../../shaders/lstm_seq_forward.wgsl?raw';
 import lstmSeqBackward from '../../shaders/lstm_seq_backward.wgsl?raw';
 import softmaxCrossEntropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
-import columnSum from '../../shaders/column_sum.wgsl?raw';
 import transpose from '../../shaders/transpose.wgsl?raw';
 import gradNorm from '../../shaders/grad_norm.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
@@ -26,7 +25,6 @@ export const SHADERS = {
   lstmSeqForward,
   lstmSeqBackward,
   softmaxCrossEntropy,
-  columnSum,
   transpose,
   gradNorm,
   adam,
