@@ -14,6 +14,9 @@
 // buffers typed as vec4) — the wrapper sets them only where the operand's offset and
 // its stored row length are multiples of 4, so a vec4 is wholly inside the matrix or
 // wholly past its edge (then zeros). Otherwise scalar loads, zeros past the edges.
+// C is bound as vec4s (a buffer may not be bound twice for writing): VEC_C writes each
+// thread's 4 columns of a row as one vec4, where c_off and N are multiples of 4;
+// otherwise 4 scalar stores into components.
 //
 // Workgroup barriers: two per slab. They cost more than the tile saves on a software
 // adapter (SwiftShader), which keeps the barrier-free matmul.wgsl; see gemmVariant.
@@ -34,7 +37,7 @@ struct Uniforms {
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(4) var<storage, read_write> c: array<vec4<f32>>;  // C's floats, 4 to an element
 @group(0) @binding(5) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> b4: array<vec4<f32>>;
 
@@ -42,6 +45,7 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override VEC_A: bool = false;
 override VEC_B: bool = false;
+override VEC_C: bool = false;
 override WX: u32 = 16u;  // threads along N: BN = 4·WX ≤ 64
 override WY: u32 = 16u;  // threads along M: BM = 4·WY ≤ 64
 
@@ -155,18 +159,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
   }
 
+  // The bias of this thread's 4 columns, the same for its 4 rows.
+  let col0 = n0 + 4u * lid.x;
+  var bv = vec4<f32>(0.0);
+  for (var j = 0u; j < 4u; j++) {
+    let col = min(col0 + j, u.n - 1u);
+    if ((u.flags & 1u) != 0u) { bv[j] += bias[u.bias_off + col]; }
+    if ((u.flags & 2u) != 0u) { bv[j] += bias[u.bias2_off + col]; }
+  }
+  if (VEC_C) {
+    // N is a multiple of 4: the thread's 4 columns are all in C or all past it.
+    if (col0 >= u.n) { return; }
+    for (var i = 0u; i < 4u; i++) {
+      let row = m0 + 4u * lid.y + i;
+      if (row >= u.m) { break; }
+      let ci = (u.c_off + row * u.n + col0) / 4u;
+      var v = acc[i] + bv;
+      if ((u.flags & 4u) != 0u) { v += c[ci]; }
+      c[ci] = v;
+    }
+    return;
+  }
   for (var i = 0u; i < 4u; i++) {
     let row = m0 + 4u * lid.y + i;
     if (row >= u.m) { break; }
     for (var j = 0u; j < 4u; j++) {
-      let col = n0 + 4u * lid.x + j;
+      let col = col0 + j;
       if (col >= u.n) { break; }
-      var v = acc[i][j];
-      if ((u.flags & 1u) != 0u) { v += bias[u.bias_off + col]; }
-      if ((u.flags & 2u) != 0u) { v += bias[u.bias2_off + col]; }
+      var v = acc[i][j] + bv[j];
       let ci = u.c_off + row * u.n + col;
-      if ((u.flags & 4u) != 0u) { v += c[ci]; }
-      c[ci] = v;
+      if ((u.flags & 4u) != 0u) { v += c[ci / 4u][ci % 4u]; }
+      c[ci / 4u][ci % 4u] = v;
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:gemm`: per-GEMM timings of a training step's products in headless
  * Chromium, each variant side by side (see src/gpu/gemm-timing.ts), for the `small`
- * bench shape (E32 H128 V75, T·B = 2048) or `--shape notebook|medium`. Figures only;
+ * bench shape (E32 H128 V75, T·B = 2048) or `--shape notebook|medium`; `--only TEXT` times the products whose name has TEXT. Figures only;
  * the adapter is printed (SwiftShader's say nothing about real GPUs).
  */
 import { createServer } from 'vite';
@@ -24,7 +24,7 @@ const arg = (name: string) => {
 async function main(): Promise<number> {
   const shape = SHAPES[arg('--shape') ?? 'small'];
   if (!shape) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(', ')}`);
-  const opts = { reps: Number(arg('--reps') ?? 3), trials: Number(arg('--trials') ?? 3) };
+  const opts = { reps: Number(arg('--reps') ?? 3), trials: Number(arg('--trials') ?? 3), only: arg('--only') };
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const server = await createServer({ root, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
   await server.listen();

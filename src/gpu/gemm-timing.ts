@@ -29,7 +29,7 @@ export interface GemmTiming {
 
 export async function runGemmTiming(
   shape: GemmTimingShape,
-  o: { reps: number; trials: number },
+  o: { reps: number; trials: number; only?: string },
 ): Promise<{ adapter: string; limits: string; timings: GemmTiming[] }> {
   const gpu = await requestGpu(navigator.gpu, 'start Chromium with --enable-unsafe-webgpu');
   const device = gpu.device;
@@ -48,8 +48,8 @@ export async function runGemmTiming(
   const zx = buf('zx (N, 4H)', N * G);
   const out = buf('out (N, max)', N * Math.max(G, H, E, V));
   const grads = buf('grads', G * (E + H) + V * H + 4 * G);
-  const reg = new Kernels(device, 'registers');
-  const tiled = new Kernels(device, 'tiled');
+  const reg = new Kernels(device, { variant: 'registers', splitK: false });
+  const tiled = new Kernels(device, { variant: 'tiled', splitK: true });
   const whh = G * E;
   const wout = G * (E + H);
   const bias = wout + V * H;
@@ -129,7 +129,7 @@ export async function runGemmTiming(
     return (performance.now() - t0) / o.reps;
   };
   const timings: GemmTiming[] = [];
-  for (const c of cases) {
+  for (const c of cases.filter((c) => !o.only || c.product.includes(o.only))) {
     for (const v of c.variants) await run(v.ds); // compile and warm up
     const best = c.variants.map(() => Infinity);
     for (let t = 0; t < o.trials; t++) for (const [i, v] of c.variants.entries()) best[i] = Math.min(best[i], await run(v.ds));

@@ -9,7 +9,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, embeddingGradIndex, encodeDispatches, gemmTile, lstmSeqShape, weightGradShape, type Dispatch, type SeqShape } from './kernels.ts';
+import { Kernels, embeddingGradIndex, encodeDispatches, gemmChoice, gemmTile, lstmSeqShape, weightGradShape, type Dispatch, type SeqShape } from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
@@ -218,8 +218,9 @@ describe('GPU kernels match the CPU reference', () => {
     it(`matmul (${variant}): four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes`, async () => {
       await withGpu(async (device, k) => {
         const rng = new Rng(1);
-        // `off` 'odd' puts the operands at offsets that are not multiples of 4 (scalar loads in
-        // the tiled kernel), 'aligned' at multiples of 4 (its vec4 loads wherever the row length allows).
+        // `off` 'odd' puts the operands at offsets that are not multiples of 4 (scalar loads and
+        // stores in the tiled kernel), 'aligned' at multiples of 4 (its vec4 loads and stores
+        // wherever the row length allows).
         const cases = [
           { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: 'none' },
           { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: 'odd' },
@@ -228,7 +229,7 @@ describe('GPU kernels match the CPU reference', () => {
           { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: 'odd' },
           { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: 'odd' },
           { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: 'odd' },
-          { M: 68, N: 40, K: 36, bias: true, bias2: false, acc: false, off: 'aligned' }, // vec4 loads of both operands
+          { M: 68, N: 40, K: 36, bias: true, bias2: false, acc: true, off: 'aligned' }, // vec4 loads of both operands, vec4 stores into C
           { M: 33, N: 75, K: 129, bias: true, bias2: false, acc: false, off: 'aligned' }, // a narrow tile, K past a slab
           { M: 100, N: 32, K: 64, bias: false, bias2: false, acc: false, off: 'aligned' }, // dX-like: N = E = 32
         ];
@@ -240,7 +241,7 @@ describe('GPU kernels match the CPU reference', () => {
         ] as const) {
           for (const c of cases) {
             const { M, N, K } = c;
-            const offsets: Record<string, number[]> = { none: [0, 0, 0, 0], odd: [3, 5, 7, 2], aligned: [4, 8, 5, 1] };
+            const offsets: Record<string, number[]> = { none: [0, 0, 0, 0], odd: [3, 5, 7, 2], aligned: [4, 8, 12, 1] };
             const o = offsets[c.off];
             const [aOff, bOff, cOff, biasOff] = o;
             const bias2Off = biasOff + N + 3;
@@ -318,7 +319,9 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('gemmTile: narrow tiles for narrow outputs, within the thread limit', () => {
+  it('gemmChoice, gemmTile, weightGradShape: split K on hardware only, narrow tiles for narrow outputs, within the thread limit', () => {
+    expect(gemmChoice({ vendor: 'google', architecture: 'swiftshader', description: '' })).toEqual({ variant: 'tiled', splitK: false });
+    expect(gemmChoice({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' })).toEqual({ variant: 'tiled', splitK: true });
     expect(gemmTile(2048, 512, 256)).toEqual({ wx: 16, wy: 16 });
     expect(gemmTile(2048, 32, 256)).toEqual({ wx: 8, wy: 16 });
     expect(gemmTile(2048, 75, 256)).toEqual({ wx: 4, wy: 16 });

@@ -33,10 +33,10 @@ export class Kernels {
   private modules = new Map<ShaderName, GPUShaderModule>();
   private spare: GPUBuffer | null = null;
 
-  /** `gemm`: which GEMM kernels the forward and input-gradient products run (see gemmVariant). */
+  /** `gemm`: which GEMM kernels run (see gemmChoice). */
   constructor(
     readonly device: GPUDevice,
-    readonly gemm: GemmVariant = 'tiled',
+    readonly gemm: GemmChoice = { variant: 'tiled', splitK: true },
   ) {}
 
   pipeline(shader: ShaderName, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
@@ -175,7 +175,7 @@ export class Kernels {
   }): Dispatch {
     const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0) | (a.accumulate ? 4 : 0);
     const uniforms = [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags];
-    if ((a.variant ?? this.gemm) === 'registers') {
+    if ((a.variant ?? this.gemm.variant) === 'registers') {
       return this.dispatch('matmul', a.label, uniforms, [a.a, a.b, a.bias?.buffer ?? a.b, a.c], [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1], {
         constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 },
       });
@@ -184,6 +184,7 @@ export class Kernels {
     // A vec4 is wholly inside the matrix or wholly past it when the stored row length is a multiple of 4.
     const vecA = a.aOff % 4 === 0 && (a.transA ? a.m : a.k) % 4 === 0;
     const vecB = a.bOff % 4 === 0 && (a.transB ? a.k : a.n) % 4 === 0;
+    const vecC = a.cOff % 4 === 0 && a.n % 4 === 0;
     return this.dispatch(
       'matmulTiled',
       a.label,
@@ -191,14 +192,14 @@ export class Kernels {
       [a.a, a.b, a.bias?.buffer ?? a.b, a.c, a.a, a.b],
       [Math.ceil(a.n / (4 * tile.wx)), Math.ceil(a.m / (4 * tile.wy)), 1],
       {
-        constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0, VEC_A: vecA ? 1 : 0, VEC_B: vecB ? 1 : 0, WX: tile.wx, WY: tile.wy },
+        constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0, VEC_A: vecA ? 1 : 0, VEC_B: vecB ? 1 : 0, VEC_C: vecC ? 1 : 0, WX: tile.wx, WY: tile.wy },
       },
     );
   }
 
   /** How weightGrad lays out dW (M, N) over K positions on this device (tile, slices of K). */
   weightGradShape(m: number, n: number, k: number): WeightGradShape {
-    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, this.gemm === 'tiled' ? WEIGHT_GRAD_TARGET_GROUPS : 1);
+    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, this.gemm.splitK ? WEIGHT_GRAD_TARGET_GROUPS : 1);
   }
 
   /**
@@ -458,21 +459,28 @@ export class Kernels {
 }
 
 /**
- * Which GEMM kernels run the forward and input-gradient products: `tiled`
+ * Which GEMM kernel runs the forward and input-gradient products: `tiled`
  * (matmul_tiled.wgsl: workgroup-memory tiles, two barriers per slab of K) or
- * `registers` (matmul.wgsl: register blocking only, no barriers). Weight gradients
- * always run weight_grad.wgsl; the variant decides whether it splits K.
+ * `registers` (matmul.wgsl: register blocking only, no barriers; kept to compare).
  */
 export type GemmVariant = 'tiled' | 'registers';
 
+/** The GEMM kernels of a Kernels: the variant, and whether weight_grad splits K. */
+export interface GemmChoice {
+  variant: GemmVariant;
+  splitK: boolean;
+}
+
 /**
- * The variant for an adapter: on a software adapter (SwiftShader, llvmpipe) workgroup
- * barriers cost more than tiles save (measured: see README, Performance), and its
- * few CPU cores are busy with any number of workgroups, so K is not split either;
- * every hardware adapter gets the tiled kernels and split K.
+ * The choice for an adapter. The tiled kernel: on SwiftShader it is as fast as the
+ * barrier-free one or 2–10× faster for every product of a step (`npm run bench:gemm`),
+ * the barriers notwithstanding, and on a GPU its coalesced tile loads and workgroup
+ * reuse are what the hardware is built for. Split K on hardware adapters only: a
+ * software adapter's few CPU cores are kept busy by any grid, and there the partial
+ * sums and the reduce cost about twice the single pass (measured by bench:gemm).
  */
-export function gemmVariant(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): GemmVariant {
-  return isSoftwareAdapter(adapter) ? 'registers' : 'tiled';
+export function gemmChoice(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): GemmChoice {
+  return { variant: 'tiled', splitK: !isSoftwareAdapter(adapter) };
 }
 
 /** A tile of matmul_tiled / weight_grad: WX×WY threads own a (4·WY)×(4·WX) tile of the output. */

@@ -7,7 +7,7 @@
  */
 import type { ParamTable } from '../../model/params.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { Kernels, destroyDispatches, encodeDispatches, gemmVariant, type Dispatch, type GemmVariant, type SeqLimits } from '../../gpu/kernels.ts';
+import { Kernels, destroyDispatches, encodeDispatches, gemmChoice, type Dispatch, type GemmChoice, type SeqLimits } from '../../gpu/kernels.ts';
 import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
@@ -35,8 +35,8 @@ export interface GpuModelOptions {
   maxStreamsPerWorkgroup?: number;
   /** Limits to choose the recurrence by in place of the device's (tests use it to reach the fallbacks). */
   limits?: Partial<SeqLimits>;
-  /** The GEMM kernels to run (to test or compare them); default chosen from the adapter (see gemmVariant). */
-  gemm?: GemmVariant;
+  /** The GEMM kernels to run (to test or compare them); by default chosen from the adapter (see gemmChoice). */
+  gemm?: Partial<GemmChoice>;
 }
 
 export class GpuModel implements Model {
@@ -53,7 +53,7 @@ export class GpuModel implements Model {
     readonly options: GpuModelOptions = {},
   ) {
     if (initial.length !== table.totalSize) throw new Error(`parameters have ${initial.length} floats, the table needs ${table.totalSize}`);
-    this.kernels = new Kernels(gpu.device, options.gemm ?? gemmVariant(gpu.adapter));
+    this.kernels = new Kernels(gpu.device, { ...gemmChoice(gpu.adapter), ...options.gemm });
     this.params = storageBuffer(gpu.device, 'params', table.totalSize, initial);
   }
 
