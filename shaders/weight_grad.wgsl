@@ -41,10 +41,12 @@ struct Uniforms {
 @group(0) @binding(3) var<storage, read> b2: array<f32>;
 @group(0) @binding(4) var<storage, read_write> grads: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(6) var<storage, read> a4: array<vec4<f32>>;  // A again, 4 floats to an element (VEC_A)
 
 override WX: u32 = 16u;  // threads along N: BN = 4·WX ≤ 64
 override WY: u32 = 16u;  // threads along M: BM = 4·WY ≤ 64
 override REDUCE_WG: u32 = 256u;
+override VEC_A: bool = false;  // A's offset and M are multiples of 4: load it as vec4s
 
 const BK: u32 = 16u;
 const TILE_VECS: u32 = 256u;  // BK·64/4
@@ -80,14 +82,27 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
   var acc: array<vec4<f32>, 4>;  // acc[i][j] = dW[m0 + 4·lid.y + i, n0 + 4·lid.x + j]
   var bacc = vec4<f32>(0.0);     // db[m0 + 4·lid.y + i]
   for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-    for (var i = lin; i < bm * BK; i += threads) {
-      let kk = i / bm;
-      let r = i % bm;
-      let k = k0 + kk;
-      let m = m0 + r;
-      var v = 0.0;
-      if (k < k_end && m < u.m) { v = a[u.a_off + k * u.m + m]; }
-      tile_a[kk * WY + r / 4u][r % 4u] = v;
+    if (VEC_A) {
+      // A's rows are whole vec4s (M and a_off multiples of 4): 4 neighbouring m at one k.
+      for (var i = lin; i < BK * WY; i += threads) {
+        let kk = i / WY;
+        let q = i % WY;
+        let k = k0 + kk;
+        let m = m0 + 4u * q;
+        var v = vec4<f32>(0.0);
+        if (k < k_end && m < u.m) { v = a4[(u.a_off + k * u.m + m) / 4u]; }
+        tile_a[kk * WY + q] = v;
+      }
+    } else {
+      for (var i = lin; i < bm * BK; i += threads) {
+        let kk = i / bm;
+        let r = i % bm;
+        let k = k0 + kk;
+        let m = m0 + r;
+        var v = 0.0;
+        if (k < k_end && m < u.m) { v = a[u.a_off + k * u.m + m]; }
+        tile_a[kk * WY + r / 4u][r % 4u] = v;
+      }
     }
     for (var i = lin; i < bn * BK; i += threads) {
       let kk = i / bn;
@@ -108,7 +123,9 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
       acc[1] = fma(vec4<f32>(av.y), bv, acc[1]);
       acc[2] = fma(vec4<f32>(av.z), bv, acc[2]);
       acc[3] = fma(vec4<f32>(av.w), bv, acc[3]);
-      if (bias_here) { bacc += av; }
+    }
+    if (bias_here) {
+      for (var kk = 0u; kk < BK; kk++) { bacc += tile_a[kk * WY + lid.y]; }
     }
     workgroupBarrier();
   }

@@ -342,6 +342,7 @@ describe('GPU kernels match the CPU reference', () => {
         { K: 5, M: 7, N1: 13, N2: 0, slices: 1, bias: 1 },
         { K: 129, M: 33, N1: 75, N2: 5, slices: 1, bias: 2 },
         { K: 129, M: 33, N1: 75, N2: 5, slices: 4, bias: 2 },
+        { K: 131, M: 36, N1: 75, N2: 5, slices: 4, bias: 2 }, // M a multiple of 4: A read as vec4s
         { K: 300, M: 75, N1: 37, N2: 0, slices: 3, bias: 1 }, // the head: dW_out and db_out
         { K: 2048, M: 512, N1: 32, N2: 128, slices: 0, bias: 2 }, // the small config's dW_ih | dW_hh | db, split as on a GPU
       ];
@@ -354,7 +355,8 @@ describe('GPU kernels match the CPU reference', () => {
           shape.slices = Math.ceil(K / shape.kSlice);
           shape.partialFloats = shape.slices * M * (N1 + N2 + 1);
         }
-        const aOff = 3,
+        // A at an offset that is a multiple of 4 where M is one too (vec4 loads), else not.
+        const aOff = M % 4 === 0 ? 4 : 3,
           b1Off = 5,
           b2Off = 2,
           w1Off = 7,

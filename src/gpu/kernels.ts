@@ -252,9 +252,9 @@ export class Kernels {
         'weightGrad',
         shape.slices > 1 ? `${a.label} partial sums` : a.label,
         u,
-        [a.a, a.b1, a.b2?.buffer ?? a.b1, a.grads, partials],
+        [a.a, a.b1, a.b2?.buffer ?? a.b1, a.grads, partials, a.a],
         [Math.max(1, Math.ceil(n / (4 * shape.tile.wx))), Math.ceil(a.m / (4 * shape.tile.wy)), shape.slices],
-        { entryPoint: 'partial', constants: { WX: shape.tile.wx, WY: shape.tile.wy } },
+        { entryPoint: 'partial', constants: { WX: shape.tile.wx, WY: shape.tile.wy, VEC_A: a.aOff % 4 === 0 && a.m % 4 === 0 ? 1 : 0 } },
       ),
     ];
     if (shape.slices > 1) {
