@@ -44,7 +44,9 @@ async function main(): Promise<number> {
     let product = '';
     for (const t of r.timings as GemmTiming[]) {
       if (t.product !== product) console.log((product = t.product));
-      console.log(`  ${t.variant.padEnd(36)} ${t.ms.toFixed(2).padStart(9)} ms  ${t.gflops.toFixed(2).padStart(8)} GFLOP/s  (${t.dispatches} dispatch${t.dispatches > 1 ? 'es' : ''})`);
+      console.log(
+        `  ${t.variant.padEnd(36)} ${t.ms.toFixed(2).padStart(9)} ms  ${t.gflops.toFixed(2).padStart(8)} GFLOP/s  (${t.dispatches} dispatch${t.dispatches > 1 ? 'es' : ''})`,
+      );
     }
     return 0;
   } finally {

@@ -55,7 +55,18 @@ export async function runGemmTiming(
   const bias = wout + V * H;
 
   type Case = { product: string; flops: number; variants: { name: string; ds: Dispatch[] }[] };
-  const forward = (label: string, m: number, n: number, k: number, transB: boolean, a: GPUBuffer, b: GPUBuffer, bOff: number, c: GPUBuffer, withBias: boolean) =>
+  const forward = (
+    label: string,
+    m: number,
+    n: number,
+    k: number,
+    transB: boolean,
+    a: GPUBuffer,
+    b: GPUBuffer,
+    bOff: number,
+    c: GPUBuffer,
+    withBias: boolean,
+  ) =>
     (['registers', 'tiled'] as const).map((variant) => ({
       name: variant,
       ds: [

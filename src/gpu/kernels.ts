@@ -192,7 +192,15 @@ export class Kernels {
       [a.a, a.b, a.bias?.buffer ?? a.b, a.c, a.a, a.b],
       [Math.ceil(a.n / (4 * tile.wx)), Math.ceil(a.m / (4 * tile.wy)), 1],
       {
-        constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0, VEC_A: vecA ? 1 : 0, VEC_B: vecB ? 1 : 0, VEC_C: vecC ? 1 : 0, WX: tile.wx, WY: tile.wy },
+        constants: {
+          TRANS_A: a.transA ? 1 : 0,
+          TRANS_B: a.transB ? 1 : 0,
+          VEC_A: vecA ? 1 : 0,
+          VEC_B: vecB ? 1 : 0,
+          VEC_C: vecC ? 1 : 0,
+          WX: tile.wx,
+          WY: tile.wy,
+        },
       },
     );
   }

@@ -365,7 +365,8 @@ export class GpuTrainer implements Trainer {
     destroyDispatches(this.dispatches);
     this.model.destroy();
     this.seq.destroy();
-    for (const b of [this.grads, this.m, this.v, this.partials, this.normPartials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();
+    for (const b of [this.grads, this.m, this.v, this.partials, this.normPartials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry])
+      b.destroy();
     for (const s of this.ring) s.buffer.destroy();
   }
 }
