@@ -18,8 +18,9 @@
 // thread's 4 columns of a row as one vec4, where c_off and N are multiples of 4;
 // otherwise 4 scalar stores into components.
 //
-// Workgroup barriers: two per slab. They cost more than the tile saves on a software
-// adapter (SwiftShader), which keeps the barrier-free matmul.wgsl; see gemmVariant.
+// Workgroup barriers: two per slab. Even on SwiftShader, where barriers are dear, this
+// kernel is as fast as the barrier-free matmul.wgsl or several times faster for every
+// product of a training step (npm run bench:gemm), so every adapter runs it (gemmChoice).
 
 struct Uniforms {
   m: u32,
