@@ -17,7 +17,10 @@ import {
   sampleBlockShape,
   sampleWeightsLayout,
   encodeDispatches,
+  gemmChoice,
+  gemmTile,
   lstmSeqShape,
+  weightGradShape,
   type Dispatch,
   type SeqShape,
 } from './kernels.ts';
@@ -26,7 +29,7 @@ import {
   embeddingForwardReference,
   embeddingBackwardReference,
   matmulReference,
-  columnSumReference,
+  weightGradReference,
   lstmStepForwardReference,
   lstmStepBackwardReference,
   lstmSeqForwardReference,
@@ -270,67 +273,202 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('matmul: four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes', async () => {
-    await withGpu(async (device, k) => {
-      const rng = new Rng(1);
-      const cases = [
-        { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: false },
-        { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: true },
-        { M: 70, N: 33, K: 45, bias: true, bias2: false, acc: false, off: false }, // the former smoke test
-        { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: true },
-        { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: true },
-        { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: true },
-      ];
-      for (const [tA, tB] of [
-        [false, false],
-        [false, true],
-        [true, false],
-        [true, true],
-      ] as const) {
-        for (const c of cases) {
-          const { M, N, K } = c;
-          const aOff = c.off ? 3 : 0,
-            bOff = c.off ? 5 : 0,
-            cOff = c.off ? 7 : 0,
-            biasOff = c.off ? 2 : 0,
-            bias2Off = biasOff + N + 3;
-          const a = normals(rng, M * K),
-            b = normals(rng, K * N);
-          const bias = normals(rng, N),
-            bias2 = normals(rng, N),
-            c0 = normals(rng, M * N);
-          const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
-          const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
-          const biasBuf = layout(rng, bias2Off + N + 2, [
-            [biasOff, bias],
-            [bias2Off, bias2],
-          ]);
-          const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
-          const C = storageBuffer(device, 'c', cInit.length, cInit);
-          const d = k.matmul({
-            label: 'matmul test',
-            m: M,
-            n: N,
-            k: K,
-            transA: tA,
-            transB: tB,
-            a: storageBuffer(device, 'a', aBuf.length, aBuf),
-            aOff,
-            b: storageBuffer(device, 'b', bBuf.length, bBuf),
-            bOff,
-            c: C,
-            cOff,
-            bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
-            accumulate: c.acc,
-          });
-          submit(device, [d]);
-          const got = await readFloats(device, C, cInit.length);
-          const want = matmulReference(a, b, M, N, K, tA, tB, c.bias ? bias : null, c.bias2 ? bias2 : null);
-          if (c.acc) for (let i = 0; i < want.length; i++) want[i] += c0[i];
-          const name = `matmul tA=${tA} tB=${tB} M=${M} N=${N} K=${K} bias=${c.bias} bias2=${c.bias2} acc=${c.acc}`;
-          close(name, slice(got, cOff, M * N), want, 1e-4, 1e-4);
-          untouched(name, got, cInit, [[cOff, cOff + M * N]]);
+  for (const variant of ['registers', 'tiled'] as const) {
+    it(`matmul (${variant}): four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes`, async () => {
+      await withGpu(async (device, k) => {
+        const rng = new Rng(1);
+        // `off` 'odd' puts the operands at offsets that are not multiples of 4 (scalar loads and
+        // stores in the tiled kernel), 'aligned' at multiples of 4 (its vec4 loads and stores
+        // wherever the row length allows).
+        const cases = [
+          { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: 'none' },
+          { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: 'odd' },
+          { M: 7, N: 13, K: 5, bias: false, bias2: false, acc: false, off: 'aligned' },
+          { M: 70, N: 33, K: 45, bias: true, bias2: false, acc: false, off: 'none' }, // the former smoke test
+          { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: 'odd' },
+          { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: 'odd' },
+          { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: 'odd' },
+          { M: 68, N: 40, K: 36, bias: true, bias2: false, acc: true, off: 'aligned' }, // vec4 loads of both operands, vec4 stores into C
+          { M: 33, N: 75, K: 129, bias: true, bias2: false, acc: false, off: 'aligned' }, // a narrow tile, K past a slab
+          { M: 100, N: 32, K: 64, bias: false, bias2: false, acc: false, off: 'aligned' }, // dX-like: N = E = 32
+        ];
+        for (const [tA, tB] of [
+          [false, false],
+          [false, true],
+          [true, false],
+          [true, true],
+        ] as const) {
+          for (const c of cases) {
+            const { M, N, K } = c;
+            const offsets: Record<string, number[]> = { none: [0, 0, 0, 0], odd: [3, 5, 7, 2], aligned: [4, 8, 12, 1] };
+            const o = offsets[c.off];
+            const [aOff, bOff, cOff, biasOff] = o;
+            const bias2Off = biasOff + N + 3;
+            const a = normals(rng, M * K),
+              b = normals(rng, K * N);
+            const bias = normals(rng, N),
+              bias2 = normals(rng, N),
+              c0 = normals(rng, M * N);
+            const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
+            const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
+            const biasBuf = layout(rng, bias2Off + N + 2, [
+              [biasOff, bias],
+              [bias2Off, bias2],
+            ]);
+            const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
+            const C = storageBuffer(device, 'c', cInit.length, cInit);
+            const d = k.matmul({
+              label: 'matmul test',
+              m: M,
+              n: N,
+              k: K,
+              transA: tA,
+              transB: tB,
+              a: storageBuffer(device, 'a', aBuf.length, aBuf),
+              aOff,
+              b: storageBuffer(device, 'b', bBuf.length, bBuf),
+              bOff,
+              c: C,
+              cOff,
+              bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
+              accumulate: c.acc,
+              variant,
+            });
+            submit(device, [d]);
+            const got = await readFloats(device, C, cInit.length);
+            const want = matmulReference(a, b, M, N, K, tA, tB, c.bias ? bias : null, c.bias2 ? bias2 : null);
+            if (c.acc) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+            const name = `matmul ${variant} tA=${tA} tB=${tB} M=${M} N=${N} K=${K} off=${c.off} bias=${c.bias} bias2=${c.bias2} acc=${c.acc}`;
+            close(name, slice(got, cOff, M * N), want, 1e-4, 1e-4);
+            untouched(name, got, cInit, [[cOff, cOff + M * N]]);
+          }
         }
+      });
+    });
+  }
+
+  it('matmul (tiled): the small config’s input projection and head shapes (N·K large, vec4 loads)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(21);
+      for (const [M, N, K] of [
+        [2048, 512, 32],
+        [2048, 75, 128],
+      ]) {
+        const a = normals(rng, M * K);
+        const b = normals(rng, N * K);
+        const C = storageBuffer(device, 'c', M * N);
+        const d = k.matmul({
+          label: 'matmul test',
+          m: M,
+          n: N,
+          k: K,
+          transA: false,
+          transB: true,
+          a: storageBuffer(device, 'a', a.length, a),
+          aOff: 0,
+          b: storageBuffer(device, 'b', b.length, b),
+          bOff: 0,
+          c: C,
+          cOff: 0,
+          variant: 'tiled',
+        });
+        submit(device, [d]);
+        close(`matmul tiled NT M=${M} N=${N} K=${K}`, await readFloats(device, C, M * N), matmulReference(a, b, M, N, K, false, true), 1e-4, 1e-4);
+      }
+    });
+  });
+
+  it('gemmChoice, gemmTile, weightGradShape: split K on hardware only, narrow tiles for narrow outputs, within the thread limit', () => {
+    expect(gemmChoice({ vendor: 'google', architecture: 'swiftshader', description: '' })).toEqual({ variant: 'tiled', splitK: false });
+    expect(gemmChoice({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' })).toEqual({ variant: 'tiled', splitK: true });
+    expect(gemmTile(2048, 512, 256)).toEqual({ wx: 16, wy: 16 });
+    expect(gemmTile(2048, 32, 256)).toEqual({ wx: 8, wy: 16 });
+    expect(gemmTile(2048, 75, 256)).toEqual({ wx: 4, wy: 16 });
+    expect(gemmTile(2048, 512, 128).wx * gemmTile(2048, 512, 128).wy).toBeLessThanOrEqual(128);
+    const s = weightGradShape(512, 160, 2048, 256, 256);
+    expect(s.slices).toBeGreaterThan(1);
+    expect(s.kSlice % 16).toBe(0);
+    expect(s.kSlice * s.slices).toBeGreaterThanOrEqual(2048);
+    expect(s.kSlice * (s.slices - 1)).toBeLessThan(2048);
+    expect(weightGradShape(512, 160, 2048, 256, 1)).toMatchObject({ slices: 1, partialFloats: 0 });
+  });
+
+  it('weight_grad: dW1, dW2 and db over K, one slice and split K, odd sizes, offsets, garbage around', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(22);
+      const cases = [
+        { K: 1, M: 1, N1: 1, N2: 0, slices: 1, bias: 0 },
+        { K: 5, M: 7, N1: 13, N2: 0, slices: 1, bias: 1 },
+        { K: 129, M: 33, N1: 75, N2: 5, slices: 1, bias: 2 },
+        { K: 129, M: 33, N1: 75, N2: 5, slices: 4, bias: 2 },
+        { K: 131, M: 36, N1: 75, N2: 5, slices: 4, bias: 2 }, // M a multiple of 4: A read as vec4s
+        { K: 300, M: 75, N1: 37, N2: 0, slices: 3, bias: 1 }, // the head: dW_out and db_out
+        { K: 2048, M: 512, N1: 32, N2: 128, slices: 0, bias: 2 }, // the small config's dW_ih | dW_hh | db, split as on a GPU
+      ];
+      for (const c of cases) {
+        const { K, M, N1, N2 } = c;
+        const shape = c.slices === 0 ? weightGradShape(M, N1 + N2, K, 256, 256) : weightGradShape(M, N1 + N2, K, 256, c.slices === 1 ? 1 : 100000);
+        if (c.slices > 1) {
+          // force the asked number of slices
+          shape.kSlice = Math.ceil(K / c.slices / 16) * 16;
+          shape.slices = Math.ceil(K / shape.kSlice);
+          shape.partialFloats = shape.slices * M * (N1 + N2 + 1);
+        }
+        // A at an offset that is a multiple of 4 where M is one too (vec4 loads), else not.
+        const aOff = M % 4 === 0 ? 4 : 3,
+          b1Off = 5,
+          b2Off = 2,
+          w1Off = 7,
+          w2Off = w1Off + M * N1 + 3,
+          biasOff = w2Off + M * N2 + 2,
+          bias2Off = biasOff + M + 4;
+        const a = normals(rng, K * M),
+          b1 = normals(rng, K * N1),
+          b2 = normals(rng, K * N2);
+        const gradInit = garbage(rng, bias2Off + M + 5);
+        const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
+        const aBuf = layout(rng, aOff + a.length + 3, [[aOff, a]]);
+        const b1Buf = layout(rng, b1Off + b1.length + 3, [[b1Off, b1]]);
+        const b2Buf = layout(rng, b2Off + b2.length + 3, [[b2Off, b2]]);
+        const partials = shape.slices > 1 ? storageBuffer(device, 'partials', shape.partialFloats, garbage(rng, shape.partialFloats)) : undefined;
+        const ds = k.weightGrad({
+          label: 'weight_grad test',
+          m: M,
+          k: K,
+          n1: N1,
+          n2: N2,
+          shape,
+          a: storageBuffer(device, 'a', aBuf.length, aBuf),
+          aOff,
+          b1: storageBuffer(device, 'b1', b1Buf.length, b1Buf),
+          b1Off,
+          b2: N2 > 0 ? { buffer: storageBuffer(device, 'b2', b2Buf.length, b2Buf), off: b2Off } : undefined,
+          grads: G,
+          w1Off,
+          w2Off: N2 > 0 ? w2Off : undefined,
+          bias: c.bias === 0 ? undefined : { off: biasOff, off2: c.bias === 2 ? bias2Off : undefined },
+          partials,
+        });
+        expect(ds.length).toBe(shape.slices > 1 ? 2 : 1);
+        submit(device, ds);
+        const got = await readFloats(device, G, gradInit.length);
+        const want = weightGradReference(a, b1, b2, K, M, N1, N2);
+        const name = `weight_grad K=${K} M=${M} N1=${N1} N2=${N2} slices=${shape.slices} tile=${4 * shape.tile.wy}x${4 * shape.tile.wx} bias=${c.bias}`;
+        close(`${name} dW1`, slice(got, w1Off, M * N1), want.w1, 1e-4, 1e-4);
+        const written: [number, number][] = [[w1Off, w1Off + M * N1]];
+        if (N2 > 0) {
+          close(`${name} dW2`, slice(got, w2Off, M * N2), want.w2, 1e-4, 1e-4);
+          written.push([w2Off, w2Off + M * N2]);
+        }
+        if (c.bias > 0) {
+          close(`${name} db`, slice(got, biasOff, M), want.bias, 1e-4, 1e-4);
+          written.push([biasOff, biasOff + M]);
+        }
+        if (c.bias > 1) {
+          close(`${name} db copy`, slice(got, bias2Off, M), want.bias, 1e-4, 1e-4);
+          written.push([bias2Off, bias2Off + M]);
+        }
+        untouched(name, got, gradInit, written);
       }
     });
   });
@@ -368,50 +506,6 @@ describe('GPU kernels match the CPU reference', () => {
         const name = `transpose ${R}x${C} at ${outOff}`;
         exact(name, slice(got, outOff, R * C), want);
         untouched(name, got, dstInit, [[outOff, outOff + R * C]]);
-      }
-    });
-  });
-
-  it('column_sum with one and two outputs', async () => {
-    await withGpu(async (device, k) => {
-      const rng = new Rng(3);
-      for (const [R, N] of [
-        [1, 3],
-        [70, 130],
-        [37, 65],
-        [5, 1],
-      ]) {
-        for (const two of [false, true]) {
-          const aOff = 4,
-            outOff = 3,
-            out2Off = outOff + N + 2;
-          const a = normals(rng, R * N);
-          const aBuf = layout(rng, aOff + R * N + 3, [[aOff, a]]);
-          const outInit = garbage(rng, out2Off + N + 5);
-          const O = storageBuffer(device, 'out', outInit.length, outInit);
-          submit(device, [
-            k.columnSum({
-              label: 'column_sum test',
-              r: R,
-              n: N,
-              aOff,
-              outOff,
-              out2Off: two ? out2Off : undefined,
-              a: storageBuffer(device, 'a', aBuf.length, aBuf),
-              out: O,
-            }),
-          ]);
-          const got = await readFloats(device, O, outInit.length);
-          const want = columnSumReference(a, R, N);
-          const name = `column_sum R=${R} N=${N} two=${two}`;
-          close(name, slice(got, outOff, N), want, 1e-5, 1e-4);
-          const written: [number, number][] = [[outOff, outOff + N]];
-          if (two) {
-            close(`${name} (second output)`, slice(got, out2Off, N), want, 1e-5, 1e-4);
-            written.push([out2Off, out2Off + N]);
-          }
-          untouched(name, got, outInit, written);
-        }
       }
     });
   });

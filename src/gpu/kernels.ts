@@ -6,6 +6,7 @@
  * every module, pipeline and bind group carries a label that names its kernel.
  */
 import { SHADERS, wgslConstU32, type ShaderName } from './shaders.ts';
+import { isSoftwareAdapter, type AdapterDescription } from './device.ts';
 
 export type UniformField = number | { f32: number };
 
@@ -30,8 +31,13 @@ function groups1d(count: number): [number, number, number] {
 export class Kernels {
   private pipelines = new Map<string, GPUComputePipeline>();
   private modules = new Map<ShaderName, GPUShaderModule>();
+  private spare: GPUBuffer | null = null;
 
-  constructor(readonly device: GPUDevice) {}
+  /** `gemm`: which GEMM kernels run (see gemmChoice). */
+  constructor(
+    readonly device: GPUDevice,
+    readonly gemm: GemmChoice = { variant: 'tiled', splitK: true },
+  ) {}
 
   pipeline(shader: ShaderName, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
     const key = `${shader}:${entryPoint}:${JSON.stringify(constants)}`;
@@ -165,7 +171,12 @@ export class Kernels {
     ];
   }
 
-  /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
+  /**
+   * C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]: matmul_tiled.wgsl with a tile shaped to
+   * the output (gemmTile) and vec4 loads where the operand's offset and row length
+   * allow, or the barrier-free matmul.wgsl (`variant` 'registers'; default: this
+   * Kernels' choice).
+   */
   matmul(a: {
     label: string;
     m: number;
@@ -181,16 +192,108 @@ export class Kernels {
     cOff: number;
     bias?: { buffer: GPUBuffer; off: number; off2?: number };
     accumulate?: boolean;
+    variant?: GemmVariant;
   }): Dispatch {
     const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0) | (a.accumulate ? 4 : 0);
+    const uniforms = [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags];
+    if ((a.variant ?? this.gemm.variant) === 'registers') {
+      return this.dispatch('matmul', a.label, uniforms, [a.a, a.b, a.bias?.buffer ?? a.b, a.c], [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1], {
+        constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 },
+      });
+    }
+    const tile = gemmTile(a.m, a.n, this.device.limits.maxComputeInvocationsPerWorkgroup);
+    // A vec4 is wholly inside the matrix or wholly past it when the stored row length is a multiple of 4.
+    const vecA = a.aOff % 4 === 0 && (a.transA ? a.m : a.k) % 4 === 0;
+    const vecB = a.bOff % 4 === 0 && (a.transB ? a.k : a.n) % 4 === 0;
+    const vecC = a.cOff % 4 === 0 && a.n % 4 === 0;
     return this.dispatch(
-      'matmul',
+      'matmulTiled',
       a.label,
-      [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags],
-      [a.a, a.b, a.bias?.buffer ?? a.b, a.c],
-      [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1],
-      { constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 } },
+      uniforms,
+      [a.a, a.b, a.bias?.buffer ?? a.b, a.c, a.a, a.b],
+      [Math.ceil(a.n / (4 * tile.wx)), Math.ceil(a.m / (4 * tile.wy)), 1],
+      {
+        constants: {
+          TRANS_A: a.transA ? 1 : 0,
+          TRANS_B: a.transB ? 1 : 0,
+          VEC_A: vecA ? 1 : 0,
+          VEC_B: vecB ? 1 : 0,
+          VEC_C: vecC ? 1 : 0,
+          WX: tile.wx,
+          WY: tile.wy,
+        },
+      },
     );
+  }
+
+  /** How weightGrad lays out dW (M, N) over K positions on this device (tile, slices of K). */
+  weightGradShape(m: number, n: number, k: number): WeightGradShape {
+    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, this.gemm.splitK ? WEIGHT_GRAD_TARGET_GROUPS : 1);
+  }
+
+  /**
+   * weight_grad.wgsl: dW1 (M, N1) = Aᵀ·B1, dW2 (M, N2) = Aᵀ·B2 and db (M) = Σ_k A[k, :]
+   * (written to one or two places) over K positions, with A (K, M), B1 (K, N1), B2 (K, N2)
+   * in their buffers. One dispatch when `shape` has one slice of K, else a partial-sum
+   * dispatch and a reduce; `partials` must hold shape.partialFloats floats.
+   */
+  weightGrad(a: {
+    label: string;
+    m: number;
+    k: number;
+    n1: number;
+    n2: number;
+    shape: WeightGradShape;
+    a: GPUBuffer; // (K, M) at aOff
+    aOff: number;
+    b1: GPUBuffer; // (K, N1) at b1Off
+    b1Off: number;
+    b2?: { buffer: GPUBuffer; off: number }; // (K, N2)
+    grads: GPUBuffer;
+    w1Off: number; // dW1 (M, N1)
+    w2Off?: number; // dW2 (M, N2)
+    bias?: { off: number; off2?: number }; // db (M), optionally a second copy
+    partials?: GPUBuffer;
+  }): Dispatch[] {
+    const { shape } = a;
+    if (shape.slices > 1 && !a.partials) throw new Error(`${a.label}: ${shape.slices} slices of K need a partials buffer`);
+    const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0);
+    const u: UniformField[] = [
+      a.m,
+      a.k,
+      a.n1,
+      a.n2,
+      a.aOff,
+      a.b1Off,
+      a.b2?.off ?? 0,
+      shape.kSlice,
+      shape.slices,
+      a.w1Off,
+      a.w2Off ?? 0,
+      a.bias?.off ?? 0,
+      a.bias?.off2 ?? 0,
+      flags,
+    ];
+    const partials = a.partials ?? (this.spare ??= this.device.createBuffer({ label: 'unused partials', size: 16, usage: GPUBufferUsage.STORAGE }));
+    const n = a.n1 + a.n2;
+    const out = [
+      this.dispatch(
+        'weightGrad',
+        shape.slices > 1 ? `${a.label} partial sums` : a.label,
+        u,
+        [a.a, a.b1, a.b2?.buffer ?? a.b1, a.grads, partials, a.a],
+        [Math.max(1, Math.ceil(n / (4 * shape.tile.wx))), Math.ceil(a.m / (4 * shape.tile.wy)), shape.slices],
+        { entryPoint: 'partial', constants: { WX: shape.tile.wx, WY: shape.tile.wy, VEC_A: a.aOff % 4 === 0 && a.m % 4 === 0 ? 1 : 0 } },
+      ),
+    ];
+    if (shape.slices > 1) {
+      out.push(
+        this.dispatch('weightGrad', `${a.label} reduce`, u, [null, null, null, a.grads, partials], groups1d(Math.ceil((a.m * (n + 1)) / 256)), {
+          entryPoint: 'reduce',
+        }),
+      );
+    }
+    return out;
   }
 
   lstmStepForward(a: {
@@ -337,16 +440,6 @@ export class Kernels {
     );
   }
 
-  columnSum(a: { label: string; r: number; n: number; aOff: number; outOff: number; out2Off?: number; a: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.dispatch(
-      'columnSum',
-      a.label,
-      [a.r, a.n, a.aOff, a.outOff, a.out2Off ?? 0, a.out2Off !== undefined ? 1 : 0],
-      [a.a, a.out],
-      [Math.ceil(a.n / 64), 1, 1],
-    );
-  }
-
   /** dst (cols, rows) at outOff (default 0) = the (rows, cols) matrix at src[inOff]ᵀ. */
   transpose(a: { label: string; rows: number; cols: number; inOff: number; outOff?: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
     return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff, a.outOff ?? 0], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
@@ -486,6 +579,91 @@ export function sampleWeightsLayout(V: number, E: number, H: number, L: number):
   }
   base.push(off);
   return { base, size: off + H * V + V + V * E };
+}
+
+/**
+ * Which GEMM kernel runs the forward and input-gradient products: `tiled`
+ * (matmul_tiled.wgsl: workgroup-memory tiles, two barriers per slab of K) or
+ * `registers` (matmul.wgsl: register blocking only, no barriers; kept to compare).
+ */
+export type GemmVariant = 'tiled' | 'registers';
+
+/** The GEMM kernels of a Kernels: the variant, and whether weight_grad splits K. */
+export interface GemmChoice {
+  variant: GemmVariant;
+  splitK: boolean;
+}
+
+/**
+ * The choice for an adapter. The tiled kernel: on SwiftShader it is as fast as the
+ * barrier-free one or 2–10× faster for every product of a step (`npm run bench:gemm`),
+ * the barriers notwithstanding, and on a GPU its coalesced tile loads and workgroup
+ * reuse are what the hardware is built for. Split K on hardware adapters only: a
+ * software adapter's few CPU cores are kept busy by any grid, and there the partial
+ * sums and the reduce cost about twice the single pass (measured by bench:gemm).
+ */
+export function gemmChoice(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): GemmChoice {
+  return { variant: 'tiled', splitK: !isSoftwareAdapter(adapter) };
+}
+
+/** A tile of matmul_tiled / weight_grad: WX×WY threads own a (4·WY)×(4·WX) tile of the output. */
+export interface GemmTile {
+  wx: number;
+  wy: number;
+}
+
+/**
+ * The tile for an M×N output: sides of 16, 32 or 64 (64 to 256 threads), the one that
+ * computes the fewest padded outputs, weighted by the tile's reuse of each loaded value
+ * (BM·BN / (BM + BN)): a narrow output (N = 32 for dX into E = 32, N = 75 for the head)
+ * gets a narrow tile instead of wasting most of a 64-wide one.
+ */
+export function gemmTile(M: number, N: number, maxThreads: number): GemmTile {
+  let best: GemmTile = { wx: 4, wy: 4 };
+  let bestCost = Infinity;
+  for (const bm of [64, 32, 16]) {
+    for (const bn of [64, 32, 16]) {
+      const threads = (bm * bn) / 16;
+      if (threads < 64 || threads > maxThreads) continue;
+      const padded = Math.ceil(Math.max(1, M) / bm) * bm * Math.ceil(Math.max(1, N) / bn) * bn;
+      const cost = padded * (1 + 4 / ((bm * bn) / (bm + bn)));
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = { wx: bn / 4, wy: bm / 4 };
+      }
+    }
+  }
+  return best;
+}
+
+/** How weight_grad runs: its tile, and K cut into `slices` of `kSlice` positions. */
+export interface WeightGradShape {
+  tile: GemmTile;
+  kSlice: number;
+  slices: number;
+  /** Floats of the partials buffer it needs: slices·M·(N + 1), 0 with one slice. */
+  partialFloats: number;
+}
+
+/** Workgroups a split weight gradient aims for: more than the compute units of laptop GPUs and of an H200 (132). */
+const WEIGHT_GRAD_TARGET_GROUPS = 256;
+/** The depth of weight_grad's slabs of K: a slice of K is a whole number of them. */
+const WEIGHT_GRAD_BK = wgslConstU32('weightGrad', 'BK');
+/** The shortest slice of K worth a partial sum: 8 slabs. */
+const WEIGHT_GRAD_MIN_SLICE = 8 * WEIGHT_GRAD_BK;
+
+/**
+ * dW (M, N) over K positions: the tile for (M, N + 1) (the bias column rides along),
+ * and K split until the grid has about `targetGroups` workgroups, no slice shorter
+ * than WEIGHT_GRAD_MIN_SLICE; one slice when `targetGroups` is 1.
+ */
+export function weightGradShape(M: number, N: number, K: number, maxThreads: number, targetGroups: number): WeightGradShape {
+  const tile = gemmTile(M, N + 1, maxThreads);
+  const tiles = Math.ceil((N + 1) / (4 * tile.wx)) * Math.ceil(M / (4 * tile.wy));
+  const want = Math.max(1, Math.min(Math.ceil(targetGroups / tiles), Math.floor(K / WEIGHT_GRAD_MIN_SLICE)));
+  const kSlice = Math.max(WEIGHT_GRAD_BK, Math.ceil(Math.ceil(K / want) / WEIGHT_GRAD_BK) * WEIGHT_GRAD_BK);
+  const slices = Math.max(1, Math.ceil(K / kSlice));
+  return { tile, kSlice, slices, partialFloats: slices > 1 ? slices * M * (N + 1) : 0 };
 }
 
 /** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */

@@ -82,6 +82,33 @@ export function matmulReference(
   return c;
 }
 
+/**
+ * Weight and bias gradients over K positions: w1 = Aᵀ·B1 (M, N1), w2 = Aᵀ·B2 (M, N2),
+ * bias[m] = Σ_k A[k, m].
+ */
+export function weightGradReference(
+  a: ArrayLike<number>, // [K*M]
+  b1: ArrayLike<number>, // [K*N1]
+  b2: ArrayLike<number>, // [K*N2]
+  K: number,
+  M: number,
+  N1: number,
+  N2: number,
+): { w1: Float64Array; w2: Float64Array; bias: Float64Array } {
+  const w1 = new Float64Array(M * N1); // [M*N1]
+  const w2 = new Float64Array(M * N2); // [M*N2]
+  const bias = new Float64Array(M); // [M]
+  for (let k = 0; k < K; k++) {
+    for (let m = 0; m < M; m++) {
+      const av = a[k * M + m];
+      bias[m] += av;
+      for (let n = 0; n < N1; n++) w1[m * N1 + n] += av * b1[k * N1 + n];
+      for (let n = 0; n < N2; n++) w2[m * N2 + n] += av * b2[k * N2 + n];
+    }
+  }
+  return { w1, w2, bias };
+}
+
 /** out[n] = sum over rows r of a[r, n]. */
 export function columnSumReference(
   a: ArrayLike<number>, // [R*N]

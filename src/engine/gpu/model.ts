@@ -11,13 +11,15 @@ import {
   Kernels,
   destroyDispatches,
   encodeDispatches,
+  gemmChoice,
   sampleBlockShape,
   sampleWeightsLayout,
   type Dispatch,
+  type GemmChoice,
   type SampleBlockShape,
   type SeqLimits,
 } from '../../gpu/kernels.ts';
-import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
@@ -46,6 +48,8 @@ export interface GpuModelOptions {
   limits?: Partial<SeqLimits>;
   /** `per-character` forces the sampler's per-character dispatches; `auto` (the default) runs a block in one dispatch where it fits (see samplerShape). */
   sampler?: 'auto' | 'per-character';
+  /** The GEMM kernels to run (to test or compare them); by default chosen from the adapter (see gemmChoice). */
+  gemm?: Partial<GemmChoice>;
 }
 
 export class GpuModel implements Model {
@@ -62,7 +66,7 @@ export class GpuModel implements Model {
     readonly options: GpuModelOptions = {},
   ) {
     if (initial.length !== table.totalSize) throw new Error(`parameters have ${initial.length} floats, the table needs ${table.totalSize}`);
-    this.kernels = new Kernels(gpu.device);
+    this.kernels = new Kernels(gpu.device, { ...gemmChoice(gpu.adapter), ...options.gemm });
     this.params = storageBuffer(gpu.device, 'params', table.totalSize, initial);
   }
 

@@ -51,6 +51,19 @@ describe('training step parity (GPU vs CPU reference)', () => {
       options: { maxStreamsPerWorkgroup: 2 },
       persistent: true,
     },
+    // The GEMM kernels forced (SwiftShader chooses tiled without split K, a GPU tiled with split K); N = T·B = 320 positions,
+    // which weight_grad splits into slices when asked to.
+    ...[
+      { variant: 'registers', splitK: false },
+      { variant: 'tiled', splitK: true },
+    ].map((gemm) => ({
+      name: `${gemm.variant} GEMMs${gemm.splitK ? ', weight gradients split over K' : ''}`,
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 },
+      B: 8,
+      T: 40,
+      options: { gemm } as GpuModelOptions,
+      persistent: true,
+    })),
   ];
   for (const c of gradientCases) {
     it(`gradients of one step match exact BPTT, tensor by tensor (${c.name}, L ${c.cfg.layers} H ${c.cfg.hiddenSize} B ${c.B} T ${c.T})`, async () => {
@@ -63,6 +76,7 @@ describe('training step parity (GPU vs CPU reference)', () => {
       expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(c.persistent);
       if (c.options.limits) expect([trainer.recurrence.forward?.sb, trainer.recurrence.backward]).toEqual([2, null]);
       if (c.options.maxStreamsPerWorkgroup) expect(trainer.recurrence.backward?.sb).toBe(c.options.maxStreamsPerWorkgroup);
+      if (c.options.gemm) expect(trainer.model.kernels.weightGradShape(4 * 6, 5 + 6, c.B * c.T).slices > 1).toBe(c.options.gemm.splitK);
       await trainer.trainStep();
       await trainer.flush();
       const got = await trainer.readGradients();

@@ -39,6 +39,7 @@ export class GpuTrainer implements Trainer {
   private m: GPUBuffer;
   private v: GPUBuffer;
   private partials: GPUBuffer;
+  private normPartials: GPUBuffer;
   private clip: GPUBuffer;
   private positions: GPUBuffer;
   private segStart: GPUBuffer;
@@ -80,7 +81,7 @@ export class GpuTrainer implements Trainer {
     this.grads = storageBuffer(device, 'grads', P);
     this.m = storageBuffer(device, 'adam m', P, start.optimizer?.m);
     this.v = storageBuffer(device, 'adam v', P, start.optimizer?.v);
-    this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
+    this.normPartials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
     this.clip = storageBuffer(device, 'clip', 2);
     const S = embeddingGradMaxSegments(N, V);
     this.positions = storageBuffer(device, 'embed grad positions', N); // (N)
@@ -95,23 +96,30 @@ export class GpuTrainer implements Trainer {
     const params = this.model.params;
     const s = this.seq;
     const d: Dispatch[] = buildForward(k, s, params, true, recurrence.forward);
-    // Head gradients: dlogits (in place in s.logits) → dW_out, db_out, dH.
+    // Weight gradients over all N positions: the head's dW_out | db_out and each layer's
+    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N on a hardware adapter,
+    // then a reduce); they share one partials buffer, used one after another.
+    const headShape = k.weightGradShape(V, H, N);
+    const layerShapes = table.layers.map((_, l) => k.weightGradShape(4 * H, (l === 0 ? E : H) + H, N));
+    this.partials = storageBuffer(device, 'weight grad partials', Math.max(headShape.partialFloats, ...layerShapes.map((x) => x.partialFloats)));
+    // Head gradients: dlogits (in place in s.logits) → dW_out with db_out, dH.
     d.push(
-      k.matmul({
-        label: 'dW_out',
+      ...k.weightGrad({
+        label: 'dW_out db_out',
         m: V,
-        n: H,
         k: N,
-        transA: true,
-        transB: false,
+        n1: H,
+        n2: 0,
+        shape: headShape,
         a: s.logits,
         aOff: 0,
-        b: s.hs[L - 1],
-        bOff: B * H,
-        c: this.grads,
-        cOff: table.headWeight.offset,
+        b1: s.hs[L - 1],
+        b1Off: B * H,
+        grads: this.grads,
+        w1Off: table.headWeight.offset,
+        bias: { off: table.headBias.offset },
+        partials: this.partials,
       }),
-      k.columnSum({ label: 'db_out', r: N, n: V, aOff: 0, outOff: table.headBias.offset, a: s.logits, out: this.grads }),
       k.matmul({
         label: 'dH top',
         m: N,
@@ -178,35 +186,25 @@ export class GpuTrainer implements Trainer {
         }
       }
       d.push(
-        k.matmul({
-          label: `dW_ih l${l}`,
+        // dW_ih (4H, I) = dzᵀ·x, dW_hh (4H, H) = dzᵀ·h_{t-1} (slots 0..T-1), db_ih = db_hh = Σ dz.
+        ...k.weightGrad({
+          label: `dW_ih dW_hh db l${l}`,
           m: 4 * H,
-          n: I,
           k: N,
-          transA: true,
-          transB: false,
+          n1: I,
+          n2: H,
+          shape: layerShapes[l],
           a: this.dz,
           aOff: 0,
-          b: l === 0 ? s.x0 : s.hs[l - 1],
-          bOff: l === 0 ? 0 : B * H,
-          c: this.grads,
-          cOff: p.weightIh.offset,
+          b1: l === 0 ? s.x0 : s.hs[l - 1],
+          b1Off: l === 0 ? 0 : B * H,
+          b2: { buffer: s.hs[l], off: 0 },
+          grads: this.grads,
+          w1Off: p.weightIh.offset,
+          w2Off: p.weightHh.offset,
+          bias: { off: p.biasIh.offset, off2: p.biasHh.offset },
+          partials: this.partials,
         }),
-        k.matmul({
-          label: `dW_hh l${l}`,
-          m: 4 * H,
-          n: H,
-          k: N,
-          transA: true,
-          transB: false,
-          a: this.dz,
-          aOff: 0,
-          b: s.hs[l],
-          bOff: 0,
-          c: this.grads,
-          cOff: p.weightHh.offset,
-        }),
-        k.columnSum({ label: `db l${l}`, r: N, n: 4 * H, aOff: 0, outOff: p.biasIh.offset, out2Off: p.biasHh.offset, a: this.dz, out: this.grads }),
         // dX becomes dh_above of the layer below (layer 0: the embedding gradient's input).
         k.matmul({
           label: `dX l${l}`,
@@ -239,7 +237,7 @@ export class GpuTrainer implements Trainer {
         grads: this.grads,
       }),
     );
-    d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.partials, parts: NORM_PARTS, clip: this.clip }));
+    d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.normPartials, parts: NORM_PARTS, clip: this.clip }));
     this.adamDispatch = k.adam({ n: P, grads: this.grads, clip: this.clip, params, m: this.m, v: this.v });
     d.push(this.adamDispatch);
     this.dispatches = d;
@@ -404,6 +402,7 @@ export class GpuTrainer implements Trainer {
       this.m,
       this.v,
       this.partials,
+      this.normPartials,
       this.clip,
       this.positions,
       this.segStart,
