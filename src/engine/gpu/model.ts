@@ -19,7 +19,7 @@ import {
   type SampleBlockShape,
   type SeqLimits,
 } from '../../gpu/kernels.ts';
-import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
