@@ -60,7 +60,14 @@ export class AutoSaver {
       return done;
     }
     const t0 = performance.now();
-    const bytes = await this.run.checkpoint();
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.run.checkpoint();
+    } catch (e) {
+      // A run replaced or removed meanwhile has nothing more to store (its successor is kept); anything else is reported.
+      if (!this.run.closed) this.onError(new StorageError(`could not read the run to save it: ${(e as Error).message}`));
+      return;
+    }
     await this.keep({ step: this.run.step, bytes, ms: performance.now() - t0 });
   }
 

@@ -458,7 +458,13 @@ export class TrainingRun {
    */
   start(target?: number): Promise<void> {
     if (this.destroyed) return Promise.resolve();
-    if (this.status === 'pausing') return (this.loop ?? Promise.resolve()).then(() => this.start(target));
+    if (this.status === 'pausing') {
+      return (this.loop ?? Promise.resolve()).then(() => {
+        // A loop left behind by a replaced trainer ends without a word: it has stopped all the same.
+        if (this.status === 'pausing') this.setStatus('paused');
+        return this.start(target);
+      });
+    }
     if (target !== undefined) this.target = target;
     else if (this.status === 'done') this.target = this.step + this.settings.steps;
     if (this.status === 'training') return this.loop ?? Promise.resolve();
@@ -647,20 +653,21 @@ export class TrainingRun {
   }
 
   /**
-   * Changes the learning rate, its decay or the clip norm of a run that is not training:
-   * the trainer is rebuilt from its current state with them (weights, moments, cursor and
-   * carried state as they are), so training goes on from the same step with the new values.
+   * Changes the learning rate, its decay or the clip norm: the trainer is rebuilt from its
+   * current state with them (weights, moments, cursor and carried state as they are), so
+   * training goes on from the same step with the new values. Like a read of the model it
+   * waits its turn and runs with no step in flight; training paused for it resumes after.
    */
   async retune(change: Partial<Pick<TrainConfig, 'lr' | 'lrDecay' | 'clip'>>): Promise<void> {
-    if (this.status === 'training' || this.status === 'pausing') throw new Error('pause training before changing the learning rate or the clip norm');
     const train = { ...this.settings.train, ...change };
     validateTrainConfig(train);
-    await this.busy;
-    // On the CPU engine the float64 state is rounded to float32 here, as in a saved checkpoint.
-    const snap = await this.trainer.snapshot();
-    this.prep = { ...this.prep, settings: { ...this.prep.settings, train } };
-    this.kept = [...this.kept.filter((k) => k.step < snap.step), snap].slice(-2);
-    await this.replaceTrainer(this.engine, snap);
+    await this.withModel(async (t) => {
+      // On the CPU engine the float64 state is rounded to float32 here, as in a saved checkpoint.
+      const snap = await t.snapshot();
+      this.prep = { ...this.prep, settings: { ...this.prep.settings, train } };
+      this.kept = [...this.kept.filter((k) => k.step < snap.step), snap].slice(-2);
+      await this.replaceTrainer(this.engine, snap);
+    });
   }
 
   /**
