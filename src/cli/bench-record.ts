@@ -152,8 +152,8 @@ export function formatReport(report: GpuBenchReport, previous: ParsedRecord | nu
     if (r.gemm) {
       const need = (r.flopsPerStep / r.gemm.flopsPerSecond) * 1000;
       out.push(
-        `  GEMM     the matmul kernel alone at the step's GEMM shapes: ${formatNumber(gflop(r.gemm.flopsPerSecond))} GFLOP/s ` +
-          `(${formatNumber(r.gemm.msPerStep)} ms for the step's ${formatNumber(gflop(r.gemm.gemmFlops))} GEMM GFLOP); ` +
+        `  GEMM     the matmul kernel alone at the step's whole-window GEMM shapes: ${formatNumber(gflop(r.gemm.flopsPerSecond))} GFLOP/s ` +
+          `(${formatNumber(r.gemm.msPerStep)} ms for their ${formatNumber(gflop(r.gemm.gemmFlops))} GFLOP); ` +
           `the step takes ${formatNumber(r.stepMs.median / need)}× the ${formatNumber(need)} ms its FLOPs need at that rate`,
       );
     }

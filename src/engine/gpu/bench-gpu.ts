@@ -15,7 +15,18 @@ import { buildParamTable, initParams } from '../../model/params.ts';
 import { NOTEBOOK_TRAIN } from '../../model/config.ts';
 import { Rng } from '../../model/rng.ts';
 import { dispatchBudget } from '../contract.ts';
-import { BENCH_CONFIGS, flopsByKernel, kernelKind, spread, stepFlops, totalFlops, type BenchConfig, type Spread, type StepShape } from '../bench.ts';
+import {
+  BENCH_CONFIGS,
+  flopsByKernel,
+  kernelKind,
+  spread,
+  stepFlops,
+  totalFlops,
+  type BenchConfig,
+  type GemmShape,
+  type Spread,
+  type StepShape,
+} from '../bench.ts';
 import { GpuTrainer } from './trainer.ts';
 import type { RecurrenceChoice } from './recurrence.ts';
 
@@ -57,10 +68,11 @@ export interface StepProfile {
 }
 
 export interface GemmThroughput {
-  /** FLOP/s of the matmul kernel over the step's GEMMs, each at its own shape and count. */
+  /** FLOP/s of the matmul kernel over the step's whole-window GEMMs, each at its own shape (the recurrent products left out). */
   flopsPerSecond: number;
-  /** Time one step's GEMMs take at those shapes. */
+  /** Time those GEMMs take at their shapes. */
   msPerStep: number;
+  /** Their FLOPs. */
   gemmFlops: number;
 }
 
@@ -292,15 +304,18 @@ async function profileStep(
 }
 
 /**
- * The project's matmul kernel alone at each GEMM shape of the step (scratch buffers,
- * small random values): a warm-up dispatch, then `reps` dispatches in one pass, timed to
- * onSubmittedWorkDone. The throughput is the step's GEMM FLOPs over the time they take
- * at their shapes and counts.
+ * The project's matmul kernel alone at each whole-window GEMM shape of the step (the
+ * input projections, the head, the weight and input gradients; scratch buffers, small
+ * random values). The recurrent products — T small GEMMs in a chain, inside the recurrent
+ * kernels — are left out: one dispatch each would measure dispatch overhead, not GEMM
+ * speed. Each shape: a warm-up dispatch, then enough dispatches in one pass to take about
+ * 100 ms (at least 3), timed to onSubmittedWorkDone. The throughput is those GEMMs' FLOPs
+ * over the time they take.
  */
-async function gemmThroughput(device: GPUDevice, terms: ReturnType<typeof stepFlops>, reps = 3): Promise<GemmThroughput> {
+async function gemmThroughput(device: GPUDevice, terms: ReturnType<typeof stepFlops>): Promise<GemmThroughput> {
   const k = new Kernels(device);
-  const gemms = terms.filter((t) => t.gemm);
-  const size = (f: (g: NonNullable<(typeof gemms)[0]['gemm']>) => number) => Math.max(...gemms.map((t) => f(t.gemm!)));
+  const gemms = terms.filter((t) => t.gemm && t.gemm.count === 1);
+  const size = (f: (g: GemmShape) => number) => Math.max(...gemms.map((t) => f(t.gemm!)));
   const rng = new Rng(3);
   const fill = (floats: number) => Float32Array.from({ length: floats }, () => rng.uniform() - 0.5);
   const a = storageBuffer(
@@ -346,11 +361,12 @@ async function gemmThroughput(device: GPUDevice, terms: ReturnType<typeof stepFl
           await device.queue.onSubmittedWorkDone();
           return performance.now() - t0;
         };
-        await run(1);
+        const once = await run(1);
+        const reps = Math.max(3, Math.min(500, Math.ceil(100 / Math.max(once, 0.01))));
         per = (await run(reps)) / reps;
         timed.set(key, per);
       }
-      ms += per * g.count;
+      ms += per;
       gemmFlops += t.flops;
     }
   } finally {
