@@ -61,10 +61,13 @@ async function main(argv: string[]): Promise<number> {
       [cases, options] as const,
     );
     const previous = readRecord(RECORD);
-    console.log(
-      `engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`,
-    );
-    for (const l of formatReport(report, previous)) console.log(l);
+    const printed: string[] = [];
+    const say = (l: string) => {
+      console.log(l);
+      printed.push(l);
+    };
+    say(`engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`);
+    for (const l of formatReport(report, previous)) say(l);
     if (compare) {
       const ran = base.filter((c) => !report.skipped.some((s) => s.name === c.name));
       const tfjs: TfjsReport = await page.evaluate(
@@ -74,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
         },
         [ran, TFJS_MODULE, TFJS_WASM] as const,
       );
-      for (const l of formatComparison(report, tfjs)) console.log(l);
+      for (const l of formatComparison(report, tfjs)) say(l);
     }
     if (argv.includes('--record')) {
       const command = `npm run bench -- ${argv.join(' ')}`.trim();
@@ -87,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
         adapter: `${report.adapter} — WebGPU in headless Chromium`,
         where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
         notes: report.software ? ['a software adapter (SwiftShader): CPU-bound, noisy under load, nothing to judge a real GPU by'] : [],
+        output: printed,
       });
       console.log(`recorded in BENCHMARKS.md`);
     }

@@ -61,6 +61,14 @@ describe('BENCHMARKS.md record', () => {
     expect([...p.rows.keys()]).toEqual(['small']);
   });
 
+  it('keeps what the run printed as a text block that the parser passes over', () => {
+    const md = renderRecord(report, { ...meta, output: ['| not | a | row |', '- Date: not the date'] });
+    expect(md).toContain('```text\n| not | a | row |\n- Date: not the date\n```');
+    const p = parseRecord(md)!;
+    expect([...p.rows.keys()]).toEqual(['small']);
+    expect(p.meta.date).toBe(meta.date);
+  });
+
   it('replaces the old section and keeps the prose around it', () => {
     const old = `# Benchmarks\n\nintro\n\n${RECORD_BEGIN}\nold figures\n${RECORD_END}\n\n## How to run\n`;
     const now = replaceRecord(old, 'NEW');

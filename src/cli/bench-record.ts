@@ -33,6 +33,8 @@ export interface RecordMeta {
   adapter: string;
   where: string;
   notes: string[];
+  /** What the run printed (profile tables, TF.js comparison), kept in the record as a text block. */
+  output?: string[];
 }
 
 /** A parsed record: its meta lines and one row per configuration, by column name. */
@@ -80,6 +82,7 @@ export function renderRecord(report: GpuBenchReport, meta: RecordMeta): string {
     '',
   ];
   if (report.skipped.length) lines.push(`Not run here: ${report.skipped.map((s) => `${s.name} (${s.shape})`).join(', ')} — a software adapter.`, '');
+  if (meta.output?.length) lines.push('What the run printed:', '', '```text', ...meta.output, '```', '');
   lines.push(RECORD_END);
   return lines.join('\n');
 }
@@ -100,8 +103,11 @@ export function parseRecord(markdown: string): ParsedRecord | null {
   const meta: Record<string, string> = {};
   const rows = new Map<string, Record<string, string>>();
   let header: string[] | null = null;
+  let fenced = false;
   for (const raw of markdown.slice(b + RECORD_BEGIN.length, e).split('\n')) {
     const l = raw.trim();
+    if (l.startsWith('```')) fenced = !fenced;
+    if (fenced || l.startsWith('```')) continue;
     const m = l.match(/^- ([A-Za-z]+): (.*)$/);
     if (m && m[1] !== 'Note') meta[m[1].toLowerCase()] = m[2];
     if (!l.startsWith('|')) continue;

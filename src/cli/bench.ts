@@ -148,7 +148,8 @@ async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>
   const report = await runGpuBench(gpu, cases, { profile: args.profile, gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] }, (s) =>
     io.note(`bench: ${s}`),
   );
-  for (const l of formatReport(report, readRecord(RECORD))) line(io, l);
+  const printed = [`engine: WebGPU (Dawn) on ${report.adapter}`, ...formatReport(report, readRecord(RECORD))];
+  for (const l of printed.slice(1)) line(io, l);
   if (args.record) {
     writeRecord(RECORD, report, {
       date: new Date()
@@ -159,6 +160,7 @@ async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>
       adapter: `${report.adapter} — WebGPU through Dawn (webgpu npm package) in Node ${process.version}`,
       where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
       notes: report.software ? ['a software adapter: nothing to judge a real GPU by'] : [],
+      output: printed,
     });
     line(io, 'recorded in BENCHMARKS.md');
   }
