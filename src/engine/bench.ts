@@ -114,11 +114,11 @@ export interface FlopTerm {
 }
 
 /** Elementwise FLOPs per hidden unit and timestep of the LSTM forward (see stepFlops). */
-export const LSTM_FORWARD_FLOPS_PER_UNIT = 13;
+const LSTM_FORWARD_FLOPS_PER_UNIT = 13;
 /** Elementwise FLOPs per hidden unit and timestep of the LSTM backward (see stepFlops). */
-export const LSTM_BACKWARD_FLOPS_PER_UNIT = 24;
+const LSTM_BACKWARD_FLOPS_PER_UNIT = 24;
 /** FLOPs per parameter of the Adam update (see stepFlops). */
-export const ADAM_FLOPS_PER_PARAM = 14;
+const ADAM_FLOPS_PER_PARAM = 14;
 
 /** Parameters of the model: embed, per layer W_ih, W_hh, b_ih, b_hh, head W and b. */
 export function paramCount(s: Pick<StepShape, 'vocab' | 'embed' | 'hidden' | 'layers'>): number {

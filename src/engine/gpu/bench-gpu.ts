@@ -50,7 +50,7 @@ export interface GpuBenchOptions {
   temperatures: number[];
 }
 
-export interface KernelTime {
+interface KernelTime {
   kernel: string;
   /** Dispatches of this kind in one step. */
   dispatches: number;
@@ -67,7 +67,7 @@ export interface StepProfile {
   kernels: KernelTime[];
 }
 
-export interface GemmThroughput {
+interface GemmThroughput {
   /** FLOP/s of the matmul kernel over the step's whole-window GEMMs, each at its own shape (the recurrent products left out). */
   flopsPerSecond: number;
   /** Time those GEMMs take at their shapes. */
@@ -107,7 +107,7 @@ export interface GpuBenchReport {
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe/i;
 
 /** "E32 H128 L1 B32 T64 V75". */
-export function describeCase(c: Pick<GpuBenchCase, 'embed' | 'hidden' | 'layers' | 'batch' | 'seqLen' | 'vocab'>): string {
+function describeCase(c: Pick<GpuBenchCase, 'embed' | 'hidden' | 'layers' | 'batch' | 'seqLen' | 'vocab'>): string {
   return `E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${c.vocab}`;
 }
 
