@@ -72,6 +72,7 @@ function buildStep(c: TfjsCase): { step: () => Promise<number>; dispose: () => v
   // The carried state (L of (B, H) each), kept between steps for the streams schedule.
   let carried: { h: tf.Tensor2D; c: tf.Tensor2D }[] = Array.from({ length: L }, () => ({ h: tf.zeros([B, H]), c: tf.zeros([B, H]) }));
 
+  const gatherGrad = tf.getKernel('UnsortedSegmentSum', tf.getBackend()) !== undefined;
   const step = async (): Promise<number> => {
     const batch = batcher.next();
     if (batch.resetState) {
@@ -82,7 +83,8 @@ function buildStep(c: TfjsCase): { step: () => Promise<number>; dispose: () => v
     const targets = tf.oneHot(tf.tensor1d(batch.targets, 'int32'), V); // (N, V)
     const next: { h: tf.Tensor2D; c: tf.Tensor2D }[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      let x: tf.Tensor2D = tf.gather(embed, tokens) as tf.Tensor2D; // (N, I)
+      // The embedding: a gather where the backend has its gradient (UnsortedSegmentSum), else one-hot · embed.
+      let x: tf.Tensor2D = (gatherGrad ? tf.gather(embed, tokens) : tf.matMul(tf.oneHot(tokens, V).toFloat(), embed)) as tf.Tensor2D; // (N, I)
       layers.forEach((p, l) => {
         const zx = tf.add(tf.add(tf.matMul(x, p.wIh, false, true), p.bIh), p.bHh).reshape([T, B, 4 * H]) as tf.Tensor3D;
         let h = carried[l].h;

@@ -71,11 +71,12 @@ async function main(argv: string[]): Promise<number> {
     if (compare) {
       const ran = base.filter((c) => !report.skipped.some((s) => s.name === c.name));
       const tfjs: TfjsReport = await page.evaluate(
-        async ([cs, module, wasm]) => {
+        async ([cs, module, wasm, cap]) => {
           const m = await import(/* @vite-ignore */ module);
-          return m.runTfjsCompare(cs, wasm);
+          return m.runTfjsCompare(cs, wasm, cap);
         },
-        [ran, TFJS_MODULE, TFJS_WASM] as const,
+        // TF.js runs dozens of dispatches a timestep: a few timed steps on a software adapter.
+        [ran, TFJS_MODULE, TFJS_WASM, report.software ? 3 : 100] as const,
       );
       for (const l of formatComparison(report, tfjs)) say(l);
     }
