@@ -63,7 +63,7 @@ fi
 ln -s "$PWD/data" "$W/app/data"
 cp BENCHMARKS.md "$W/app/BENCHMARKS.md" 2> /dev/null || true
 set +e
-(cd "$W/app" && "$NODE" tools/gpu-bundle/char-lm.mjs bench --engine gpu "$@")
+(cd "$W/app" && CHAR_LM_BENCH_COMMAND="tools/gpu-bench.sh $*" "$NODE" tools/gpu-bundle/char-lm.mjs bench --engine gpu "$@")
 rc=$?
 set -e
 # --record writes the copy's BENCHMARKS.md: bring it back.

@@ -156,7 +156,8 @@ async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>
         .toISOString()
         .replace(/:\d\d\.\d+Z$/, ' UTC')
         .replace('T', ' '),
-      command: `npm run bench:node -- ${argv.join(' ')}`.trim(),
+      // tools/gpu-bench.sh names itself (it runs the bundled CLI, not npm).
+      command: process.env.CHAR_LM_BENCH_COMMAND ?? `npm run bench:node -- ${argv.join(' ')}`.trim(),
       adapter: `${report.adapter} — WebGPU through Dawn (webgpu npm package) in Node ${process.version}`,
       where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
       notes: report.software ? ['a software adapter: nothing to judge a real GPU by'] : [],
