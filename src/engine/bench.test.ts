@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { buildParamTable } from '../model/params.ts';
-import { BENCH_CONFIGS, flopsByKernel, formatMiB, formatNumber, kernelKind, paramCount, spread, stepFlops, totalFlops, type StepShape } from './bench.ts';
+import {
+  BENCH_CONFIGS,
+  flopsByKernel,
+  formatMiB,
+  formatNumber,
+  kernelKind,
+  kindFlops,
+  paramCount,
+  spread,
+  stepFlops,
+  totalFlops,
+  type StepShape,
+} from './bench.ts';
 
 const notebook: StepShape = { vocab: 38, embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40 };
 
@@ -89,6 +101,19 @@ describe('kernelKind', () => {
     expect(kernelKind('grad_norm finalize')).toBe('grad_norm');
     expect(kernelKind('input projection l0')).toBe('input projection');
     expect(kernelKind('adam')).toBe('adam');
+  });
+
+  it('joins the passes of one kernel, and gives a fused kernel the FLOPs of its parts', () => {
+    expect(kernelKind('embedding_backward segments')).toBe('embedding_backward');
+    expect(kernelKind('embedding_backward rows')).toBe('embedding_backward');
+    expect(kernelKind('dW_ih dW_hh db l1 partial sums')).toBe('dW_ih dW_hh db');
+    expect(kernelKind('dW_ih dW_hh db l0 reduce')).toBe('dW_ih dW_hh db');
+    const f = flopsByKernel(stepFlops(notebook));
+    expect(kindFlops('dW_out db_out', f)).toBe(f.get('dW_out')! + f.get('db_out')!);
+    expect(kindFlops('dW_ih dW_hh db', f)).toBe(f.get('dW_ih')! + f.get('dW_hh')! + f.get('db')!);
+    expect(kindFlops('lstm forward', f)).toBe(f.get('lstm forward'));
+    expect(kindFlops('W_hhᵀ', f)).toBeNull();
+    expect(kindFlops('dW_out mystery', f)).toBeNull();
   });
 
   it('names every kernel of the FLOP count as the trainer labels its dispatches', () => {

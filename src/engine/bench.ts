@@ -202,15 +202,28 @@ export function flopsByKernel(terms: FlopTerm[]): Map<string, number> {
 
 /**
  * The kernel kind of a dispatch, from its label: layer and timestep suffixes go
- * ("dW_ih l1" → "dW_ih", "lstm forward l0 t3" → "lstm forward", "W_hh0ᵀ" → "W_hhᵀ"),
- * and the two grad-norm passes are one kind ("grad_norm partial" → "grad_norm").
+ * ("dW_ih l1" → "dW_ih", "lstm forward l0 t3" → "lstm forward", "W_hh0ᵀ" → "W_hhᵀ"), and
+ * so do the names of a kernel's passes, which join their kernel ("grad_norm partial" and
+ * "grad_norm finalize" → "grad_norm", "dW_ih dW_hh db l0 reduce" → "dW_ih dW_hh db").
  */
 export function kernelKind(label: string): string {
   return label
-    .replace(/ [lt]\d+/g, '')
+    .replace(/ [lt]\d+\b/g, '')
     .replace(/\d+ᵀ/g, 'ᵀ')
-    .replace(/^grad_norm\b.*/, 'grad_norm')
+    .replace(/ (partial sums|partial|finalize|reduce|segments|rows)$/, '')
     .trim();
+}
+
+/**
+ * The FLOPs of a kernel kind: its own term, or, for a kernel that fuses several
+ * ("dW_out db_out", "dW_ih dW_hh db"), the sum of theirs; null when a part is unknown.
+ */
+export function kindFlops(kind: string, byKernel: Map<string, number>): number | null {
+  const own = byKernel.get(kind);
+  if (own !== undefined) return own;
+  const parts = kind.split(/[\s|]+/);
+  if (parts.length < 2 || !parts.every((p) => byKernel.has(p))) return null;
+  return parts.reduce((s, p) => s + byKernel.get(p)!, 0);
 }
 
 export interface Spread {

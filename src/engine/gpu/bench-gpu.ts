@@ -19,6 +19,7 @@ import {
   BENCH_CONFIGS,
   flopsByKernel,
   kernelKind,
+  kindFlops,
   spread,
   stepFlops,
   totalFlops,
@@ -295,7 +296,7 @@ async function profileStep(
   const byKind = new Map<string, KernelTime>();
   dispatches.forEach((d, i) => {
     const kind = kernelKind(d.label);
-    const k = byKind.get(kind) ?? { kernel: kind, dispatches: 0, ms: 0, flops: flops.get(kind) ?? null };
+    const k = byKind.get(kind) ?? { kernel: kind, dispatches: 0, ms: 0, flops: kindFlops(kind, flops) };
     k.dispatches++;
     k.ms += spread(perRep.map((r) => r[i])).median;
     byKind.set(kind, k);
