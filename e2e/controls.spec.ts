@@ -102,9 +102,11 @@ test('bad settings or a bad text give an error and keep the trained model, its c
   await hidden.pressSequentially('abc');
   await demo.getByTestId('reset').click();
   const error = demo.getByTestId('error');
-  await expect(error).toBeVisible();
-  // The message the CLI gives for --hidden, naming the field by its label.
-  await expect(error).toContainText('Hidden H must be an integer from 1 to 2048, got ""');
+  // The message the CLI gives for --hidden, naming the field by its label, next to the form's fields.
+  const formError = demo.getByTestId('settings-errors');
+  await expect(formError).toContainText('Hidden H must be an integer from 1 to 2048, got ""');
+  await expect(hidden).toBeFocused();
+  await expect(error).toHaveCount(0);
   await expect(demo.getByTestId('step')).toHaveText('12');
   await expect(status).toHaveAttribute('data-status', 'done');
   expect((await status.textContent())!.trim()).toBe(before.status);

@@ -134,12 +134,15 @@ export async function countInShadow(root: Locator, selector: string): Promise<nu
 
 /** Every matched element fits its own box (long runs of text wrap instead of spilling out), and the page has no horizontal scroll. */
 export async function expectNoOverflow(page: Page, boxes: Locator): Promise<void> {
-  const over = await boxes.evaluateAll((els) =>
-    els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.scrollWidth} > ${e.clientWidth}: ${(e.textContent ?? '').slice(0, 40)}…`),
-  );
-  expect(over, 'boxes whose text spills out').toEqual([]);
-  const page_ = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
-  expect(page_.scroll, 'page width').toBeLessThanOrEqual(page_.view);
+  // Retried for a few seconds: after a viewport change the charts shrink on their ResizeObserver's next frame.
+  await expect(async () => {
+    const over = await boxes.evaluateAll((els) =>
+      els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `${e.scrollWidth} > ${e.clientWidth}: ${(e.textContent ?? '').slice(0, 40)}…`),
+    );
+    expect(over, 'boxes whose text spills out').toEqual([]);
+    const page_ = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, view: window.innerWidth }));
+    expect(page_.scroll, 'page width').toBeLessThanOrEqual(page_.view);
+  }).toPass({ timeout: 5000 });
 }
 
 /** Generates 40 characters at the three default temperatures and returns the texts. */

@@ -5,9 +5,10 @@
 // of C in registers (rows lid.y + 16i, columns lid.x + 16j, so that neighbouring
 // threads touch neighbouring addresses) and reuses every loaded value 4 times.
 // Operands are read straight from memory (the caches serve the reuse across
-// threads): no workgroup memory and no barriers, which keeps the kernel fast on
-// software GPUs too. The model's GEMMs are thin (one side is T·B, 4H or V), so
-// this is not far from a shared-memory tiling on real GPUs either.
+// threads): no workgroup memory and no barriers. Measured against matmul_tiled.wgsl
+// (npm run bench:gemm) it is slower everywhere, SwiftShader included (2–10× for most
+// of a step's products), so it runs only when asked for (GemmChoice.variant
+// 'registers'), to compare.
 // Uses: input projection X·W_ihᵀ (NT), head H·W_outᵀ (NT), weight gradients
 // dZᵀ·X (TN), input gradients dZ·W (NN).
 

@@ -1,4 +1,4 @@
-// out (C, R) = inᵀ for an (R, C) matrix in the flat parameter buffer.
+// out (C, R) = inᵀ for an (R, C) matrix in the flat parameter buffer, written at out_off.
 // Used once per step per layer to give the forward LSTM step W_hhᵀ, so that its
 // hot loop reads neighbouring addresses from neighbouring threads. The transpose
 // itself is a small fraction of a step; it reads coalesced and writes strided,
@@ -8,6 +8,7 @@ struct Uniforms {
   rows: u32,
   cols: u32,
   in_off: u32,
+  out_off: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
@@ -20,5 +21,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= u.rows * u.cols) { return; }
   let r = i / u.cols;
   let c = i % u.cols;
-  dst[c * u.rows + r] = src[u.in_off + i];
+  dst[u.out_off + c * u.rows + r] = src[u.in_off + i];
 }

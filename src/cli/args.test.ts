@@ -146,6 +146,13 @@ describe('commands', () => {
     expect(usageError(() => parseTrainArgs(['--sample-every', '-5']))).toContain('--sample-every');
     expect(usageError(() => parseTrainArgs(['--out', '']))).toContain('--out needs a file name');
     expect(usageError(() => parseTrainArgs(['--out', 'a', '--export', 'a']))).toContain('same file');
+    for (const steps of ['1.5', '1e3', '0', '-5', 'abc', '']) {
+      expect(usageError(() => parseTrainArgs([`--steps=${steps}`]))).toBe(`--steps must be an integer from 1 to 100000000, got ${JSON.stringify(steps)}`);
+    }
+    // A flag given twice is refused, not silently the last one.
+    expect(usageError(() => parseTrainArgs(['--steps', '12', '--steps=13']))).toBe('--steps is given twice ("12" and "13"); give it once');
+    expect(usageError(() => parseSampleArgs(['--model', 'a', '--prime', 'x', '--prime', 'y']))).toContain('--prime is given twice');
+    expect(parseTrainArgs(['-h', '--help']).help).toBe(true);
   });
 
   it('--help wins over other flags', () => {

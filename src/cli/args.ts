@@ -195,10 +195,23 @@ function parseFlags(
 ): { values: Record<string, string | undefined>; help: boolean; on: Set<string> } {
   const options = stringOptions(names, switches);
   let values: Record<string, string | boolean | undefined>;
+  let tokens: { kind: string; name?: string; value?: string }[];
   try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values, tokens } = parseArgs({ args: argv, options, strict: true, allowPositionals: false, tokens: true }) as {
+      values: Record<string, string | boolean | undefined>;
+      tokens: { kind: string; name?: string; value?: string }[];
+    });
   } catch (e) {
     throw new UsageError(describeParseError(command, e as Error & { code?: string }));
+  }
+  // A flag given twice would silently take the last value: which one was meant is not ours to guess.
+  const given = new Map<string, string | undefined>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined || t.name === 'help') continue;
+    if (given.has(t.name)) {
+      throw new UsageError(`--${t.name} is given twice (${show(given.get(t.name) ?? '')} and ${show(t.value ?? '')}); give it once`);
+    }
+    given.set(t.name, t.value);
   }
   const help = values.help === true;
   const out: Record<string, string | undefined> = {};

@@ -16,6 +16,8 @@ import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import { gpuBenchCases, type GpuBenchOptions, type GpuBenchReport } from '../engine/gpu/bench-gpu.ts';
 import { formatReport, readRecord, writeRecord } from './bench-record.ts';
@@ -80,6 +82,20 @@ async function main(argv: string[]): Promise<number> {
       );
       for (const l of formatComparison(report, tfjs)) say(l);
     }
+    // What keeping snapshots for the numerics guard costs (the notebook run through the page's run object).
+    const text = readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8');
+    const s = await page.evaluate(
+      async ([t, n]) => {
+        const m = await import('/src/run/bench-snapshots.ts' as string);
+        return m.benchSnapshots(t, n);
+      },
+      [text, quick ? 40 : 200] as const,
+    );
+    say(
+      `snapshots: the notebook run, ${s.steps} steps: ${s.snapshots} kept off the GPU (one every ${s.every} steps at the end), ` +
+        `${s.msPerSnapshot.toFixed(1)} ms each = ${(100 * s.share).toFixed(2)}% of training time; ` +
+        `${(s.withMs / s.steps).toFixed(1)} ms/step with them, ${(s.withoutMs / s.steps).toFixed(1)} without`,
+    );
     if (argv.includes('--record')) {
       const command = `npm run bench -- ${argv.join(' ')}`.trim();
       writeRecord(RECORD, report, {

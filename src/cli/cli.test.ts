@@ -2,12 +2,12 @@
  * End-to-end: the real command line as a child process, on the CPU engine, with
  * small models (each run takes about a second; the notebook run is in notebook.test.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
-import { decodeSafetensors, encodeSafetensors, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { decodeSafetensors, encodeSafetensors, loadCheckpoint, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
@@ -205,6 +205,9 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     writeFileSync(f('short.txt'), 'It is a truth.');
     writeFileSync(f('thirty.txt'), 'It is a truth universally ackno');
     writeFileSync(f('latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x61, 0x62]));
+    writeFileSync(f('photo.png'), Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
+    writeFileSync(f('huge.txt'), '');
+    truncateSync(f('huge.txt'), 300e6); // sparse: 300 MB by its size, never read
     writeFileSync(f('foreign.txt'), 'It is a truth — § universally');
     writeFileSync(
       f('random.bin'),
@@ -249,7 +252,14 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     'streams',
   ]);
   add('corpus not UTF-8', () => ['train', '--engine', 'cpu', '--corpus', f('latin1.txt'), '--seq-len', '2']);
+  add('corpus is a PNG image', () => ['train', '--engine', 'cpu', '--corpus', f('photo.png')]);
+  add('corpus over the size limit', () => ['train', '--engine', 'cpu', '--corpus', f('huge.txt')]);
+  add('eval text is a PNG image', () => ['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('photo.png')]);
   add('--out in a missing directory', () => ['train', '--engine', 'cpu', '--out', join(dir, 'no-such-dir', 'x.safetensors')]);
+  add('--out in a directory that cannot be written', () => ['train', '--engine', 'cpu', '--out', '/sys/char-lm.safetensors']);
+  add('--loss-log in a directory that cannot be written', () => ['train', '--engine', 'cpu', '--loss-log', '/sys/loss.csv']);
+  add('--export under a file', () => ['train', '--engine', 'cpu', '--export', join(CORPUS_PATH, 'model.safetensors')]);
+  add('--loss-log and --out the same file', () => ['train', '--engine', 'cpu', '--out', f('same'), '--loss-log', f('same')]);
   add('resume from a model-only export', () => ['train', '--engine', 'cpu', '--resume', exported]);
   add('resume with a different model', () => ['train', '--engine', 'cpu', '--resume', ckpt, '--hidden', '32']);
   add('resume on another corpus', () => ['train', '--engine', 'cpu', '--resume', ckpt, '--corpus', f('short.txt')]);
@@ -295,8 +305,76 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
         /character "—" \(U\+2014\) at position 14 is not in the model's vocabulary/,
       );
       expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
+      expect(cli(['train', '--engine', 'cpu', '--corpus', f('photo.png')]).stderr).toBe(
+        `error: --corpus ${JSON.stringify(f('photo.png'))} is a PNG image, not a text; give a plain-text (.txt) file, saved as UTF-8\n`,
+      );
+      expect(cli(['train', '--engine', 'cpu', '--corpus', f('huge.txt')]).stderr).toMatch(
+        /is 300\.0 MB; the command line takes texts up to 256 MB \(.*\); use an excerpt\n$/,
+      );
       expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
       expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
+    },
+    RUN_S,
+  );
+
+  it(
+    'output paths are proven writable before training starts, naming the flag and the path',
+    () => {
+      // Each refusal comes before the engine line: nothing was trained, and no probe file is left behind.
+      const out = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', '/sys/char-lm.safetensors']);
+      expect(out.stderr).toBe('error: cannot write --out "/sys/char-lm.safetensors": permission denied in "/sys"; choose a directory you can write to\n');
+      expect(out.stdout).toBe('');
+      const log = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('fine.safetensors'), '--loss-log', '/sys/loss.csv']);
+      expect(log.stderr).toBe('error: cannot write --loss-log "/sys/loss.csv": permission denied in "/sys"; choose a directory you can write to\n');
+      expect(log.stdout).toBe('');
+      const under = cli(['train', '--engine', 'cpu', '--steps', '5', '--export', join(CORPUS_PATH, 'm.safetensors')]);
+      expect(under.stderr).toMatch(/^error: --export ".*notebook-passage\.txt\/m\.safetensors": ".*notebook-passage\.txt" is not a directory/);
+      const same = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('a.safetensors'), '--loss-log', `${dir}/bad/./a.safetensors`]);
+      expect(same.stderr).toMatch(/^error: --out and --loss-log name the same file/);
+      expect(readdirSync(join(dir, 'bad')).filter((n) => n.includes('probe'))).toEqual([]);
+      expect(existsSync(f('fine.safetensors'))).toBe(false);
+    },
+    RUN_S,
+  );
+
+  it(
+    'a checkpoint with NaN or infinite numbers is refused by sample, eval and train --resume, naming the file and the tensors',
+    () => {
+      const c = load(ckpt);
+      const hh = c.table.layers[0].weightHh;
+      c.params.fill(NaN, hh.offset, hh.offset + 3);
+      c.optimizer!.v[c.table.headBias.offset] = Infinity;
+      const nan = f('nan.safetensors');
+      writeFileSync(nan, saveCheckpoint(c));
+      const why =
+        'its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); optimizer.v.head.bias has 1 infinite value (of 38). The file cannot be used';
+      for (const [args, flag] of [
+        [['sample', '--engine', 'cpu', '--model', nan], 'model'],
+        [['eval', '--engine', 'cpu', '--model', nan, '--text', CORPUS_PATH], 'model'],
+        [['train', '--engine', 'cpu', '--resume', nan, '--steps', '2'], 'resume'],
+      ] as const) {
+        const r = cli([...args]);
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain(`error: --${flag} ${JSON.stringify(nan)}: ${why}`);
+      }
+    },
+    RUN_S,
+  );
+
+  it(
+    'lr 10: training stops where the loss diverged, says what to change, keeps the last good state in --out and exits 1',
+    () => {
+      const out = f('diverged.safetensors');
+      const r = cli(['train', ...TINY, '--lr', '10', '--steps', '30', '--out', out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /^error: Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is 7\.\d\d\)\. The model is back at step 0, its last good state\. Lower --lr \(now 10; the notebook uses 0\.005\) or --clip \(now 5; the notebook uses 5\), then train again\.\n$/,
+      );
+      expect(r.stdout).toContain(`checkpoint: ${out} (the last good state, step 0; continue with --resume ${JSON.stringify(out)} and a lower --lr)`);
+      const kept = load(out);
+      expect(kept.step).toBe(0);
+      expect(ok(['train', '--engine', 'cpu', '--resume', out, '--lr', '0.01', '--steps', '3']).stdout).toMatch(/^step 3\/3 /m);
     },
     RUN_S,
   );

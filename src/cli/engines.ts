@@ -7,8 +7,7 @@
  * adapter, and otherwise runs on the CPU and says why (one line on stderr);
  * `gpu` forces Dawn whatever the adapter; `cpu` never loads Dawn.
  */
-import type { AdapterDescription, GpuContext } from '../gpu/device.ts';
-import { GpuUnavailableError } from '../gpu/device.ts';
+import { GpuUnavailableError, isSoftwareAdapter, type AdapterDescription, type GpuContext } from '../gpu/device.ts';
 import type { Engine, EngineChoice } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
 import { spawnSync } from 'node:child_process';
@@ -56,13 +55,6 @@ export interface OpenedEngine {
   gpu?: GpuContext;
   /** Releases the device (GPU). */
   close(): void;
-}
-
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i;
-
-/** True for a software rasteriser posing as a GPU (SwiftShader, llvmpipe/lavapipe). */
-export function isSoftwareAdapter(a: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): boolean {
-  return SOFTWARE.test(a.vendor) || SOFTWARE.test(a.architecture) || SOFTWARE.test(a.description);
 }
 
 /** A short name for a software adapter: "SwiftShader", "llvmpipe", ... */

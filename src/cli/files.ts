@@ -2,10 +2,11 @@
  * Files for the command line: UTF-8 texts, checkpoints in and out, each failure a
  * UsageError naming the flag, the file and what to do.
  */
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError, loadCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
+import { CLI_TEXT_LIMIT, TextRefusal, checkAnnounced, decodeTextBytes, type Announced } from '../text/read-text.ts';
 import { UsageError } from './errors.ts';
 
 /** The notebook's passage, resolved against the project, not the working directory. */
@@ -30,7 +31,8 @@ function systemReason(e: unknown): string {
   }
 }
 
-function readBytes(flag: string, path: string): Uint8Array {
+/** `before` checks the file's size (from stat) before a byte is read. */
+function readBytes(flag: string, path: string, before?: (size: number) => void): Uint8Array {
   let st;
   try {
     st = statSync(path);
@@ -38,6 +40,7 @@ function readBytes(flag: string, path: string): Uint8Array {
     throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}; check the path`);
   }
   if (st.isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file`);
+  before?.(st.size);
   try {
     const buf = readFileSync(path);
     // A plain Uint8Array over its own ArrayBuffer: a Node Buffer's slice() is a view, not a copy,
@@ -48,13 +51,20 @@ function readBytes(flag: string, path: string): Uint8Array {
   }
 }
 
-/** A UTF-8 text file (a leading BOM is dropped). */
+/**
+ * A UTF-8 text file (a leading BOM is dropped), checked as the page checks a file
+ * (src/text/read-text.ts): its size against CLI_TEXT_LIMIT before it is read, then
+ * binary signatures, NUL bytes and strict UTF-8, each refused with the same words.
+ */
 export function readText(flag: string, path: string): string {
-  const bytes = readBytes(flag, path);
+  const source: Announced = { name: `--${flag} ${show(path)}`, origin: 'file', size: null };
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new UsageError(`--${flag} ${show(path)} is not UTF-8 text; give a plain-text file`);
+    // A regular file's size is known before reading; a pipe's (size 0) is checked once read.
+    const bytes = readBytes(flag, path, (size) => size > 0 && checkAnnounced({ ...source, size }, CLI_TEXT_LIMIT));
+    return decodeTextBytes(bytes, source, CLI_TEXT_LIMIT);
+  } catch (e) {
+    if (e instanceof TextRefusal) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -68,20 +78,50 @@ export function readCheckpoint(flag: string, path: string): CheckpointContents {
   }
 }
 
-/** Checks before a long run that `path` can be written (its directory exists, it is not a directory). */
-export function checkWritable(flag: string, path: string): void {
-  const dir = dirname(resolve(path));
+/**
+ * Proves before a long run that `path` can be written: its directory exists, it is not
+ * a directory itself, and a probe file can be created and removed next to it (where
+ * writeAtomically puts its temporary file), so a read-only or full place fails now, not
+ * after the training it would have stored.
+ */
+function checkWritable(flag: string, path: string): void {
+  const full = resolve(path);
+  const dir = dirname(full);
   let st;
   try {
     st = statSync(dir);
   } catch {
     throw new UsageError(`--${flag} ${show(path)}: the directory ${show(dir)} does not exist; create it or choose another path`);
   }
-  if (!st.isDirectory()) throw new UsageError(`--${flag} ${show(path)}: ${show(dir)} is not a directory`);
+  if (!st.isDirectory()) throw new UsageError(`--${flag} ${show(path)}: ${show(dir)} is not a directory; choose a path inside a directory`);
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file name such as model.safetensors`);
+    if (statSync(full).isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file name such as model.safetensors`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
+  }
+  const probe = `${full}.${process.pid}.probe`;
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (e) {
+    throw new UsageError(`cannot write --${flag} ${show(path)}: ${systemReason(e)} in ${show(dir)}; choose a directory you can write to`);
+  }
+  try {
+    unlinkSync(probe);
+  } catch {
+    // written but not removable: writing the real file will tell
+  }
+}
+
+/** Checks every output path of a command before it starts: each writable, no two the same file. */
+export function checkOutputs(outputs: readonly (readonly [flag: string, path: string | null])[]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, path] of outputs) {
+    if (path === null) continue;
+    const full = resolve(path);
+    const other = seen.get(full);
+    if (other) throw new UsageError(`--${other} and --${flag} name the same file ${show(path)}; give them different names`);
+    seen.set(full, flag);
+    checkWritable(flag, path);
   }
 }
 

@@ -14,6 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the notebook run', () => {
   it('no flags: the notebook configuration learns the passage in 1000 steps', () => {
     const out = join(dir, 'notebook.safetensors');
+    // ok(): exit 0 with nothing on stderr, so the numerics guard (src/run/numerics.ts) never trips on the notebook's settings.
     const r = ok(['train', '--engine', 'cpu', '--steps', '1000', '--sample-every', '0', '--out', out], 180_000);
     expect(r.stdout).toContain('parameters: embedding 1,216, LSTM 82,944, output 4,902, total 89,062 (V 38, E 32, H 128, L 1)');
     expect(r.stdout).toContain('training: steps 1 to 1000, batch 1 × 40 characters, windows schedule, Adam lr 0.005, clip 5, seed 42');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,12 +8,12 @@ import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { CorpusError } from '../text/corpus.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
-import { GpuUnavailableError, type GpuContext } from '../gpu/device.ts';
+import { GpuUnavailableError, isSoftwareAdapter, type GpuContext } from '../gpu/device.ts';
 import { fitToBudget, macsPerChar } from './bench.ts';
 import { BENCH_CONFIGS } from '../engine/bench.ts';
 import { dispatchBudget } from '../engine/contract.ts';
 import { encodeFor } from './common.ts';
-import { CPU_LINE, isSoftwareAdapter, openEngine, softwareName } from './engines.ts';
+import { CPU_LINE, openEngine, softwareName } from './engines.ts';
 import { UsageError, describeError } from './errors.ts';
 import { DEFAULT_CORPUS, readCheckpoint, readText } from './files.ts';
 import { MovingAverage, Progress, formatCount, formatDuration, progressBar, progressLine, statusText } from './progress.ts';
@@ -201,7 +201,26 @@ describe('files and text', () => {
     expect(() => readText('corpus', join(dir, 'missing.txt'))).toThrow(/cannot read --corpus ".*missing.txt": no such file/);
     expect(() => readText('corpus', dir)).toThrow(/is a directory/);
     writeFileSync(join(dir, 'latin1.txt'), Uint8Array.from([0x63, 0x61, 0x66, 0xe9]));
-    expect(() => readText('corpus', join(dir, 'latin1.txt'))).toThrow(/is not UTF-8 text/);
+    expect(() => readText('corpus', join(dir, 'latin1.txt'))).toThrow(/is not UTF-8 text: the bytes at offset 3 \(0xE9\)/);
+  });
+
+  it('refuses a PNG, an empty file and a corpus over the limit with the words the page uses, before reading an over-limit file', () => {
+    const png = join(dir, 'photo.png');
+    writeFileSync(png, Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
+    expect(() => readText('corpus', png)).toThrow(`--corpus ${JSON.stringify(png)} is a PNG image, not a text; give a plain-text (.txt) file, saved as UTF-8`);
+    expect(() => readText('corpus', png)).toThrow(UsageError);
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    expect(() => readText('text', empty)).toThrow(`--text ${JSON.stringify(empty)} is empty (0 bytes)`);
+    // A sparse file: 300 MB by its size, no disk space, never read.
+    const huge = join(dir, 'huge.txt');
+    const fd = openSync(huge, 'w');
+    ftruncateSync(fd, 300e6);
+    closeSync(fd);
+    expect(() => readText('corpus', huge)).toThrow(
+      `--corpus ${JSON.stringify(huge)} is 300.0 MB; the command line takes texts up to 256 MB (the run holds the text with 4-byte ids for each character, about 6 bytes of memory per byte of text); use an excerpt`,
+    );
+    unlinkSync(huge);
   });
 
   it('loads a checkpoint file (a Node Buffer is copied: Buffer.slice is a view, which decodeSafetensors does not expect)', () => {

@@ -9,11 +9,12 @@ import { resolve } from 'node:path';
 import { parameterCounts } from '../model/config.ts';
 import { parseTrainingStateRecord } from '../model/training-state.ts';
 import type { StepResult } from '../engine/contract.ts';
+import { NumericsError } from '../run/numerics.ts';
 import { TrainingRun, prepareRun, type PreparedRun } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import { USAGE, freshConfig, parseTrainArgs, resumedConfig, type TrainArgs } from './args.ts';
 import { openEngine } from './engines.ts';
-import { DEFAULT_CORPUS, checkWritable, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
+import { DEFAULT_CORPUS, checkOutputs, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
 import { line, type Io } from './io.ts';
 import { Progress, formatCount } from './progress.ts';
 
@@ -56,13 +57,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { prepared, resumePath } = prepare(args);
-  for (const [flag, path] of [
+  checkOutputs([
     ['out', args.out],
     ['export', args.exportPath],
     ['loss-log', args.lossLog],
-  ] as const) {
-    if (path !== null) checkWritable(flag, path);
-  }
+  ]);
   const { vocab, settings, table, train: trainIds, val, ids } = prepared;
   const config = table.config;
   const trainConfig = settings.train;
@@ -100,7 +99,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       const periodic = run.on('validation', (v) =>
         progress.print(`validation at step ${v.step}: ${v.loss.toFixed(4)} nats/char (${formatCount(v.characters)} characters)`),
       );
-      let error: Error | null = null;
+      let error = null as Error | null;
       run.on('error', (e) => (error = e));
       // Ctrl-C: stop after the step in flight, then report and write files as usual.
       let interrupted = false;
@@ -116,6 +115,12 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         clearInterval(watch);
       }
       periodic(); // the final validation below has a line of its own
+      if (error instanceof NumericsError) progress.finish();
+      if (error instanceof NumericsError && args.out !== null) {
+        // The model is back at its last good state: that is what --out keeps, to resume with other settings.
+        const full = writeAtomically('out', args.out, await run.checkpoint());
+        line(io, `checkpoint: ${full} (the last good state, step ${run.step}; continue with --resume ${show(args.out)} and a lower --lr)`);
+      }
       if (error) throw error;
       progress.finish();
       if (interrupted) line(io, `interrupted at step ${run.step}`);

@@ -117,6 +117,28 @@ function roundToF32(a: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] = Math.fround(a[i]);
 }
 
+/** The most working memory the CPU reference engine takes on for one trainer. */
+const CPU_MEMORY_LIMIT = 4 * 2 ** 30;
+
+/**
+ * Refuses, before allocating, settings whose float64 working memory would exceed
+ * CPU_MEMORY_LIMIT: the parameters with their gradients and Adam moments (4·P), and per
+ * position of a B·T window the embeddings, per layer the gate inputs and activations
+ * and the h, c sequences, the logits and the gradients flowing back.
+ */
+function checkCpuMemory(table: ParamTable, config: TrainConfig): void {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+  const N = config.batch * config.seqLen;
+  const bytes = 8 * (4 * table.totalSize + N * (E + 10 * L * H + 4 * H + Math.max(E, H) + V + 4));
+  if (bytes > CPU_MEMORY_LIMIT) {
+    const gib = (b: number) => `${(b / 2 ** 30).toLocaleString('en', { maximumFractionDigits: 1 })} GiB`;
+    throw new Error(
+      `the CPU reference engine would need about ${gib(bytes)} of memory for these settings (V ${V}, E ${E}, H ${H}, L ${L}, ` +
+        `B ${config.batch} × T ${config.seqLen}), more than the ${gib(CPU_MEMORY_LIMIT)} it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine`,
+    );
+  }
+}
+
 export class CpuTrainer implements Trainer {
   readonly model: CpuModel;
   private readonly batcher: Batcher;
@@ -129,6 +151,7 @@ export class CpuTrainer implements Trainer {
     data: Int32Array,
     start: TrainerStart,
   ) {
+    checkCpuMemory(table, config);
     const { hiddenSize: H, layers: L } = table.config;
     const B = config.batch;
     this.model = new CpuModel(table, start.params);

@@ -24,6 +24,29 @@ export async function readFloats(device: GPUDevice, src: GPUBuffer, count: numbe
   return new Float32Array(await readBuffer(device, src, count * 4, offset * 4));
 }
 
+/** Several buffers' first `count` floats, copied in one submission and read back in one round trip. */
+export async function readFloatsTogether(device: GPUDevice, parts: { src: GPUBuffer; count: number }[]): Promise<Float32Array[]> {
+  let bytes = 0;
+  const at = parts.map((p) => {
+    const o = bytes;
+    bytes += Math.ceil((p.count * 4) / 4) * 4;
+    return o;
+  });
+  const staging = device.createBuffer({ label: 'read together', size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const enc = device.createCommandEncoder({ label: 'read together' });
+  parts.forEach((p, i) => {
+    if (p.count > 0) enc.copyBufferToBuffer(p.src, 0, staging, at[i], p.count * 4);
+  });
+  device.queue.submit([enc.finish()]);
+  try {
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = staging.getMappedRange();
+    return parts.map((p, i) => new Float32Array(all.slice(at[i], at[i] + p.count * 4)));
+  } finally {
+    staging.destroy();
+  }
+}
+
 /** Writes a typed array at the start of (or `offset` bytes into) a buffer. */
 export function writeArray(device: GPUDevice, buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
   device.queue.writeBuffer(buffer, offset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);

@@ -19,6 +19,13 @@ export interface GpuContext {
   adapter: AdapterDescription;
 }
 
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i;
+
+/** True for a software rasteriser posing as a GPU (SwiftShader, llvmpipe/lavapipe). */
+export function isSoftwareAdapter(a: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): boolean {
+  return SOFTWARE.test(a.vendor) || SOFTWARE.test(a.architecture) || SOFTWARE.test(a.description);
+}
+
 function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const info = adapter.info;
   const vendor = info?.vendor || 'unknown vendor';

@@ -9,13 +9,27 @@
  */
 import { describe, it, expect } from 'vitest';
 import { testGpu, compareArrays } from './testing.ts';
-import { Kernels, embeddingGradIndex, encodeDispatches, lstmSeqShape, type Dispatch, type SeqShape } from './kernels.ts';
+import {
+  EMBED_GRAD_SEGMENT,
+  Kernels,
+  embeddingGradIndex,
+  embeddingGradMaxSegments,
+  sampleBlockShape,
+  sampleWeightsLayout,
+  encodeDispatches,
+  gemmChoice,
+  gemmTile,
+  lstmSeqShape,
+  weightGradShape,
+  type Dispatch,
+  type SeqShape,
+} from './kernels.ts';
 import { storageBuffer, readBuffer, readFloats } from './buffers.ts';
 import {
   embeddingForwardReference,
   embeddingBackwardReference,
   matmulReference,
-  columnSumReference,
+  weightGradReference,
   lstmStepForwardReference,
   lstmStepBackwardReference,
   lstmSeqForwardReference,
@@ -25,6 +39,7 @@ import {
   clipScaleReference,
   adamReference,
   sampleReference,
+  sampleBlockReference,
 } from '../reference/kernels.ts';
 import { Rng } from '../model/rng.ts';
 
@@ -141,36 +156,75 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('embedding_backward (CSR index, a token that never occurs gets a zero row)', async () => {
+  it('embedding_backward (balanced segments; a token that never occurs gets a zero row; one token owning most positions)', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(12);
-      for (const [V, E, N] of [
-        [2, 1, 1],
-        [11, 37, 70],
-        [6, 130, 5],
+      for (const [V, E, N, skew] of [
+        [2, 1, 1, 0],
+        [11, 37, 70, 0],
+        [6, 130, 5, 0],
+        // Token 1 takes ~70% of 333 positions: its run spans several segments, the last one partial.
+        [9, 7, 333, 0.7],
       ]) {
         const dxOff = 6,
           gradOff = 9;
         // Token 0 never occurs (its row must be written as zeros over the garbage); V-1 does.
-        const tokens = Int32Array.from({ length: N }, () => 1 + rng.int(V - 1));
+        const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < skew ? 1 : 1 + rng.int(V - 1)));
         tokens[N - 1] = V - 1;
-        const { rowStart, positions } = embeddingGradIndex(tokens, V);
+        const index = embeddingGradIndex(tokens, V);
+        expect(index.segStart.length).toBe(embeddingGradMaxSegments(N, V) + 1);
         const dx = normals(rng, N * E);
         const dxBuf = layout(rng, dxOff + N * E + 3, [[dxOff, dx]]);
         const gradInit = garbage(rng, gradOff + V * E + 5);
         const DX = storageBuffer(device, 'dx', dxBuf.length, dxBuf);
-        const RS = storageBuffer(device, 'row_start', rowStart.length, rowStart);
-        const PO = storageBuffer(device, 'positions', positions.length, positions);
         const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
-        submit(device, [k.embeddingBackward({ v: V, e: E, dxOff, gradOff, dx: DX, rowStart: RS, positions: PO, grads: G })]);
+        submit(
+          device,
+          k.embeddingBackward({
+            v: V,
+            e: E,
+            n: N,
+            dxOff,
+            gradOff,
+            dx: DX,
+            positions: storageBuffer(device, 'positions', N, index.positions),
+            segStart: storageBuffer(device, 'seg_start', index.segStart.length, index.segStart),
+            rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+            partials: storageBuffer(device, 'partials', embeddingGradMaxSegments(N, V) * E),
+            grads: G,
+          }),
+        );
         const got = await readFloats(device, G, gradInit.length);
-        const name = `embedding_backward V=${V} E=${E} N=${N}`;
+        const name = `embedding_backward V=${V} E=${E} N=${N} skew=${skew}`;
         const want = embeddingBackwardReference(dx, tokens, V, E);
         close(name, slice(got, gradOff, V * E), want, 1e-5, 1e-4);
         expect(Array.from(slice(got, gradOff, E))).toEqual(new Array(E).fill(0));
         untouched(name, got, gradInit, [[gradOff, gradOff + V * E]]);
       }
     });
+  });
+
+  it('embedding_backward index: segments of at most EMBED_GRAD_SEGMENT positions, all of one token, covering every position once', () => {
+    const rng = new Rng(14);
+    for (const [V, N] of [
+      [1, 1],
+      [5, 64],
+      [40, 1000],
+    ]) {
+      const tokens = Int32Array.from({ length: N }, () => (rng.uniform() < 0.5 ? 0 : rng.int(V)));
+      const { positions, segStart, rowSegStart } = embeddingGradIndex(tokens, V);
+      const S = rowSegStart[V];
+      expect(S).toBeLessThanOrEqual(embeddingGradMaxSegments(N, V));
+      expect(Array.from(positions).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(Array.from(segStart.subarray(S))).toEqual(new Array(segStart.length - S).fill(N));
+      for (let v = 0; v < V; v++) {
+        for (let s = rowSegStart[v]; s < rowSegStart[v + 1]; s++) {
+          expect(segStart[s + 1] - segStart[s]).toBeGreaterThan(0);
+          expect(segStart[s + 1] - segStart[s]).toBeLessThanOrEqual(EMBED_GRAD_SEGMENT);
+          for (let i = segStart[s]; i < segStart[s + 1]; i++) expect(tokens[positions[i]]).toBe(v);
+        }
+      }
+    }
   });
 
   it('embedding kernels also cover a grid spread over x and y (as groups1d does past 65535 groups)', async () => {
@@ -192,89 +246,229 @@ describe('GPU kernels match the CPU reference', () => {
       exact('embedding_forward 2-D grid', slice(got, 0, N * E), embeddingForwardReference(embed, tokens, E));
       untouched('embedding_forward 2-D grid', got, outInit, [[0, N * E]]);
 
-      const { rowStart, positions } = embeddingGradIndex(tokens, V);
+      const index = embeddingGradIndex(tokens, V);
+      const sMax = embeddingGradMaxSegments(N, V);
       const dx = normals(rng, N * E);
       const gradInit = garbage(rng, V * E + 300);
       const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
       const bwd = k.embeddingBackward({
         v: V,
         e: E,
+        n: N,
         dxOff: 0,
         gradOff: 0,
         dx: storageBuffer(device, 'dx', N * E, dx),
-        rowStart: storageBuffer(device, 'row_start', V + 1, rowStart),
-        positions: storageBuffer(device, 'positions', N, positions),
+        positions: storageBuffer(device, 'positions', N, index.positions),
+        segStart: storageBuffer(device, 'seg_start', sMax + 1, index.segStart),
+        rowSegStart: storageBuffer(device, 'row_seg_start', V + 1, index.rowSegStart),
+        partials: storageBuffer(device, 'partials', sMax * E),
         grads: G,
       });
-      bwd.workgroups = [1, Math.ceil((V * E) / 256), 1];
-      submit(device, [bwd]);
+      bwd[0].workgroups = [1, Math.ceil((sMax * E) / 256), 1];
+      bwd[1].workgroups = [1, Math.ceil((V * E) / 256), 1];
+      submit(device, bwd);
       const g = await readFloats(device, G, gradInit.length);
       close('embedding_backward 2-D grid', slice(g, 0, V * E), embeddingBackwardReference(dx, tokens, V, E), 1e-5, 1e-4);
       untouched('embedding_backward 2-D grid', g, gradInit, [[0, V * E]]);
     });
   });
 
-  it('matmul: four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes', async () => {
-    await withGpu(async (device, k) => {
-      const rng = new Rng(1);
-      const cases = [
-        { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: false },
-        { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: true },
-        { M: 70, N: 33, K: 45, bias: true, bias2: false, acc: false, off: false }, // the former smoke test
-        { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: true },
-        { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: true },
-        { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: true },
-      ];
-      for (const [tA, tB] of [
-        [false, false],
-        [false, true],
-        [true, false],
-        [true, true],
-      ] as const) {
-        for (const c of cases) {
-          const { M, N, K } = c;
-          const aOff = c.off ? 3 : 0,
-            bOff = c.off ? 5 : 0,
-            cOff = c.off ? 7 : 0,
-            biasOff = c.off ? 2 : 0,
-            bias2Off = biasOff + N + 3;
-          const a = normals(rng, M * K),
-            b = normals(rng, K * N);
-          const bias = normals(rng, N),
-            bias2 = normals(rng, N),
-            c0 = normals(rng, M * N);
-          const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
-          const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
-          const biasBuf = layout(rng, bias2Off + N + 2, [
-            [biasOff, bias],
-            [bias2Off, bias2],
-          ]);
-          const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
-          const C = storageBuffer(device, 'c', cInit.length, cInit);
-          const d = k.matmul({
-            label: 'matmul test',
-            m: M,
-            n: N,
-            k: K,
-            transA: tA,
-            transB: tB,
-            a: storageBuffer(device, 'a', aBuf.length, aBuf),
-            aOff,
-            b: storageBuffer(device, 'b', bBuf.length, bBuf),
-            bOff,
-            c: C,
-            cOff,
-            bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
-            accumulate: c.acc,
-          });
-          submit(device, [d]);
-          const got = await readFloats(device, C, cInit.length);
-          const want = matmulReference(a, b, M, N, K, tA, tB, c.bias ? bias : null, c.bias2 ? bias2 : null);
-          if (c.acc) for (let i = 0; i < want.length; i++) want[i] += c0[i];
-          const name = `matmul tA=${tA} tB=${tB} M=${M} N=${N} K=${K} bias=${c.bias} bias2=${c.bias2} acc=${c.acc}`;
-          close(name, slice(got, cOff, M * N), want, 1e-4, 1e-4);
-          untouched(name, got, cInit, [[cOff, cOff + M * N]]);
+  for (const variant of ['registers', 'tiled'] as const) {
+    it(`matmul (${variant}): four transpose variants, bias, bias+bias2, accumulate, offsets, odd sizes`, async () => {
+      await withGpu(async (device, k) => {
+        const rng = new Rng(1);
+        // `off` 'odd' puts the operands at offsets that are not multiples of 4 (scalar loads and
+        // stores in the tiled kernel), 'aligned' at multiples of 4 (its vec4 loads and stores
+        // wherever the row length allows).
+        const cases = [
+          { M: 1, N: 1, K: 1, bias: false, bias2: false, acc: false, off: 'none' },
+          { M: 3, N: 5, K: 17, bias: true, bias2: false, acc: false, off: 'odd' },
+          { M: 7, N: 13, K: 5, bias: false, bias2: false, acc: false, off: 'aligned' },
+          { M: 70, N: 33, K: 45, bias: true, bias2: false, acc: false, off: 'none' }, // the former smoke test
+          { M: 70, N: 130, K: 37, bias: true, bias2: true, acc: true, off: 'odd' },
+          { M: 130, N: 70, K: 16, bias: false, bias2: false, acc: true, off: 'odd' },
+          { M: 64, N: 129, K: 33, bias: true, bias2: true, acc: false, off: 'odd' },
+          { M: 68, N: 40, K: 36, bias: true, bias2: false, acc: true, off: 'aligned' }, // vec4 loads of both operands, vec4 stores into C
+          { M: 33, N: 75, K: 129, bias: true, bias2: false, acc: false, off: 'aligned' }, // a narrow tile, K past a slab
+          { M: 100, N: 32, K: 64, bias: false, bias2: false, acc: false, off: 'aligned' }, // dX-like: N = E = 32
+        ];
+        for (const [tA, tB] of [
+          [false, false],
+          [false, true],
+          [true, false],
+          [true, true],
+        ] as const) {
+          for (const c of cases) {
+            const { M, N, K } = c;
+            const offsets: Record<string, number[]> = { none: [0, 0, 0, 0], odd: [3, 5, 7, 2], aligned: [4, 8, 12, 1] };
+            const o = offsets[c.off];
+            const [aOff, bOff, cOff, biasOff] = o;
+            const bias2Off = biasOff + N + 3;
+            const a = normals(rng, M * K),
+              b = normals(rng, K * N);
+            const bias = normals(rng, N),
+              bias2 = normals(rng, N),
+              c0 = normals(rng, M * N);
+            const aBuf = layout(rng, aOff + M * K + 4, [[aOff, a]]);
+            const bBuf = layout(rng, bOff + K * N + 4, [[bOff, b]]);
+            const biasBuf = layout(rng, bias2Off + N + 2, [
+              [biasOff, bias],
+              [bias2Off, bias2],
+            ]);
+            const cInit = layout(rng, cOff + M * N + 6, [[cOff, c0]]);
+            const C = storageBuffer(device, 'c', cInit.length, cInit);
+            const d = k.matmul({
+              label: 'matmul test',
+              m: M,
+              n: N,
+              k: K,
+              transA: tA,
+              transB: tB,
+              a: storageBuffer(device, 'a', aBuf.length, aBuf),
+              aOff,
+              b: storageBuffer(device, 'b', bBuf.length, bBuf),
+              bOff,
+              c: C,
+              cOff,
+              bias: c.bias ? { buffer: storageBuffer(device, 'bias', biasBuf.length, biasBuf), off: biasOff, off2: c.bias2 ? bias2Off : undefined } : undefined,
+              accumulate: c.acc,
+              variant,
+            });
+            submit(device, [d]);
+            const got = await readFloats(device, C, cInit.length);
+            const want = matmulReference(a, b, M, N, K, tA, tB, c.bias ? bias : null, c.bias2 ? bias2 : null);
+            if (c.acc) for (let i = 0; i < want.length; i++) want[i] += c0[i];
+            const name = `matmul ${variant} tA=${tA} tB=${tB} M=${M} N=${N} K=${K} off=${c.off} bias=${c.bias} bias2=${c.bias2} acc=${c.acc}`;
+            close(name, slice(got, cOff, M * N), want, 1e-4, 1e-4);
+            untouched(name, got, cInit, [[cOff, cOff + M * N]]);
+          }
         }
+      });
+    });
+  }
+
+  it('matmul (tiled): the small config’s input projection and head shapes (N·K large, vec4 loads)', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(21);
+      for (const [M, N, K] of [
+        [2048, 512, 32],
+        [2048, 75, 128],
+      ]) {
+        const a = normals(rng, M * K);
+        const b = normals(rng, N * K);
+        const C = storageBuffer(device, 'c', M * N);
+        const d = k.matmul({
+          label: 'matmul test',
+          m: M,
+          n: N,
+          k: K,
+          transA: false,
+          transB: true,
+          a: storageBuffer(device, 'a', a.length, a),
+          aOff: 0,
+          b: storageBuffer(device, 'b', b.length, b),
+          bOff: 0,
+          c: C,
+          cOff: 0,
+          variant: 'tiled',
+        });
+        submit(device, [d]);
+        close(`matmul tiled NT M=${M} N=${N} K=${K}`, await readFloats(device, C, M * N), matmulReference(a, b, M, N, K, false, true), 1e-4, 1e-4);
+      }
+    });
+  });
+
+  it('gemmChoice, gemmTile, weightGradShape: split K on hardware only, narrow tiles for narrow outputs, within the thread limit', () => {
+    expect(gemmChoice({ vendor: 'google', architecture: 'swiftshader', description: '' })).toEqual({ variant: 'tiled', splitK: false });
+    expect(gemmChoice({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' })).toEqual({ variant: 'tiled', splitK: true });
+    expect(gemmTile(2048, 512, 256)).toEqual({ wx: 16, wy: 16 });
+    expect(gemmTile(2048, 32, 256)).toEqual({ wx: 8, wy: 16 });
+    expect(gemmTile(2048, 75, 256)).toEqual({ wx: 4, wy: 16 });
+    expect(gemmTile(2048, 512, 128).wx * gemmTile(2048, 512, 128).wy).toBeLessThanOrEqual(128);
+    const s = weightGradShape(512, 160, 2048, 256, 256);
+    expect(s.slices).toBeGreaterThan(1);
+    expect(s.kSlice % 16).toBe(0);
+    expect(s.kSlice * s.slices).toBeGreaterThanOrEqual(2048);
+    expect(s.kSlice * (s.slices - 1)).toBeLessThan(2048);
+    expect(weightGradShape(512, 160, 2048, 256, 1)).toMatchObject({ slices: 1, partialFloats: 0 });
+  });
+
+  it('weight_grad: dW1, dW2 and db over K, one slice and split K, odd sizes, offsets, garbage around', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(22);
+      const cases = [
+        { K: 1, M: 1, N1: 1, N2: 0, slices: 1, bias: 0 },
+        { K: 5, M: 7, N1: 13, N2: 0, slices: 1, bias: 1 },
+        { K: 129, M: 33, N1: 75, N2: 5, slices: 1, bias: 2 },
+        { K: 129, M: 33, N1: 75, N2: 5, slices: 4, bias: 2 },
+        { K: 131, M: 36, N1: 75, N2: 5, slices: 4, bias: 2 }, // M a multiple of 4: A read as vec4s
+        { K: 300, M: 75, N1: 37, N2: 0, slices: 3, bias: 1 }, // the head: dW_out and db_out
+        { K: 2048, M: 512, N1: 32, N2: 128, slices: 0, bias: 2 }, // the small config's dW_ih | dW_hh | db, split as on a GPU
+      ];
+      for (const c of cases) {
+        const { K, M, N1, N2 } = c;
+        const shape = c.slices === 0 ? weightGradShape(M, N1 + N2, K, 256, 256) : weightGradShape(M, N1 + N2, K, 256, c.slices === 1 ? 1 : 100000);
+        if (c.slices > 1) {
+          // force the asked number of slices
+          shape.kSlice = Math.ceil(K / c.slices / 16) * 16;
+          shape.slices = Math.ceil(K / shape.kSlice);
+          shape.partialFloats = shape.slices * M * (N1 + N2 + 1);
+        }
+        // A at an offset that is a multiple of 4 where M is one too (vec4 loads), else not.
+        const aOff = M % 4 === 0 ? 4 : 3,
+          b1Off = 5,
+          b2Off = 2,
+          w1Off = 7,
+          w2Off = w1Off + M * N1 + 3,
+          biasOff = w2Off + M * N2 + 2,
+          bias2Off = biasOff + M + 4;
+        const a = normals(rng, K * M),
+          b1 = normals(rng, K * N1),
+          b2 = normals(rng, K * N2);
+        const gradInit = garbage(rng, bias2Off + M + 5);
+        const G = storageBuffer(device, 'grads', gradInit.length, gradInit);
+        const aBuf = layout(rng, aOff + a.length + 3, [[aOff, a]]);
+        const b1Buf = layout(rng, b1Off + b1.length + 3, [[b1Off, b1]]);
+        const b2Buf = layout(rng, b2Off + b2.length + 3, [[b2Off, b2]]);
+        const partials = shape.slices > 1 ? storageBuffer(device, 'partials', shape.partialFloats, garbage(rng, shape.partialFloats)) : undefined;
+        const ds = k.weightGrad({
+          label: 'weight_grad test',
+          m: M,
+          k: K,
+          n1: N1,
+          n2: N2,
+          shape,
+          a: storageBuffer(device, 'a', aBuf.length, aBuf),
+          aOff,
+          b1: storageBuffer(device, 'b1', b1Buf.length, b1Buf),
+          b1Off,
+          b2: N2 > 0 ? { buffer: storageBuffer(device, 'b2', b2Buf.length, b2Buf), off: b2Off } : undefined,
+          grads: G,
+          w1Off,
+          w2Off: N2 > 0 ? w2Off : undefined,
+          bias: c.bias === 0 ? undefined : { off: biasOff, off2: c.bias === 2 ? bias2Off : undefined },
+          partials,
+        });
+        expect(ds.length).toBe(shape.slices > 1 ? 2 : 1);
+        submit(device, ds);
+        const got = await readFloats(device, G, gradInit.length);
+        const want = weightGradReference(a, b1, b2, K, M, N1, N2);
+        const name = `weight_grad K=${K} M=${M} N1=${N1} N2=${N2} slices=${shape.slices} tile=${4 * shape.tile.wy}x${4 * shape.tile.wx} bias=${c.bias}`;
+        close(`${name} dW1`, slice(got, w1Off, M * N1), want.w1, 1e-4, 1e-4);
+        const written: [number, number][] = [[w1Off, w1Off + M * N1]];
+        if (N2 > 0) {
+          close(`${name} dW2`, slice(got, w2Off, M * N2), want.w2, 1e-4, 1e-4);
+          written.push([w2Off, w2Off + M * N2]);
+        }
+        if (c.bias > 0) {
+          close(`${name} db`, slice(got, biasOff, M), want.bias, 1e-4, 1e-4);
+          written.push([biasOff, biasOff + M]);
+        }
+        if (c.bias > 1) {
+          close(`${name} db copy`, slice(got, bias2Off, M), want.bias, 1e-4, 1e-4);
+          written.push([bias2Off, bias2Off + M]);
+        }
+        untouched(name, got, gradInit, written);
       }
     });
   });
@@ -290,61 +484,28 @@ describe('GPU kernels match the CPU reference', () => {
         [16, 17],
       ]) {
         const inOff = 11;
+        const outOff = R === 16 ? 0 : 5; // the default and an offset
         const a = normals(rng, R * C);
         const src = layout(rng, inOff + R * C + 5, [[inOff, a]]);
-        const dstInit = garbage(rng, R * C + 7);
+        const dstInit = garbage(rng, outOff + R * C + 7);
         const D = storageBuffer(device, 'dst', dstInit.length, dstInit);
-        submit(device, [k.transpose({ label: 'transpose test', rows: R, cols: C, inOff, src: storageBuffer(device, 'src', src.length, src), dst: D })]);
+        submit(device, [
+          k.transpose({
+            label: 'transpose test',
+            rows: R,
+            cols: C,
+            inOff,
+            outOff: outOff || undefined,
+            src: storageBuffer(device, 'src', src.length, src),
+            dst: D,
+          }),
+        ]);
         const got = await readFloats(device, D, dstInit.length);
         const want = new Float64Array(R * C);
         for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) want[c * R + r] = a[r * C + c];
-        const name = `transpose ${R}x${C}`;
-        exact(name, slice(got, 0, R * C), want);
-        untouched(name, got, dstInit, [[0, R * C]]);
-      }
-    });
-  });
-
-  it('column_sum with one and two outputs', async () => {
-    await withGpu(async (device, k) => {
-      const rng = new Rng(3);
-      for (const [R, N] of [
-        [1, 3],
-        [70, 130],
-        [37, 65],
-        [5, 1],
-      ]) {
-        for (const two of [false, true]) {
-          const aOff = 4,
-            outOff = 3,
-            out2Off = outOff + N + 2;
-          const a = normals(rng, R * N);
-          const aBuf = layout(rng, aOff + R * N + 3, [[aOff, a]]);
-          const outInit = garbage(rng, out2Off + N + 5);
-          const O = storageBuffer(device, 'out', outInit.length, outInit);
-          submit(device, [
-            k.columnSum({
-              label: 'column_sum test',
-              r: R,
-              n: N,
-              aOff,
-              outOff,
-              out2Off: two ? out2Off : undefined,
-              a: storageBuffer(device, 'a', aBuf.length, aBuf),
-              out: O,
-            }),
-          ]);
-          const got = await readFloats(device, O, outInit.length);
-          const want = columnSumReference(a, R, N);
-          const name = `column_sum R=${R} N=${N} two=${two}`;
-          close(name, slice(got, outOff, N), want, 1e-5, 1e-4);
-          const written: [number, number][] = [[outOff, outOff + N]];
-          if (two) {
-            close(`${name} (second output)`, slice(got, out2Off, N), want, 1e-5, 1e-4);
-            written.push([out2Off, out2Off + N]);
-          }
-          untouched(name, got, outInit, written);
-        }
+        const name = `transpose ${R}x${C} at ${outOff}`;
+        exact(name, slice(got, outOff, R * C), want);
+        untouched(name, got, dstInit, [[outOff, outOff + R * C]]);
       }
     });
   });
@@ -629,7 +790,7 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 
-  it('softmax_cross_entropy: losses, and dlogits in place only when write_grad', async () => {
+  it('softmax_cross_entropy (both variants): losses, and dlogits in place only when write_grad', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(6);
       for (const [N, V] of [
@@ -638,8 +799,14 @@ describe('GPU kernels match the CPU reference', () => {
         [37, 130],
         [3, 1],
         [2, 3],
+        [70, 300],
       ]) {
-        for (const writeGrad of [false, true]) {
+        for (const [writeGrad, variant] of [
+          [false, 'workgroup-per-row'],
+          [true, 'workgroup-per-row'],
+          [false, 'thread-per-row'],
+          [true, 'thread-per-row'],
+        ] as const) {
           const logitsOff = 4,
             lossOff = 2,
             targetOff = 3,
@@ -664,12 +831,13 @@ describe('GPU kernels match the CPU reference', () => {
               targets: storageBuffer(device, 'targets', tBuf.length, tBuf),
               logits: L,
               losses: LS,
+              variant,
             }),
           ]);
           const gotLogits = await readFloats(device, L, logitsInit.length);
           const gotLoss = await readFloats(device, LS, lossInit.length);
           const want = softmaxCrossEntropyReference(logits, targets, N, V, Math.fround(scale));
-          const name = `softmax_cross_entropy N=${N} V=${V} write_grad=${writeGrad}`;
+          const name = `softmax_cross_entropy (${variant}) N=${N} V=${V} write_grad=${writeGrad}`;
           close(`${name} losses`, slice(gotLoss, lossOff, N), want.losses, 1e-5, 1e-5);
           untouched(`${name} losses`, gotLoss, lossInit, [[lossOff, lossOff + N]]);
           if (writeGrad) {
@@ -823,6 +991,131 @@ describe('GPU kernels match the CPU reference', () => {
         expect({ V, outSeq: Array.from(outSeq) }).toEqual({ V, outSeq: Array.from(want) });
         expect(Array.from(tokens)).toEqual(Array.from(want.subarray((steps - 1) * R)));
         expect(Array.from(counter)).toEqual(new Array(R).fill(steps));
+      }
+    });
+  });
+
+  it('sample_block shape: threads from H and V (32 … 256), and a reason where the workgroup memory does not fit', () => {
+    const limits = { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 };
+    expect(sampleBlockShape(limits, 38, 128, 1)).toEqual({ wg: 128 });
+    expect(sampleBlockShape(limits, 7, 6, 2)).toEqual({ wg: 32 });
+    expect(sampleBlockShape(limits, 300, 20, 1)).toEqual({ wg: 256 });
+    expect(sampleBlockShape({ ...limits, maxComputeInvocationsPerWorkgroup: 64 }, 75, 256, 2)).toEqual({ wg: 64 });
+    // 3·L·H + 2·V + 1 floats: 3·2·512 + 2·75 + 1 = 3223 floats fit 16 KiB; 3·3·512 + … does not.
+    expect(sampleBlockShape(limits, 75, 512, 2)).toEqual({ wg: 256 });
+    const no = sampleBlockShape(limits, 75, 512, 3);
+    expect('reason' in no && no.reason).toMatch(/needs 19036 bytes of workgroup memory .* allows 16384/);
+  });
+
+  it('sample_block: whole-model draws over two blocks (state carried), forced prime, argmax, top_k, top_p, odd H and V', async () => {
+    await withGpu(async (device, k) => {
+      const rng = new Rng(15);
+      const rowSettings = [
+        { temperature: 0, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 1 },
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.5, topK: 5, topP: 1 },
+        { temperature: 1.0, topK: 0, topP: 0.9 },
+        { temperature: 0.8, topK: 10, topP: 0.5 },
+      ];
+      const R = rowSettings.length;
+      // [V, E, H, L, threads]: threads below H and V make every thread own several units and entries.
+      for (const [V, E, H, L, wg] of [
+        [7, 5, 20, 2, 32],
+        [65, 3, 33, 1, 96],
+        [70, 6, 40, 3, 32],
+      ]) {
+        const blocks = [4, 5];
+        const steps = blocks[0] + blocks[1];
+        const weights = {
+          embed: normals(rng, V * E, 0.5),
+          layers: Array.from({ length: L }, (_, l) => {
+            const I = l === 0 ? E : H;
+            return { wih: normals(rng, 4 * H * I, 0.4), whh: normals(rng, 4 * H * H, 0.4), bih: normals(rng, 4 * H, 0.2), bhh: normals(rng, 4 * H, 0.2) };
+          }),
+          wout: normals(rng, V * H, 1.5),
+          bout: normals(rng, V, 0.3),
+        };
+        // Pack as the shader's header says: transposed matrices, then biases; the head last.
+        const { base, size } = sampleWeightsLayout(V, E, H, L);
+        const w = new Float32Array(size);
+        const putT = (m: Float32Array, rows: number, cols: number, off: number) => {
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[off + c * rows + r] = m[r * cols + c];
+        };
+        weights.layers.forEach((lw, l) => {
+          const I = l === 0 ? E : H;
+          putT(lw.wih, 4 * H, I, base[l]);
+          putT(lw.whh, 4 * H, H, base[l] + I * 4 * H);
+          w.set(lw.bih, base[l] + (I + H) * 4 * H);
+          w.set(lw.bhh, base[l] + (I + H) * 4 * H + 4 * H);
+        });
+        putT(weights.wout, V, H, base[L]);
+        w.set(weights.bout, base[L] + H * V);
+        w.set(weights.embed, base[L] + H * V + V);
+
+        const forced = Int32Array.from({ length: steps }, (_, s) => (s === 0 ? 2 % V : s === 1 ? V - 1 : -1));
+        const settings = new ArrayBuffer(16 * R);
+        const view = new DataView(settings);
+        rowSettings.forEach((st, r) => {
+          view.setFloat32(16 * r, st.temperature, true);
+          view.setUint32(16 * r + 4, st.topK, true);
+          view.setFloat32(16 * r + 8, st.topP, true);
+        });
+        const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+        const h0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const c0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
+        const state = new Float32Array(2 * L * R * H);
+        for (let l = 0; l < L; l++) {
+          state.set(h0[l], l * R * H);
+          state.set(c0[l], (L + l) * R * H);
+        }
+        const first = Int32Array.from({ length: R }, (_, r) => r % V);
+        const cursor = new Uint32Array(2 * R);
+        for (let r = 0; r < R; r++) cursor[2 * r + 1] = first[r];
+        const CU = storageBuffer(device, 'cursor', 2 * R, cursor);
+        const ST = storageBuffer(device, 'state', state.length, state);
+        const OS = storageBuffer(device, 'out_seq', steps * R, new Int32Array(steps * R).fill(-9));
+        const d = k.sampleBlock({
+          v: V,
+          e: E,
+          h: H,
+          l: L,
+          rows: R,
+          steps: blocks[0],
+          shape: { wg },
+          w: storageBuffer(device, 'w', size, w),
+          wBase: storageBuffer(device, 'w_base', L + 1, Uint32Array.from(base)),
+          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          rand: storageBuffer(device, 'rand', rand.length, rand),
+          forced: storageBuffer(device, 'forced', steps, forced),
+          cursor: CU,
+          outSeq: OS,
+          state: ST,
+        });
+        submit(device, [d]);
+        k.setUniform(d, [R, E, blocks[1]]);
+        submit(device, [d]);
+
+        const h = h0.map((x) => Float64Array.from(x));
+        const c = c0.map((x) => Float64Array.from(x));
+        const tokens = Int32Array.from(first);
+        const opts = rowSettings.map((st) => ({ temperature: Math.fround(st.temperature), topK: st.topK, topP: Math.fround(st.topP) }));
+        const want = new Int32Array(steps * R);
+        let k0 = 0;
+        for (const n of blocks) {
+          want.set(sampleBlockReference(weights, V, E, H, opts, h, c, tokens, k0, n, forced, rand), k0 * R);
+          k0 += n;
+        }
+        const name = `sample_block V=${V} E=${E} H=${H} L=${L} WG=${wg}`;
+        expect(new Set(want).size, `${name}: the draws should not all be one character`).toBeGreaterThan(2);
+        expect({ name, outSeq: Array.from(await readInts(device, OS, steps * R)) }).toEqual({ name, outSeq: Array.from(want) });
+        const gotCursor = new Uint32Array(await readBuffer(device, CU, 2 * R * 4));
+        expect(Array.from(gotCursor)).toEqual(Array.from(tokens).flatMap((t) => [steps, t]));
+        const gotState = await readFloats(device, ST, state.length);
+        for (let l = 0; l < L; l++) {
+          close(`${name} h l${l}`, slice(gotState, l * R * H, R * H), h[l], 1e-5, 1e-4);
+          close(`${name} c l${l}`, slice(gotState, (L + l) * R * H, R * H), c[l], 1e-5, 1e-4);
+        }
       }
     });
   });

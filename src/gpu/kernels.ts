@@ -6,6 +6,7 @@
  * every module, pipeline and bind group carries a label that names its kernel.
  */
 import { SHADERS, wgslConstU32, type ShaderName } from './shaders.ts';
+import { isSoftwareAdapter, type AdapterDescription } from './device.ts';
 
 export type UniformField = number | { f32: number };
 
@@ -30,8 +31,13 @@ function groups1d(count: number): [number, number, number] {
 export class Kernels {
   private pipelines = new Map<string, GPUComputePipeline>();
   private modules = new Map<ShaderName, GPUShaderModule>();
+  private spare: GPUBuffer | null = null;
 
-  constructor(readonly device: GPUDevice) {}
+  /** `gemm`: which GEMM kernels run (see gemmChoice). */
+  constructor(
+    readonly device: GPUDevice,
+    readonly gemm: GemmChoice = { variant: 'tiled', splitK: true },
+  ) {}
 
   pipeline(shader: ShaderName, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
     const key = `${shader}:${entryPoint}:${JSON.stringify(constants)}`;
@@ -125,26 +131,52 @@ export class Kernels {
     );
   }
 
+  /**
+   * Two dispatches (embedding_backward.wgsl): segment sums into `partials`, then each
+   * vocabulary row's sum of its segments into grads. The index comes from
+   * embeddingGradIndex; `partials` holds embeddingGradMaxSegments(N, V)·E floats.
+   */
   embeddingBackward(a: {
     v: number;
     e: number;
+    n: number;
     dxOff: number;
     gradOff: number;
-    dx: GPUBuffer;
-    rowStart: GPUBuffer;
-    positions: GPUBuffer;
-    grads: GPUBuffer;
-  }): Dispatch {
-    return this.dispatch(
-      'embeddingBackward',
-      'embedding_backward',
-      [a.v, a.e, a.dxOff, a.gradOff],
-      [a.dx, a.rowStart, a.positions, a.grads],
-      groups1d(Math.ceil((a.v * a.e) / 256)),
-    );
+    dx: GPUBuffer; // (N, E) at dxOff
+    positions: GPUBuffer; // (N) u32
+    segStart: GPUBuffer; // (S_MAX + 1) u32
+    rowSegStart: GPUBuffer; // (V + 1) u32
+    partials: GPUBuffer; // (S_MAX, E)
+    grads: GPUBuffer; // (V, E) at gradOff
+  }): [Dispatch, Dispatch] {
+    const sMax = embeddingGradMaxSegments(a.n, a.v);
+    const u: UniformField[] = [a.v, a.e, a.dxOff, a.gradOff, sMax];
+    return [
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward segments',
+        u,
+        [a.dx, a.positions, a.segStart, null, a.partials, null],
+        groups1d(Math.ceil((sMax * a.e) / 256)),
+        { entryPoint: 'segments' },
+      ),
+      this.dispatch(
+        'embeddingBackward',
+        'embedding_backward rows',
+        u,
+        [null, null, null, a.rowSegStart, a.partials, a.grads],
+        groups1d(Math.ceil((a.v * a.e) / 256)),
+        { entryPoint: 'rows' },
+      ),
+    ];
   }
 
-  /** C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]. */
+  /**
+   * C (M, N) = op(A)·op(B) [+ bias + bias2] [+ C]: matmul_tiled.wgsl with a tile shaped to
+   * the output (gemmTile) and vec4 loads where the operand's offset and row length
+   * allow, or the barrier-free matmul.wgsl (`variant` 'registers'; default: this
+   * Kernels' choice).
+   */
   matmul(a: {
     label: string;
     m: number;
@@ -160,16 +192,108 @@ export class Kernels {
     cOff: number;
     bias?: { buffer: GPUBuffer; off: number; off2?: number };
     accumulate?: boolean;
+    variant?: GemmVariant;
   }): Dispatch {
     const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0) | (a.accumulate ? 4 : 0);
+    const uniforms = [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags];
+    if ((a.variant ?? this.gemm.variant) === 'registers') {
+      return this.dispatch('matmul', a.label, uniforms, [a.a, a.b, a.bias?.buffer ?? a.b, a.c], [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1], {
+        constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 },
+      });
+    }
+    const tile = gemmTile(a.m, a.n, this.device.limits.maxComputeInvocationsPerWorkgroup);
+    // A vec4 is wholly inside the matrix or wholly past it when the stored row length is a multiple of 4.
+    const vecA = a.aOff % 4 === 0 && (a.transA ? a.m : a.k) % 4 === 0;
+    const vecB = a.bOff % 4 === 0 && (a.transB ? a.k : a.n) % 4 === 0;
+    const vecC = a.cOff % 4 === 0 && a.n % 4 === 0;
     return this.dispatch(
-      'matmul',
+      'matmulTiled',
       a.label,
-      [a.m, a.n, a.k, a.aOff, a.bOff, a.cOff, a.bias?.off ?? 0, a.bias?.off2 ?? 0, flags],
-      [a.a, a.b, a.bias?.buffer ?? a.b, a.c],
-      [Math.ceil(a.n / 64), Math.ceil(a.m / 64), 1],
-      { constants: { TRANS_A: a.transA ? 1 : 0, TRANS_B: a.transB ? 1 : 0 } },
+      uniforms,
+      [a.a, a.b, a.bias?.buffer ?? a.b, a.c, a.a, a.b],
+      [Math.ceil(a.n / (4 * tile.wx)), Math.ceil(a.m / (4 * tile.wy)), 1],
+      {
+        constants: {
+          TRANS_A: a.transA ? 1 : 0,
+          TRANS_B: a.transB ? 1 : 0,
+          VEC_A: vecA ? 1 : 0,
+          VEC_B: vecB ? 1 : 0,
+          VEC_C: vecC ? 1 : 0,
+          WX: tile.wx,
+          WY: tile.wy,
+        },
+      },
     );
+  }
+
+  /** How weightGrad lays out dW (M, N) over K positions on this device (tile, slices of K). */
+  weightGradShape(m: number, n: number, k: number): WeightGradShape {
+    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, this.gemm.splitK ? WEIGHT_GRAD_TARGET_GROUPS : 1);
+  }
+
+  /**
+   * weight_grad.wgsl: dW1 (M, N1) = Aᵀ·B1, dW2 (M, N2) = Aᵀ·B2 and db (M) = Σ_k A[k, :]
+   * (written to one or two places) over K positions, with A (K, M), B1 (K, N1), B2 (K, N2)
+   * in their buffers. One dispatch when `shape` has one slice of K, else a partial-sum
+   * dispatch and a reduce; `partials` must hold shape.partialFloats floats.
+   */
+  weightGrad(a: {
+    label: string;
+    m: number;
+    k: number;
+    n1: number;
+    n2: number;
+    shape: WeightGradShape;
+    a: GPUBuffer; // (K, M) at aOff
+    aOff: number;
+    b1: GPUBuffer; // (K, N1) at b1Off
+    b1Off: number;
+    b2?: { buffer: GPUBuffer; off: number }; // (K, N2)
+    grads: GPUBuffer;
+    w1Off: number; // dW1 (M, N1)
+    w2Off?: number; // dW2 (M, N2)
+    bias?: { off: number; off2?: number }; // db (M), optionally a second copy
+    partials?: GPUBuffer;
+  }): Dispatch[] {
+    const { shape } = a;
+    if (shape.slices > 1 && !a.partials) throw new Error(`${a.label}: ${shape.slices} slices of K need a partials buffer`);
+    const flags = (a.bias ? 1 : 0) | (a.bias?.off2 !== undefined ? 2 : 0);
+    const u: UniformField[] = [
+      a.m,
+      a.k,
+      a.n1,
+      a.n2,
+      a.aOff,
+      a.b1Off,
+      a.b2?.off ?? 0,
+      shape.kSlice,
+      shape.slices,
+      a.w1Off,
+      a.w2Off ?? 0,
+      a.bias?.off ?? 0,
+      a.bias?.off2 ?? 0,
+      flags,
+    ];
+    const partials = a.partials ?? (this.spare ??= this.device.createBuffer({ label: 'unused partials', size: 16, usage: GPUBufferUsage.STORAGE }));
+    const n = a.n1 + a.n2;
+    const out = [
+      this.dispatch(
+        'weightGrad',
+        shape.slices > 1 ? `${a.label} partial sums` : a.label,
+        u,
+        [a.a, a.b1, a.b2?.buffer ?? a.b1, a.grads, partials, a.a],
+        [Math.max(1, Math.ceil(n / (4 * shape.tile.wx))), Math.ceil(a.m / (4 * shape.tile.wy)), shape.slices],
+        { entryPoint: 'partial', constants: { WX: shape.tile.wx, WY: shape.tile.wy, VEC_A: a.aOff % 4 === 0 && a.m % 4 === 0 ? 1 : 0 } },
+      ),
+    ];
+    if (shape.slices > 1) {
+      out.push(
+        this.dispatch('weightGrad', `${a.label} reduce`, u, [null, null, null, a.grads, partials], groups1d(Math.ceil((a.m * (n + 1)) / 256)), {
+          entryPoint: 'reduce',
+        }),
+      );
+    }
+    return out;
   }
 
   lstmStepForward(a: {
@@ -287,6 +411,10 @@ export class Kernels {
     );
   }
 
+  /**
+   * Fused softmax/cross-entropy/dlogits over N rows of V logits. `variant` (default: by V,
+   * see softmaxVariant) picks a thread per row (no barriers) or a workgroup per row.
+   */
   softmaxCrossEntropy(a: {
     n: number;
     v: number;
@@ -295,31 +423,26 @@ export class Kernels {
     scale: number;
     lossOff: number;
     targetOff: number;
-    targets: GPUBuffer;
-    logits: GPUBuffer;
-    losses: GPUBuffer;
+    targets: GPUBuffer; // (N) i32 at targetOff
+    logits: GPUBuffer; // (N, V) at logitsOff; dlogits in place when writeGrad
+    losses: GPUBuffer; // (N) at lossOff
+    variant?: SoftmaxVariant;
   }): Dispatch {
+    const variant = a.variant ?? softmaxVariant(a.v);
+    const perRow = variant === 'thread-per-row';
     return this.dispatch(
       'softmaxCrossEntropy',
-      'softmax_cross_entropy',
+      `softmax_cross_entropy (${variant})`,
       [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
       [a.targets, a.logits, a.losses],
-      groups1d(a.n),
+      perRow ? groups1d(Math.ceil(a.n / 64)) : groups1d(a.n),
+      { entryPoint: perRow ? 'per_row' : 'main' },
     );
   }
 
-  columnSum(a: { label: string; r: number; n: number; aOff: number; outOff: number; out2Off?: number; a: GPUBuffer; out: GPUBuffer }): Dispatch {
-    return this.dispatch(
-      'columnSum',
-      a.label,
-      [a.r, a.n, a.aOff, a.outOff, a.out2Off ?? 0, a.out2Off !== undefined ? 1 : 0],
-      [a.a, a.out],
-      [Math.ceil(a.n / 64), 1, 1],
-    );
-  }
-
-  transpose(a: { label: string; rows: number; cols: number; inOff: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
-    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
+  /** dst (cols, rows) at outOff (default 0) = the (rows, cols) matrix at src[inOff]ᵀ. */
+  transpose(a: { label: string; rows: number; cols: number; inOff: number; outOff?: number; src: GPUBuffer; dst: GPUBuffer }): Dispatch {
+    return this.dispatch('transpose', a.label, [a.rows, a.cols, a.inOff, a.outOff ?? 0], [a.src, a.dst], groups1d(Math.ceil((a.rows * a.cols) / 256)));
   }
 
   /**
@@ -371,6 +494,176 @@ export class Kernels {
       [a.rows, 1, 1],
     );
   }
+
+  /**
+   * sample_block: `steps` characters of every row in one dispatch, a workgroup per row
+   * (see the shader's header). `w` holds the weights packed as sampleWeightsLayout says;
+   * `setUniform(d, [rows, e, steps])` changes the block length between submissions.
+   */
+  sampleBlock(a: {
+    v: number;
+    e: number;
+    h: number;
+    l: number;
+    rows: number;
+    steps: number;
+    shape: SampleBlockShape;
+    w: GPUBuffer; // packed weights
+    wBase: GPUBuffer; // (L + 1) u32 block offsets in w
+    settings: GPUBuffer; // (R) RowSettings
+    rand: GPUBuffer; // (capacity, R)
+    forced: GPUBuffer; // (capacity) i32
+    cursor: GPUBuffer; // (R, 2) u32: step, next token
+    outSeq: GPUBuffer; // (capacity, R) i32
+    state: GPUBuffer; // (2, L, R, H): h, then c
+  }): Dispatch {
+    return this.dispatch(
+      'sampleBlock',
+      'sample_block',
+      [a.rows, a.e, a.steps],
+      [a.w, a.wBase, a.settings, a.rand, a.forced, a.cursor, a.outSeq, a.state],
+      [a.rows, 1, 1],
+      { constants: { V: a.v, H: a.h, L: a.l, WG: a.shape.wg } },
+    );
+  }
+}
+
+export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
+
+/**
+ * The largest vocabulary for which softmax_cross_entropy runs a thread per row. Below it a
+ * row is too short to share among 64 threads: the workgroup version spends its time in 17
+ * barriers a row (ruinous on software adapters) and idles most of its threads. Above it,
+ * the row's three passes are long enough that a real GPU gains from spreading them.
+ */
+const SOFTMAX_PER_ROW_MAX_V = 256;
+
+function softmaxVariant(V: number): SoftmaxVariant {
+  return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
+}
+
+/** How sample_block is laid out: threads per workgroup (a workgroup per row). */
+export interface SampleBlockShape {
+  wg: number;
+}
+
+/**
+ * The shape of sample_block for a model on a device with these limits, or why it cannot
+ * run there (then the per-character kernels serve). Workgroup memory, as the shader's
+ * header states: h double-buffered and c for every layer, probabilities and kept
+ * probabilities, 3·L·H + 2·V floats (and one word for the token). Threads: one per hidden
+ * unit or vocabulary entry, whichever is more, rounded to 32, at most 256.
+ */
+export function sampleBlockShape(limits: SeqLimits, V: number, H: number, L: number): SampleBlockShape | { reason: string } {
+  const bytes = (3 * L * H + 2 * V + 1) * 4;
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    return {
+      reason: `the one-dispatch sampler needs ${bytes} bytes of workgroup memory for ${L} layers of ${H} units and ${V} characters; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
+    };
+  }
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX, 256);
+  return { wg: Math.min(maxThreads, Math.max(32, Math.ceil(Math.max(H, V) / 32) * 32)) };
+}
+
+/**
+ * Where sample_block finds each block of its packed weights (floats): layer l at base[l]
+ * holds W_ihᵀ (I, 4H), W_hhᵀ (H, 4H), b_ih (4H), b_hh (4H) (I = E for layer 0, else H);
+ * the head at base[L] holds W_outᵀ (H, V), b_out (V), embed (V, E). `size` is the total.
+ */
+export function sampleWeightsLayout(V: number, E: number, H: number, L: number): { base: number[]; size: number } {
+  const base: number[] = [];
+  let off = 0;
+  for (let l = 0; l < L; l++) {
+    base.push(off);
+    off += (l === 0 ? E : H) * 4 * H + H * 4 * H + 8 * H;
+  }
+  base.push(off);
+  return { base, size: off + H * V + V + V * E };
+}
+
+/**
+ * Which GEMM kernel runs the forward and input-gradient products: `tiled`
+ * (matmul_tiled.wgsl: workgroup-memory tiles, two barriers per slab of K) or
+ * `registers` (matmul.wgsl: register blocking only, no barriers; kept to compare).
+ */
+export type GemmVariant = 'tiled' | 'registers';
+
+/** The GEMM kernels of a Kernels: the variant, and whether weight_grad splits K. */
+export interface GemmChoice {
+  variant: GemmVariant;
+  splitK: boolean;
+}
+
+/**
+ * The choice for an adapter. The tiled kernel: on SwiftShader it is as fast as the
+ * barrier-free one or 2–10× faster for every product of a step (`npm run bench:gemm`),
+ * the barriers notwithstanding, and on a GPU its coalesced tile loads and workgroup
+ * reuse are what the hardware is built for. Split K on hardware adapters only: a
+ * software adapter's few CPU cores are kept busy by any grid, and there the partial
+ * sums and the reduce cost about twice the single pass (measured by bench:gemm).
+ */
+export function gemmChoice(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): GemmChoice {
+  return { variant: 'tiled', splitK: !isSoftwareAdapter(adapter) };
+}
+
+/** A tile of matmul_tiled / weight_grad: WX×WY threads own a (4·WY)×(4·WX) tile of the output. */
+export interface GemmTile {
+  wx: number;
+  wy: number;
+}
+
+/**
+ * The tile for an M×N output: sides of 16, 32 or 64 (64 to 256 threads), the one that
+ * computes the fewest padded outputs, weighted by the tile's reuse of each loaded value
+ * (BM·BN / (BM + BN)): a narrow output (N = 32 for dX into E = 32, N = 75 for the head)
+ * gets a narrow tile instead of wasting most of a 64-wide one.
+ */
+export function gemmTile(M: number, N: number, maxThreads: number): GemmTile {
+  let best: GemmTile = { wx: 4, wy: 4 };
+  let bestCost = Infinity;
+  for (const bm of [64, 32, 16]) {
+    for (const bn of [64, 32, 16]) {
+      const threads = (bm * bn) / 16;
+      if (threads < 64 || threads > maxThreads) continue;
+      const padded = Math.ceil(Math.max(1, M) / bm) * bm * Math.ceil(Math.max(1, N) / bn) * bn;
+      const cost = padded * (1 + 4 / ((bm * bn) / (bm + bn)));
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = { wx: bn / 4, wy: bm / 4 };
+      }
+    }
+  }
+  return best;
+}
+
+/** How weight_grad runs: its tile, and K cut into `slices` of `kSlice` positions. */
+export interface WeightGradShape {
+  tile: GemmTile;
+  kSlice: number;
+  slices: number;
+  /** Floats of the partials buffer it needs: slices·M·(N + 1), 0 with one slice. */
+  partialFloats: number;
+}
+
+/** Workgroups a split weight gradient aims for: more than the compute units of laptop GPUs and of an H200 (132). */
+const WEIGHT_GRAD_TARGET_GROUPS = 256;
+/** The depth of weight_grad's slabs of K: a slice of K is a whole number of them. */
+const WEIGHT_GRAD_BK = wgslConstU32('weightGrad', 'BK');
+/** The shortest slice of K worth a partial sum: 8 slabs. */
+const WEIGHT_GRAD_MIN_SLICE = 8 * WEIGHT_GRAD_BK;
+
+/**
+ * dW (M, N) over K positions: the tile for (M, N + 1) (the bias column rides along),
+ * and K split until the grid has about `targetGroups` workgroups, no slice shorter
+ * than WEIGHT_GRAD_MIN_SLICE; one slice when `targetGroups` is 1.
+ */
+export function weightGradShape(M: number, N: number, K: number, maxThreads: number, targetGroups: number): WeightGradShape {
+  const tile = gemmTile(M, N + 1, maxThreads);
+  const tiles = Math.ceil((N + 1) / (4 * tile.wx)) * Math.ceil(M / (4 * tile.wy));
+  const want = Math.max(1, Math.min(Math.ceil(targetGroups / tiles), Math.floor(K / WEIGHT_GRAD_MIN_SLICE)));
+  const kSlice = Math.max(WEIGHT_GRAD_BK, Math.ceil(Math.ceil(K / want) / WEIGHT_GRAD_BK) * WEIGHT_GRAD_BK);
+  const slices = Math.max(1, Math.ceil(K / kSlice));
+  return { tile, kSlice, slices, partialFloats: slices > 1 ? slices * M * (N + 1) : 0 };
 }
 
 /** How a persistent recurrent kernel (lstm_seq_forward / lstm_seq_backward) is laid out. */
@@ -436,18 +729,40 @@ function seqGroups(shape: SeqShape, B: number): number {
 }
 
 /**
- * The index embedding_backward reads (no float atomics): positions grouped by token,
- * row_start[v]..row_start[v+1] delimiting token v's positions. Built on the CPU,
- * which already holds the tokens.
+ * Positions per segment of the embedding gradient: the longest serial sum a thread of
+ * embedding_backward runs in its first pass. A token with c positions needs ⌈c/32⌉
+ * segments, which its second pass adds up.
  */
-export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { rowStart: Uint32Array; positions: Uint32Array } {
-  const rowStart = new Uint32Array(V + 1); // (V + 1)
-  for (let i = 0; i < tokens.length; i++) rowStart[tokens[i] + 1]++;
+export const EMBED_GRAD_SEGMENT = 32;
+
+/** Segments the embedding gradient of N positions over V tokens can need: ⌈N/32⌉ + V bounds Σ⌈c_v/32⌉. */
+export function embeddingGradMaxSegments(N: number, V: number): number {
+  return Math.ceil(N / EMBED_GRAD_SEGMENT) + V;
+}
+
+/**
+ * The index embedding_backward reads (no float atomics), built on the CPU, which
+ * already holds the tokens: positions grouped by token; each token's run cut into
+ * segments of at most EMBED_GRAD_SEGMENT positions (segStart[s]..segStart[s+1]; the
+ * unused tail repeats N); token v owns segments rowSegStart[v]..rowSegStart[v+1].
+ */
+export function embeddingGradIndex(tokens: ArrayLike<number>, V: number): { positions: Uint32Array; segStart: Uint32Array; rowSegStart: Uint32Array } {
+  const N = tokens.length;
+  const rowStart = new Uint32Array(V + 1); // (V + 1) into positions
+  for (let i = 0; i < N; i++) rowStart[tokens[i] + 1]++;
   for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
   const cursor = rowStart.slice(0, V);
-  const positions = new Uint32Array(tokens.length); // (N)
-  for (let i = 0; i < tokens.length; i++) positions[cursor[tokens[i]]++] = i;
-  return { rowStart, positions };
+  const positions = new Uint32Array(N); // (N)
+  for (let i = 0; i < N; i++) positions[cursor[tokens[i]]++] = i;
+  const segStart = new Uint32Array(embeddingGradMaxSegments(N, V) + 1).fill(N); // (S_MAX + 1)
+  const rowSegStart = new Uint32Array(V + 1); // (V + 1)
+  let s = 0;
+  for (let v = 0; v < V; v++) {
+    rowSegStart[v] = s;
+    for (let k = rowStart[v]; k < rowStart[v + 1]; k += EMBED_GRAD_SEGMENT) segStart[s++] = k;
+  }
+  rowSegStart[V] = s;
+  return { positions, segStart, rowSegStart };
 }
 
 /** Encodes prepared dispatches into one compute pass. Returns how many it encoded. */

@@ -2,31 +2,35 @@
 import embeddingForward from '../../shaders/embedding_forward.wgsl?raw';
 import embeddingBackward from '../../shaders/embedding_backward.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
+import matmulTiled from '../../shaders/matmul_tiled.wgsl?raw';
+import weightGrad from '../../shaders/weight_grad.wgsl?raw';
 import lstmStepForward from '../../shaders/lstm_step_forward.wgsl?raw';
 import lstmStepBackward from '../../shaders/lstm_step_backward.wgsl?raw';
 import lstmSeqForward from '../../shaders/lstm_seq_forward.wgsl?raw';
 import lstmSeqBackward from '../../shaders/lstm_seq_backward.wgsl?raw';
 import softmaxCrossEntropy from '../../shaders/softmax_cross_entropy.wgsl?raw';
-import columnSum from '../../shaders/column_sum.wgsl?raw';
 import transpose from '../../shaders/transpose.wgsl?raw';
 import gradNorm from '../../shaders/grad_norm.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
 import sampleForward from '../../shaders/sample_forward.wgsl?raw';
+import sampleBlock from '../../shaders/sample_block.wgsl?raw';
 
 export const SHADERS = {
   embeddingForward,
   embeddingBackward,
   matmul,
+  matmulTiled,
+  weightGrad,
   lstmStepForward,
   lstmStepBackward,
   lstmSeqForward,
   lstmSeqBackward,
   softmaxCrossEntropy,
-  columnSum,
   transpose,
   gradNorm,
   adam,
   sampleForward,
+  sampleBlock,
 } as const;
 
 export type ShaderName = keyof typeof SHADERS;

@@ -279,6 +279,27 @@ describe('checkpoint corruption', () => {
     expect(() => loadCheckpoint(withMeta({ ...metadata, step: '-1' }))).toThrow(/step "-1"/);
   });
 
+  it('refuses weights or Adam moments that are NaN or infinite, naming each tensor and how many values', () => {
+    const weights = modelOnly();
+    const hh = table.layers[1].weightHh;
+    weights.params[hh.offset + 3] = NaN;
+    weights.params[hh.offset + 5] = NaN;
+    weights.params[table.headBias.offset] = -Infinity;
+    expect(() => loadCheckpoint(saveCheckpoint(weights))).toThrow(
+      'its numbers are not finite: lstm.weight_hh_l1 has 2 NaN values (of 64); head.bias has 1 infinite value (of 5). The file cannot be used',
+    );
+    const moments = withTraining();
+    moments.optimizer!.v[table.embed.offset] = Infinity;
+    moments.optimizer!.m[table.embed.offset + 1] = NaN;
+    expect(() => loadCheckpoint(saveCheckpoint(moments))).toThrow(
+      /optimizer\.m\.embed\.weight has 1 NaN value \(of 15\); optimizer\.v\.embed\.weight has 1 infinite value \(of 15\)\. The file cannot be used/,
+    );
+    const all = modelOnly();
+    all.params.fill(NaN);
+    expect(() => loadCheckpoint(saveCheckpoint(all))).toThrow(/embed\.weight has 15 NaN values \(of 15\);.*; 7 more tensors too\. The file cannot be used/);
+    expect(() => loadCheckpoint(saveCheckpoint(all))).toThrow(CheckpointError);
+  });
+
   it('throws CheckpointError with its name', () => {
     try {
       loadCheckpoint(new Uint8Array(3));

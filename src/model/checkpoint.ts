@@ -183,6 +183,44 @@ export interface CheckpointContents {
   trainingState?: unknown;
 }
 
+/** A tensor's NaN and infinite values (none: null). */
+export function countNonFinite(data: Float32Array): { nan: number; inf: number } | null {
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x - x !== 0) {
+      if (Number.isNaN(x)) nan++;
+      else inf++;
+    }
+  }
+  return nan || inf ? { nan, inf } : null;
+}
+
+/** "3 NaN and 1 infinite values": what countNonFinite found, in words. */
+function describeNonFinite(c: { nan: number; inf: number }): string {
+  const parts = [c.nan ? `${c.nan.toLocaleString('en')} NaN` : '', c.inf ? `${c.inf.toLocaleString('en')} infinite` : ''].filter(Boolean);
+  return `${parts.join(' and ')} value${c.nan + c.inf === 1 ? '' : 's'}`;
+}
+
+/**
+ * Every float tensor (weights and Adam moments) must be finite: a model with a NaN or an
+ * infinity computes nothing but NaN. Names the tensors and how many values are bad.
+ */
+function refuseNonFinite(tensors: Map<string, Tensor>): void {
+  const bad: string[] = [];
+  for (const [name, t] of tensors) {
+    const c = countNonFinite(t.data);
+    if (c) bad.push(`${name} has ${describeNonFinite(c)} (of ${t.data.length.toLocaleString('en')})`);
+  }
+  if (bad.length === 0) return;
+  const shown = bad.length > 4 ? [...bad.slice(0, 4), `${bad.length - 4} more tensors too`] : bad;
+  fail(
+    `its numbers are not finite: ${shown.join('; ')}. The file cannot be used (training diverged before it was saved, or the file is damaged); ` +
+      'load an earlier checkpoint or train again',
+  );
+}
+
 export function saveCheckpoint(c: CheckpointContents): Uint8Array {
   const { table, params } = c;
   if (c.vocab.length !== c.config.vocabSize) {
@@ -325,6 +363,8 @@ export function loadCheckpoint(bytes: Uint8Array): CheckpointContents {
       fail(`checkpoint has an unexpected tensor ${name} that its config (L=${config.layers}) does not use; the file is damaged or from another model`);
     }
   }
+
+  refuseNonFinite(tensors);
 
   const out: CheckpointContents = { config, vocab, table, params, step };
   if (trainConfig) out.trainConfig = trainConfig;

@@ -82,6 +82,33 @@ export function matmulReference(
   return c;
 }
 
+/**
+ * Weight and bias gradients over K positions: w1 = Aᵀ·B1 (M, N1), w2 = Aᵀ·B2 (M, N2),
+ * bias[m] = Σ_k A[k, m].
+ */
+export function weightGradReference(
+  a: ArrayLike<number>, // [K*M]
+  b1: ArrayLike<number>, // [K*N1]
+  b2: ArrayLike<number>, // [K*N2]
+  K: number,
+  M: number,
+  N1: number,
+  N2: number,
+): { w1: Float64Array; w2: Float64Array; bias: Float64Array } {
+  const w1 = new Float64Array(M * N1); // [M*N1]
+  const w2 = new Float64Array(M * N2); // [M*N2]
+  const bias = new Float64Array(M); // [M]
+  for (let k = 0; k < K; k++) {
+    for (let m = 0; m < M; m++) {
+      const av = a[k * M + m];
+      bias[m] += av;
+      for (let n = 0; n < N1; n++) w1[m * N1 + n] += av * b1[k * N1 + n];
+      for (let n = 0; n < N2; n++) w2[m * N2 + n] += av * b2[k * N2 + n];
+    }
+  }
+  return { w1, w2, bias };
+}
+
 /** out[n] = sum over rows r of a[r, n]. */
 export function columnSumReference(
   a: ArrayLike<number>, // [R*N]
@@ -413,4 +440,72 @@ export function sampleReference(
     if (acc > target) return i;
   }
   return last;
+}
+
+/** One layer's weights, PyTorch layout, as sampleBlockReference reads them. */
+export interface LayerWeights {
+  wih: ArrayLike<number>; // [4H*I]
+  whh: ArrayLike<number>; // [4H*H]
+  bih: ArrayLike<number>; // [4H]
+  bhh: ArrayLike<number>; // [4H]
+}
+
+/**
+ * A block of a generation, as sample_block.wgsl runs it: for each of `steps` characters
+ * and each row r, the model on the row's current token (embedding, every layer's LSTM
+ * step from the row's state, head), then the next token: forced[k] when ≥ 0 (the prime),
+ * else sampleReference(logits, V, rows[r], rand[k*R + r]), k = k0 + step. This one
+ * composes the other references (lstmStepForwardReference, sampleReference): the kernel
+ * fuses exactly those. Updates `tokens` and the state in place; returns out[(k-k0)*R + r].
+ */
+export function sampleBlockReference(
+  w: {
+    embed: ArrayLike<number>; // [V*E]
+    layers: LayerWeights[]; // L
+    wout: ArrayLike<number>; // [V*H]
+    bout: ArrayLike<number>; // [V]
+  },
+  V: number,
+  E: number,
+  H: number,
+  rows: SampleOptions[], // R
+  h: Float64Array[], // L × [R*H], in place
+  c: Float64Array[], // L × [R*H], in place
+  tokens: Int32Array, // [R], in place: next input of each row
+  k0: number,
+  steps: number,
+  forced: ArrayLike<number>, // [k0 + steps]
+  rand: ArrayLike<number>, // [(k0 + steps)*R]
+): Int32Array {
+  const R = rows.length;
+  const out = new Int32Array(steps * R); // [steps*R]
+  for (let s = 0; s < steps; s++) {
+    const k = k0 + s;
+    for (let r = 0; r < R; r++) {
+      let x: ArrayLike<number> = Array.from({ length: E }, (_, e) => w.embed[tokens[r] * E + e]); // [I]
+      w.layers.forEach((lw, l) => {
+        const I = x.length;
+        const zx = new Float64Array(4 * H); // [4H]
+        for (let row = 0; row < 4 * H; row++) {
+          let z = lw.bih[row] + lw.bhh[row];
+          for (let i = 0; i < I; i++) z += lw.wih[row * I + i] * x[i];
+          zx[row] = z;
+        }
+        const step = lstmStepForwardReference(zx, h[l].subarray(r * H, (r + 1) * H), c[l].subarray(r * H, (r + 1) * H), lw.whh, 1, H);
+        h[l].set(step.h, r * H);
+        c[l].set(step.c, r * H);
+        x = step.h;
+      });
+      const logits = new Float64Array(V); // [V]
+      for (let v = 0; v < V; v++) {
+        let z = w.bout[v];
+        for (let j = 0; j < H; j++) z += w.wout[v * H + j] * x[j];
+        logits[v] = z;
+      }
+      const next = forced[k] >= 0 ? forced[k] : sampleReference(logits, V, rows[r], rand[k * R + r]);
+      out[s * R + r] = next;
+      tokens[r] = next;
+    }
+  }
+  return out;
 }

@@ -7,6 +7,8 @@ export class LossHistory {
   /** Validation loss at the steps where it was measured, NaN elsewhere. */
   val = new Float64Array(1024).fill(NaN);
   length = 0;
+  /** Steps where training was stopped (the numerics guard), with a short label for the chart. */
+  markers: { step: number; label: string }[] = [];
 
   push(step: number, loss: number): void {
     if (this.length === this.steps.length) this.grow();
@@ -23,6 +25,17 @@ export class LossHistory {
   /** Marks the validation loss at the latest step. */
   pushVal(v: number): void {
     if (this.length > 0) this.val[this.length - 1] = v;
+  }
+
+  /**
+   * Forgets the points after `step` (the run went back to that step: the steps after it
+   * will be trained again). The moving average of what stays is unchanged.
+   */
+  truncate(step: number): void {
+    let n = this.length;
+    while (n > 0 && this.steps[n - 1] > step) n--;
+    this.val.fill(NaN, n, this.length);
+    this.length = n;
   }
 
   private grow(): void {

@@ -7,9 +7,10 @@ import { loadCheckpoint } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { CpuTrainer, cpuEngine } from '../engine/cpu.ts';
-import type { StepResult } from '../engine/contract.ts';
+import type { Engine, StepResult, Trainer } from '../engine/contract.ts';
 import { CORPUS, CORPUS_PATH, ok } from '../cli/testing.ts';
 import { LossHistory } from './history.ts';
+import { NumericsError, copySnapshot, divergenceLimit, lastGood } from './numerics.ts';
 import { TrainingRun, prepareRun, trainingPrime, type Corpus, type RunInput } from './run.ts';
 import { NOTEBOOK_SETTINGS, copySettings, type RunSettings } from './settings.ts';
 
@@ -41,6 +42,23 @@ describe('LossHistory', () => {
     h.pushVal(7);
     expect(h.val[2999]).toBe(7);
     expect(Number.isNaN(h.val[2998])).toBe(true);
+  });
+});
+
+describe('LossHistory.truncate', () => {
+  it('forgets the points after a step (and their validation), keeping the moving average of the rest', () => {
+    const h = new LossHistory();
+    for (let i = 1; i <= 12; i++) {
+      h.push(i, i);
+      if (i === 11) h.pushVal(5);
+    }
+    const avg = h.avg[6];
+    h.truncate(7);
+    expect(h.length).toBe(7);
+    expect(h.last).toEqual({ step: 7, loss: 7, avg });
+    expect(Number.isNaN(h.val[10])).toBe(true);
+    h.push(8, 1);
+    expect(h.steps[7]).toBe(8);
   });
 });
 
@@ -119,6 +137,64 @@ describe('TrainingRun on the CPU engine', () => {
     await run.destroy();
   });
 
+  it('calls in any order without awaiting never run a step during a read of the model, and drop no step', async () => {
+    const s = copySettings(settings);
+    s.steps = 10_000;
+    s.sampleEvery = 3;
+    const run = await open({ settings: s });
+    // Watch the trainer: a read of the model (sample, snapshot, evaluate, readParams) while a step is in flight is the bug.
+    const t = run.trainer;
+    let stepping = 0;
+    const overlaps: string[] = [];
+    const trainStep = t.trainStep.bind(t);
+    t.trainStep = async () => {
+      stepping++;
+      try {
+        return await trainStep();
+      } finally {
+        stepping--;
+      }
+    };
+    for (const name of ['sample', 'evaluate', 'readParams', 'hiddenStates'] as const) {
+      const f = (t.model[name] as (...a: unknown[]) => Promise<unknown>).bind(t.model);
+      (t.model as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+        if (stepping) overlaps.push(name);
+        return f(...a);
+      };
+    }
+    const steps: number[] = [];
+    run.on('step', (r) => steps.push(r.step));
+    const rng = new Rng(7);
+    const reads: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const k = rng.int(6);
+      if (k === 0 || k === 1) void run.start();
+      else if (k === 2) void run.pause();
+      else if (k === 3) reads.push(run.sample('The', 5, [{ temperature: 1, topK: 0, topP: 1 }], i));
+      else if (k === 4) reads.push(run.checkpoint());
+      else reads.push(run.perCharacterLoss(200));
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(reads);
+    void run.start();
+    while (run.step < 40) await new Promise((r) => setTimeout(r, 5));
+    await run.pause();
+    expect(overlaps).toEqual([]);
+    expect(steps).toEqual(Array.from({ length: run.step }, (_, i) => i + 1));
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(steps);
+    await run.destroy();
+  });
+
+  it('settings too large for the CPU engine are refused before anything is allocated, saying what to lower', async () => {
+    const s = copySettings(settings);
+    s.model.hiddenSize = 2048;
+    s.train = { ...s.train, batch: 4096, seqLen: 4096, schedule: 'windows' };
+    const prepared = prepareRun(input({ settings: s, corpus: { name: 'long', text: corpus.text.repeat(30) } }));
+    await expect(TrainingRun.open(prepared, cpuEngine())).rejects.toThrow(
+      /^the CPU reference engine would need about [\d,.]+ GiB of memory for these settings \(V \d+, E 4, H 2048, L 1, B 4096 × T 4096\), more than the 4 GiB it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine$/,
+    );
+  });
+
   it('a checkpoint continues exactly (continue mode, same text) and a model-only file continues from its weights', async () => {
     const s = copySettings(settings);
     s.sampleEvery = 0;
@@ -143,6 +219,152 @@ describe('TrainingRun on the CPU engine', () => {
     expect(() => prepareRun(input({ settings: half, checkpoint: { contents: weights, name: 'w', mode: 'exact' } }))).toThrow(/model-only export/);
     await straight.destroy();
     await resumed.destroy();
+  });
+});
+
+/** The CPU engine, with the result of one step turned into NaN (in `field`) the first time it is read. */
+function nanOnce(step: number, field: 'loss' | 'gradNorm'): Engine {
+  const inner = cpuEngine();
+  let done = false;
+  const spoil = (rs: StepResult[]) =>
+    rs.map((r) => {
+      if (done || r.step !== step) return r;
+      done = true;
+      return { ...r, [field]: NaN };
+    });
+  return {
+    ...inner,
+    trainer: async (table, config, data, start) => {
+      const t = await inner.trainer(table, config, data, start);
+      const wrapped: Trainer = Object.create(t);
+      wrapped.trainStep = async () => spoil(await t.trainStep());
+      wrapped.flush = async () => spoil(await t.flush());
+      return wrapped;
+    },
+  };
+}
+
+describe('the numerics guard', () => {
+  const quiet = () => {
+    const s = copySettings(settings);
+    s.sampleEvery = 0;
+    s.steps = 40;
+    return s;
+  };
+
+  it('lr 10 on a tiny model: stopped at the step that diverged, back at the last good state bit for bit, with the marker and the advice', async () => {
+    const s = quiet();
+    s.train = { ...s.train, lr: 10 };
+    const run = await open({ settings: s });
+    const start = copySnapshot(run.snapshot);
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    expect(run.status).toBe('paused');
+    expect(errors).toHaveLength(1);
+    const e = errors[0] as NumericsError;
+    expect(e).toBeInstanceOf(NumericsError);
+    expect(e.stop).toMatchObject({ step: 2, restoredStep: 0, reason: 'divergence' });
+    expect(e.stop.loss).toBeGreaterThan(divergenceLimit(Math.log(run.vocab.size)));
+    expect(e.message).toMatch(
+      /^Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is \d\.\d\d\)\. The model is back at step 0, its last good state\. Lower the learning rate \(now 10; the notebook uses 0\.005\) or the clip norm \(now 5; the notebook uses 5\), then Train again\.$/,
+    );
+    expect(run.step).toBe(0);
+    expect(run.history.length).toBe(0); // step 1 came from the state it is back at and is trained again
+    expect(run.history.markers).toEqual([{ step: 2, label: 'stopped: diverged' }]);
+    expect(run.log().markers).toEqual([{ step: 2, label: 'stopped: diverged' }]);
+    expect(await run.trainer.snapshot()).toEqual(start);
+    expect(run.snapshot).toEqual(start);
+    await run.destroy();
+  });
+
+  it('a NaN loss or gradient norm: back at the newest snapshot from before it, bit for bit; training again goes on from there', async () => {
+    for (const field of ['loss', 'gradNorm'] as const) {
+      const s = quiet();
+      const straight = await open({ settings: s });
+      await straight.start(23);
+      const at23 = copySnapshot(await straight.trainer.snapshot());
+      await straight.start(40);
+
+      const run = await TrainingRun.open(prepareRun(input({ settings: s })), nanOnce(25, field));
+      run.snapshotEvery = 1; // a snapshot after every step
+      run.snapshotBudget = Infinity;
+      const errors: Error[] = [];
+      run.on('error', (e) => errors.push(e));
+      await run.start();
+      const e = errors[0] as NumericsError;
+      expect(e.stop).toMatchObject({ step: 25, restoredStep: 23, reason: field === 'loss' ? 'loss' : 'gradient' });
+      expect(e.message).toMatch(
+        field === 'loss'
+          ? /^Training stopped at step 25: the loss became NaN\. The model is back at step 23, its last good state\./
+          : /^Training stopped at step 25: the gradient norm became NaN\. The model is back at step 23/,
+      );
+      expect(run.step).toBe(23);
+      expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+      expect(await run.trainer.snapshot()).toEqual(at23);
+      // Train again: the same steps as a straight run, on from step 24, with no gap or duplicate.
+      await run.start();
+      expect(run.status).toBe('done');
+      expect(run.step).toBe(40);
+      expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(Array.from(run.history.loss.subarray(0, 40))).toEqual(Array.from(straight.history.loss.subarray(0, 40)));
+      expect(run.history.markers).toEqual([{ step: 25, label: field === 'loss' ? 'stopped: loss not finite' : 'stopped: gradient not finite' }]);
+      await run.destroy();
+      await straight.destroy();
+    }
+  });
+
+  it('weights that are no longer finite in a snapshot: stopped there, back at the snapshot before it', async () => {
+    const inner = cpuEngine();
+    const engine: Engine = {
+      ...inner,
+      trainer: async (table, config, data, start) => {
+        const t = await inner.trainer(table, config, data, start);
+        const wrapped: Trainer = Object.create(t);
+        wrapped.snapshot = async () => {
+          const snap = await t.snapshot();
+          if (snap.step === 8) snap.optimizer.v[3] = Infinity;
+          return snap;
+        };
+        return wrapped;
+      },
+    };
+    const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), engine);
+    run.snapshotEvery = 4;
+    run.snapshotBudget = Infinity; // keeps it at 1 once measured: snapshots at 4, then 5, 6, 7, 8
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    const e = errors[0] as NumericsError;
+    expect(e.message).toMatch(
+      /^Training stopped at step 8: Adam's second moments became infinite \(1 value\)\. The model is back at step 7, its last good state\./,
+    );
+    expect(run.step).toBe(7);
+    expect(run.history.markers).toEqual([{ step: 8, label: 'stopped: NaN weights' }]);
+    await run.destroy();
+  });
+
+  it('retune: a paused run takes a new learning rate and clip norm and goes on from the same step and state', async () => {
+    const s = quiet();
+    const run = await open({ settings: s });
+    await run.start(10);
+    const before = await run.trainer.snapshot();
+    await run.retune({ lr: 0.001, clip: 1 });
+    expect(run.settings.train).toMatchObject({ lr: 0.001, clip: 1, batch: s.train.batch, seqLen: s.train.seqLen });
+    expect(run.trainer.config).toMatchObject({ lr: 0.001, clip: 1 });
+    expect(await run.trainer.snapshot()).toEqual(before);
+    expect(run.history.length).toBe(10);
+    await expect(run.retune({ lr: -1 })).rejects.toThrow(/learning rate must be a number > 0/);
+    await run.start(20);
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await run.destroy();
+  });
+
+  it('lastGood: the newest snapshot at least two steps before the bad one (its weights gave the last good loss)', () => {
+    const snap = (step: number) => ({ step }) as unknown as Parameters<typeof lastGood>[0][number];
+    expect(lastGood([snap(20), snap(30)], 32 - 2)?.step).toBe(30);
+    expect(lastGood([snap(20), snap(30)], 31 - 2)?.step).toBe(20);
+    expect(lastGood([snap(20), snap(30)], 21 - 2)).toBeNull();
   });
 });
 

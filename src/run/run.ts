@@ -8,16 +8,17 @@
  * prepareRun() validates everything and builds nothing; TrainingRun.open() then
  * builds the trainer on an engine.
  */
-import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig } from '../model/config.ts';
+import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, type ModelConfig, type TrainConfig } from '../model/config.ts';
 import { CheckpointError, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams, type ParamTable } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
-import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity } from '../model/training-state.ts';
+import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity, type TrainingSnapshot } from '../model/training-state.ts';
 import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
 import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
 import { LossHistory } from './history.ts';
+import { NumericsError, checkStep, copySnapshot, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
 import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
 
 export interface Corpus {
@@ -78,6 +79,8 @@ export interface RunLog {
   val: Float64Array;
   samples: LoggedSample[];
   lastValidation: ValidationResult | null;
+  /** Steps where the numerics guard stopped training (absent in runs saved before it). */
+  markers?: { step: number; label: string }[];
 }
 
 /** How a checkpoint given to a run is taken. */
@@ -122,6 +125,8 @@ export interface PreparedRun {
   val: Int32Array | null;
   start: TrainerStart;
   startKind: StartKind;
+  /** How messages name settings (the guard's advice too). */
+  naming: Naming;
 }
 
 /** Periodic validation covers at most this many held-out characters (as S streams); final validation covers all. */
@@ -206,7 +211,7 @@ export function prepareRun(input: RunInput): PreparedRun {
     const probe = trainingBatcher(train, settings.train);
     if (start.batcher) probe.setState(start.batcher);
   });
-  return { corpus, identity, settings, vocab, table: buildParamTable(model), ids, train, val, start, startKind };
+  return { corpus, identity, settings, vocab, table: buildParamTable(model), ids, train, val, start, startKind, naming };
 }
 
 /** How many distinct ids a text uses (a loaded model's vocabulary may have more). */
@@ -260,6 +265,18 @@ const yieldTurn = () => new Promise<void>((r) => (typeof setImmediate === 'funct
 /** Steps are taken in bursts of about this long before the run yields. */
 const BURST_MS = 16;
 
+/** Keeping a snapshot of the training state off the device may cost at most this fraction of training time. */
+const SNAPSHOT_BUDGET = 0.01;
+/** Steps between the first snapshots, before their cost is known; and the most steps between any two. */
+const FIRST_SNAPSHOT_EVERY = 10;
+const MAX_SNAPSHOT_EVERY = 500;
+
+/** Thrown inside the training loop when the numerics guard finds a bad step (the loop's catch recovers). */
+class GuardTripped extends Error {}
+
+/** A bad step found by the guard, and the newest step whose snapshot may still be restored. */
+type Alarm = Omit<NumericsStop, 'restoredStep'> & { newestGood: number };
+
 export class TrainingRun {
   readonly history = new LossHistory();
   readonly samples: LoggedSample[] = [];
@@ -272,6 +289,12 @@ export class TrainingRun {
   private listeners = new Map<keyof RunEvents, Set<(e: unknown) => void>>();
   private loop: Promise<void> | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  /** Reads of the model (withModel) queued or running; training waits for them. */
+  private reads = 0;
+  /** Training was paused for reads, or asked for during them: it starts when the last one ends. */
+  private resumeAfterReads = false;
+  /** Bumped when the run leaves a lost device behind: reads queued before no longer count. */
+  private readEpoch = 0;
   private destroyed = false;
   readonly samplePrime: string;
 
@@ -279,14 +302,40 @@ export class TrainingRun {
   saveEvery = 0;
   private checkpointWanted = false;
 
+  /**
+   * Recent copies of the whole training state off the device, oldest first (at most two):
+   * the numerics guard restores one, and a lost GPU device is replaced from the newest.
+   */
+  private kept: TrainingSnapshot[] = [];
+  /** A snapshot is kept every this many steps while training, chosen so that it costs under `snapshotBudget` of training time. */
+  snapshotEvery = FIRST_SNAPSHOT_EVERY;
+  snapshotBudget = SNAPSHOT_BUDGET;
+  /** Time spent keeping snapshots (read back and check, after the steps in flight are read), ms, and how many: the measured cost. */
+  readonly snapshotCost = { ms: 0, count: 0 };
+  /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
+  private reference: number | null = null;
+  private alarm: Alarm | null = null;
+  /** Why the guard last stopped training (null once training goes on). */
+  numericsStop: NumericsStop | null = null;
+  /** Training stopped on an error (not a pause): a run moved to another engine takes it up again. */
+  private interrupted = false;
+  /** Bumped when the trainer is replaced: a loop of an earlier trainer stops at its next turn. */
+  private generation = 0;
+  /**
+   * Where the time per step is measured from for the snapshot budget: wall time over steps
+   * since the last snapshot or the loop's start (a burst's own figure is too low right after
+   * a snapshot, when the GPU's queue is empty and steps return at once).
+   */
+  private clock = { at: 0, step: 0 };
+
   private constructor(
-    readonly prepared: PreparedRun,
-    readonly engine: Engine,
-    readonly trainer: Trainer,
+    private prep: PreparedRun,
+    private engineNow: Engine,
+    private trainerNow: Trainer,
     log: RunLog | undefined,
   ) {
-    this.target = trainer.step + prepared.settings.steps;
-    this.samplePrime = trainingPrime(prepared.vocab, prepared.ids);
+    this.target = trainerNow.step + prep.settings.steps;
+    this.samplePrime = trainingPrime(prep.vocab, prep.ids);
     if (log) {
       for (let i = 0; i < log.steps.length; i++) {
         this.history.push(log.steps[i], log.loss[i]);
@@ -294,14 +343,32 @@ export class TrainingRun {
       }
       this.samples.push(...log.samples);
       this.lastValidation = log.lastValidation;
+      this.history.markers = (log.markers ?? []).map((m) => ({ ...m }));
     }
+  }
+
+  /** What the run trains on and with (replaced when the learning rate or clip norm is changed after a stop). */
+  get prepared(): PreparedRun {
+    return this.prep;
+  }
+
+  /** The engine the run trains on (replaced when a GPU device is lost). */
+  get engine(): Engine {
+    return this.engineNow;
+  }
+
+  get trainer(): Trainer {
+    return this.trainerNow;
   }
 
   /** Builds the trainer for a prepared run on an engine; `log` restores what a saved run had shown. */
   static async open(prepared: PreparedRun, engine: Engine, log?: RunLog): Promise<TrainingRun> {
     const p = prepared;
     const trainer = await engine.trainer(p.table, p.settings.train, p.train, p.start);
-    return new TrainingRun(p, engine, trainer, log);
+    const run = new TrainingRun(p, engine, trainer, log);
+    // The state it starts from is the first good state kept.
+    run.kept.push(await trainer.snapshot());
+    return run;
   }
 
   /** The loss history, samples and validation so far (copies). */
@@ -313,7 +380,13 @@ export class TrainingRun {
       val: this.history.val.slice(0, n),
       samples: this.samples.slice(),
       lastValidation: this.lastValidation,
+      markers: this.history.markers.map((m) => ({ ...m })),
     };
+  }
+
+  /** Destroyed (replaced or removed): its reads fail, and nobody needs to hear why. */
+  get closed(): boolean {
+    return this.destroyed;
   }
 
   get settings(): RunSettings {
@@ -330,6 +403,11 @@ export class TrainingRun {
 
   get counts() {
     return parameterCounts(this.table.config);
+  }
+
+  /** Training, or paused only for reads of the model and resuming when they end. */
+  get training(): boolean {
+    return this.status === 'training' || this.resumeAfterReads;
   }
 
   get step(): number {
@@ -353,8 +431,19 @@ export class TrainingRun {
     this.emit('status', { status: s, step: this.step });
   }
 
+  /**
+   * Takes steps' results into the history, in order, through the numerics guard: the first
+   * bad one raises the alarm (GuardTripped) and it and every later one are dropped.
+   */
   private record(results: StepResult[]): void {
     for (const r of results) {
+      if (this.alarm) return;
+      this.reference ??= referenceLoss(this.vocab.size, r.loss);
+      const bad = checkStep(r, this.reference);
+      if (bad) {
+        this.alarm = { ...bad, step: r.step, loss: r.loss, gradNorm: r.gradNorm, newestGood: r.step - 2 };
+        throw new GuardTripped();
+      }
       this.history.push(r.step, r.loss);
       this.emit('step', r);
     }
@@ -363,7 +452,9 @@ export class TrainingRun {
   /**
    * Starts or resumes training towards `target` (default: the current target; after
    * 'done', settings.steps more). Resolves when training stops (target reached, pause,
-   * destroy or an error, which is also emitted).
+   * destroy or an error, which is also emitted). While the model is being read
+   * (sampling, a checkpoint…) training starts when the reads are over: one trainer never
+   * runs a step and a read at once.
    */
   start(target?: number): Promise<void> {
     if (this.destroyed) return Promise.resolve();
@@ -371,25 +462,48 @@ export class TrainingRun {
     if (target !== undefined) this.target = target;
     else if (this.status === 'done') this.target = this.step + this.settings.steps;
     if (this.status === 'training') return this.loop ?? Promise.resolve();
+    if (this.reads > 0) {
+      this.resumeAfterReads = true;
+      return this.afterReads();
+    }
+    this.interrupted = false;
+    this.numericsStop = null;
     this.setStatus('training');
-    this.loop = this.run().catch((e: Error) => {
-      if (this.destroyed) return;
+    const generation = this.generation;
+    this.loop = this.run(generation).catch(async (e: Error) => {
+      if (this.destroyed || generation !== this.generation) return;
+      let error = e;
+      if (this.alarm) {
+        error = await this.recover().catch((r: Error) => r);
+      } else this.interrupted = true;
       this.setStatus('paused');
-      this.emit('error', e);
+      this.emit('error', error);
     });
     return this.loop;
   }
 
-  /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. */
+  /** The training loop that starts once no read of the model is queued, when it stops. */
+  private async afterReads(): Promise<void> {
+    while (this.reads > 0) await this.busy;
+    await this.loop;
+  }
+
+  /** Stops after the step in flight; resolves when the loop has stopped and every step is read back. Training asked for during a read is called off. */
   async pause(): Promise<void> {
+    this.resumeAfterReads = false;
+    await this.stopLoop();
+  }
+
+  private async stopLoop(): Promise<void> {
     if (this.status === 'training') this.setStatus('pausing');
     if (this.status === 'pausing') await this.loop;
   }
 
-  private async run(): Promise<void> {
+  private async run(generation: number): Promise<void> {
     const { batch: B, seqLen: T } = this.settings.train;
     const { sampleEvery, valEvery } = this.settings;
-    while (this.status === 'training' && this.step < this.target) {
+    this.clock = { at: performance.now(), step: this.step };
+    while (this.status === 'training' && this.step < this.target && generation === this.generation) {
       const t0 = performance.now();
       let trainMs = 0;
       let n = 0;
@@ -403,10 +517,12 @@ export class TrainingRun {
         if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
         if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
         if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
-      } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training');
+        else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
+      } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && generation === this.generation);
       this.throughput = { charsPerSecond: (n * B * T * 1000) / trainMs, msPerStep: trainMs / n };
       if (this.step < this.target) await yieldTurn();
     }
+    if (generation !== this.generation) return;
     this.record(await this.trainer.flush());
     // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
     if (this.checkpointWanted) await this.takeCheckpoint();
@@ -437,9 +553,138 @@ export class TrainingRun {
   private async takeCheckpoint(): Promise<void> {
     this.checkpointWanted = false;
     const t0 = performance.now();
-    this.record(await this.trainer.flush());
-    const bytes = await this.checkpointBytes(this.trainer);
+    const bytes = this.snapshotBytes(await this.keepSnapshot());
     this.emit('checkpoint', { step: this.step, bytes, ms: performance.now() - t0 });
+  }
+
+  /** The step of the newest snapshot kept. */
+  private get keptStep(): number {
+    return this.kept[this.kept.length - 1].step;
+  }
+
+  /**
+   * Reads the whole training state off the device (every step's result read back and
+   * checked first), checks that it is finite, and keeps it as the newest good state.
+   */
+  private async keepSnapshot(): Promise<TrainingSnapshot> {
+    this.record(await this.trainer.flush());
+    // Timed from here: waiting for the steps in flight is training, not the snapshot's cost.
+    const t0 = performance.now();
+    const snap = await this.trainer.snapshot();
+    const problem = snapshotProblem(snap);
+    if (problem) {
+      this.alarm = { reason: 'weights', what: problem, step: snap.step, loss: NaN, gradNorm: NaN, newestGood: snap.step - 1 };
+      throw new GuardTripped();
+    }
+    if (snap.step > this.keptStep) this.kept = [this.kept[this.kept.length - 1], snap];
+    const t1 = performance.now();
+    this.snapshotCost.ms += t1 - t0;
+    this.snapshotCost.count++;
+    if (snap.step > this.clock.step && this.status === 'training') {
+      const perStep = (t0 - this.clock.at) / (snap.step - this.clock.step);
+      const perSnapshot = this.snapshotCost.ms / this.snapshotCost.count;
+      this.snapshotEvery = Math.max(1, Math.min(MAX_SNAPSHOT_EVERY, Math.ceil(perSnapshot / (this.snapshotBudget * perStep))));
+    }
+    this.clock = { at: t1, step: snap.step };
+    return snap;
+  }
+
+  /** The newest training state kept off the device (what a lost device or the guard goes back to). */
+  get snapshot(): TrainingSnapshot {
+    return this.kept[this.kept.length - 1];
+  }
+
+  /** The newest kept state as a training-state checkpoint: needs no device (the page offers it when the GPU is lost). */
+  keptCheckpoint(snap: TrainingSnapshot = this.snapshot): { step: number; bytes: Uint8Array } {
+    return { step: snap.step, bytes: this.snapshotBytes(snap) };
+  }
+
+  /**
+   * After the guard's alarm: a new trainer from the newest good snapshot, the history cut
+   * back to its step with a marker where training stopped, and the error that says why.
+   */
+  private async recover(): Promise<NumericsError> {
+    const a = this.alarm!;
+    const snap = lastGood(this.kept, a.newestGood) ?? this.kept[0];
+    const stop: NumericsStop = { step: a.step, restoredStep: snap.step, reason: a.reason, loss: a.loss, gradNorm: a.gradNorm, what: a.what };
+    await this.replaceTrainer(this.engine, snap);
+    this.alarm = null;
+    this.numericsStop = stop;
+    this.history.markers.push({
+      step: stop.step,
+      label: `stopped: ${a.reason === 'divergence' ? 'diverged' : a.reason === 'weights' ? 'NaN weights' : `${a.reason} not finite`}`,
+    });
+    const then = this.naming === 'flag' ? 'then train again.' : 'then Train again.';
+    return new NumericsError(numericsMessage(stop, this.settings.train, this.naming, then), stop);
+  }
+
+  private get naming() {
+    return this.prep.naming;
+  }
+
+  /**
+   * Puts a new trainer on `engine` in the place of the current one, from a kept snapshot:
+   * the history, samples and validation after its step go (those steps will be trained
+   * again), and a loop of the old trainer stops.
+   */
+  private async replaceTrainer(engine: Engine, snap: TrainingSnapshot): Promise<void> {
+    const trainer = await engine.trainer(this.table, this.settings.train, this.prepared.train, copySnapshot(snap));
+    const old = this.trainerNow;
+    this.generation++;
+    this.trainerNow = trainer;
+    this.engineNow = engine;
+    this.kept = this.kept.filter((k) => k.step <= snap.step);
+    this.history.truncate(snap.step);
+    const later = this.samples.findIndex((x) => x.step > snap.step);
+    if (later >= 0) this.samples.splice(later);
+    if (this.lastValidation && this.lastValidation.step > snap.step) this.lastValidation = null;
+    // Steps still being read back are read first (destroying a buffer being mapped rejects mapAsync);
+    // on a lost device those reads may never settle, so they are not waited for long.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([old.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+    old.destroy();
+  }
+
+  /**
+   * Changes the learning rate, its decay or the clip norm of a run that is not training:
+   * the trainer is rebuilt from its current state with them (weights, moments, cursor and
+   * carried state as they are), so training goes on from the same step with the new values.
+   */
+  async retune(change: Partial<Pick<TrainConfig, 'lr' | 'lrDecay' | 'clip'>>): Promise<void> {
+    if (this.status === 'training' || this.status === 'pausing') throw new Error('pause training before changing the learning rate or the clip norm');
+    const train = { ...this.settings.train, ...change };
+    validateTrainConfig(train);
+    await this.busy;
+    // On the CPU engine the float64 state is rounded to float32 here, as in a saved checkpoint.
+    const snap = await this.trainer.snapshot();
+    this.prep = { ...this.prep, settings: { ...this.prep.settings, train } };
+    this.kept = [...this.kept.filter((k) => k.step < snap.step), snap].slice(-2);
+    await this.replaceTrainer(this.engine, snap);
+  }
+
+  /**
+   * Moves the run to another engine from its newest kept snapshot (the GPU device it
+   * trained on was lost): steps after that snapshot are trained again, and training goes
+   * on if it was training or stopped by the loss. Resolves with the step it is back at.
+   */
+  async moveTo(engine: Engine): Promise<number> {
+    // Training paused for a read of the model (which the lost device may never answer) was training too.
+    const resume = this.status === 'training' || this.status === 'pausing' || this.interrupted || this.resumeAfterReads;
+    const snap = this.snapshot;
+    // The loop on the lost device ends by itself (its reads fail); it is not waited for.
+    await this.replaceTrainer(engine, snap);
+    // Nor are reads of the model queued on it (a sample, a checkpoint to keep): they may never
+    // settle, and training on the new engine must not wait for them. The new trainer's reads start afresh.
+    this.readEpoch++;
+    this.reads = 0;
+    this.resumeAfterReads = false;
+    this.busy = Promise.resolve();
+    this.interrupted = false;
+    this.loop = null;
+    this.setStatus(this.step >= this.target ? 'done' : this.step === 0 && this.history.length === 0 ? 'idle' : 'paused');
+    if (resume) void this.start();
+    return snap.step;
   }
 
   /**
@@ -472,21 +717,35 @@ export class TrainingRun {
     return { loss: mean(await this.trainer.model.evaluate(this.prepared.train.subarray(0, n), streams)), characters: n };
   }
 
-  /** Serialises work that reads the model with the training loop paused, and resumes it after. */
-  private async withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
-    const wasTraining = this.status === 'training';
-    // Queued at once (pause included), so that destroy() waits for it and frees nothing in use.
+  /**
+   * Serialises work that reads the model: each waits for the ones before it, pauses the
+   * training loop (after its step in flight) and runs with no step in flight; training
+   * that was paused for reads, or asked for during them, resumes when the last one ends.
+   */
+  private withModel<T>(fn: (t: Trainer) => Promise<T>): Promise<T> {
+    this.reads++;
+    const epoch = this.readEpoch;
+    // Queued at once, so that destroy() waits for it and frees nothing in use.
     const work = this.busy.then(async () => {
-      if (wasTraining) await this.pause();
+      if (this.status === 'training') this.resumeAfterReads = true;
+      await this.stopLoop();
       if (this.destroyed) throw new Error('the model was replaced before it could be read');
+      if (epoch !== this.readEpoch) throw new Error('the model moved to another device before it could be read; try again');
       return fn(this.trainer);
     });
-    this.busy = work.catch(() => undefined);
-    try {
-      return await work;
-    } finally {
-      if (wasTraining && !this.destroyed) void this.start();
-    }
+    this.busy = work.then(
+      () => this.readDone(epoch),
+      () => this.readDone(epoch),
+    );
+    return work;
+  }
+
+  private readDone(epoch: number): void {
+    // A read of a trainer left behind on a lost device (moveTo) no longer counts.
+    if (epoch !== this.readEpoch) return;
+    if (--this.reads > 0 || !this.resumeAfterReads) return;
+    this.resumeAfterReads = false;
+    if (!this.destroyed) void this.start();
   }
 
   /** Encodes text for the model; the first character outside its vocabulary is named. */
@@ -549,7 +808,10 @@ export class TrainingRun {
   }
 
   private async checkpointBytes(t: Trainer): Promise<Uint8Array> {
-    const snap = await t.snapshot();
+    return this.snapshotBytes(await t.snapshot());
+  }
+
+  private snapshotBytes(snap: TrainingSnapshot): Uint8Array {
     return saveCheckpoint({
       config: this.table.config,
       vocab: this.vocab.chars,

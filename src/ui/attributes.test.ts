@@ -78,6 +78,53 @@ describe('readAttributes', () => {
   });
 });
 
+describe('every value a page may give', () => {
+  it('steps must be a positive whole number: -5, 0, 1.5 and text are named as given, never NaN', () => {
+    for (const raw of ['-5', '0', '1.5', 'abc', ' ', '1e3']) {
+      const { applied, errors } = read({ steps: raw })();
+      expect(errors).toEqual([`steps must be an integer from 1 to 100000000, got ${JSON.stringify(raw)}`]);
+      expect(applied.settings.steps).toBe(DEFAULT_ATTRIBUTES.settings.steps);
+    }
+    // The same through the property, as numbers.
+    for (const v of [-5, 0, 1.5, Infinity]) expect(read({}, { steps: v })().errors).toEqual([`steps must be an integer from 1 to 100000000, got "${v}"`]);
+  });
+
+  it('a property holding another type is read as its text, and reported by it', () => {
+    const odd = { preset: 7, engine: true, temperatures: 1.5, hiddenSize: '24', layers: true } as unknown as Partial<AttributeValues>;
+    const { applied, errors } = read({}, odd)();
+    expect(errors).toEqual([
+      'preset must be one of notebook, pride-and-prejudice, tinyshakespeare, got "7"',
+      'engine must be one of auto, gpu, cpu, got "true"',
+      'layers must be an integer from 1 to 16, got "true"',
+    ]);
+    expect(applied.temperatures).toBe('1.5');
+    expect(applied.settings.model.hiddenSize).toBe(24);
+  });
+
+  it('a removed attribute (null) goes back to its default, with no error', () => {
+    const previous = read({}, { preset: 'tinyshakespeare', settingsPreset: 'novel', engine: 'cpu', temperatures: '0.7', prime: 'the', controls: 'generate' })()
+      .applied;
+    const removed = {
+      preset: null,
+      settingsPreset: null,
+      engine: null,
+      temperatures: null,
+      prime: null,
+      controls: null,
+    } as unknown as Partial<AttributeValues>;
+    const { applied, errors } = read({}, removed)(previous);
+    expect(errors).toEqual([]);
+    expect(applied).toMatchObject({
+      preset: 'notebook',
+      settingsPreset: 'notebook',
+      engine: 'auto',
+      temperatures: '0.5,1.0,1.5',
+      prime: 'Mr Bennet',
+      controls: 'all',
+    });
+  });
+});
+
 describe('model-url and controls', () => {
   it('keep a model URL (trimmed) and accept all or generate', () => {
     const { applied, errors } = read({}, { modelUrl: ' models/a.safetensors ', controls: 'generate' })();

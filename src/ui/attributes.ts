@@ -90,6 +90,14 @@ export const numberAttribute = {
   toAttribute: (v: number | undefined): string | null => (v === undefined || v === null ? null : String(v)),
 };
 
+/**
+ * A text attribute as the element uses it: a property set from a script may hold
+ * anything; a removed attribute (null) or an unset property means the default.
+ */
+function text(v: unknown, fallback: string): string {
+  return v === undefined || v === null ? fallback : String(v);
+}
+
 function oneOf(attr: string, choices: readonly string[], raw: string): string {
   return `${attr} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`;
 }
@@ -104,31 +112,36 @@ export function readAttributes(
   previous: AppliedAttributes,
 ): { applied: AppliedAttributes; errors: string[] } {
   const errors: string[] = [];
+  const d = DEFAULT_ATTRIBUTES;
   const applied: AppliedAttributes = {
     ...previous,
-    corpusUrl: (v.corpusUrl ?? '').trim(),
-    modelUrl: (v.modelUrl ?? '').trim(),
-    prime: v.prime ?? previous.prime,
+    corpusUrl: text(v.corpusUrl, '').trim(),
+    modelUrl: text(v.modelUrl, '').trim(),
+    prime: text(v.prime, d.prime),
   };
 
+  const preset = text(v.preset, d.preset);
   const presetIds = CORPUS_PRESETS.map((p) => p.id);
-  if (presetIds.includes(v.preset)) applied.preset = v.preset;
-  else errors.push(oneOf('preset', presetIds, v.preset));
+  if (presetIds.includes(preset)) applied.preset = preset;
+  else errors.push(oneOf('preset', presetIds, preset));
 
+  const settingsPreset = text(v.settingsPreset, d.settingsPreset);
   const settingsIds = SETTINGS_PRESETS.map((p) => p.id);
-  if (settingsIds.includes(v.settingsPreset)) applied.settingsPreset = v.settingsPreset;
-  else errors.push(oneOf('settings', settingsIds, v.settingsPreset));
+  if (settingsIds.includes(settingsPreset)) applied.settingsPreset = settingsPreset;
+  else errors.push(oneOf('settings', settingsIds, settingsPreset));
 
-  if ((ENGINE_CHOICES as readonly string[]).includes(v.engine)) applied.engine = v.engine as EngineChoice;
-  else errors.push(oneOf('engine', ENGINE_CHOICES, v.engine));
+  const engine = text(v.engine, d.engine);
+  if ((ENGINE_CHOICES as readonly string[]).includes(engine)) applied.engine = engine as EngineChoice;
+  else errors.push(oneOf('engine', ENGINE_CHOICES, engine));
 
-  const controls = v.controls ?? 'all';
+  const controls = text(v.controls, d.controls);
   if ((CONTROLS_CHOICES as readonly string[]).includes(controls)) applied.controls = controls as ControlsChoice;
   else errors.push(oneOf('controls', CONTROLS_CHOICES, controls));
 
+  const temperatures = text(v.temperatures, d.temperatures);
   try {
-    parseTemperatures(v.temperatures, 'label');
-    applied.temperatures = v.temperatures;
+    parseTemperatures(temperatures, 'label');
+    applied.temperatures = temperatures;
   } catch (e) {
     errors.push((e as Error).message.replace(/^Temperatures/, 'temperatures'));
   }
@@ -136,9 +149,12 @@ export function readAttributes(
   // The settings preset first, then each numeric attribute over it; a bad one keeps its previous value.
   const settings = copySettings(SETTINGS_PRESETS.find((p) => p.id === applied.settingsPreset)!.settings);
   for (const n of NUMERIC) {
-    const value = v[n.prop];
+    const value: unknown = v[n.prop];
     if (value === undefined || value === null) continue;
-    const raw = Number.isNaN(value) ? (rawText(n.attr) ?? 'NaN') : String(value);
+    // A value from the attribute is checked as written ("abc", "1e3", "0x10" are not whole numbers
+    // to a person, whatever Number() makes of them); one set as a property, as it is.
+    const attrText = rawText(n.attr);
+    const raw = attrText !== null && Object.is(numberAttribute.fromAttribute(attrText), value) ? attrText : String(value);
     try {
       n.set(settings, parseNumberSetting({ ...n.spec, label: n.attr }, raw, 'label'));
     } catch (e) {

@@ -8,6 +8,7 @@ import { outsideVocabulary, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
+import { TextReadCancelled, type ReadProgress } from '../text/read-text.ts';
 import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
@@ -20,7 +21,19 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
-import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields, type SettingsDraft } from './settings-form.ts';
+import {
+  ON_TRAIN_FIELDS,
+  changedFields,
+  draftFrom,
+  draftWithFields,
+  onTrainChange,
+  parseDraft,
+  pendingChanges,
+  withFields,
+  type SettingsDraft,
+} from './settings-form.ts';
+import { NumericsError } from '../run/numerics.ts';
+import type { TrainingSnapshot } from '../model/training-state.ts';
 import './text-source.ts';
 import './settings-panel.ts';
 import './training-panel.ts';
@@ -56,6 +69,13 @@ function attributeText(a: AppliedAttributes): { key: string; choice: TextChoice 
     : { key: `preset:${a.preset}`, choice: { kind: 'preset', id: a.preset } };
 }
 
+/** A value a script passed, for a message: its text or its type. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v}`;
+}
+
 /** What is remembered of a chosen text: a preset or URL itself, only the kind of any other. */
 function rememberedText(c: TextChoice): RememberedText {
   return c.kind === 'preset' || c.kind === 'url' ? c : { kind: c.kind };
@@ -68,7 +88,11 @@ function rememberedText(c: TextChoice): RememberedText {
  * Every attribute (and its property) is read when the element connects and applied
  * again whenever it changes:
  * - `preset`, `corpus-url`: load that text at once and start a fresh model on it (with
- *   the settings in the form). A corpus-url that failed is tried again when it changes.
+ *   the settings in the form). A text that failed or was cancelled is tried again when
+ *   `corpus-url` (or `preset`) is set again, even to the same value. A file or URL is
+ *   streamed with its progress in the text panel and a Cancel button; non-text, invalid
+ *   UTF-8, a web page and a text over the size limit are refused with the reason and
+ *   change nothing (src/text/read-text.ts).
  * - `settings`, `embed-size`, `hidden-size`, `layers`, `steps`, `sample-every`, `engine`:
  *   the form follows at once; an untrained model (step 0, idle) is rebuilt with them at
  *   once, a trained one is kept and the form says "Takes effect on Reset".
@@ -113,6 +137,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @csspart inspect - the per-character loss and heatmap panel
  * @csspart error - the error message
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
+ * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
  * @cssprop --char-lm-accent - accent colour (buttons, lines)
  * @cssprop --char-lm-text - text colour
@@ -121,8 +146,9 @@ function rememberedText(c: TextChoice): RememberedText {
  */
 export class CharLmDemo extends LitElement {
   static override properties = {
-    preset: { type: String, reflect: true },
-    corpusUrl: { type: String, attribute: 'corpus-url', reflect: true },
+    // Setting the text attributes again, even to the same value, retries a text that failed.
+    preset: { type: String, reflect: true, hasChanged: () => true },
+    corpusUrl: { type: String, attribute: 'corpus-url', reflect: true, hasChanged: () => true },
     settingsPreset: { type: String, attribute: 'settings', reflect: true },
     embedSize: { attribute: 'embed-size', reflect: true, converter: numberAttribute },
     hiddenSize: { attribute: 'hidden-size', reflect: true, converter: numberAttribute },
@@ -144,6 +170,9 @@ export class CharLmDemo extends LitElement {
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
+    textRead: { state: true, attribute: false },
+    formRefused: { state: true, attribute: false },
+    runNotice: { state: true, attribute: false },
   };
 
   /** Corpus preset id (`preset`). */
@@ -190,12 +219,25 @@ export class CharLmDemo extends LitElement {
   declare private modelDownload: { url: string; progress: FetchProgress } | null;
   /** The last model refused for characters of the text it lacks, kept for "Continue with replacement". */
   declare private refusal: (VocabRefusal & { file: ModelFile }) | null;
+  /** A file or URL being read as the next text (its progress; Cancel stops it). */
+  declare private textRead: { name: string; progress: ReadProgress } | null;
+  /** Resets refused because the form does not parse (the form then focuses the field in error). */
+  declare private formRefused: number;
+  /**
+   * What happened to the run, shown above the training panel: training stopped by the
+   * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
+   */
+  declare private runNotice: { kind: 'numerics' | 'device'; text: string; kept?: TrainingSnapshot } | null;
 
   private ctl = new RunController(this, {
     onStep: (r) => this.emit('char-lm-step', r),
-    onError: (e) => this.fail(e.message),
+    onError: (e) => this.onRunError(e),
     beforeReplace: (old) => this.keeper.letGo(old),
-    onReplace: (run) => this.keeper.keep(run),
+    onReplace: (run) => {
+      this.runNotice = null;
+      this.keeper.keep(run);
+    },
+    onDeviceLost: (reason) => this.onDeviceLost(reason),
   });
   /** With `persist`: the saved runs, and the current run kept among them. */
   private keeper = new PersistController(this, { onError: (e) => this.emit('char-lm-error', { message: e.message }) });
@@ -208,6 +250,12 @@ export class CharLmDemo extends LitElement {
   private applyQueued = false;
   /** The text the corpus attributes asked for last (tried, whether it loaded or not). */
   private attributeTextKey = '';
+  /** That text did not load (failed or cancelled): setting `corpus-url` or `preset` again, even to the same value, retries it. */
+  private attributeTextFailed = false;
+  /** `corpus-url` or `preset` was set since the attributes were last applied. */
+  private corpusAsked = false;
+  /** Stops the read of the file or URL being read, if any. */
+  private textAbort: AbortController | null = null;
   private autotrainApplied = false;
   /** The text in the element when it was last used. */
   private slotText = '';
@@ -235,6 +283,9 @@ export class CharLmDemo extends LitElement {
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
+    this.textRead = null;
+    this.formRefused = 0;
+    this.runNotice = null;
   }
 
   static override styles = css`
@@ -277,6 +328,21 @@ export class CharLmDemo extends LitElement {
       padding: 0.6em 1em;
       border-radius: 4px;
     }
+    .run-notice {
+      margin: 0.8em 0;
+      white-space: normal;
+      overflow-wrap: anywhere;
+    }
+    .run-notice button {
+      margin-top: 0.5em;
+      font: inherit;
+      color: var(--accent);
+      background: white;
+      border: 1px solid var(--accent);
+      border-radius: 6px;
+      padding: 0.3em 0.9em;
+      cursor: pointer;
+    }
   `;
 
   // ---- lifecycle and attributes ----
@@ -288,8 +354,15 @@ export class CharLmDemo extends LitElement {
     void this.enqueue(() => this.start());
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.textAbort?.abort();
+  }
+
   override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.attributesRead || this.applyQueued) return;
+    if (!this.attributesRead) return;
+    if (changed.has('corpusUrl') || changed.has('preset')) this.corpusAsked = true;
+    if (this.applyQueued) return;
     if (ATTRIBUTE_PROPERTIES.some((p) => changed.has(p))) {
       this.applyQueued = true;
       void this.enqueue(() => this.applyAttributes());
@@ -303,8 +376,11 @@ export class CharLmDemo extends LitElement {
   private enqueue(action: () => Promise<void>): Promise<void> {
     this.busy++;
     const done = this.queue
-      .then(action)
-      .catch((e: Error) => this.fail(e.message))
+      // An element taken off the page has given its run and GPU buffers back: what was queued for it is dropped.
+      .then(() => (this.isConnected ? action() : undefined))
+      .catch((e: Error) => {
+        if (!(e instanceof TextReadCancelled)) this.fail(e.message); // Cancel: everything stays as it was
+      })
       .finally(() => this.busy--);
     this.queue = done;
     return done;
@@ -326,12 +402,15 @@ export class CharLmDemo extends LitElement {
       this.attributeTextKey = asked.key;
       this.slotText = this.textContent?.trim() ?? '';
       const choice: TextChoice = this.slotText ? { kind: 'slot', text: this.slotText } : (remembered?.text ?? asked.choice);
-      const corpus = await loadCorpus(choice).catch((e: Error) => {
+      this.attributeTextFailed = choice === asked.choice;
+      const corpus = await this.readCorpus(choice).catch((e: Error) => {
         if (choice === asked.choice) throw e;
         messages.push(`the text used last could not be loaded again (${e.message}); using the page's text instead`);
-        return loadCorpus(asked.choice);
+        this.attributeTextFailed = true;
+        return this.readCorpus(asked.choice);
       });
       await this.openText(corpus, settings);
+      this.attributeTextFailed = false;
       if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
       this.becomeReady();
     } catch (e) {
@@ -358,9 +437,13 @@ export class CharLmDemo extends LitElement {
       if (applied.engine !== 'cpu') await this.ctl.connectGpu();
       const asked = attributeText(applied);
       const run = this.ctl.run;
-      if (asked.key !== this.attributeTextKey || !run) {
+      const retry = this.corpusAsked && this.attributeTextFailed;
+      this.corpusAsked = false;
+      if (asked.key !== this.attributeTextKey || !run || retry) {
         this.attributeTextKey = asked.key;
-        await this.openText(await loadCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        this.attributeTextFailed = true; // until it has loaded
+        await this.openText(await this.readCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        this.attributeTextFailed = false;
         if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
         if (this.phase !== 'ready') this.becomeReady();
       } else if (applied.modelUrl && applied.modelUrl !== before.modelUrl) {
@@ -370,11 +453,31 @@ export class CharLmDemo extends LitElement {
         await this.replaceModel(withFields(run.settings, applied.settings, fields));
       }
       const status = this.ctl.run?.status;
-      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) this.train();
+      if (startTraining && this.phase === 'ready' && (status === 'idle' || status === 'paused')) void this.ctl.run?.start();
     } catch (e) {
-      messages.push((e as Error).message);
+      if (!(e instanceof TextReadCancelled)) messages.push((e as Error).message);
     }
     if (messages.length) this.fail(messages.join('\n'));
+  }
+
+  /**
+   * Reads a chosen text (src/ui/corpus-source.ts): a file or URL shows its progress in the
+   * text panel until it is read, refused or cancelled. Nothing else changes here.
+   */
+  private async readCorpus(choice: TextChoice): Promise<Corpus> {
+    const abort = new AbortController();
+    this.textAbort = abort;
+    try {
+      return await loadCorpus(choice, { signal: abort.signal, onProgress: (name, progress) => (this.textRead = { name, progress }) });
+    } finally {
+      if (this.textAbort === abort) this.textAbort = null;
+      this.textRead = null;
+    }
+  }
+
+  /** Cancel in the text panel: the read stops and the text, model and chart stay as they were. */
+  private cancelTextRead(): void {
+    this.textAbort?.abort();
   }
 
   private onSlotChange(): void {
@@ -391,7 +494,7 @@ export class CharLmDemo extends LitElement {
       this.readyFired = true;
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
     }
-    if (this.autotrain) this.train();
+    if (this.autotrain) void this.ctl.run?.start();
   }
 
   private setPhase(p: Phase): void {
@@ -443,22 +546,82 @@ export class CharLmDemo extends LitElement {
 
   // ---- actions (the panels' buttons, and a page's script) ----
 
-  /** Starts or resumes training. */
-  train(): void {
-    this.clearError();
-    void this.ctl.run?.start();
+  /**
+   * Starts or resumes training, after the actions called before it (a Reset called just
+   * before trains the new model); a learning rate, decay or clip norm changed in the form
+   * is applied first (the model goes on from where it is with them). Resolves once
+   * training has started; it runs on its own.
+   */
+  train(): Promise<void> {
+    return this.act(async () => {
+      const run = this.ctl.run;
+      if (!run) return;
+      const change = run.status === 'training' || run.status === 'pausing' ? null : onTrainChange(this.draft, run.settings);
+      if (change) await run.retune(change);
+      if (this.runNotice?.kind === 'numerics') this.runNotice = null;
+      if (this.ctl.run === run) void run.start();
+    });
   }
 
-  async pause(): Promise<void> {
-    await this.ctl.run?.pause();
+  /** A run's error: training stopped by the numerics guard is shown by the training panel; anything else in the error box. */
+  private onRunError(e: Error): void {
+    if (!(e instanceof NumericsError)) return this.fail(e.message);
+    this.runNotice = { kind: 'numerics', text: e.message };
+    this.emit('char-lm-error', { message: e.message });
   }
 
-  /** Throws the model away and starts from fresh weights with the settings in the form (and the `engine` asked for). */
+  /** The GPU device was lost: say so at once, with the step that is safe; then move the run to a new device (or the CPU). */
+  private onDeviceLost(reason: string): void {
+    const run = this.ctl.run;
+    // The state the notice offers: the newest kept before the loss (the run keeps newer ones as it trains on).
+    // Only a run on the GPU engine was on the lost device (the CPU engine's go on as they are).
+    const kept = run?.engine.kind === 'gpu' ? run.snapshot : undefined;
+    const what = `The GPU device was lost (${reason}).`;
+    if (kept) this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${kept.step}: moving it to a new device…`, kept };
+    this.emit('char-lm-error', { message: what });
+    void this.enqueue(async () => {
+      const r = await this.ctl.recoverDevice();
+      if (r.step === null || !kept) return;
+      const goesOn = r.training ? 'training continues' : 'it is ready';
+      const where = r.kind === 'gpu' ? 'on a new device' : `on the CPU reference engine (slow), because no new GPU device could be had: ${r.why}`;
+      this.runNotice = { kind: 'device', text: `${what} Your model is safe at step ${r.step}: ${goesOn} ${where}.`, kept };
+    });
+  }
+
+  /** Downloads the state kept off the device (needs no device: offered when the GPU is lost). */
+  private downloadKept(kept: TrainingSnapshot): void {
+    const run = this.ctl.run;
+    if (!run) return;
+    const { step, bytes } = run.keptCheckpoint(kept);
+    downloadBytes(bytes, `char-lm-step-${step}.safetensors`);
+  }
+
+  /** Pauses training after the actions called before it; resolves when the step in flight is done and recorded. */
+  pause(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.ctl.run?.pause();
+    });
+  }
+
+  /**
+   * Throws the model away and starts from fresh weights with the settings in the form (and
+   * the `engine` asked for). A form that does not parse changes nothing: the form shows the
+   * field's message next to it (and `char-lm-error` reports it).
+   */
   reset(): Promise<void> {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      const settings = parseDraft(this.draft, s.settings);
+      let settings: RunSettings;
+      try {
+        settings = parseDraft(this.draft, s.settings);
+      } catch (e) {
+        const message = `Reset changed nothing: ${(e as Error).message}`;
+        if (this.applied.controls !== 'all') throw new Error(message); // no form on the page: the error box says it
+        this.formRefused++;
+        this.emit('char-lm-error', { message });
+        return;
+      }
       await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
       this.modelSource = '';
       this.draft = draftFrom(settings);
@@ -487,7 +650,12 @@ export class CharLmDemo extends LitElement {
 
   /** Replaces the model with one from a .safetensors file (training state or model only, the page's or the CLI's); a bad file changes nothing. */
   load(file: File): Promise<void> {
-    return this.act(async () => this.loadModel(readModelFile(new Uint8Array(await file.arrayBuffer()), file.name)));
+    return this.act(async () => {
+      const given: unknown = file;
+      if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
+      const name = given instanceof File ? given.name : 'the Blob given to load()';
+      await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
+    });
   }
 
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
@@ -507,9 +675,12 @@ export class CharLmDemo extends LitElement {
     try {
       await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
     } catch (e) {
+      const run = this.ctl.run;
       const instead = this.modelSource
         ? `the model loaded before (${this.modelSource}) stays`
-        : `a fresh model on ${this.ctl.run?.prepared.corpus.name ?? 'the text'} is ready instead`;
+        : run && run.step > 0
+          ? `the model trained here (step ${run.step}) stays`
+          : `a fresh model on ${run?.prepared.corpus.name ?? 'the text'} is ready instead`;
       messages.push(`model-url: ${(e as Error).message}. Check the address (a .safetensors file saved by char-lm); ${instead}.`);
     }
   }
@@ -582,7 +753,7 @@ export class CharLmDemo extends LitElement {
   private useText(choice: TextChoice): void {
     void this.act(async () => {
       const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
-      await this.openText(await loadCorpus(choice), settings);
+      await this.openText(await this.readCorpus(choice), settings);
       if (this.phase !== 'ready') this.becomeReady();
       if (this.persist) remember(pageStorage(), { text: rememberedText(choice) });
     });
@@ -595,7 +766,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private onCommand(c: TrainingCommand): void {
-    if (c === 'train') this.train();
+    if (c === 'train') void this.train();
     else if (c === 'pause') void this.pause();
     else if (c === 'reset') void this.reset();
     else if (c === 'download-model') void this.downloadModel();
@@ -636,6 +807,8 @@ export class CharLmDemo extends LitElement {
    */
   continueRun(id: string): Promise<void> {
     return this.act(async () => {
+      const given: unknown = id;
+      if (typeof given !== 'string' || !given) throw new Error(`continueRun() takes the id of a saved run (a non-empty string), got ${describeValue(given)}`);
       let saved: SavedRun | null;
       try {
         saved = await this.keeper.load(id);
@@ -674,7 +847,7 @@ export class CharLmDemo extends LitElement {
     return this.act(async () => {
       forgetRemembered(pageStorage());
       const settings = this.applied.settings;
-      await this.openText(await loadCorpus(attributeText(this.applied).choice), settings);
+      await this.openText(await this.readCorpus(attributeText(this.applied).choice), settings);
       this.draft = draftFrom(settings);
     });
   }
@@ -694,7 +867,7 @@ export class CharLmDemo extends LitElement {
   private pending(): string[] {
     const s = this.ctl.run;
     if (!s) return [];
-    const out = pendingChanges(this.draft, s.settings);
+    const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
       const kind = this.engineKind();
       if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
@@ -745,14 +918,19 @@ export class CharLmDemo extends LitElement {
           ? html`<char-lm-text-source
                 .corpusName=${s?.prepared.corpus.name ?? ''}
                 ?ready=${this.phase !== 'loading' && this.busy === 0}
+                .reading=${this.textRead}
                 @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+                @panel-cancel-text=${() => this.cancelTextRead()}
                 @panel-try-model=${() => void this.tryShippedModel()}
               ></char-lm-text-source>
               <char-lm-settings
                 .draft=${this.attributesRead ? this.draft : null}
                 .pending=${this.pending()}
+                .refused=${this.formRefused}
+                .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
                 @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
               ></char-lm-settings>
+              ${this.renderRunNotice()}
               <char-lm-training
                 exportparts="controls, chart"
                 .run=${s}
@@ -762,7 +940,7 @@ export class CharLmDemo extends LitElement {
                 @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
                 @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
               ></char-lm-training>`
-          : nothing
+          : this.renderRunNotice()
       }
       <char-lm-sampler
         part="samples"
@@ -778,9 +956,27 @@ export class CharLmDemo extends LitElement {
     `;
   }
 
+  private renderRunNotice() {
+    const n = this.runNotice;
+    if (!n) return nothing;
+    return html`<div class="run-notice ${n.kind === 'numerics' ? 'error' : 'warning'}" part="run-notice" role="alert" data-testid="run-notice">
+      ${n.text}${
+        n.kind === 'device' && n.kept
+          ? html`<div>
+              <button data-testid="download-kept" @click=${() => this.downloadKept(n.kept!)}>Download the training state at step ${n.kept.step}</button>
+            </div>`
+          : nothing
+      }
+    </div>`;
+  }
+
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
-    if (e.detail) this.fail(e.detail.message);
-    else this.clearError();
+    const d = e.detail;
+    if (!d) this.clearError();
+    else if (d.shown) {
+      this.clearError();
+      this.emit('char-lm-error', { message: d.message });
+    } else this.fail(d.message);
   };
 
   private parameterLine(): string {

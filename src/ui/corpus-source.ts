@@ -2,8 +2,14 @@
  * Where a text comes from: a preset shipped with the project, a URL, a file the user
  * picked, pasted text or text inside the element. Turns a choice into a Corpus; the
  * element encodes it (once) and opens a run on it.
+ *
+ * Files and URLs are streamed through src/text/read-text.ts (the command line's checks
+ * and words): their size is checked before they are read and counted while they are,
+ * non-text is refused by what it is, progress is reported and the read can be cancelled.
+ * Nothing here touches the model: a refusal leaves everything as it was.
  */
 import { findPreset } from '../text/presets.ts';
+import { TextReadCancelled, checkTextSize, pageTextLimit, readTextStream, type ReadProgress, type TextLimit } from '../text/read-text.ts';
 import type { Corpus } from '../run/run.ts';
 
 export type TextChoice =
@@ -13,33 +19,66 @@ export type TextChoice =
   | { kind: 'paste'; text: string }
   | { kind: 'slot'; text: string };
 
-export async function loadCorpus(choice: TextChoice): Promise<Corpus> {
+export interface LoadOptions {
+  /** Cancels the read of a file or URL (TextReadCancelled). */
+  signal?: AbortSignal;
+  /** Bytes of a file or URL read so far, with the name the page shows for it. */
+  onProgress?: (name: string, p: ReadProgress) => void;
+}
+
+/** The largest text this page takes, from the memory the browser reports (Chromium's navigator.deviceMemory). */
+function pageLimit(): TextLimit {
+  return pageTextLimit((navigator as Navigator & { deviceMemory?: number }).deviceMemory);
+}
+
+export async function loadCorpus(choice: TextChoice, opts: LoadOptions = {}): Promise<Corpus> {
   switch (choice.kind) {
     case 'preset': {
       const p = findPreset(choice.id);
       return { name: p.name, text: await p.load() };
     }
     case 'url':
-      return fetchCorpus(choice.url);
-    case 'file':
-      return { name: choice.file.name, text: await choice.file.text() };
+      return fetchCorpus(choice.url, opts);
+    case 'file': {
+      const { file } = choice;
+      const text = await readTextStream(
+        { name: file.name, origin: 'file', size: file.size, body: file.stream() },
+        { limit: pageLimit(), signal: opts.signal, onProgress: (p) => opts.onProgress?.(file.name, p) },
+      );
+      return { name: file.name, text };
+    }
     case 'paste':
+      checkTextSize('pasted text', choice.text, pageLimit());
       return { name: 'pasted text', text: choice.text };
     case 'slot':
+      checkTextSize('the text in the page', choice.text, pageLimit());
       return { name: 'text in the page', text: choice.text };
   }
 }
 
 /** Fetches a plain-text corpus; errors say what to check. */
-async function fetchCorpus(url: string): Promise<Corpus> {
+async function fetchCorpus(url: string, opts: LoadOptions): Promise<Corpus> {
   const where = url.trim();
   if (!where) throw new Error('type the address of a plain-text file (https://…/corpus.txt) to load a text from a URL');
   let res: Response;
   try {
-    res = await fetch(where);
+    res = await fetch(where, { signal: opts.signal });
   } catch (e) {
+    if (opts.signal?.aborted) throw new TextReadCancelled(`reading ${where} was cancelled`);
     throw new Error(`could not fetch the corpus from ${where}: ${(e as Error).message} (check the address, and that the server allows cross-origin requests)`);
   }
-  if (!res.ok) throw new Error(`could not fetch the corpus from ${where}: HTTP ${res.status} ${res.statusText}`);
-  return { name: where, text: await res.text() };
+  if (!res.ok) {
+    void res.body?.cancel().catch(() => undefined);
+    throw new Error(`could not fetch the corpus from ${where}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  }
+  // Content-Length counts the bytes on the wire: a compressed body is counted as it is read instead.
+  const length = res.headers.get('content-length');
+  const compressed = (res.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const size = length !== null && /^\d+$/.test(length.trim()) && !compressed ? Number(length) : null;
+  const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }); // no body (204): empty
+  const text = await readTextStream(
+    { name: where, origin: 'url', size, contentType: res.headers.get('content-type'), body },
+    { limit: pageLimit(), signal: opts.signal, onProgress: (p) => opts.onProgress?.(where, p) },
+  );
+  return { name: where, text };
 }

@@ -49,6 +49,8 @@ export type SavedRunsAction = { action: 'continue' | 'delete'; id: string } | { 
 export interface PanelEventDetails {
   /** The text source chose a new text. */
   'panel-text': TextChoice;
+  /** Stop reading the file or URL being read (the text in use stays). */
+  'panel-cancel-text': null;
   /** The settings form changed (the whole form, as typed). */
   'panel-settings': SettingsDraft;
   'panel-command': TrainingCommand;
@@ -61,8 +63,11 @@ export interface PanelEventDetails {
   /** A generation completed. */
   'panel-sample': CharLmSampleDetail;
   'panel-saved-runs': SavedRunsAction;
-  /** A panel's action failed (a message) or started (null: clear the last message). */
-  'panel-error': CharLmErrorDetail | null;
+  /**
+   * A panel's action failed (a message) or started (null: clear the last message). `shown`:
+   * the panel shows the message next to its own controls; the element only reports it.
+   */
+  'panel-error': (CharLmErrorDetail & { shown?: boolean }) | null;
 }
 
 export type PanelEvent<K extends keyof PanelEventDetails> = CustomEvent<PanelEventDetails[K]>;

@@ -9,6 +9,8 @@ import { requestGpu, type GpuContext } from '../gpu/device.ts';
 export class GpuRegistry {
   private ctx: Promise<GpuContext> | null = null;
   private users = 0;
+  /** Devices this registry destroyed itself (the last borrower left): their loss is no accident. */
+  private released = new WeakSet<GPUDevice>();
 
   async acquire(): Promise<GpuContext> {
     if (!this.ctx) {
@@ -37,7 +39,20 @@ export class GpuRegistry {
     if (this.users > 0 || !this.ctx) return;
     const p = this.ctx;
     this.ctx = null;
-    void p.then((c) => c.device.destroy()).catch(() => undefined);
+    void p
+      .then((c) => {
+        this.released.add(c.device);
+        c.device.destroy();
+      })
+      .catch(() => undefined);
+  }
+
+  /**
+   * Whether a lost device was destroyed by this registry (every borrower gave it back),
+   * rather than lost or destroyed by something else while in use.
+   */
+  destroyedHere(device: GPUDevice): boolean {
+    return this.released.has(device);
   }
 
   get borrowers(): number {

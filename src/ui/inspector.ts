@@ -17,6 +17,9 @@ import type { HeatmapData } from './heatmap.ts';
 import { panelStyles } from './styles.ts';
 
 /** The per-character loss of the text's opening, as analysed. */
+/** The heatmap's columns: one per character of the sentence. */
+const MAX_SENTENCE = 200;
+
 interface Surprise {
   hardest: CharLoss[];
   chars: string[];
@@ -36,6 +39,7 @@ export class CharLmInspector extends LitElement {
     choice: { state: true, attribute: false },
     layer: { state: true, attribute: false },
     states: { state: true, attribute: false },
+    message: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -46,6 +50,8 @@ export class CharLmInspector extends LitElement {
   declare private layer: number;
   /** The hidden states of the sentence last shown, with its characters. */
   declare private states: { chars: string[]; states: HiddenStates } | null;
+  /** Why the last action failed, shown next to its button. */
+  declare private message: { where: 'analyse' | 'heatmap'; text: string } | null;
 
   constructor() {
     super();
@@ -56,6 +62,7 @@ export class CharLmInspector extends LitElement {
     this.choice = 'h';
     this.layer = 0;
     this.states = null;
+    this.message = null;
   }
 
   static override styles = [
@@ -88,6 +95,7 @@ export class CharLmInspector extends LitElement {
       const previous = changed.get('run') as TrainingRun | null | undefined;
       this.surprise = null;
       this.states = null;
+      this.message = null;
       if (run) {
         this.layer = Math.min(this.layer, run.table.config.layers - 1);
         // A new text brings its own sentence; Reset and Load keep the one typed.
@@ -106,15 +114,24 @@ export class CharLmInspector extends LitElement {
     if (changed.has('surprise') && x && bars) void bars.updateComplete.then(() => this.surprise === x && bars.show(x.hardest));
   }
 
-  private fail(s: TrainingRun, e: unknown): void {
-    if (this.run === s) this.dispatchEvent(panelEvent('panel-error', { message: (e as Error).message }));
+  /** A failed action's message, next to its button (and reported by the element); what was shown stays. */
+  private fail(s: TrainingRun, where: 'analyse' | 'heatmap', e: unknown): void {
+    if (this.run !== s || s.closed) return;
+    const message = (e as Error).message;
+    this.message = { where, text: message };
+    this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
+  }
+
+  private clearMessage(): void {
+    this.message = null;
+    this.dispatchEvent(panelEvent('panel-error', null));
   }
 
   /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
   async analyse(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.dispatchEvent(panelEvent('panel-error', null));
+    this.clearMessage();
     try {
       const r = await s.perCharacterLoss();
       if (this.run !== s) return;
@@ -126,7 +143,7 @@ export class CharLmInspector extends LitElement {
       }
       this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss, mean: sum / Math.max(1, r.losses.length) };
     } catch (e) {
-      this.fail(s, e);
+      this.fail(s, 'analyse', e);
     }
   }
 
@@ -134,14 +151,16 @@ export class CharLmInspector extends LitElement {
   async showHeatmap(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.dispatchEvent(panelEvent('panel-error', null));
+    this.clearMessage();
     try {
       const text = this.sentence;
+      const n = [...text].length;
+      if (n > MAX_SENTENCE) throw new Error(`the sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`);
       const states = await s.hiddenStates(text);
       if (this.run !== s) return;
       this.states = { chars: [...text], states };
     } catch (e) {
-      this.fail(s, e);
+      this.fail(s, 'heatmap', e);
     }
   }
 
@@ -157,6 +176,11 @@ export class CharLmInspector extends LitElement {
     return html`<div class="surprise" data-testid="surprise">${x.chars.map(span)}</div>`;
   }
 
+  private renderMessage(where: 'analyse' | 'heatmap') {
+    const m = this.message;
+    return m?.where === where ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m.text}</div>` : nothing;
+  }
+
   override render() {
     const ready = this.ready && !!this.run;
     const layers = this.run?.table.config.layers ?? 1;
@@ -167,6 +191,7 @@ export class CharLmInspector extends LitElement {
         <div class="row">
           <button data-testid="analyse" ?disabled=${!ready} @click=${() => void this.analyse()}>Per-character loss</button>
         </div>
+        ${this.renderMessage('analyse')}
         ${
           x
             ? html`
@@ -201,6 +226,7 @@ export class CharLmInspector extends LitElement {
           </label>
           <button data-testid="heatmap-button" ?disabled=${!ready} @click=${() => void this.showHeatmap()}>Show heatmap</button>
         </div>
+        ${this.renderMessage('heatmap')}
         <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
       </section>
     `;

@@ -1,7 +1,8 @@
 /**
  * <char-lm-loss-chart>: the streaming loss chart (uPlot). Created once; new points
  * arrive through `update()`, at most once per animation frame, as views of the
- * run's preallocated history arrays.
+ * run's preallocated history arrays. Steps where training was stopped (the history's
+ * markers) are drawn as labelled vertical lines.
  *
  * @csspart chart - the chart container
  */
@@ -22,6 +23,31 @@ export class CharLmLossChart extends LitElement {
         color: var(--char-lm-muted, #666);
         font-size: 0.9em;
         padding: 1em 0;
+      }
+      .markers {
+        position: absolute;
+        inset: 0;
+        pointer-events: none;
+      }
+      .marker {
+        position: absolute;
+        top: 0;
+        bottom: 0;
+        border-left: 2px dashed #d93025;
+      }
+      .marker span {
+        position: absolute;
+        top: 2px;
+        right: 4px;
+        white-space: nowrap;
+        font-size: 12px;
+        color: #8a1c12;
+        background: rgba(255, 255, 255, 0.85);
+        padding: 0 3px;
+      }
+      .marker.left span {
+        right: auto;
+        left: 4px;
       }
     `,
   ];
@@ -57,7 +83,8 @@ export class CharLmLossChart extends LitElement {
     const opts: uPlot.Options = {
       width: Math.max(200, this.clientWidth),
       height: 240,
-      scales: { x: { time: false } },
+      scales: { x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) } },
+      hooks: { draw: [(u) => this.placeMarkers(u)] },
       series: [
         { label: 'step' },
         { label: 'loss', stroke: 'rgba(70,110,200,0.45)', width: 1, value: (_u, v) => (v == null ? '–' : v.toFixed(3)) },
@@ -77,6 +104,40 @@ export class CharLmLossChart extends LitElement {
       ],
     };
     return new uPlot(opts, [[], [], [], []], el);
+  }
+
+  /** The x range: the steps drawn and the markers (a marker may lie past the last point kept). */
+  private xRange(lo: number | null, hi: number | null): uPlot.Range.MinMax {
+    for (const m of this.history?.markers ?? []) {
+      lo = lo === null ? m.step : Math.min(lo, m.step);
+      hi = hi === null ? m.step : Math.max(hi, m.step);
+    }
+    if (lo === null || hi === null) return [0, 1];
+    return lo === hi ? [Math.max(0, lo - 1), hi + 1] : [lo, hi];
+  }
+
+  /** The markers as DOM over the plot (a dashed line and its label), so that they read as text. */
+  private placeMarkers(u: uPlot): void {
+    let layer = u.over.querySelector<HTMLElement>('.markers');
+    if (!layer) {
+      layer = document.createElement('div');
+      layer.className = 'markers';
+      u.over.append(layer);
+    }
+    const width = u.over.clientWidth;
+    layer.replaceChildren(
+      ...(this.history?.markers ?? []).map((m) => {
+        const x = u.valToPos(m.step, 'x');
+        const line = document.createElement('div');
+        line.className = x < width / 2 ? 'marker left' : 'marker';
+        line.dataset.step = String(m.step);
+        line.style.left = `${x}px`;
+        const label = document.createElement('span');
+        label.textContent = `${m.label} (step ${m.step})`;
+        line.append(label);
+        return line;
+      }),
+    );
   }
 
   /** Shows the first `history.length` points; call as often as you like (one redraw per frame). */

@@ -128,10 +128,3 @@ export function fileNameOf(url: string): string {
     return url;
   }
 }
-
-/** "1.2 MB", "340 kB": sizes as a progress line shows them. */
-export function formatBytes(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
-  return `${n} B`;
-}

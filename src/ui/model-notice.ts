@@ -6,7 +6,8 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { panelEvent } from './events.ts';
-import { defaultReplacement, describeCharacter, formatBytes, type FetchProgress } from './model-file.ts';
+import { formatBytes } from '../text/read-text.ts';
+import { defaultReplacement, describeCharacter, type FetchProgress } from './model-file.ts';
 import { panelStyles } from './styles.ts';
 
 /** A model that the text does not fit: the characters the text has and the model lacks. */

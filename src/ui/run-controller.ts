@@ -11,6 +11,7 @@ import type { Engine, EngineKind, StepResult } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
 import { workerCpuEngine } from '../engine/cpu-worker-client.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
+import { NumericsError } from '../run/numerics.ts';
 import { TrainingRun, outsideVocabulary, prepareRun, type RunInput, type RunLog } from '../run/run.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import type { EncodedText } from '../text/encoded.ts';
@@ -24,6 +25,28 @@ export interface RunHooks {
   beforeReplace?: (old: TrainingRun) => Promise<void>;
   /** A new run is the current one. */
   onReplace?: (run: TrainingRun) => void;
+  /**
+   * The GPU device was lost (not given back): `reason` in words. The host then calls
+   * recoverDevice() (in turn with its other actions).
+   */
+  onDeviceLost?: (reason: string) => void;
+}
+
+/** Where a run went after its device was lost. */
+export interface DeviceRecovery {
+  /** The engine it trains on now: a new GPU device, or the CPU engine when none could be had. */
+  kind: EngineKind;
+  /** The step it is back at (its newest snapshot), or null when no run was on the lost device. */
+  step: number | null;
+  /** Whether it went on training. */
+  training: boolean;
+  /** Why no new device could be had (kind 'cpu'). */
+  why: string | null;
+}
+
+/** Resolves true if the device is lost within `ms` (a failed read on a lost device comes before or just after the loss is announced). */
+function lostWithin(device: GPUDevice, ms: number): Promise<boolean> {
+  return Promise.race([device.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 }
 
 export class RunController implements ReactiveController {
@@ -31,6 +54,8 @@ export class RunController implements ReactiveController {
   gpu: GpuContext | null = null;
   gpuError: string | null = null;
   private engines = new Map<EngineKind, Engine>();
+  /** The device each GPU engine runs on. */
+  private devices = new WeakMap<Engine, GPUDevice>();
 
   constructor(
     private host: ReactiveControllerHost,
@@ -61,17 +86,58 @@ export class RunController implements ReactiveController {
     try {
       const gpu = await gpuRegistry.acquire();
       this.gpu = gpu;
+      // An uncaptured error (out of memory, an internal error) leaves the device's buffers in doubt:
+      // it is given up like a lost device, and the run goes on from its kept state on a new one.
+      let failure: string | null = null;
+      gpu.device.addEventListener('uncapturederror', (ev) => {
+        if (this.gpu !== gpu || failure !== null) return;
+        failure = (ev as GPUUncapturedErrorEvent).error.message.split('\n')[0].trim().replace(/\.$/, '') || 'an unknown error';
+        gpu.device.destroy();
+      });
       gpu.device.lost.then((info) => {
-        if (this.gpu !== gpu) return;
+        // Given back already (the element left), or destroyed by the registry when the last borrower gave it back: no accident.
+        if (this.gpu !== gpu || gpuRegistry.destroyedHere(gpu.device)) return;
         this.gpu = null;
+        this.engines.get('gpu')?.close();
         this.engines.delete('gpu');
-        if (info.reason !== 'destroyed') this.hooks.onError(new Error(`the GPU device was lost (${info.message}); reload the page to train again`));
+        gpuRegistry.release(); // our borrow of the lost device; the registry has forgotten it
+        this.host.requestUpdate();
+        const message = info.message?.trim().replace(/\.$/, '') || 'no reason given';
+        this.hooks.onDeviceLost?.(failure !== null ? `after a GPU error: ${failure}` : info.reason === 'destroyed' ? `it was destroyed: ${message}` : message);
       });
     } catch (e) {
       this.gpuError = (e as Error).message;
     }
     this.host.requestUpdate();
     return this.gpu;
+  }
+
+  /**
+   * After onDeviceLost: asks for a new device (the registry has forgotten the lost one)
+   * and moves the run that trained on the lost one onto it from its newest snapshot, or
+   * onto the CPU engine when no device can be had. Training goes on if it was training.
+   */
+  async recoverDevice(): Promise<DeviceRecovery> {
+    this.gpuError = null;
+    await this.connectGpu();
+    let kind: EngineKind = this.gpu ? 'gpu' : 'cpu';
+    let why: string | null = this.gpu ? null : this.gpuError;
+    const run = this.run;
+    let step: number | null = null;
+    // A run whose engine is no longer one of ours was on the lost device.
+    if (run && ![...this.engines.values()].includes(run.engine)) {
+      try {
+        step = await run.moveTo(this.engine(kind));
+      } catch (e) {
+        if (kind === 'cpu') throw e;
+        // The new device could not take the run (it failed too): the CPU engine can.
+        kind = 'cpu';
+        why = (e as Error).message;
+        step = await run.moveTo(this.engine(kind));
+      }
+    }
+    this.host.requestUpdate();
+    return { kind, step, training: run?.training ?? false, why };
   }
 
   /** The engine of a kind, built once per element. */
@@ -81,6 +147,7 @@ export class RunController implements ReactiveController {
       if (kind === 'gpu') {
         if (!this.gpu) throw new Error(`the GPU engine needs WebGPU, which is unavailable: ${this.gpuError ?? 'no device'}`);
         e = gpuEngine(this.gpu, `WebGPU on ${this.gpu.adapter.summary}`, false);
+        this.devices.set(e, this.gpu.device);
       } else {
         // In a Worker, so that a step never blocks the page.
         e = typeof Worker === 'function' ? workerCpuEngine() : cpuEngine();
@@ -129,8 +196,13 @@ export class RunController implements ReactiveController {
     });
     next.on('error', (e) => {
       if (this.run !== next) return;
-      this.hooks.onError(e);
-      this.host.requestUpdate();
+      const device = e instanceof NumericsError ? undefined : this.devices.get(next.engine);
+      // A read that failed because the device was lost: onDeviceLost tells the user, and recovery follows.
+      void (device ? lostWithin(device, 1500) : Promise.resolve(false)).then((lost) => {
+        if (lost || this.run !== next) return;
+        this.hooks.onError(e);
+        this.host.requestUpdate();
+      });
     });
     this.host.requestUpdate();
     return next;

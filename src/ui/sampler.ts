@@ -5,7 +5,7 @@
  * element's attributes; a prime the model cannot read (a character outside its text)
  * falls back to the run's training prime (less any characters the model lacks).
  */
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { DEFAULT_SAMPLE_LENGTH, NUMBER_SETTINGS, parseNumberSetting, parseTemperatures } from '../run/settings.ts';
@@ -46,6 +46,7 @@ export class CharLmSampler extends LitElement {
     draft: { state: true, attribute: false },
     outputs: { state: true, attribute: false },
     sampling: { state: true, attribute: false },
+    message: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -57,6 +58,8 @@ export class CharLmSampler extends LitElement {
   declare private draft: SamplerDraft;
   declare private outputs: { temperature: number; text: string }[];
   declare private sampling: boolean;
+  /** Why the last Generate was refused or failed ('' for none). */
+  declare private message: string;
 
   constructor() {
     super();
@@ -67,6 +70,7 @@ export class CharLmSampler extends LitElement {
     this.draft = { prime: '', length: String(DEFAULT_SAMPLE_LENGTH), temperatures: '', topK: '0', topP: '1', seed: '0' };
     this.outputs = [];
     this.sampling = false;
+    this.message = '';
   }
 
   static override styles = [
@@ -103,6 +107,7 @@ export class CharLmSampler extends LitElement {
       // Nothing of the previous model stays on screen; its generation, if any, is dropped.
       this.outputs = [];
       this.sampling = false;
+      this.message = '';
     }
     if (changed.has('prime') || (changed.has('run') && run && !readable(run, this.draft.prime))) {
       this.draft = { ...this.draft, prime: run && !readable(run, this.prime) ? fallbackPrime(run) : this.prime };
@@ -114,11 +119,15 @@ export class CharLmSampler extends LitElement {
     return (e: Event) => (this.draft = { ...this.draft, [key]: (e.target as HTMLInputElement).value });
   }
 
-  /** Generates from the model: one column per temperature, streaming. */
+  /**
+   * Generates from the model: one column per temperature, streaming. Every field (the
+   * prime's characters included) is checked first: a bad one is reported next to the
+   * controls and the samples on screen stay; a generation that fails puts them back.
+   */
   async generate(): Promise<void> {
     const s = this.run;
     if (!s || this.sampling) return;
-    this.dispatchEvent(panelEvent('panel-error', null));
+    let request: { prime: string; length: number; temps: number[]; topK: number; topP: number; seed: number };
     try {
       const d = this.draft;
       const temps = parseTemperatures(d.temperatures, 'label');
@@ -126,9 +135,18 @@ export class CharLmSampler extends LitElement {
       const topK = parseNumberSetting(NUMBER_SETTINGS.topK, d.topK, 'label');
       const topP = parseNumberSetting(NUMBER_SETTINGS.topP, d.topP, 'label');
       const seed = parseNumberSetting(NUMBER_SETTINGS.sampleSeed, d.seed, 'label');
-      const prime = d.prime;
-      const show = (texts: string[]) => temps.map((t, i) => ({ temperature: t, text: prime + texts[i] }));
-      this.sampling = true;
+      if (s.encode(d.prime, 'the prime').length === 0) throw new Error('the prime is empty: type at least one character');
+      request = { prime: d.prime, length, temps, topK, topP, seed };
+    } catch (e) {
+      this.refuse((e as Error).message);
+      return;
+    }
+    this.refuse(null);
+    const { prime, length, temps, topK, topP, seed } = request;
+    const before = this.outputs;
+    const show = (texts: string[]) => temps.map((t, i) => ({ temperature: t, text: prime + texts[i] }));
+    this.sampling = true;
+    try {
       this.outputs = show(temps.map(() => ''));
       const rows = temps.map((temperature) => ({ temperature, topK, topP }));
       const texts = await s.sample(prime, length, rows, seed, (partial) => {
@@ -138,10 +156,18 @@ export class CharLmSampler extends LitElement {
       this.outputs = show(texts);
       this.dispatchEvent(panelEvent('panel-sample', { temperatures: temps, texts: this.outputs.map((x) => x.text) }));
     } catch (e) {
-      if (this.run === s) this.dispatchEvent(panelEvent('panel-error', { message: (e as Error).message }));
+      if (this.run !== s || s.closed) return; // replaced meanwhile: the new model's panel shows nothing of this one
+      this.outputs = before;
+      this.refuse((e as Error).message);
     } finally {
       if (this.run === s) this.sampling = false;
     }
+  }
+
+  /** Shows a message next to the controls (null: clears it) and passes it on to the element, which reports it. */
+  private refuse(message: string | null): void {
+    this.message = message ?? '';
+    this.dispatchEvent(panelEvent('panel-error', message === null ? null : { message, shown: true }));
   }
 
   override render() {
@@ -173,6 +199,7 @@ export class CharLmSampler extends LitElement {
             Generate
           </button>
         </div>
+        ${this.message ? html`<div class="error" role="alert" data-testid="sample-error">${this.message}</div>` : nothing}
         <div class="outputs" data-testid="samples">
           ${this.outputs.map(
             (x) =>

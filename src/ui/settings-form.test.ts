@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
-import { changedFields, draftFrom, draftWithFields, parseDraft, pendingChanges, withFields } from './settings-form.ts';
+import { changedFields, draftFrom, draftWithFields, fieldError, parseDraft, pendingChanges, withFields } from './settings-form.ts';
 
 describe('the settings form', () => {
   it('round-trips run settings through a draft', () => {
@@ -16,6 +16,20 @@ describe('the settings form', () => {
     expect(() => parseDraft(lr, NOTEBOOK_SETTINGS)).toThrow('Learning rate must be a number > 0 and ≤ 10, got "0"');
     const sched = { ...draftFrom(NOTEBOOK_SETTINGS), schedule: 'sometimes' };
     expect(() => parseDraft(sched, NOTEBOOK_SETTINGS)).toThrow('Schedule must be streams or windows');
+  });
+
+  it('Steps takes only a positive whole number within its limits, and the field names itself', () => {
+    for (const raw of ['-5', '0', '1.5', '1e3', 'abc', '', '100000001']) {
+      const d = draftFrom(NOTEBOOK_SETTINGS);
+      d.numbers.steps = raw;
+      const message = `Steps must be an integer from 1 to 100000000, got ${JSON.stringify(raw)}`;
+      expect(() => parseDraft(d, NOTEBOOK_SETTINGS)).toThrow(message);
+      expect(fieldError(d, 'steps')).toBe(message);
+      expect(fieldError(d, 'hiddenSize')).toBeNull();
+    }
+    const d = draftFrom(NOTEBOOK_SETTINGS);
+    d.numbers.steps = ' 25 ';
+    expect(parseDraft(d, NOTEBOOK_SETTINGS).steps).toBe(25);
   });
 
   it('says what would change on Reset, and nothing for a form that does not parse', () => {

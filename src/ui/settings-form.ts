@@ -108,16 +108,34 @@ export function draftWithFields(d: SettingsDraft, from: RunSettings, fields: rea
  * What the form would change if applied now, for people: ["Hidden H 24 (now 16)"].
  * Empty when the form matches the model, or when it does not parse (Reset says why).
  */
-export function pendingChanges(d: SettingsDraft, active: RunSettings): string[] {
+export function pendingChanges(d: SettingsDraft, active: RunSettings, only?: (f: FormField) => boolean): string[] {
   let next: RunSettings;
   try {
     next = parseDraft(d, active);
   } catch {
     return [];
   }
-  return changedFields(next, active).map((f) =>
-    f === 'schedule'
-      ? `Schedule ${next.train.schedule} (now ${active.train.schedule})`
-      : `${NUMBER_SETTINGS[f].label} ${PLACE[f].get(next)} (now ${PLACE[f].get(active)})`,
-  );
+  return changedFields(next, active)
+    .filter(only ?? (() => true))
+    .map((f) =>
+      f === 'schedule'
+        ? `Schedule ${next.train.schedule} (now ${active.train.schedule})`
+        : `${NUMBER_SETTINGS[f].label} ${PLACE[f].get(next)} (now ${PLACE[f].get(active)})`,
+    );
+}
+
+/** The fields a run takes on when training starts or resumes (its trainer is rebuilt from its state): the rest wait for Reset. */
+export const ON_TRAIN_FIELDS: readonly FormField[] = ['lr', 'lrDecay', 'clip'];
+
+/** The learning rate, decay and clip norm of the form where they differ from the run's (null: none differ, or the form does not parse). */
+export function onTrainChange(d: SettingsDraft, active: RunSettings): Partial<Pick<RunSettings['train'], 'lr' | 'lrDecay' | 'clip'>> | null {
+  let next: RunSettings;
+  try {
+    next = parseDraft(d, active);
+  } catch {
+    return null;
+  }
+  const out: Partial<Pick<RunSettings['train'], 'lr' | 'lrDecay' | 'clip'>> = {};
+  for (const f of ['lr', 'lrDecay', 'clip'] as const) if (next.train[f] !== active.train[f]) out[f] = next.train[f];
+  return Object.keys(out).length ? out : null;
 }

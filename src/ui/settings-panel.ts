@@ -4,7 +4,7 @@
  * carrying the whole new draft; the element parses it when a model is built (Reset, a
  * new text). Each label's title says what the setting does.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { NUMBER_SETTINGS, SCHEDULE_HELP, SETTINGS_PRESETS, type NumberSetting } from '../run/settings.ts';
 import { panelEvent } from './events.ts';
@@ -18,17 +18,29 @@ export class CharLmSettings extends LitElement {
   static override properties = {
     draft: { attribute: false },
     pending: { attribute: false },
+    refused: { type: Number },
+    onTrain: { attribute: false },
   };
 
   /** The form as typed. */
   declare draft: SettingsDraft | null;
   /** What differs from the model in use ("Hidden H 24 (now 16)"): it takes effect on Reset. */
   declare pending: string[];
+  /** Counts the Resets refused because of the form: each one moves the focus to the first field in error. */
+  declare refused: number;
+  /** Changes to the learning rate, its decay or the clip norm: they take effect when training starts or resumes. */
+  declare onTrain: string[];
 
   constructor() {
     super();
     this.draft = null;
     this.pending = [];
+    this.refused = 0;
+    this.onTrain = [];
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    if (changed.has('refused') && this.refused > 0) this.renderRoot.querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
   }
 
   static override styles = [
@@ -60,11 +72,22 @@ export class CharLmSettings extends LitElement {
         name=${spec.flag}
         aria-label=${spec.label}
         aria-invalid=${error ? 'true' : 'false'}
+        aria-describedby=${error ? `error-${spec.flag}` : nothing}
         step=${STEP[f] ?? '1'}
         min=${spec.minExclusive ? nothing : spec.min}
         .value=${live(d.numbers[f])}
         @input=${(e: Event) => this.edit({ ...d, numbers: { ...d.numbers, [f]: (e.target as HTMLInputElement).value } })}
     /></label>`;
+  }
+
+  /** The message of each field that does not parse, under the fields (each input points to its own). */
+  private renderErrors(d: SettingsDraft) {
+    const errors = FORM_NUMBERS.map((f) => ({ flag: NUMBER_SETTINGS[f].flag, message: fieldError(d, f) })).filter((e) => e.message !== null);
+    if (!errors.length) return nothing;
+    return html`<div class="error" role="alert" data-testid="settings-errors">
+      ${errors.map((e) => html`<div id=${`error-${e.flag}`}>${e.message}.</div>`)}
+      <div>Reset keeps the current model until ${errors.length > 1 ? 'these are' : 'this is'} fixed.</div>
+    </div>`;
   }
 
   override render() {
@@ -90,10 +113,18 @@ export class CharLmSettings extends LitElement {
           </label>
           ${FORM_NUMBERS.slice(7).map((f) => this.numberField(d, f))}
         </div>
+        ${this.renderErrors(d)}
+        ${
+          this.onTrain.length
+            ? html`<div class="pending" data-testid="settings-on-train" role="status">Takes effect on Train: ${this.onTrain.join(', ')}.</div>`
+            : nothing
+        }
         ${
           this.pending.length
             ? html`<div class="pending" data-testid="settings-pending" role="status">Takes effect on Reset: ${this.pending.join(', ')}.</div>`
-            : html`<div class="muted note">Changes take effect on Reset.</div>`
+            : this.onTrain.length
+              ? nothing
+              : html`<div class="muted note">Changes take effect on Reset (learning rate, LR decay and clip norm: on Train).</div>`
         }
       </section>
     `;

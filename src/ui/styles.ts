@@ -60,6 +60,16 @@ export const panelStyles = css`
   input[aria-invalid='true'] {
     outline: 2px solid #d93025;
   }
+  /* A message about the panel's own fields or action, next to its controls. */
+  .error {
+    background: #fdecea;
+    color: #8a1c12;
+    border-left: 4px solid #d93025;
+    padding: 0.4em 0.8em;
+    border-radius: 4px;
+    margin-top: 0.5em;
+    overflow-wrap: anywhere;
+  }
   button {
     font: inherit;
     padding: 0.35em 0.9em;

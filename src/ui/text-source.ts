@@ -1,11 +1,13 @@
 /**
  * <char-lm-text-source>: where the text comes from — a preset, a file, a URL or pasted
  * text. It only says what was chosen (a `panel-text` event); the element loads, encodes
- * and trains on it. "Try a trained model" asks for the shipped model on its novel
- * (`panel-try-model`).
+ * and trains on it. While a file or URL is read it shows the bytes read and a Cancel
+ * button (`panel-cancel-text`). "Try a trained model" asks for the shipped model on its
+ * novel (`panel-try-model`).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { CORPUS_PRESETS } from '../text/presets.ts';
+import { formatBytes, type ReadProgress } from '../text/read-text.ts';
 import { panelEvent } from './events.ts';
 import type { TextChoice } from './corpus-source.ts';
 import { panelStyles } from './styles.ts';
@@ -14,6 +16,7 @@ export class CharLmTextSource extends LitElement {
   static override properties = {
     corpusName: { attribute: false },
     ready: { type: Boolean },
+    reading: { attribute: false },
     url: { state: true, attribute: false },
     paste: { state: true, attribute: false },
   };
@@ -22,6 +25,8 @@ export class CharLmTextSource extends LitElement {
   declare corpusName: string;
   /** Whether a new text can be chosen now. */
   declare ready: boolean;
+  /** A file or URL being read: its name and the bytes so far (null when none). */
+  declare reading: { name: string; progress: ReadProgress } | null;
   declare private url: string;
   declare private paste: string;
 
@@ -29,6 +34,7 @@ export class CharLmTextSource extends LitElement {
     super();
     this.corpusName = '';
     this.ready = false;
+    this.reading = null;
     this.url = '';
     this.paste = '';
   }
@@ -40,7 +46,18 @@ export class CharLmTextSource extends LitElement {
         width: 100%;
       }
       input[type='url'] {
-        width: 22em;
+        width: min(22em, 100%);
+      }
+      .reading {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4em 0.8em;
+        margin-top: 0.6em;
+        overflow-wrap: anywhere;
+      }
+      .reading progress {
+        width: min(16em, 100%);
       }
     `,
   ];
@@ -50,7 +67,8 @@ export class CharLmTextSource extends LitElement {
   }
 
   override render() {
-    // The menu shows the text in use: a preset, or (disabled) the name of any other text.
+    // The menu shows the text in use: a preset, or (disabled) the name of any other text, or
+    // "Choose a text…" when there is none (a corpus-url that failed), so that every preset can be picked.
     const current = CORPUS_PRESETS.find((p) => p.name === this.corpusName)?.id ?? '';
     return html`
       <section>
@@ -59,7 +77,7 @@ export class CharLmTextSource extends LitElement {
           <label
             >Preset
             <select name="preset" ?disabled=${!this.ready} @change=${(e: Event) => this.choose({ kind: 'preset', id: (e.target as HTMLSelectElement).value })}>
-              ${current || !this.corpusName ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName}</option>`}
+              ${current ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName || 'Choose a text…'}</option>`}
               ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
             </select>
           </label>
@@ -100,6 +118,7 @@ export class CharLmTextSource extends LitElement {
             Try a trained model
           </button>
         </div>
+        ${this.reading ? this.renderReading(this.reading) : nothing}
         <details>
           <summary>Paste your own text</summary>
           <textarea
@@ -112,6 +131,16 @@ export class CharLmTextSource extends LitElement {
         </details>
       </section>
     `;
+  }
+
+  private renderReading({ name, progress: { received, total } }: { name: string; progress: ReadProgress }) {
+    // A compressed body can outgrow the length announced for it: then only the bytes so far.
+    const of = total !== null && received <= total ? total : null;
+    return html`<div class="reading" role="status" data-testid="text-reading">
+      <span>Reading ${name}… <span data-testid="text-reading-bytes">${formatBytes(received)}${of !== null ? ` / ${formatBytes(of)}` : ''}</span></span>
+      <progress max=${of ?? nothing} value=${of !== null ? received : nothing}></progress>
+      <button data-testid="cancel-text" @click=${() => this.dispatchEvent(panelEvent('panel-cancel-text', null))}>Cancel</button>
+    </div>`;
   }
 }
 

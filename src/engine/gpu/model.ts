@@ -7,8 +7,19 @@
  */
 import type { ParamTable } from '../../model/params.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { Kernels, destroyDispatches, encodeDispatches, type Dispatch, type SeqLimits } from '../../gpu/kernels.ts';
-import { readBuffer, readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import {
+  Kernels,
+  destroyDispatches,
+  encodeDispatches,
+  gemmChoice,
+  sampleBlockShape,
+  sampleWeightsLayout,
+  type Dispatch,
+  type GemmChoice,
+  type SampleBlockShape,
+  type SeqLimits,
+} from '../../gpu/kernels.ts';
+import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
@@ -25,8 +36,8 @@ import {
 
 /** Timesteps per submission when running a long text through the model. */
 const EVAL_CHUNK = 128;
-/** Characters generated per submission (progress is reported between them). */
-const SAMPLE_CHUNK = 32;
+/** Characters generated per row and submission (a block; progress is reported after each). */
+const SAMPLE_BLOCK = 32;
 
 export interface GpuModelOptions {
   /** `per-timestep` forces the per-timestep recurrent kernels; `auto` (the default) chooses from the device's limits. */
@@ -35,6 +46,10 @@ export interface GpuModelOptions {
   maxStreamsPerWorkgroup?: number;
   /** Limits to choose the recurrence by in place of the device's (tests use it to reach the fallbacks). */
   limits?: Partial<SeqLimits>;
+  /** `per-character` forces the sampler's per-character dispatches; `auto` (the default) runs a block in one dispatch where it fits (see samplerShape). */
+  sampler?: 'auto' | 'per-character';
+  /** The GEMM kernels to run (to test or compare them); by default chosen from the adapter (see gemmChoice). */
+  gemm?: Partial<GemmChoice>;
 }
 
 export class GpuModel implements Model {
@@ -51,7 +66,7 @@ export class GpuModel implements Model {
     readonly options: GpuModelOptions = {},
   ) {
     if (initial.length !== table.totalSize) throw new Error(`parameters have ${initial.length} floats, the table needs ${table.totalSize}`);
-    this.kernels = new Kernels(gpu.device);
+    this.kernels = new Kernels(gpu.device, { ...gemmChoice(gpu.adapter), ...options.gemm });
     this.params = storageBuffer(gpu.device, 'params', table.totalSize, initial);
   }
 
@@ -59,16 +74,32 @@ export class GpuModel implements Model {
     return this.gpu.device;
   }
 
-  /** The recurrent kernels a pass of B streams runs on this device (see recurrence.ts). */
-  recurrence(B: number): Recurrence {
+  /** The device's limits, or the options' overrides. */
+  private limits(): SeqLimits {
     const o = this.options;
     const d = this.device.limits;
-    const limits: SeqLimits = {
+    return {
       maxComputeWorkgroupStorageSize: o.limits?.maxComputeWorkgroupStorageSize ?? d.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: o.limits?.maxComputeInvocationsPerWorkgroup ?? d.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupSizeX: o.limits?.maxComputeWorkgroupSizeX ?? d.maxComputeWorkgroupSizeX,
     };
-    return chooseRecurrence(limits, this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
+  }
+
+  /** The recurrent kernels a pass of B streams runs on this device (see recurrence.ts). */
+  recurrence(B: number): Recurrence {
+    const o = this.options;
+    return chooseRecurrence(this.limits(), this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
+  }
+
+  /**
+   * How this model generates: a block of characters in one sample_block dispatch where
+   * its workgroup memory fits the device, else the per-character kernels (2L + 3
+   * dispatches a character), with the reason.
+   */
+  samplerShape(): SampleBlockShape | { reason: string } {
+    if (this.options.sampler === 'per-character') return { reason: 'per-character (forced)' };
+    const { vocabSize: V, hiddenSize: H, layers: L } = this.table.config;
+    return sampleBlockShape(this.limits(), V, H, L);
   }
 
   readParams(): Promise<Float32Array> {
@@ -140,8 +171,8 @@ export class GpuModel implements Model {
 
   /**
    * Generates `length` characters after the prime for each row (one row per
-   * temperature), all rows in one pass; every step of a chunk is one submission with
-   * no CPU wait. The categorical draws use uniforms from Rng(seed), so the same seed
+   * temperature), all rows in one pass, a block of SAMPLE_BLOCK characters per
+   * submission; the next block is submitted before the last one is read back. The categorical draws use uniforms from Rng(seed), so the same seed
    * gives the same text as the CPU reference. `onProgress` gets the rows so far.
    */
   async sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]> {
@@ -155,7 +186,9 @@ export class GpuModel implements Model {
       sampler = undefined;
     }
     if (!sampler) {
-      sampler = new Sampler(this, req.rows.length, Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, steps)))));
+      const capacity = Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, steps))));
+      const shape = this.samplerShape();
+      sampler = 'reason' in shape ? new PerCharacterSampler(this, req.rows.length, capacity) : new BlockSampler(this, req.rows.length, capacity, shape);
       this.samplers.set(req.rows.length, sampler);
     }
     return sampler.run(req, onProgress);
@@ -174,36 +207,211 @@ export class GpuModel implements Model {
 }
 
 /**
- * A generation of R rows prepared once: its buffers (sized for up to `capacity` steps)
- * and its two dispatch lists (state slots ping-pong between steps). Each run rewrites
- * only the request's data: first tokens, row settings, uniforms, forced prime.
+ * A generation of R rows prepared once, sized for up to `capacity` steps (prime and
+ * drawn characters): the request's buffers, two reusable staging buffers for the
+ * blocks' read-back, and the GPU work of a block, which a subclass prepares.
+ * Each run rewrites only the request's data: first tokens, row settings, uniforms,
+ * forced prime.
  */
-class Sampler {
-  private buffers: GPUBuffer[] = [];
-  private setup: Dispatch[];
-  private stepLists: Dispatch[][];
-  private tokens: GPUBuffer; // (R) next input of each row
-  private settings: GPUBuffer; // (R) RowSettings {temperature, top_k, top_p, pad}
-  private rand: GPUBuffer; // (capacity, R) uniforms of the draws
-  private forced: GPUBuffer; // (capacity) prime characters forced while reading the prime, else -1
-  private counter: GPUBuffer; // (R) step of each row
-  private outSeq: GPUBuffer; // (capacity, R) drawn characters
+abstract class Sampler {
+  protected buffers: GPUBuffer[] = [];
+  protected readonly settings: GPUBuffer; // (R) RowSettings {temperature, top_k, top_p, pad}
+  protected readonly rand: GPUBuffer; // (capacity, R) uniforms of the draws
+  protected readonly forced: GPUBuffer; // (capacity) prime characters forced while reading the prime, else -1
+  protected readonly outSeq: GPUBuffer; // (capacity, R) drawn characters
+  private readonly staging: GPUBuffer[]; // 2 × (SAMPLE_BLOCK, R) i32: block i is read through staging[i % 2]
 
   constructor(
-    private model: GpuModel,
+    protected model: GpuModel,
     readonly R: number,
     readonly capacity: number,
   ) {
+    this.settings = this.buf('settings', R * 4);
+    this.rand = this.buf('rand', capacity * R);
+    this.forced = this.buf('forced', capacity);
+    this.outSeq = this.buf('out', capacity * R);
+    this.staging = [0, 1].map((i) =>
+      model.device.createBuffer({ label: `sample read-back ${i}`, size: SAMPLE_BLOCK * R * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
+  }
+
+  protected buf(name: string, floats: number): GPUBuffer {
+    const b = storageBuffer(this.model.device, `sample ${name}`, floats);
+    this.buffers.push(b);
+    return b;
+  }
+
+  /** Encodes, before the first block: the start of a generation from `first` (the prime's first character). */
+  protected abstract encodeStart(enc: GPUCommandEncoder, pass: () => GPUComputePassEncoder, first: number): void;
+  /** Encodes steps [s0, end) of the generation. */
+  protected abstract encodeBlock(pass: GPUComputePassEncoder, s0: number, end: number): void;
+
+  async run(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]> {
+    const device = this.model.device;
+    const R = this.R;
+    const P = req.prime.length;
+    const steps = P - 1 + req.length;
+    const rows = Array.from({ length: R }, () => new Int32Array(req.length));
+    if (steps === 0) return rows;
+    const settings = new DataView(new ArrayBuffer(R * 16));
+    req.rows.forEach((r, i) => {
+      settings.setFloat32(i * 16, r.temperature, true);
+      settings.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
+      settings.setFloat32(i * 16 + 8, r.topP, true);
+    });
+    writeArray(device, this.settings, settings);
+    writeArray(device, this.rand, samplingUniforms(req.seed, steps * R));
+    const forced = new Int32Array(steps).fill(-1);
+    for (let i = 0; i + 1 < P; i++) forced[i] = req.prime[i + 1];
+    writeArray(device, this.forced, forced);
+
+    // Block i is submitted before block i-1 is read back, so the GPU works while JavaScript waits.
+    let reading: Promise<void> | null = null;
+    for (let i = 0, s0 = 0; s0 < steps; i++, s0 += SAMPLE_BLOCK) {
+      const end = Math.min(steps, s0 + SAMPLE_BLOCK);
+      const enc = device.createCommandEncoder({ label: `sample block ${i}` });
+      let pass: GPUComputePassEncoder | null = null;
+      const openPass = () => (pass ??= enc.beginComputePass({ label: 'sample' }));
+      if (i === 0) this.encodeStart(enc, openPass, req.prime[0]);
+      this.encodeBlock(openPass(), s0, end);
+      openPass().end();
+      const staging = this.staging[i % 2];
+      enc.copyBufferToBuffer(this.outSeq, s0 * R * 4, staging, 0, (end - s0) * R * 4);
+      device.queue.submit([enc.finish()]);
+      if (reading) await reading;
+      reading = this.readBlock(staging, s0, end, P, rows, onProgress);
+    }
+    await reading;
+    return rows;
+  }
+
+  /** Maps a block's staging buffer, copies its characters into `rows`, reports progress. */
+  private async readBlock(
+    staging: GPUBuffer,
+    s0: number,
+    end: number,
+    P: number,
+    rows: Int32Array[],
+    onProgress?: (rows: Int32Array[]) => void,
+  ): Promise<void> {
+    const R = this.R;
+    const bytes = (end - s0) * R * 4;
+    await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    const data = new Int32Array(staging.getMappedRange(0, bytes)); // (end - s0, R)
+    for (let s = Math.max(s0, P - 1); s < end; s++) for (let r = 0; r < R; r++) rows[r][s - (P - 1)] = data[(s - s0) * R + r];
+    staging.unmap();
+    if (end > P - 1) onProgress?.(rows.map((r) => r.subarray(0, end - (P - 1))));
+  }
+
+  destroy(): void {
+    for (const b of [...this.buffers, ...this.staging]) b.destroy();
+    this.buffers = [];
+  }
+}
+
+/**
+ * A block in one dispatch (sample_block.wgsl): a workgroup per row carries the state of
+ * every layer through the block. The weights are packed for it (transposed) once per
+ * generation, by 2L + 1 transposes and a few copies.
+ */
+class BlockSampler extends Sampler {
+  private readonly w: GPUBuffer; // packed weights (sampleWeightsLayout)
+  private readonly cursor: GPUBuffer; // (R, 2) u32: step, next input token
+  private readonly state: GPUBuffer; // (2, L, R, H): h, then c
+  private readonly pack: Dispatch[];
+  private readonly copies: [number, number, number][]; // [params offset, w offset, floats]
+  private readonly block: Dispatch;
+  private blockSteps: number;
+
+  constructor(model: GpuModel, R: number, capacity: number, shape: SampleBlockShape) {
+    super(model, R, capacity);
+    const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = model.table.config;
+    const t = model.table;
+    const k = model.kernels;
+    const { base, size } = sampleWeightsLayout(V, E, H, L);
+    this.w = this.buf('weights', size);
+    const wBase = this.buf('weight blocks', L + 1);
+    writeArray(model.device, wBase, Uint32Array.from(base));
+    this.cursor = this.buf('cursor', 2 * R);
+    this.state = this.buf('state', 2 * L * R * H);
+    this.pack = [];
+    this.copies = [];
+    t.layers.forEach((p, l) => {
+      const I = l === 0 ? E : H;
+      this.pack.push(
+        k.transpose({ label: `sample W_ih${l}ᵀ`, rows: 4 * H, cols: I, inOff: p.weightIh.offset, outOff: base[l], src: model.params, dst: this.w }),
+        k.transpose({ label: `sample W_hh${l}ᵀ`, rows: 4 * H, cols: H, inOff: p.weightHh.offset, outOff: base[l] + I * 4 * H, src: model.params, dst: this.w }),
+      );
+      this.copies.push([p.biasIh.offset, base[l] + (I + H) * 4 * H, 4 * H], [p.biasHh.offset, base[l] + (I + H) * 4 * H + 4 * H, 4 * H]);
+    });
+    this.pack.push(k.transpose({ label: 'sample W_outᵀ', rows: V, cols: H, inOff: t.headWeight.offset, outOff: base[L], src: model.params, dst: this.w }));
+    this.copies.push([t.headBias.offset, base[L] + H * V, V], [t.embed.offset, base[L] + H * V + V, V * E]);
+    this.blockSteps = SAMPLE_BLOCK;
+    this.block = k.sampleBlock({
+      v: V,
+      e: E,
+      h: H,
+      l: L,
+      rows: R,
+      steps: this.blockSteps,
+      shape,
+      w: this.w,
+      wBase,
+      settings: this.settings,
+      rand: this.rand,
+      forced: this.forced,
+      cursor: this.cursor,
+      outSeq: this.outSeq,
+      state: this.state,
+    });
+  }
+
+  protected encodeStart(enc: GPUCommandEncoder, pass: () => GPUComputePassEncoder, first: number): void {
+    const cursor = new Uint32Array(2 * this.R);
+    for (let r = 0; r < this.R; r++) cursor[2 * r + 1] = first;
+    writeArray(this.model.device, this.cursor, cursor);
+    enc.clearBuffer(this.state);
+    // Copies of parameters the kernel reads untransposed (byte offsets: multiples of 4, as copies need).
+    for (const [from, to, n] of this.copies) enc.copyBufferToBuffer(this.model.params, from * 4, this.w, to * 4, n * 4);
+    encodeDispatches(pass(), this.pack);
+  }
+
+  protected encodeBlock(pass: GPUComputePassEncoder, s0: number, end: number): void {
+    if (end - s0 !== this.blockSteps) {
+      this.blockSteps = end - s0;
+      const { embedSize: E } = this.model.table.config;
+      this.model.kernels.setUniform(this.block, [this.R, E, this.blockSteps]);
+    }
+    encodeDispatches(pass, [this.block]);
+  }
+
+  override destroy(): void {
+    destroyDispatches([...this.pack, this.block]);
+    super.destroy();
+  }
+}
+
+/**
+ * Per character, 2L + 3 dispatches (embedding, per layer the input GEMM and the fused
+ * LSTM step, the head GEMM, sample_forward): where sample_block does not fit.
+ * State slots ping-pong between characters (one dispatch list per parity).
+ */
+class PerCharacterSampler extends Sampler {
+  private setup: Dispatch[];
+  private stepLists: Dispatch[][];
+  private tokens: GPUBuffer; // (R) next input of each row
+  private counter: GPUBuffer; // (R) step of each row
+  private stateBuffers: GPUBuffer[];
+
+  constructor(model: GpuModel, R: number, capacity: number) {
+    super(model, R, capacity);
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = model.table.config;
     const t = model.table;
     const k = model.kernels;
     const params = model.params;
-    const buf = (name: string, floats: number) => {
-      const b = storageBuffer(model.device, `sample ${name}`, floats);
-      this.buffers.push(b);
-      return b;
-    };
+    const buf = (name: string, floats: number) => this.buf(name, floats);
     this.tokens = buf('tokens', R);
+    this.counter = buf('counter', R);
     const x0 = buf('x0', R * E); // (R, E)
     const zx = Array.from({ length: L }, (_, l) => buf(`zx${l}`, R * 4 * H)); // per layer (R, 4H)
     const hs = Array.from({ length: L }, (_, l) => buf(`hs${l}`, 2 * R * H)); // per layer (2, R, H): two state slots
@@ -211,11 +419,6 @@ class Sampler {
     const gates = Array.from({ length: L }, (_, l) => buf(`gates${l}`, R * 4 * H)); // per layer (R, 4H)
     const whhT = Array.from({ length: L }, (_, l) => buf(`whhT${l}`, 4 * H * H)); // per layer (H, 4H)
     const logits = buf('logits', R * V); // (R, V)
-    this.settings = buf('settings', R * 4);
-    this.rand = buf('rand', capacity * R);
-    this.forced = buf('forced', capacity);
-    this.counter = buf('counter', R);
-    this.outSeq = buf('out', capacity * R);
 
     this.setup = t.layers.map((p, l) => k.transpose({ label: `sample W_hh${l}ᵀ`, rows: 4 * H, cols: H, inOff: p.weightHh.offset, src: params, dst: whhT[l] }));
     // Step k reads state slot k%2 and writes slot 1-k%2: one dispatch list per parity.
@@ -288,54 +491,22 @@ class Sampler {
       );
       return list;
     });
-    // The state slots start at zero (fresh buffers) and each run clears slot 0 again.
     this.stateBuffers = [...hs, ...cs];
   }
 
-  private stateBuffers: GPUBuffer[];
-
-  async run(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]> {
-    const device = this.model.device;
-    const R = this.R;
-    const P = req.prime.length;
-    const steps = P - 1 + req.length;
-    writeArray(device, this.tokens, new Int32Array(R).fill(req.prime[0]));
-    const settings = new DataView(new ArrayBuffer(R * 16));
-    req.rows.forEach((r, i) => {
-      settings.setFloat32(i * 16, r.temperature, true);
-      settings.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
-      settings.setFloat32(i * 16 + 8, r.topP, true);
-    });
-    writeArray(device, this.settings, settings);
-    writeArray(device, this.rand, samplingUniforms(req.seed, steps * R));
-    const forced = new Int32Array(Math.max(1, steps)).fill(-1);
-    for (let i = 0; i + 1 < P; i++) forced[i] = req.prime[i + 1];
-    writeArray(device, this.forced, forced);
-
-    const rows = Array.from({ length: R }, () => new Int32Array(req.length));
-    for (let s0 = 0; s0 < steps || s0 === 0; s0 += SAMPLE_CHUNK) {
-      const enc = device.createCommandEncoder({ label: 'sample chunk' });
-      if (s0 === 0) {
-        enc.clearBuffer(this.counter);
-        for (const b of this.stateBuffers) enc.clearBuffer(b);
-      }
-      const pass = enc.beginComputePass({ label: 'sample' });
-      if (s0 === 0) encodeDispatches(pass, this.setup);
-      const end = Math.min(steps, s0 + SAMPLE_CHUNK);
-      for (let s = s0; s < end; s++) encodeDispatches(pass, this.stepLists[s % 2]);
-      pass.end();
-      device.queue.submit([enc.finish()]);
-      if (end === 0) break;
-      const data = new Int32Array(await readBuffer(device, this.outSeq, end * R * 4)); // (end, R)
-      for (let s = Math.max(s0, P - 1); s < end; s++) for (let r = 0; r < R; r++) rows[r][s - (P - 1)] = data[s * R + r];
-      if (end > P - 1) onProgress?.(rows.map((r) => r.subarray(0, end - (P - 1))));
-    }
-    return rows;
+  protected encodeStart(enc: GPUCommandEncoder, pass: () => GPUComputePassEncoder, first: number): void {
+    writeArray(this.model.device, this.tokens, new Int32Array(this.R).fill(first));
+    enc.clearBuffer(this.counter);
+    for (const b of this.stateBuffers) enc.clearBuffer(b);
+    encodeDispatches(pass(), this.setup);
   }
 
-  destroy(): void {
+  protected encodeBlock(pass: GPUComputePassEncoder, s0: number, end: number): void {
+    for (let s = s0; s < end; s++) encodeDispatches(pass, this.stepLists[s % 2]);
+  }
+
+  override destroy(): void {
     destroyDispatches([...this.setup, ...this.stepLists.flat()]);
-    for (const b of this.buffers) b.destroy();
-    this.buffers = [];
+    super.destroy();
   }
 }

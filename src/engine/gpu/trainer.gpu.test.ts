@@ -51,6 +51,19 @@ describe('training step parity (GPU vs CPU reference)', () => {
       options: { maxStreamsPerWorkgroup: 2 },
       persistent: true,
     },
+    // The GEMM kernels forced (SwiftShader chooses tiled without split K, a GPU tiled with split K); N = T·B = 320 positions,
+    // which weight_grad splits into slices when asked to.
+    ...[
+      { variant: 'registers', splitK: false },
+      { variant: 'tiled', splitK: true },
+    ].map((gemm) => ({
+      name: `${gemm.variant} GEMMs${gemm.splitK ? ', weight gradients split over K' : ''}`,
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 },
+      B: 8,
+      T: 40,
+      options: { gemm } as GpuModelOptions,
+      persistent: true,
+    })),
   ];
   for (const c of gradientCases) {
     it(`gradients of one step match exact BPTT, tensor by tensor (${c.name}, L ${c.cfg.layers} H ${c.cfg.hiddenSize} B ${c.B} T ${c.T})`, async () => {
@@ -63,6 +76,7 @@ describe('training step parity (GPU vs CPU reference)', () => {
       expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(c.persistent);
       if (c.options.limits) expect([trainer.recurrence.forward?.sb, trainer.recurrence.backward]).toEqual([2, null]);
       if (c.options.maxStreamsPerWorkgroup) expect(trainer.recurrence.backward?.sb).toBe(c.options.maxStreamsPerWorkgroup);
+      if (c.options.gemm) expect(trainer.model.kernels.weightGradShape(4 * 6, 5 + 6, c.B * c.T).slices > 1).toBe(c.options.gemm.splitK);
       await trainer.trainStep();
       await trainer.flush();
       const got = await trainer.readGradients();
@@ -199,6 +213,29 @@ describe('training step parity (GPU vs CPU reference)', () => {
   });
 });
 
+describe('settings too large for the adapter', () => {
+  it('are refused before anything is allocated, naming the buffer, the sizes and what to lower', async () => {
+    const gpu = await testGpu();
+    const errors: string[] = [];
+    const listen = (e: Event) => errors.push((e as GPUUncapturedErrorEvent).error.message);
+    gpu.device.addEventListener('uncapturederror', listen);
+    const cfg: ModelConfig = { vocabSize: 1024, embedSize: 4, hiddenSize: 8, layers: 1 };
+    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 4096, seqLen: 4096, schedule: 'windows' };
+    const { table, params } = setup(cfg, 1);
+    const data = randomTokens(5000, cfg.vocabSize, 2);
+    await expect(GpuTrainer.create(gpu, table, train, data, { params })).rejects.toThrow(
+      /^these settings \(V 1024, E 4, H 8, L 1, B 4096 × T 4096\) need 65,536 MiB for the logits \(B·T × V\), more than this GPU allows in one buffer \([\d,.]+ MiB\): use fewer streams B or a shorter length T$/,
+    );
+    // The same device still builds a trainer that fits.
+    const small = await GpuTrainer.create(gpu, table, { ...train, batch: 2, seqLen: 8 }, data, { params });
+    await small.trainStep();
+    expect((await small.flush()).map((r) => r.step)).toEqual([1]);
+    small.destroy();
+    gpu.device.removeEventListener('uncapturederror', listen);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('forward-only parity', () => {
   const cfg: ModelConfig = { vocabSize: 9, embedSize: 4, hiddenSize: 7, layers: 2 };
 
@@ -240,54 +277,56 @@ describe('forward-only parity', () => {
     });
   }
 
-  it('sampling: the same seed gives the same text as the CPU reference, per temperature row', async () => {
-    const gpu = await testGpu();
-    const { table, params } = setup(cfg, 6);
-    // Sharpen the head a little so that draws are not all near-uniform.
-    for (let i = 0; i < table.headWeight.size; i++) params[table.headWeight.offset + i] *= 3;
-    const model = new GpuModel(gpu, table, params);
-    const rows = [
-      { temperature: 0.5, topK: 0, topP: 1 },
-      { temperature: 1.0, topK: 3, topP: 1 },
-      { temperature: 1.5, topK: 0, topP: 0.8 },
-      { temperature: 0, topK: 0, topP: 1 },
-    ];
-    const prime = Int32Array.from([1, 4, 2]);
-    const length = 40;
-    const seed = 1234;
-    let progressCalls = 0;
-    const got = await model.sample({ prime, length, rows, seed }, () => progressCalls++);
-    expect(progressCalls).toBeGreaterThan(1);
+  for (const sampler of ['auto', 'per-character'] as const)
+    it(`sampling (${sampler}): the same seed gives the same text as the CPU reference, per temperature row`, async () => {
+      const gpu = await testGpu();
+      const { table, params } = setup(cfg, 6);
+      // Sharpen the head a little so that draws are not all near-uniform.
+      for (let i = 0; i < table.headWeight.size; i++) params[table.headWeight.offset + i] *= 3;
+      const model = new GpuModel(gpu, table, params, { sampler });
+      expect('reason' in model.samplerShape()).toBe(sampler === 'per-character');
+      const rows = [
+        { temperature: 0.5, topK: 0, topP: 1 },
+        { temperature: 1.0, topK: 3, topP: 1 },
+        { temperature: 1.5, topK: 0, topP: 0.8 },
+        { temperature: 0, topK: 0, topP: 1 },
+      ];
+      const prime = Int32Array.from([1, 4, 2]);
+      const length = 40;
+      const seed = 1234;
+      let progressCalls = 0;
+      const got = await model.sample({ prime, length, rows, seed }, () => progressCalls++);
+      expect(progressCalls).toBeGreaterThan(1);
 
-    // CPU: one character at a time, carrying the state, with the same uniforms.
-    const R = rows.length;
-    const rng = new Rng(seed);
-    const steps = prime.length - 1 + length;
-    const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
-    let h = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
-    let c = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
-    let input = new Int32Array(R).fill(prime[0]);
-    const want = rows.map(() => [] as number[]);
-    for (let s = 0; s < steps; s++) {
-      const { cache } = modelForwardReference(table, params, input, new Int32Array(R), 1, R, h, c);
-      h = cache.hs.map((x) => x.slice(R * cfg.hiddenSize));
-      c = cache.cs.map((x) => x.slice(R * cfg.hiddenSize));
-      const next = new Int32Array(R);
-      for (let r = 0; r < R; r++) {
-        if (s + 1 < prime.length) next[r] = prime[s + 1];
-        else {
-          const logits = cache.logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
-          next[r] = sampleReference(logits, cfg.vocabSize, rows[r], rand[s * R + r]);
-          want[r].push(next[r]);
+      // CPU: one character at a time, carrying the state, with the same uniforms.
+      const R = rows.length;
+      const rng = new Rng(seed);
+      const steps = prime.length - 1 + length;
+      const rand = Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
+      let h = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+      let c = Array.from({ length: cfg.layers }, () => new Float64Array(R * cfg.hiddenSize));
+      let input = new Int32Array(R).fill(prime[0]);
+      const want = rows.map(() => [] as number[]);
+      for (let s = 0; s < steps; s++) {
+        const { cache } = modelForwardReference(table, params, input, new Int32Array(R), 1, R, h, c);
+        h = cache.hs.map((x) => x.slice(R * cfg.hiddenSize));
+        c = cache.cs.map((x) => x.slice(R * cfg.hiddenSize));
+        const next = new Int32Array(R);
+        for (let r = 0; r < R; r++) {
+          if (s + 1 < prime.length) next[r] = prime[s + 1];
+          else {
+            const logits = cache.logits.subarray(r * cfg.vocabSize, (r + 1) * cfg.vocabSize);
+            next[r] = sampleReference(logits, cfg.vocabSize, rows[r], rand[s * R + r]);
+            want[r].push(next[r]);
+          }
         }
+        input = next;
       }
-      input = next;
-    }
-    got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
-    // The prepared generation is reused: a shorter one in between, then the same request again, gives the same text.
-    await model.sample({ prime: Int32Array.from([3]), length: 5, rows, seed: 7 });
-    const again = await model.sample({ prime, length, rows, seed });
-    again.forEach((g, r) => expect(Array.from(g), `row ${r} again`).toEqual(want[r]));
-    model.destroy();
-  });
+      got.forEach((g, r) => expect(Array.from(g), `row ${r} (temperature ${rows[r].temperature})`).toEqual(want[r]));
+      // The prepared generation is reused: a shorter one in between, then the same request again, gives the same text.
+      await model.sample({ prime: Int32Array.from([3]), length: 5, rows, seed: 7 });
+      const again = await model.sample({ prime, length, rows, seed });
+      again.forEach((g, r) => expect(Array.from(g), `row ${r} again`).toEqual(want[r]));
+      model.destroy();
+    });
 });

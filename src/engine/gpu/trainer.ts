@@ -13,8 +13,8 @@
 import type { ParamTable } from '../../model/params.ts';
 import { learningRate, type TrainConfig } from '../../model/config.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { destroyDispatches, embeddingGradIndex, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
-import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import { destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
 import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
@@ -39,9 +39,12 @@ export class GpuTrainer implements Trainer {
   private m: GPUBuffer;
   private v: GPUBuffer;
   private partials: GPUBuffer;
+  private normPartials: GPUBuffer;
   private clip: GPUBuffer;
-  private rowStart: GPUBuffer;
   private positions: GPUBuffer;
+  private segStart: GPUBuffer;
+  private rowSegStart: GPUBuffer;
+  private embedPartials: GPUBuffer;
   private dz: GPUBuffer;
   private dx: GPUBuffer;
   private dcCarry: GPUBuffer;
@@ -78,10 +81,13 @@ export class GpuTrainer implements Trainer {
     this.grads = storageBuffer(device, 'grads', P);
     this.m = storageBuffer(device, 'adam m', P, start.optimizer?.m);
     this.v = storageBuffer(device, 'adam v', P, start.optimizer?.v);
-    this.partials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
+    this.normPartials = storageBuffer(device, 'grad norm partials', NORM_PARTS * 128);
     this.clip = storageBuffer(device, 'clip', 2);
-    this.rowStart = storageBuffer(device, 'embed grad row start', V + 1);
-    this.positions = storageBuffer(device, 'embed grad positions', N);
+    const S = embeddingGradMaxSegments(N, V);
+    this.positions = storageBuffer(device, 'embed grad positions', N); // (N)
+    this.segStart = storageBuffer(device, 'embed grad segment start', S + 1); // (S + 1)
+    this.rowSegStart = storageBuffer(device, 'embed grad row segments', V + 1); // (V + 1)
+    this.embedPartials = storageBuffer(device, 'embed grad partials', S * E); // (S, E)
     this.dz = storageBuffer(device, 'dz', N * 4 * H);
     this.dx = storageBuffer(device, 'dx', N * Math.max(E, H));
     this.dcCarry = storageBuffer(device, 'dc carry', B * H);
@@ -90,23 +96,30 @@ export class GpuTrainer implements Trainer {
     const params = this.model.params;
     const s = this.seq;
     const d: Dispatch[] = buildForward(k, s, params, true, recurrence.forward);
-    // Head gradients: dlogits (in place in s.logits) → dW_out, db_out, dH.
+    // Weight gradients over all N positions: the head's dW_out | db_out and each layer's
+    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N on a hardware adapter,
+    // then a reduce); they share one partials buffer, used one after another.
+    const headShape = k.weightGradShape(V, H, N);
+    const layerShapes = table.layers.map((_, l) => k.weightGradShape(4 * H, (l === 0 ? E : H) + H, N));
+    this.partials = storageBuffer(device, 'weight grad partials', Math.max(headShape.partialFloats, ...layerShapes.map((x) => x.partialFloats)));
+    // Head gradients: dlogits (in place in s.logits) → dW_out with db_out, dH.
     d.push(
-      k.matmul({
-        label: 'dW_out',
+      ...k.weightGrad({
+        label: 'dW_out db_out',
         m: V,
-        n: H,
         k: N,
-        transA: true,
-        transB: false,
+        n1: H,
+        n2: 0,
+        shape: headShape,
         a: s.logits,
         aOff: 0,
-        b: s.hs[L - 1],
-        bOff: B * H,
-        c: this.grads,
-        cOff: table.headWeight.offset,
+        b1: s.hs[L - 1],
+        b1Off: B * H,
+        grads: this.grads,
+        w1Off: table.headWeight.offset,
+        bias: { off: table.headBias.offset },
+        partials: this.partials,
       }),
-      k.columnSum({ label: 'db_out', r: N, n: V, aOff: 0, outOff: table.headBias.offset, a: s.logits, out: this.grads }),
       k.matmul({
         label: 'dH top',
         m: N,
@@ -173,35 +186,25 @@ export class GpuTrainer implements Trainer {
         }
       }
       d.push(
-        k.matmul({
-          label: `dW_ih l${l}`,
+        // dW_ih (4H, I) = dzᵀ·x, dW_hh (4H, H) = dzᵀ·h_{t-1} (slots 0..T-1), db_ih = db_hh = Σ dz.
+        ...k.weightGrad({
+          label: `dW_ih dW_hh db l${l}`,
           m: 4 * H,
-          n: I,
           k: N,
-          transA: true,
-          transB: false,
+          n1: I,
+          n2: H,
+          shape: layerShapes[l],
           a: this.dz,
           aOff: 0,
-          b: l === 0 ? s.x0 : s.hs[l - 1],
-          bOff: l === 0 ? 0 : B * H,
-          c: this.grads,
-          cOff: p.weightIh.offset,
+          b1: l === 0 ? s.x0 : s.hs[l - 1],
+          b1Off: l === 0 ? 0 : B * H,
+          b2: { buffer: s.hs[l], off: 0 },
+          grads: this.grads,
+          w1Off: p.weightIh.offset,
+          w2Off: p.weightHh.offset,
+          bias: { off: p.biasIh.offset, off2: p.biasHh.offset },
+          partials: this.partials,
         }),
-        k.matmul({
-          label: `dW_hh l${l}`,
-          m: 4 * H,
-          n: H,
-          k: N,
-          transA: true,
-          transB: false,
-          a: this.dz,
-          aOff: 0,
-          b: s.hs[l],
-          bOff: 0,
-          c: this.grads,
-          cOff: p.weightHh.offset,
-        }),
-        k.columnSum({ label: `db l${l}`, r: N, n: 4 * H, aOff: 0, outOff: p.biasIh.offset, out2Off: p.biasHh.offset, a: this.dz, out: this.grads }),
         // dX becomes dh_above of the layer below (layer 0: the embedding gradient's input).
         k.matmul({
           label: `dX l${l}`,
@@ -220,18 +223,21 @@ export class GpuTrainer implements Trainer {
       );
     }
     d.push(
-      k.embeddingBackward({
+      ...k.embeddingBackward({
         v: V,
         e: E,
+        n: N,
         dxOff: 0,
         gradOff: table.embed.offset,
         dx: this.dx,
-        rowStart: this.rowStart,
         positions: this.positions,
+        segStart: this.segStart,
+        rowSegStart: this.rowSegStart,
+        partials: this.embedPartials,
         grads: this.grads,
       }),
     );
-    d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.partials, parts: NORM_PARTS, clip: this.clip }));
+    d.push(...k.gradNorm({ n: P, maxNorm: config.clip, grads: this.grads, partials: this.normPartials, parts: NORM_PARTS, clip: this.clip }));
     this.adamDispatch = k.adam({ n: P, grads: this.grads, clip: this.clip, params, m: this.m, v: this.v });
     d.push(this.adamDispatch);
     this.dispatches = d;
@@ -246,6 +252,11 @@ export class GpuTrainer implements Trainer {
    * Builds a trainer and checks that every pipeline and bind group is valid, so that a
    * mistake fails here with the WebGPU message rather than as silent zero losses.
    */
+  /**
+   * Builds a trainer, after checking that its largest buffers fit this adapter's limits
+   * (nothing is allocated when they do not). Memory the device then cannot give, or any
+   * other failure while building, is an error naming it; the buffers built are freed.
+   */
   static async create(
     gpu: GpuContext,
     table: ParamTable,
@@ -254,14 +265,26 @@ export class GpuTrainer implements Trainer {
     start: TrainerStart,
     options: GpuModelOptions = {},
   ): Promise<GpuTrainer> {
-    gpu.device.pushErrorScope('validation');
-    const t = new GpuTrainer(gpu, table, config, data, start, options);
-    const err = await gpu.device.popErrorScope();
-    if (err) {
-      t.destroy();
-      throw new Error(`the GPU trainer could not be built: ${err.message}`);
+    checkBufferLimits(gpu.device.limits, table, config);
+    const device = gpu.device;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    let t: GpuTrainer | null = null;
+    let thrown: unknown = null;
+    try {
+      t = new GpuTrainer(gpu, table, config, data, start, options);
+    } catch (e) {
+      thrown = e;
     }
-    return t;
+    const invalid = await device.popErrorScope();
+    const oom = await device.popErrorScope();
+    if (thrown || invalid || oom) {
+      t?.destroy();
+      if (oom)
+        throw new Error(`the GPU ran out of memory for these settings (${describeSize(table, config)}): use a smaller model or fewer streams B × length T`);
+      throw new Error(`the GPU trainer could not be built: ${(invalid ?? (thrown as Error)).message}`);
+    }
+    return t!;
   }
 
   /** The dispatches of one step's compute pass, in order (the bench profiles them one by one). */
@@ -288,11 +311,12 @@ export class GpuTrainer implements Trainer {
     if (slot.pending) await slot.pending;
 
     const batch = this.batcher.next();
-    const { rowStart, positions } = embeddingGradIndex(batch.inputs, V);
+    const index = embeddingGradIndex(batch.inputs, V);
     writeArray(device, this.seq.tokens, batch.inputs);
     writeArray(device, this.seq.targets, batch.targets);
-    writeArray(device, this.rowStart, rowStart);
-    writeArray(device, this.positions, positions);
+    writeArray(device, this.positions, index.positions);
+    writeArray(device, this.segStart, index.segStart);
+    writeArray(device, this.rowSegStart, index.rowSegStart);
 
     const step = ++this.steps;
     this.model.kernels.setAdamStep(this.adamDispatch, this.table.totalSize, {
@@ -357,13 +381,19 @@ export class GpuTrainer implements Trainer {
   /** Everything needed to continue exactly where this trainer is; results read back meanwhile wait for the next call. */
   async snapshot(): Promise<TrainingSnapshot> {
     await Promise.all(this.ring.map((s) => s.pending));
-    return {
-      params: await this.model.readParams(),
-      optimizer: await this.readOptimizer(),
-      step: this.steps,
-      batcher: this.batcher.getState(),
-      carried: await this.readCarried(),
-    };
+    // One round trip for all of it (the page keeps a snapshot every N steps while training).
+    const P = this.table.totalSize;
+    const n = this.table.config.layers * this.config.batch * this.table.config.hiddenSize;
+    const step = this.steps;
+    const batcher = this.batcher.getState();
+    const [params, m, v, h, c] = await readFloatsTogether(this.gpu.device, [
+      { src: this.model.params, count: P },
+      { src: this.m, count: P },
+      { src: this.v, count: P },
+      { src: this.seq.stateH, count: n },
+      { src: this.seq.stateC, count: n },
+    ]);
+    return { params, optimizer: { m, v }, step, batcher, carried: { h, c } };
   }
 
   destroy(): void {
@@ -372,7 +402,58 @@ export class GpuTrainer implements Trainer {
     destroyDispatches(this.dispatches);
     this.model.destroy();
     this.seq.destroy();
-    for (const b of [this.grads, this.m, this.v, this.partials, this.clip, this.rowStart, this.positions, this.dz, this.dx, this.dcCarry]) b.destroy();
+    for (const b of [
+      this.grads,
+      this.m,
+      this.v,
+      this.partials,
+      this.normPartials,
+      this.clip,
+      this.positions,
+      this.segStart,
+      this.rowSegStart,
+      this.embedPartials,
+      this.dz,
+      this.dx,
+      this.dcCarry,
+    ])
+      b.destroy();
     for (const s of this.ring) s.buffer.destroy();
+  }
+}
+
+/** "V 38, E 8, H 16, L 1, B 4 × T 40" for messages. */
+function describeSize(table: ParamTable, config: TrainConfig): string {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+  return `V ${V}, E ${E}, H ${H}, L ${L}, B ${config.batch} × T ${config.seqLen}`;
+}
+
+/**
+ * The largest buffers a trainer allocates, in bytes (float32 and int32 both 4), with
+ * what to lower when one is too big. N = B·T positions of one window.
+ */
+function trainerBuffers(table: ParamTable, config: TrainConfig): { what: string; bytes: number; lower: string }[] {
+  const { vocabSize: V, embedSize: E, hiddenSize: H } = table.config;
+  const N = config.batch * config.seqLen;
+  const window = 'fewer streams B or a shorter length T';
+  return [
+    { what: 'the parameters (and each of their gradients and Adam moments)', bytes: 4 * table.totalSize, lower: 'a smaller model (E, H, L)' },
+    { what: 'the logits (B·T × V)', bytes: 4 * N * V, lower: window },
+    { what: 'the gate pre-activations (B·T × 4H)', bytes: 4 * N * 4 * H, lower: `${window}, or a smaller H` },
+    { what: 'the layer inputs (B·T × max(E, H))', bytes: 4 * N * Math.max(E, H), lower: `${window}, or a smaller E or H` },
+    { what: 'the recurrent weights (4H × H)', bytes: 4 * 4 * H * H, lower: 'a smaller H' },
+  ];
+}
+
+/** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows. */
+function checkBufferLimits(limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, table: ParamTable, config: TrainConfig): void {
+  const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+  const mb = (b: number) => `${(b / 2 ** 20).toLocaleString('en', { maximumFractionDigits: 1 })} MiB`;
+  for (const b of trainerBuffers(table, config)) {
+    if (b.bytes > max) {
+      throw new Error(
+        `these settings (${describeSize(table, config)}) need ${mb(b.bytes)} for ${b.what}, more than this GPU allows in one buffer (${mb(max)}): use ${b.lower}`,
+      );
+    }
   }
 }

@@ -1,0 +1,124 @@
+/**
+ * The numerics guard of a training run: what counts as a step gone wrong (a NaN or
+ * infinite loss or gradient norm, a loss far above where it started, weights that are no
+ * longer finite), which kept snapshot is still good, and the message that says what
+ * happened and what to change. Plain functions; TrainingRun (run.ts) applies them.
+ *
+ * Divergence is judged against a reference: the larger of ln V (the loss of a uniform
+ * guess) and the first loss the run measured (that of the weights it started from). A
+ * step whose loss exceeds max(2·ref, ref + 3) nats has diverged. Healthy training never
+ * comes near it: the notebook's 1,000 steps stay at or below their first loss (3.64 for
+ * V 38: limit 7.64), and even lr 1 on a tiny model peaks at 1.4× it, while lr 10 jumps
+ * to 11× at the second step.
+ */
+import { countNonFinite } from '../model/checkpoint.ts';
+import { NOTEBOOK_TRAIN, type TrainConfig } from '../model/config.ts';
+import type { TrainingSnapshot } from '../model/training-state.ts';
+import type { StepResult } from '../engine/contract.ts';
+import type { Naming } from './settings.ts';
+
+type NumericsReason = 'loss' | 'gradient' | 'divergence' | 'weights';
+
+/** Why and where the guard stopped training. */
+export interface NumericsStop {
+  /** The step whose result was bad. */
+  step: number;
+  /** The step the model was put back at (its last good state). */
+  restoredStep: number;
+  reason: NumericsReason;
+  /** The bad step's loss and gradient norm (NaN where unknown). */
+  loss: number;
+  gradNorm: number;
+  /** What happened, in words: "the loss became NaN". */
+  what: string;
+}
+
+/** Training was stopped by the guard; the run is back at `stop.restoredStep`. The message says what to change. */
+export class NumericsError extends Error {
+  override name = 'NumericsError';
+  constructor(
+    message: string,
+    readonly stop: NumericsStop,
+  ) {
+    super(message);
+  }
+}
+
+/** The loss above which a step has diverged, for a reference loss (see the module comment). */
+export function divergenceLimit(reference: number): number {
+  return Math.max(2 * reference, reference + 3);
+}
+
+/** The reference loss of a run over V characters whose first measured loss is `first`. */
+export function referenceLoss(vocabSize: number, first: number): number {
+  return Math.max(Math.log(vocabSize), Number.isFinite(first) ? first : 0);
+}
+
+function nonFiniteWord(x: number): string {
+  return Number.isNaN(x) ? 'NaN' : 'infinite';
+}
+
+/** What went wrong at this step, or null when it is fine. */
+export function checkStep(r: StepResult, reference: number): Pick<NumericsStop, 'reason' | 'what'> | null {
+  if (!Number.isFinite(r.loss)) return { reason: 'loss', what: `the loss became ${nonFiniteWord(r.loss)}` };
+  if (!Number.isFinite(r.gradNorm)) return { reason: 'gradient', what: `the gradient norm became ${nonFiniteWord(r.gradNorm)}` };
+  const limit = divergenceLimit(reference);
+  if (r.loss > limit) {
+    return {
+      reason: 'divergence',
+      what: `the loss diverged to ${r.loss.toFixed(2)} nats/char (it started at ${reference.toFixed(2)}; the limit is ${limit.toFixed(2)})`,
+    };
+  }
+  return null;
+}
+
+/** The first tensor of a snapshot that is not finite, in words ("the weights have 3 NaN values"), or null. */
+export function snapshotProblem(s: TrainingSnapshot): string | null {
+  const parts: [string, Float32Array][] = [
+    ['the weights', s.params],
+    ["Adam's first moments", s.optimizer.m],
+    ["Adam's second moments", s.optimizer.v],
+    ['the carried hidden state', s.carried.h],
+    ['the carried cell state', s.carried.c],
+  ];
+  for (const [name, data] of parts) {
+    const c = countNonFinite(data);
+    if (c) {
+      const n = c.nan + c.inf;
+      return `${name} became ${c.nan ? 'NaN' : 'infinite'} (${n.toLocaleString('en')} value${n === 1 ? '' : 's'})`;
+    }
+  }
+  return null;
+}
+
+/** A deep copy (a trainer may keep the arrays it starts from, and the kept copy must stay as it was). */
+export function copySnapshot(s: TrainingSnapshot): TrainingSnapshot {
+  return {
+    params: s.params.slice(),
+    optimizer: { m: s.optimizer.m.slice(), v: s.optimizer.v.slice() },
+    step: s.step,
+    batcher: structuredClone(s.batcher),
+    carried: { h: s.carried.h.slice(), c: s.carried.c.slice() },
+  };
+}
+
+/**
+ * The newest kept snapshot of step `newest` or earlier. The loss of step s+1 is computed
+ * from the weights after step s, so a bad step d condemns the weights after step d-1: the
+ * guard asks for d-2 or earlier (and for s-1 or earlier when the weights after s are bad).
+ */
+export function lastGood(kept: readonly TrainingSnapshot[], newest: number): TrainingSnapshot | null {
+  for (let i = kept.length - 1; i >= 0; i--) if (kept[i].step <= newest) return kept[i];
+  return null;
+}
+
+/** The whole message: what happened at which step, where the model is now, and what to change. */
+export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming, then: string): string {
+  const lr = naming === 'flag' ? '--lr' : 'the learning rate';
+  const clip = naming === 'flag' ? '--clip' : 'the clip norm';
+  const clipNow = train.clip > 0 ? `now ${train.clip}` : 'now off';
+  return (
+    `Training stopped at step ${stop.step}: ${stop.what}. The model is back at step ${stop.restoredStep}, its last good state. ` +
+    `Lower ${lr} (now ${train.lr}; the notebook uses ${NOTEBOOK_TRAIN.lr}) or ${clip} (${clipNow}; the notebook uses ${NOTEBOOK_TRAIN.clip}), ${then}`
+  );
+}
