@@ -106,6 +106,7 @@ describe('kernelKind', () => {
   it('joins the passes of one kernel, and gives a fused kernel the FLOPs of its parts', () => {
     expect(kernelKind('embedding_backward segments')).toBe('embedding_backward');
     expect(kernelKind('embedding_backward rows')).toBe('embedding_backward');
+    expect(kernelKind('softmax_cross_entropy (thread)')).toBe('softmax_cross_entropy');
     expect(kernelKind('dW_ih dW_hh db l1 partial sums')).toBe('dW_ih dW_hh db');
     expect(kernelKind('dW_ih dW_hh db l0 reduce')).toBe('dW_ih dW_hh db');
     const f = flopsByKernel(stepFlops(notebook));

@@ -204,12 +204,14 @@ export function flopsByKernel(terms: FlopTerm[]): Map<string, number> {
  * The kernel kind of a dispatch, from its label: layer and timestep suffixes go
  * ("dW_ih l1" → "dW_ih", "lstm forward l0 t3" → "lstm forward", "W_hh0ᵀ" → "W_hhᵀ"), and
  * so do the names of a kernel's passes, which join their kernel ("grad_norm partial" and
- * "grad_norm finalize" → "grad_norm", "dW_ih dW_hh db l0 reduce" → "dW_ih dW_hh db").
+ * "grad_norm finalize" → "grad_norm", "dW_ih dW_hh db l0 reduce" → "dW_ih dW_hh db"), and so
+ * does a variant in parentheses ("softmax_cross_entropy (row)" → "softmax_cross_entropy").
  */
 export function kernelKind(label: string): string {
   return label
     .replace(/ [lt]\d+\b/g, '')
     .replace(/\d+ᵀ/g, 'ᵀ')
+    .replace(/ \([^)]*\)$/, '')
     .replace(/ (partial sums|partial|finalize|reduce|segments|rows)$/, '')
     .trim();
 }

@@ -9,7 +9,7 @@
  * Legend: V vocab, E embed, H hidden, L layers, B streams, T BPTT length, N = T·B.
  */
 import type { GpuContext } from '../../gpu/device.ts';
-import { Kernels, type Dispatch } from '../../gpu/kernels.ts';
+import type { Dispatch, Kernels } from '../../gpu/kernels.ts';
 import { storageBuffer } from '../../gpu/buffers.ts';
 import { buildParamTable, initParams } from '../../model/params.ts';
 import { NOTEBOOK_TRAIN } from '../../model/config.ts';
@@ -220,7 +220,7 @@ async function benchCase(gpu: GpuContext, c: GpuBenchCase, o: GpuBenchOptions, t
       log(`${c.name}: profiled (${result.profile.method})`);
     }
     if (o.gemm) {
-      result.gemm = await gemmThroughput(device, terms);
+      result.gemm = await gemmThroughput(trainer.model.kernels, terms);
       log(`${c.name}: GEMM throughput measured`);
     }
     return result;
@@ -305,7 +305,8 @@ async function profileStep(
 }
 
 /**
- * The project's matmul kernel alone at each whole-window GEMM shape of the step (the
+ * The project's matmul kernel alone (as the model's Kernels choose it for this adapter)
+ * at each whole-window GEMM shape of the step (the
  * input projections, the head, the weight and input gradients; scratch buffers, small
  * random values). The recurrent products — T small GEMMs in a chain, inside the recurrent
  * kernels — are left out: one dispatch each would measure dispatch overhead, not GEMM
@@ -313,8 +314,8 @@ async function profileStep(
  * 100 ms (at least 3), timed to onSubmittedWorkDone. The throughput is those GEMMs' FLOPs
  * over the time they take.
  */
-async function gemmThroughput(device: GPUDevice, terms: ReturnType<typeof stepFlops>): Promise<GemmThroughput> {
-  const k = new Kernels(device);
+async function gemmThroughput(k: Kernels, terms: ReturnType<typeof stepFlops>): Promise<GemmThroughput> {
+  const device = k.device;
   const gemms = terms.filter((t) => t.gemm && t.gemm.count === 1);
   const size = (f: (g: GemmShape) => number) => Math.max(...gemms.map((t) => f(t.gemm!)));
   const rng = new Rng(3);
