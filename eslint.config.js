@@ -9,7 +9,18 @@ import globals from 'globals';
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'node_modules/', 'e2e/screenshots/', 'test-results/', 'playwright-report/', '.vitest-attachments/', 'shaders/', 'data/'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'e2e/screenshots/',
+      'test-results/',
+      'playwright-report/',
+      '.vitest-attachments/',
+      'shaders/',
+      'data/',
+      'bench/tfjs/',
+      'tools/gpu-bundle/',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

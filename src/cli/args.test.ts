@@ -226,7 +226,15 @@ describe('commands', () => {
     expect(parseEvalArgs(['--model', 'm', '--text', 't', '--engine', 'gpu'])).toEqual({ help: false, model: 'm', text: 't', engine: 'gpu' });
     expect(usageError(() => parseEvalArgs(['--model', 'm']))).toBe('eval needs --text FILE; see npm run eval -- --help');
     expect(usageError(() => parseEvalArgs(['--text', 't']))).toContain('eval needs --model FILE');
-    expect(parseBenchArgs([])).toEqual({ help: false, steps: 20, engine: 'auto' });
+    expect(parseBenchArgs([])).toEqual({ help: false, steps: null, engine: 'auto', profile: false, record: false });
+    expect(parseBenchArgs(['--steps', '3', '--profile', '--record', '--engine', 'gpu'])).toEqual({
+      help: false,
+      steps: 3,
+      engine: 'gpu',
+      profile: true,
+      record: true,
+    });
+    expect(usageError(() => parseBenchArgs(['--profile=yes']))).toBe('--profile does not take a value');
     expect(usageError(() => parseBenchArgs(['--steps', 'x']))).toContain('--steps must be an integer');
   });
 });

@@ -100,12 +100,18 @@ state: loss: <nats> nats/char, <bits> bits/char.
   --help                 this text`,
   bench: `usage: ${RUN('bench')} [flags]
 
-Prints figures (never asserts): ms/step, chars/s, GPU dispatches/step against the budget
-(8·L + 16 with the persistent recurrent kernels, 2·T·L + 8·L + 16 per timestep) and which
-recurrence ran, and sampling chars/s, for the notebook configuration and larger ones.
+Prints figures (never asserts) for notebook, small, medium and large. On the GPU engine
+(Dawn on a hardware adapter) the same record as the browser bench: chars/s (median and
+spread), ms/step, the first step (compilation), dispatches/step against the budget, GFLOP/s
+from the exact FLOP count, GPU memory, the matmul kernel's throughput at the step's GEMM
+shapes, sampling chars/s (3 temperatures × 500 characters). On the CPU engine: ms/step,
+chars/s and sampling chars/s, shrinking or skipping what would take too long.
 
-  --steps N              timed training steps per configuration (default 20)
+  --steps N              timed training steps per configuration (default 20 on the CPU;
+                         each configuration's own count on the GPU)
   --engine E             auto, gpu or cpu (default auto)
+  --profile              per-kernel GPU times (timestamp-query where Dawn offers it)
+  --record               write the GPU figures into BENCHMARKS.md
   --help                 this text`,
 };
 
@@ -173,15 +179,21 @@ function optionalFile(flag: string, raw: string | undefined): string | null {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-function stringOptions(names: string[]): Options {
+function stringOptions(names: string[], switches: string[] = []): Options {
   const o: Options = { help: { type: 'boolean', short: 'h' } };
   for (const n of names) o[n] = { type: 'string' };
+  for (const n of switches) o[n] = { type: 'boolean' };
   return o;
 }
 
 /** Runs node:util parseArgs (strict, no positionals) and maps its errors to one line. */
-function parseFlags(command: Command, argv: string[], names: string[]): { values: Record<string, string | undefined>; help: boolean } {
-  const options = stringOptions(names);
+function parseFlags(
+  command: Command,
+  argv: string[],
+  names: string[],
+  switches: string[] = [],
+): { values: Record<string, string | undefined>; help: boolean; on: Set<string> } {
+  const options = stringOptions(names, switches);
   let values: Record<string, string | boolean | undefined>;
   let tokens: { kind: string; name?: string; value?: string }[];
   try {
@@ -204,7 +216,7 @@ function parseFlags(command: Command, argv: string[], names: string[]): { values
   const help = values.help === true;
   const out: Record<string, string | undefined> = {};
   for (const n of names) out[n] = values[n] as string | undefined;
-  return { values: out, help };
+  return { values: out, help, on: new Set(switches.filter((n) => values[n] === true)) };
 }
 
 function describeParseError(command: Command, e: Error & { code?: string }): string {
@@ -408,14 +420,25 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
 
 export interface BenchArgs {
   help: boolean;
-  steps: number;
+  /** Timed steps per configuration; null: each configuration's own count (the GPU bench's). */
+  steps: number | null;
   engine: EngineChoice;
+  /** Per-kernel GPU times (GPU engine only). */
+  profile: boolean;
+  /** Write the figures into BENCHMARKS.md (GPU engine only). */
+  record: boolean;
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const { values: v, help } = parseFlags('bench', argv, ['steps', 'engine']);
-  if (help) return { help, steps: 0, engine: 'auto' };
-  return { help, steps: v.steps === undefined ? 20 : parseIntFlag('steps', v.steps, 1, 100_000), engine: parseEngine(v.engine) };
+  const { values: v, help, on } = parseFlags('bench', argv, ['steps', 'engine'], ['profile', 'record']);
+  if (help) return { help, steps: null, engine: 'auto', profile: false, record: false };
+  return {
+    help,
+    steps: v.steps === undefined ? null : parseIntFlag('steps', v.steps, 1, 100_000),
+    engine: parseEngine(v.engine),
+    profile: on.has('profile'),
+    record: on.has('record'),
+  };
 }
 
 /** Splits `<command> <flags>`; an unknown or missing command is a UsageError. */

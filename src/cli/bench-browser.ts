@@ -1,80 +1,88 @@
 /**
- * `npm run bench:browser`: the WebGPU engine's throughput in headless Chromium (the
- * browser the page runs in), printed as figures. Where there is no GPU Chromium
- * uses SwiftShader, a software adapter: its figures say nothing about real GPUs,
- * and the output says which adapter it was. `--compare` runs each case with the
- * per-timestep recurrent kernels forced first, then as chosen (on a shared machine
- * the load changes from minute to minute: compare figures from one run).
+ * `npm run bench:browser` (the second half of `npm run bench`): the project's speed record.
+ * The WebGPU engine runs in headless Chromium (the browser the page runs in) on the
+ * configurations of BENCH_CONFIGS; figures are printed beside the previous record in
+ * BENCHMARKS.md. Where there is no GPU Chromium uses SwiftShader, a software adapter:
+ * only notebook and small run there, and its figures say nothing about real GPUs.
+ *
+ *   --profile             per-kernel GPU times (timestamp-query where the adapter has it)
+ *   --compare             the same model and batches trained by TensorFlow.js (WebGPU and
+ *                         WASM backends) in the same page; installs bench/tfjs when missing
+ *   --compare-recurrence  each case with the per-timestep recurrent kernels forced first
+ *   --record              write the new figures into BENCHMARKS.md
+ *   --quick               fewer timed steps
  */
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
-import type { BrowserBenchCase } from '../engine/gpu/bench-browser.ts';
-import type { BenchFigures } from '../engine/bench.ts';
+import { gpuBenchCases, type GpuBenchOptions, type GpuBenchReport } from '../engine/gpu/bench-gpu.ts';
+import { formatReport, readRecord, writeRecord } from './bench-record.ts';
+import { TFJS_MODULE, TFJS_WASM, ensureTfjs, formatComparison, type TfjsReport } from './bench-tfjs.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const quick = process.argv.includes('--quick');
-/** --compare: each case also with the per-timestep recurrent kernels forced, just before it (the same load on the machine). */
-const compare = process.argv.includes('--compare');
-const configured: BrowserBenchCase[] = [
-  {
-    name: 'notebook',
-    vocab: 38,
-    embed: 32,
-    hidden: 128,
-    layers: 1,
-    batch: 1,
-    seqLen: 40,
-    schedule: 'windows',
-    warmup: 2,
-    steps: quick ? 5 : 20,
-    software: true,
-  },
-  { name: 'small', vocab: 75, embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64, schedule: 'streams', warmup: 1, steps: quick ? 1 : 3, software: true },
-  {
-    name: 'medium',
-    vocab: 75,
-    embed: 64,
-    hidden: 256,
-    layers: 2,
-    batch: 32,
-    seqLen: 64,
-    schedule: 'streams',
-    warmup: 2,
-    steps: quick ? 2 : 10,
-    software: false,
-  },
-];
-const cases = compare ? configured.flatMap((c) => [{ ...c, recurrence: 'per-timestep' as const }, c]) : configured;
+const RECORD = `${root}BENCHMARKS.md`;
+const FLAGS = ['--quick', '--profile', '--compare', '--compare-recurrence', '--record', '--help'];
 
-async function main(): Promise<number> {
-  const server = await createServer({ root, logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
+async function main(argv: string[]): Promise<number> {
+  const unknown = argv.filter((a) => !FLAGS.includes(a));
+  if (unknown.length) {
+    console.error(`error: unknown flag ${unknown[0]}: use ${FLAGS.join(', ')}`);
+    return 2;
+  }
+  if (argv.includes('--help')) {
+    console.log(fileHelp());
+    return 0;
+  }
+  const quick = argv.includes('--quick');
+  const options: GpuBenchOptions = { profile: argv.includes('--profile'), gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] };
+  const base = gpuBenchCases(quick);
+  const cases = argv.includes('--compare-recurrence') ? base.flatMap((c) => [{ ...c, name: `${c.name}/pt`, recurrence: 'per-timestep' as const }, c]) : base;
+  const compare = argv.includes('--compare');
+  if (compare) await ensureTfjs(root, (s) => console.log(s));
+
+  // No watcher and no HMR: an edit to the tree while the bench runs must not reload its page.
+  const server = await createServer({ root, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false, watch: { ignored: ['**/*'] } } });
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
   try {
     const page = await browser.newPage();
-    await page.goto(`${url}e2e/browser-bench.html`);
-    const r = await page.evaluate(async (cs) => {
-      const m = await import('/src/engine/gpu/bench-browser.ts' as string);
-      return m.runBrowserBench(cs);
-    }, cases);
-    console.log(`engine: WebGPU in headless Chromium on ${r.adapter}`);
-    const skipped: string[] = r.skipped;
-    const ran = cases.filter((c) => !skipped.includes(c.name));
-    (r.results as (BenchFigures & { name: string })[]).forEach((x, i) => {
-      const c = ran[i];
-      console.log(
-        `${c.name.padEnd(8)} E${c.embed} H${c.hidden} L${c.layers} B${c.batch} T${c.seqLen} V${c.vocab}: ${x.msPerStep.toFixed(2)} ms/step, ` +
-          `${Math.round(x.charsPerSecond).toLocaleString('en')} chars/s, ${x.dispatchesPerStep} dispatches/step (budget ${x.budget}), ` +
-          `sampling ${Math.round(x.sampleCharsPerSecond).toLocaleString('en')} chars/s`,
-      );
-      console.log(`${''.padEnd(8)} recurrence: ${x.recurrence}`);
+    page.on('console', (m) => {
+      if (m.text().startsWith('bench:')) console.error(m.text());
     });
-    for (const name of new Set(skipped)) console.log(`${name.padEnd(8)} skipped on a software adapter (about a minute a step there); run on a GPU`);
+    await page.goto(`${url}e2e/browser-bench.html`);
+    const report: GpuBenchReport = await page.evaluate(
+      async ([cs, o]) => {
+        const m = await import('/src/engine/gpu/bench-browser.ts' as string);
+        return m.runBrowserBench(cs, o);
+      },
+      [cases, options] as const,
+    );
+    const previous = readRecord(RECORD);
+    const printed: string[] = [];
+    const say = (l: string) => {
+      console.log(l);
+      printed.push(l);
+    };
+    say(`engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`);
+    for (const l of formatReport(report, previous)) say(l);
+    if (compare) {
+      const ran = base.filter((c) => !report.skipped.some((s) => s.name === c.name));
+      const tfjs: TfjsReport = await page.evaluate(
+        async ([cs, module, wasm, cap]) => {
+          const m = await import(/* @vite-ignore */ module);
+          return m.runTfjsCompare(cs, wasm, cap);
+        },
+        // TF.js runs dozens of dispatches a timestep: a few timed steps on a software adapter.
+        [ran, TFJS_MODULE, TFJS_WASM, report.software ? 3 : 100] as const,
+      );
+      for (const l of formatComparison(report, tfjs)) say(l);
+    }
+    // What keeping snapshots for the numerics guard costs (the notebook run through the page's run object).
     const text = readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8');
     const s = await page.evaluate(
       async ([t, n]) => {
@@ -83,11 +91,26 @@ async function main(): Promise<number> {
       },
       [text, quick ? 40 : 200] as const,
     );
-    console.log(
+    say(
       `snapshots: the notebook run, ${s.steps} steps: ${s.snapshots} kept off the GPU (one every ${s.every} steps at the end), ` +
         `${s.msPerSnapshot.toFixed(1)} ms each = ${(100 * s.share).toFixed(2)}% of training time; ` +
         `${(s.withMs / s.steps).toFixed(1)} ms/step with them, ${(s.withoutMs / s.steps).toFixed(1)} without`,
     );
+    if (argv.includes('--record')) {
+      const command = `npm run bench -- ${argv.join(' ')}`.trim();
+      writeRecord(RECORD, report, {
+        date: new Date()
+          .toISOString()
+          .replace(/:\d\d\.\d+Z$/, ' UTC')
+          .replace('T', ' '),
+        command,
+        adapter: `${report.adapter} — WebGPU in headless Chromium`,
+        where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
+        notes: report.software ? ['a software adapter (SwiftShader): CPU-bound, noisy under load, nothing to judge a real GPU by'] : [],
+        output: printed,
+      });
+      console.log(`recorded in BENCHMARKS.md`);
+    }
     return 0;
   } finally {
     await browser.close();
@@ -95,7 +118,16 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
+function fileHelp(): string {
+  return `usage: npm run bench [-- --profile] [--compare] [--compare-recurrence] [--record] [--quick]
+  --profile             per-kernel GPU time (timestamp-query where the adapter has it, else one submit per dispatch, labelled)
+  --compare             the same model and batches on TensorFlow.js (WebGPU and WASM) in the same page (installs bench/tfjs)
+  --compare-recurrence  each configuration with the per-timestep recurrent kernels forced first (name/pt)
+  --record              write the figures, adapter, date and command into BENCHMARKS.md
+  --quick               fewer timed steps`;
+}
+
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
     console.error(`error: ${e.message.split('\n')[0]}`);

@@ -1,15 +1,20 @@
 /**
- * `bench`: throughput figures for the chosen engine (never asserts). For each
- * configuration: warm-up steps, then timed steps → ms/step, chars/s (B·T per step),
- * GPU dispatches per step against the budget (8·L + 16 with the persistent recurrent
- * kernels, 2·T·L + 8·L + 16 with the per-timestep ones) and the recurrence that ran, and sampling chars/s.
- * On the CPU engine, configurations estimated to take more than ~20 s are shrunk
- * (fewer streams, shorter windows) or skipped, and the output says so.
+ * `bench`: throughput figures for the chosen engine (never asserts). On the GPU engine
+ * (Dawn on a hardware adapter) it runs the same speed record as the browser bench
+ * (src/engine/gpu/bench-gpu.ts) and prints it beside BENCHMARKS.md's previous figures;
+ * `--profile` adds per-kernel times, `--record` writes the figures. On the CPU engine, for
+ * each configuration: warm-up steps, then timed steps → ms/step, chars/s (B·T per step)
+ * and sampling chars/s; configurations estimated to take more than ~20 s are shrunk
+ * (fewer streams) or skipped, and the output says so.
  */
+import { cpus, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig, TrainConfig } from '../model/config.ts';
-import { benchTrainer, type BenchConfig, type BenchFigures } from '../engine/bench.ts';
+import { BENCH_CONFIGS, benchTrainer, type BenchConfig, type BenchFigures } from '../engine/bench.ts';
+import { gpuBenchCases, runGpuBench } from '../engine/gpu/bench-gpu.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { formatReport, readRecord, writeRecord } from './bench-record.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
@@ -20,16 +25,10 @@ import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
 
-export const BENCH_CONFIGS: BenchConfig[] = [
-  { name: 'notebook', embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40, schedule: 'windows' },
-  { name: 'small', embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64, schedule: 'streams' },
-  { name: 'medium', embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64, schedule: 'streams' },
-  { name: 'large', embed: 128, hidden: 512, layers: 3, batch: 64, seqLen: 128, schedule: 'streams' },
-];
-
 /** Seconds the CPU engine may spend on one configuration. */
 const CPU_BUDGET_S = 20;
 const PRIDE = fileURLToPath(new URL('../../data/pride-and-prejudice.txt', import.meta.url));
+const RECORD = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
 
 /** Multiply-adds per character of a training step's forward pass (backward ≈ 2× more). */
 export function macsPerChar(c: { vocabSize: number; embed: number; hidden: number; layers: number }): number {
@@ -101,24 +100,25 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
     line(io, USAGE.bench);
     return 0;
   }
-  const small = readText('corpus', DEFAULT_CORPUS);
-  const big = existsSync(PRIDE) ? readText('corpus', PRIDE) : small;
-  const engine = await openEngine(args.engine);
+  const engine = await openEngine(args.engine, undefined, args.profile ? ['timestamp-query'] : []);
   try {
     if (engine.note) io.note(engine.note);
     line(io, engine.line);
-    const gpu = engine.kind === 'gpu';
+    if (engine.gpu) return await gpuBench(engine.gpu, args, argv, io);
+    if (args.profile || args.record) io.note('bench: --profile and --record apply to the GPU engine; the CPU engine prints its figures only');
+    const small = readText('corpus', DEFAULT_CORPUS);
+    const big = existsSync(PRIDE) ? readText('corpus', PRIDE) : small;
     let secondsPerMac = NaN;
     for (const c of BENCH_CONFIGS) {
       if (io.interrupted()) break;
       const text = c.name === 'notebook' ? small : big;
       const vocab = Vocab.fromText(text);
       const data = vocab.encode(text);
-      let config = c;
-      let steps = args.steps;
+      let config: BenchConfig = c;
+      let steps = args.steps ?? 20;
       let note = '';
-      if (!gpu && c.name !== 'notebook') {
-        const fit = fitToBudget(c, vocab.size, secondsPerMac, CPU_BUDGET_S, args.steps);
+      if (c.name !== 'notebook') {
+        const fit = fitToBudget(c, vocab.size, secondsPerMac, CPU_BUDGET_S, steps);
         const full = `~${(stepMacs(c, vocab.size) * secondsPerMac).toFixed(1)} s/step`;
         if (!fit) {
           const one = `~${(stepMacs({ ...c, batch: 1 }, vocab.size) * secondsPerMac).toFixed(1)} s/step with B1`;
@@ -130,8 +130,7 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
         steps = fit.steps;
       }
       if (config.schedule === 'streams' && data.length - 1 < config.batch * config.seqLen) config = { ...config, schedule: 'windows' };
-      const sampleLength = gpu ? 500 : 100;
-      const f = await measure(engine, config, vocab, data, gpu ? 3 : 1, steps, sampleLength);
+      const f = await measure(engine, config, vocab, data, 1, steps, 100);
       if (c.name === 'notebook') {
         secondsPerMac = f.msPerStep / 1000 / stepMacs(c, vocab.size);
       }
@@ -139,6 +138,32 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
     }
   } finally {
     engine.close();
+  }
+  return 0;
+}
+
+/** The speed record on Dawn (the browser bench's, run here): figures beside BENCHMARKS.md's, --record writes them. */
+async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>, argv: string[], io: Io): Promise<number> {
+  const cases = gpuBenchCases(false).map((c) => (args.steps === null ? c : { ...c, steps: args.steps }));
+  const report = await runGpuBench(gpu, cases, { profile: args.profile, gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] }, (s) =>
+    io.note(`bench: ${s}`),
+  );
+  const printed = [`engine: WebGPU (Dawn) on ${report.adapter}`, ...formatReport(report, readRecord(RECORD))];
+  for (const l of printed.slice(1)) line(io, l);
+  if (args.record) {
+    writeRecord(RECORD, report, {
+      date: new Date()
+        .toISOString()
+        .replace(/:\d\d\.\d+Z$/, ' UTC')
+        .replace('T', ' '),
+      // tools/gpu-bench.sh names itself (it runs the bundled CLI, not npm).
+      command: process.env.CHAR_LM_BENCH_COMMAND ?? `npm run bench:node -- ${argv.join(' ')}`.trim(),
+      adapter: `${report.adapter} — WebGPU through Dawn (webgpu npm package) in Node ${process.version}`,
+      where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
+      notes: report.software ? ['a software adapter: nothing to judge a real GPU by'] : [],
+      output: printed,
+    });
+    line(io, 'recorded in BENCHMARKS.md');
   }
   return 0;
 }

@@ -51,6 +51,8 @@ export interface OpenedEngine {
   line: string;
   /** Why auto did not take the GPU (printed once on stderr), or null. */
   note: string | null;
+  /** The device, on the GPU engine (the bench times its kernels directly). */
+  gpu?: GpuContext;
   /** Releases the device (GPU). */
   close(): void;
 }
@@ -79,17 +81,19 @@ async function onGpu(gpu: GpuContext): Promise<OpenedEngine> {
     kind: 'gpu',
     line: `engine: ${engine.description}${soft ? ' — a software adapter: slow, and Dawn may crash on it under load' : ''}`,
     note: null,
+    gpu,
     close: () => engine.close(),
   };
 }
 
 /**
  * The engine for a --engine choice. `probe` acquires a device through Dawn (injected
- * in tests); it is never called for `cpu`.
+ * in tests); it is never called for `cpu`. `features`: optional WebGPU features to ask
+ * Dawn's device for where the adapter has them.
  */
-export async function openEngine(choice: EngineChoice, probe?: () => Promise<GpuContext>): Promise<OpenedEngine> {
+export async function openEngine(choice: EngineChoice, probe?: () => Promise<GpuContext>, features: GPUFeatureName[] = []): Promise<OpenedEngine> {
   if (choice === 'cpu') return onCpu();
-  const request = probe ?? (async () => (await import('../gpu/node.ts')).requestNodeGpu());
+  const request = probe ?? (async () => (await import('../gpu/node.ts')).requestNodeGpu(features));
   if (choice === 'gpu') return onGpu(await request());
   if (!probe) {
     const seen = probeAdapterInChild();

@@ -9,7 +9,8 @@ import { Rng } from '../model/rng.ts';
 import { CorpusError } from '../text/corpus.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { GpuUnavailableError, isSoftwareAdapter, type GpuContext } from '../gpu/device.ts';
-import { BENCH_CONFIGS, fitToBudget, macsPerChar } from './bench.ts';
+import { fitToBudget, macsPerChar } from './bench.ts';
+import { BENCH_CONFIGS } from '../engine/bench.ts';
 import { dispatchBudget } from '../engine/contract.ts';
 import { encodeFor } from './common.ts';
 import { CPU_LINE, openEngine, softwareName } from './engines.ts';
@@ -258,11 +259,12 @@ describe('bench helpers', () => {
     const [notebook, small, medium, large] = BENCH_CONFIGS;
     expect(small).toMatchObject({ embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64 });
     expect(notebook).toMatchObject({ embed: 32, hidden: 128, layers: 1, batch: 1, seqLen: 40 });
-    expect(medium).toMatchObject({ embed: 64, hidden: 256, layers: 2, batch: 32, seqLen: 64 });
+    expect(medium).toMatchObject({ embed: 64, hidden: 256, layers: 2, batch: 64, seqLen: 128 });
+    expect(large).toMatchObject({ embed: 128, hidden: 512, layers: 2, batch: 64, seqLen: 128 });
     const spm = 5e-9; // seconds per multiply-add of the CPU engine, roughly
     const fit = fitToBudget(medium, 75, spm, 20, 20);
     expect(fit).not.toBeNull();
-    expect(fit!.config.batch).toBeLessThan(32);
+    expect(fit!.config.batch).toBeLessThan(64);
     expect(fit!.estimate * (fit!.steps + 1)).toBeLessThanOrEqual(20);
     expect(fitToBudget(large, 75, spm, 20, 20)).toBeNull();
     expect(fitToBudget(notebook, 38, spm, 20, 20)).toMatchObject({ config: notebook, steps: 20 });

@@ -36,16 +36,18 @@ function describeAdapter(adapter: GPUAdapter): AdapterDescription {
 }
 
 /**
- * Requests an adapter and a device with the storage limits the kernels need.
+ * Requests an adapter and a device with the storage limits the kernels need, and those of
+ * `features` the adapter has (the bench asks for timestamp-query when it profiles).
  * Uncaptured validation errors are logged with their message, never swallowed.
  */
-export async function requestGpu(gpu: GPU | undefined, hint = ''): Promise<GpuContext> {
+export async function requestGpu(gpu: GPU | undefined, hint = '', features: GPUFeatureName[] = []): Promise<GpuContext> {
   if (!gpu) throw new GpuUnavailableError(`WebGPU is not available${hint ? `: ${hint}` : ''}`);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new GpuUnavailableError(`no WebGPU adapter was found${hint ? `: ${hint}` : ''}`);
   const want = (name: keyof GPUSupportedLimits) => adapter.limits[name] as number;
   const device = await adapter.requestDevice({
     label: 'char-lm',
+    requiredFeatures: features.filter((f) => adapter.features.has(f)),
     requiredLimits: {
       maxStorageBufferBindingSize: want('maxStorageBufferBindingSize'),
       maxBufferSize: want('maxBufferSize'),

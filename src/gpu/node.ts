@@ -9,7 +9,8 @@ import { requestGpu, type GpuContext, GpuUnavailableError } from './device.ts';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export async function requestNodeGpu(): Promise<GpuContext> {
+/** A device through Dawn, with those of `features` the adapter has (the bench asks for timestamp-query when it profiles). */
+export async function requestNodeGpu(features: GPUFeatureName[] = []): Promise<GpuContext> {
   let webgpu: typeof import('webgpu');
   try {
     webgpu = await import('webgpu');
@@ -30,5 +31,5 @@ export async function requestNodeGpu(): Promise<GpuContext> {
     );
   }
   const gpu = { requestAdapter: async () => adapter } as unknown as GPU;
-  return requestGpu(gpu);
+  return requestGpu(gpu, '', features);
 }

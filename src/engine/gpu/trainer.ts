@@ -287,6 +287,11 @@ export class GpuTrainer implements Trainer {
     return t!;
   }
 
+  /** The dispatches of one step's compute pass, in order (the bench profiles them one by one). */
+  get stepDispatches(): readonly Dispatch[] {
+    return this.dispatches;
+  }
+
   /** Steps submitted so far (Adam's t). */
   get step(): number {
     return this.steps;
