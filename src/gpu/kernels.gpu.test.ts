@@ -1120,3 +1120,17 @@ describe('GPU kernels match the CPU reference', () => {
     });
   });
 });
+
+describe('pipeline cache', () => {
+  it('compiles a pipeline once per device: every Kernels on the device (each model and trainer) shares it', async () => {
+    await withGpu(async (device, k) => {
+      const other = new Kernels(device, { variant: 'registers', splitK: false });
+      const a = k.pipeline('adam');
+      expect(other.pipeline('adam')).toBe(a);
+      // Another entry point or other constants are another pipeline.
+      const c1 = other.pipeline('matmulTiled', 'main', { WX: 8 });
+      expect(k.pipeline('matmulTiled', 'main', { WX: 8 })).toBe(c1);
+      expect(k.pipeline('matmulTiled', 'main', { WX: 16 })).not.toBe(c1);
+    });
+  });
+});

@@ -2,8 +2,10 @@
  * One thin wrapper per WGSL kernel. Each wrapper builds a `Dispatch` once — its
  * uniform buffer, its bind group and its workgroup count — so that a training step
  * only encodes prepared dispatches (bind groups are never rebuilt in the hot loop).
- * Pipelines are compiled once per (shader, entry point, constants) and cached;
- * every module, pipeline and bind group carries a label that names its kernel.
+ * Pipelines are compiled once per device and (shader, entry point, constants), and
+ * shared by every model and trainer on that device: compiling is the slow part of
+ * building a trainer (seconds on a software adapter), so a Reset or a loaded checkpoint of
+ * the same shape builds at once. Every module, pipeline and bind group carries a label that names its kernel.
  */
 import { SHADERS, wgslConstU32, type ShaderName } from './shaders.ts';
 import { isSoftwareAdapter, type AdapterDescription } from './device.ts';
@@ -28,32 +30,50 @@ function groups1d(count: number): [number, number, number] {
   return c <= MAX_GROUPS ? [c, 1, 1] : [MAX_GROUPS, Math.ceil(c / MAX_GROUPS), 1];
 }
 
+/** Compiled shader modules and pipelines, per device (forgotten with the device). */
+interface Compiled {
+  pipelines: Map<string, GPUComputePipeline>;
+  modules: Map<ShaderName, GPUShaderModule>;
+}
+const compiledByDevice = new WeakMap<GPUDevice, Compiled>();
+
+function compiledFor(device: GPUDevice): Compiled {
+  let c = compiledByDevice.get(device);
+  if (!c) {
+    c = { pipelines: new Map(), modules: new Map() };
+    compiledByDevice.set(device, c);
+  }
+  return c;
+}
+
 export class Kernels {
-  private pipelines = new Map<string, GPUComputePipeline>();
-  private modules = new Map<ShaderName, GPUShaderModule>();
+  private readonly compiled: Compiled;
   private spare: GPUBuffer | null = null;
 
   /** `gemm`: which GEMM kernels run (see gemmChoice). */
   constructor(
     readonly device: GPUDevice,
     readonly gemm: GemmChoice = { variant: 'tiled', splitK: true },
-  ) {}
+  ) {
+    this.compiled = compiledFor(device);
+  }
 
   pipeline(shader: ShaderName, entryPoint = 'main', constants: Record<string, number> = {}): GPUComputePipeline {
     const key = `${shader}:${entryPoint}:${JSON.stringify(constants)}`;
-    let p = this.pipelines.get(key);
+    const { pipelines, modules } = this.compiled;
+    let p = pipelines.get(key);
     if (!p) {
-      let module = this.modules.get(shader);
+      let module = modules.get(shader);
       if (!module) {
         module = this.device.createShaderModule({ label: shader, code: SHADERS[shader] });
-        this.modules.set(shader, module);
+        modules.set(shader, module);
       }
       p = this.device.createComputePipeline({
         label: key,
         layout: 'auto',
         compute: { module, entryPoint, constants },
       });
-      this.pipelines.set(key, p);
+      pipelines.set(key, p);
     }
     return p;
   }
