@@ -51,12 +51,7 @@ var<workgroup> dz_buf: array<vec4<f32>, SB * H>;  // (SB, H): dz[t+1] of unit k 
 var<workgroup> part: array<f32, 4u * SB * H>;     // (4, SB, H): W_hhᵀ·dz[t+1], one block per part of the k range
 var<workgroup> dc_buf: array<f32, SB * H>;        // (SB, H): dc_carry
 
-// tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
-fn tanh_stable(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(-t, t, x >= 0.0);
-}
+// #include activations
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

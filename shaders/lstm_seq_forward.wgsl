@@ -42,14 +42,7 @@ const SB_MAX: u32 = 8u;
 var<workgroup> h_buf: array<f32, 2u * SB * H>;  // (2, SB, H): h_{t-1} in half t%2
 var<workgroup> c_buf: array<f32, SB * H>;       // (SB, H)
 
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-
-// tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
-fn tanh_stable(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(-t, t, x >= 0.0);
-}
+// #include activations
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -33,14 +33,7 @@ const KT: u32 = 256u;  // one tile (two barriers) for H ≤ 256
 
 var<workgroup> h_tile: array<f32, 1024>;  // (BB, KT)
 
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-
-// tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
-fn tanh_stable(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(-t, t, x >= 0.0);
-}
+// #include activations
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -65,14 +65,8 @@ var<workgroup> p: array<f32, V>;               // scaled logits, then probabilit
 var<workgroup> q: array<f32, V>;               // kept probabilities
 var<workgroup> tok_shared: u32;
 
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-
-// tanh through exp(-2|x|): never overflows to inf/inf for large |x|.
-fn tanh_stable(x: f32) -> f32 {
-  let e = exp(-2.0 * abs(x));
-  let t = (1.0 - e) / (1.0 + e);
-  return select(-t, t, x >= 0.0);
-}
+// #include activations
+// #include categorical
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -181,19 +175,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       } else if (st.temperature <= 0.0) {
         next = i32(best);
       } else {
-        var total = 0.0;
-        for (var i = 0u; i < V; i++) { total += q[i]; }
-        let goal = rand[k * R + row] * total;
-        var acc = 0.0;
-        var last = 0u;
-        for (var i = 0u; i < V; i++) {
-          if (q[i] > 0.0) {
-            last = i;
-            acc += q[i];
-            if (acc > goal) { next = i32(i); break; }
-          }
-        }
-        if (next < 0) { next = i32(last); }
+        next = draw_kept(V, rand[k * R + row]);
       }
       out_seq[k * R + row] = next;
       tok_shared = u32(next);

@@ -38,6 +38,8 @@ var<workgroup> q: array<f32, 1024>;
 var<workgroup> red: array<f32, 128>;
 var<workgroup> step_shared: u32;
 
+// #include categorical
+
 @compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
   let row = wg.x;
@@ -100,19 +102,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var i = 1u; i < V; i++) { if (p[i] > p[best]) { best = i; } }
       tok = i32(best);
     } else {
-      var total = 0.0;
-      for (var i = 0u; i < V; i++) { total += q[i]; }
-      let goal = rand[k * u.rows + row] * total;
-      var acc = 0.0;
-      var last = 0u;
-      for (var i = 0u; i < V; i++) {
-        if (q[i] > 0.0) {
-          last = i;
-          acc += q[i];
-          if (acc > goal) { tok = i32(i); break; }
-        }
-      }
-      if (tok < 0) { tok = i32(last); }
+      tok = draw_kept(V, rand[k * u.rows + row]);
     }
     tokens[row] = tok;
     out_seq[k * u.rows + row] = tok;

@@ -14,8 +14,22 @@ import gradNorm from '../../shaders/grad_norm.wgsl?raw';
 import adam from '../../shaders/adam.wgsl?raw';
 import sampleForward from '../../shaders/sample_forward.wgsl?raw';
 import sampleBlock from '../../shaders/sample_block.wgsl?raw';
+import activations from '../../shaders/lib/activations.wgsl?raw';
+import categorical from '../../shaders/lib/categorical.wgsl?raw';
 
-export const SHADERS = {
+/** Functions shared by several kernels (WGSL has no includes): a line `// #include name` stands for the file shaders/lib/name.wgsl. */
+const LIBRARY: Record<string, string> = { activations, categorical };
+
+/** A kernel's source with its `// #include` lines replaced by the library files they name. */
+export function withIncludes(name: string, code: string): string {
+  return code.replace(/^\/\/ #include (\S+)[ \t]*$/gm, (_, lib: string) => {
+    const src = LIBRARY[lib];
+    if (src === undefined) throw new Error(`shader ${name} includes ${lib}, which is not in shaders/lib/`);
+    return src.trimEnd();
+  });
+}
+
+const SOURCES = {
   embeddingForward,
   embeddingBackward,
   matmul,
@@ -33,7 +47,9 @@ export const SHADERS = {
   sampleBlock,
 } as const;
 
-export type ShaderName = keyof typeof SHADERS;
+export type ShaderName = keyof typeof SOURCES;
+
+export const SHADERS = Object.fromEntries(Object.entries(SOURCES).map(([name, code]) => [name, withIncludes(name, code)])) as Record<ShaderName, string>;
 
 /**
  * The value of `const NAME: u32 = …u;` in a shader, so that a limit the WGSL fixes (a

@@ -1,0 +1,21 @@
+// One categorical draw, shared by the samplers (pasted in by src/gpu/shaders.ts where a
+// kernel asks for "categorical"). It reads the including kernel's `var<workgroup> q`: the
+// kept probabilities of the n characters (0 where top-k / top-p cut one).
+//
+// Inverts the cumulative sum at r01 · Σq (r01 uniform in [0, 1)); past the end, by
+// rounding, the last kept character.
+fn draw_kept(n: u32, r01: f32) -> i32 {
+  var total = 0.0;
+  for (var i = 0u; i < n; i++) { total += q[i]; }
+  let goal = r01 * total;
+  var acc = 0.0;
+  var last = 0u;
+  for (var i = 0u; i < n; i++) {
+    if (q[i] > 0.0) {
+      last = i;
+      acc += q[i];
+      if (acc > goal) { return i32(i); }
+    }
+  }
+  return i32(last);
+}
