@@ -12,17 +12,7 @@
 // Uses: input projection X·W_ihᵀ (NT), head H·W_outᵀ (NT), weight gradients
 // dZᵀ·X (TN), input gradients dZ·W (NN).
 
-struct Uniforms {
-  m: u32,
-  n: u32,
-  k: u32,
-  a_off: u32,
-  b_off: u32,
-  c_off: u32,
-  bias_off: u32,
-  bias2_off: u32,
-  flags: u32,  // bit 0: add bias, bit 1: add bias2, bit 2: accumulate into C
-}
+// #include gemm_uniforms
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

@@ -22,17 +22,7 @@
 // kernel is as fast as the barrier-free matmul.wgsl or several times faster for every
 // product of a training step (npm run bench:gemm), so every adapter runs it (gemmChoice).
 
-struct Uniforms {
-  m: u32,
-  n: u32,
-  k: u32,
-  a_off: u32,
-  b_off: u32,
-  c_off: u32,
-  bias_off: u32,
-  bias2_off: u32,
-  flags: u32,  // bit 0: add bias, bit 1: add bias2, bit 2: accumulate into C
-}
+// #include gemm_uniforms
 
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -55,6 +45,8 @@ const TILE_VECS: u32 = 256u;  // BK·64/4: room for the widest tile side
 
 var<workgroup> tile_a: array<vec4<f32>, TILE_VECS>;  // [k][m/4]: op(A) rows 4q..4q+3 at slab row k
 var<workgroup> tile_b: array<vec4<f32>, TILE_VECS>;  // [k][n/4]: op(B) columns 4q..4q+3 at slab row k
+
+// #include tile_fma
 
 fn load_a(m0: u32, k0: u32, lin: u32) {
   let threads = WX * WY;
@@ -149,14 +141,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     load_a(m0, k0, lin);
     load_b(n0, k0, lin);
     workgroupBarrier();
-    for (var kk = 0u; kk < BK; kk++) {
-      let av = tile_a[kk * WY + lid.y];
-      let bv = tile_b[kk * WX + lid.x];
-      acc[0] = fma(vec4<f32>(av.x), bv, acc[0]);
-      acc[1] = fma(vec4<f32>(av.y), bv, acc[1]);
-      acc[2] = fma(vec4<f32>(av.z), bv, acc[2]);
-      acc[3] = fma(vec4<f32>(av.w), bv, acc[3]);
-    }
+    fma_slab(&acc, lid.y, lid.x);
     workgroupBarrier();
   }
 

@@ -54,6 +54,8 @@ const TILE_VECS: u32 = 256u;  // BK·64/4
 var<workgroup> tile_a: array<vec4<f32>, TILE_VECS>;  // [k][m/4]
 var<workgroup> tile_b: array<vec4<f32>, TILE_VECS>;  // [k][n/4]
 
+// #include tile_fma
+
 /** Writes one finished value: column < N1 → dW1, < N1 + N2 → dW2, N1 + N2 → db. */
 fn store(row: u32, col: u32, v: f32) {
   if (col < u.n1) {
@@ -116,14 +118,7 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
       tile_b[kk * WX + r / 4u][r % 4u] = v;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < BK; kk++) {
-      let av = tile_a[kk * WY + lid.y];
-      let bv = tile_b[kk * WX + lid.x];
-      acc[0] = fma(vec4<f32>(av.x), bv, acc[0]);
-      acc[1] = fma(vec4<f32>(av.y), bv, acc[1]);
-      acc[2] = fma(vec4<f32>(av.z), bv, acc[2]);
-      acc[3] = fma(vec4<f32>(av.w), bv, acc[3]);
-    }
+    fma_slab(&acc, lid.y, lid.x);
     if (bias_here) {
       for (var kk = 0u; kk < BK; kk++) { bacc += tile_a[kk * WY + lid.y]; }
     }

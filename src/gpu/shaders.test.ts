@@ -5,7 +5,7 @@ describe('shader library includes', () => {
   it('every kernel is whole: no include left, and the shared functions defined once where used', () => {
     for (const [name, code] of Object.entries(SHADERS)) {
       expect(code, name).not.toMatch(/#include/);
-      for (const fn of ['sigmoid', 'tanh_stable', 'draw_kept']) {
+      for (const fn of ['sigmoid', 'tanh_stable', 'draw_kept', 'fma_slab']) {
         const defined = code.match(new RegExp(`\\bfn ${fn}\\(`, 'g'))?.length ?? 0;
         const used = new RegExp(`\\b${fn}\\(`).test(code.replace(new RegExp(`\\bfn ${fn}\\(`, 'g'), ''));
         expect(defined, `${name}: fn ${fn}`).toBe(used ? 1 : defined);
@@ -14,6 +14,8 @@ describe('shader library includes', () => {
     }
     expect(SHADERS.lstmSeqForward).toMatch(/fn sigmoid\(/);
     expect(SHADERS.sampleForward).toMatch(/fn draw_kept\(/);
+    expect(SHADERS.weightGrad).toMatch(/fn fma_slab\(/);
+    expect(SHADERS.matmul).toMatch(/struct Uniforms \{/);
   });
 
   it('an include that names no library file is refused with the kernel and the name', () => {

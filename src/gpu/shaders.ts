@@ -16,9 +16,11 @@ import sampleForward from '../../shaders/sample_forward.wgsl?raw';
 import sampleBlock from '../../shaders/sample_block.wgsl?raw';
 import activations from '../../shaders/lib/activations.wgsl?raw';
 import categorical from '../../shaders/lib/categorical.wgsl?raw';
+import gemmUniforms from '../../shaders/lib/gemm_uniforms.wgsl?raw';
+import tileFma from '../../shaders/lib/tile_fma.wgsl?raw';
 
 /** Functions shared by several kernels (WGSL has no includes): a line `// #include name` stands for the file shaders/lib/name.wgsl. */
-const LIBRARY: Record<string, string> = { activations, categorical };
+const LIBRARY: Record<string, string> = { activations, categorical, gemm_uniforms: gemmUniforms, tile_fma: tileFma };
 
 /** A kernel's source with its `// #include` lines replaced by the library files they name. */
 export function withIncludes(name: string, code: string): string {
