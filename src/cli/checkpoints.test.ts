@@ -129,9 +129,9 @@ describe('resume: the text a checkpoint was trained on', () => {
         `error: --resume ${JSON.stringify(page)} was trained on "pasted text" (1,153 characters), which is not a file here; pass --corpus FILE with that text\n`,
       );
       // Given --corpus with that text, it resumes.
-      expect(ok(['train', '--engine', 'cpu', '--sample-every', '0', '--resume', page, '--corpus', 'data/notebook-passage.txt', '--steps', '2']).stdout).toContain(
-        'steps 6 to 7',
-      );
+      expect(
+        ok(['train', '--engine', 'cpu', '--sample-every', '0', '--resume', page, '--corpus', 'data/notebook-passage.txt', '--steps', '2']).stdout,
+      ).toContain('steps 6 to 7');
     },
     RUN_S,
   );
