@@ -145,8 +145,30 @@ describe('resume: the text a checkpoint was trained on', () => {
       writeFileSync(other, saveCheckpoint({ ...c, trainingState: { ...record, corpus: { ...record.corpus, path: 'Pride and Prejudice', characters: 100 } } }));
       const r = cli(['train', '--engine', 'cpu', '--resume', other, '--steps', '2']);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/^error: the built-in text "Pride and Prejudice" \(data\/pride-and-prejudice\.txt\), which --resume ".*" was trained on/);
+      expect(r.stderr).toMatch(
+        /^error: the built-in text "Pride and Prejudice" \(data\/pride-and-prejudice\.txt\): character "R" \(U\+0052\) at position 1 is not in the vocabulary of --resume/,
+      );
       expect(r.stderr).not.toMatch(/--corpus "/);
+    },
+    RUN_S,
+  );
+
+  it(
+    'a file the checkpoint names is read again; changed since, it is refused by name',
+    () => {
+      const text = join(dir, 'my-text.txt');
+      writeFileSync(text, readFileSync(join(ROOT, 'data/notebook-passage.txt')));
+      const file = join(dir, 'my-run.safetensors');
+      ok(['train', ...TINY, '--steps', '3', '--corpus', text, '--out', file]);
+      expect(ok(['train', '--engine', 'cpu', '--sample-every', '0', '--resume', file, '--steps', '2']).stdout).toMatch(
+        /^corpus: my-text\.txt, 1,153 characters/m,
+      );
+      writeFileSync(text, readFileSync(join(ROOT, 'data/notebook-passage.txt'), 'utf8').slice(0, 1000));
+      const r = cli(['train', '--engine', 'cpu', '--resume', file, '--steps', '2']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(
+        `error: ${JSON.stringify(text)} (the text --resume ${JSON.stringify(file)} names) (1,000 characters) is not the text --resume ${JSON.stringify(file)} was trained on (${text}, 1,153 characters); give --corpus FILE with that text\n`,
+      );
     },
     RUN_S,
   );

@@ -47,13 +47,13 @@ function defaultCorpus(): CliCorpus {
 function recordedCorpus(recorded: CorpusIdentity, where: string): CliCorpus {
   const preset = CORPUS_PRESETS.find((p) => p.name === recorded.path);
   if (preset) {
-    const name = `the built-in text ${show(preset.name)} (data/${preset.file}), which ${where} was trained on`;
+    const name = `the built-in text ${show(preset.name)} (data/${preset.file})`;
     const path = dataFile(preset.file);
     return { name, path, text: readText('corpus', path, name) };
   }
   const path = resolve(recorded.path);
   if (existsSync(path)) {
-    const name = `${show(recorded.path)}, the text ${where} was trained on`;
+    const name = `${show(recorded.path)} (the text ${where} names)`;
     return { name, path, text: readText('corpus', path, name) };
   }
   throw new UsageError(

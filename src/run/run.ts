@@ -197,7 +197,8 @@ export function prepareRun(input: RunInput): PreparedRun {
       if (ckpt.mode === 'exact' && !sameText) {
         throw new CorpusError(
           `${corpus.name} (${identity.characters.toLocaleString('en')} characters) is not the text ${ckpt.name} was trained on ` +
-            `(${record.corpus.path}, ${record.corpus.characters.toLocaleString('en')} characters); resume on the same corpus`,
+            `(${record.corpus.path}, ${record.corpus.characters.toLocaleString('en')} characters); ` +
+            (naming === 'flag' ? 'give --corpus FILE with that text' : 'continue it on the same text'),
         );
       }
       if (sameText && sameLayout && c.trainConfig!.seed === settings.train.seed) {
