@@ -94,6 +94,16 @@ test("the README's snippet, with only char-lm.js copied beside it: ready, trains
       (window as unknown as { charLmErrorSeen: (m: string) => void }).charLmErrorSeen((e as CustomEvent).detail.message),
     ),
   );
+  // The CPU engine, set on the element before it connects (the page stays the snippet, word for word):
+  // where files come from does not depend on the engine, and SwiftShader's WebGPU takes 10-20 s to get ready here.
+  await p.addInitScript(() =>
+    new MutationObserver((_, observer) => {
+      const el = document.querySelector('char-lm-demo');
+      if (!el) return;
+      el.setAttribute('engine', 'cpu');
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true }),
+  );
   served.length = 0;
   await p.goto(`${origin}/site/index.html`);
   const demo = p.locator('char-lm-demo');
@@ -135,8 +145,7 @@ test("the README's snippet, with only char-lm.js copied beside it: ready, trains
 test('the module in another folder than its page: the novel and the trained model come from beside the module', async ({ page: p }) => {
   const errors = watchErrors(p);
   const { files } = readmeEmbedding();
-  // As the README says for the novel and "Try a trained model". The CPU engine: where files come from
-  // does not depend on it, and it is ready in a second where SwiftShader's WebGPU takes ten.
+  // As the README says for the novel and "Try a trained model". The CPU engine, as above.
   for (const f of files.filter((x) => /pride-and-prejudice"|Try a trained model/.test(x.when))) copyFileSync(join(build, f.name), join(root, 'site', f.name));
   mkdirSync(join(root, 'elsewhere'), { recursive: true });
   writeFileSync(
