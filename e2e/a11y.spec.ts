@@ -177,7 +177,12 @@ test('after generating: no serious axe violation; nothing past 390 px', async ()
   await checkState('generated');
 });
 
-test('errors shown (a bad field, a text that failed to load): no serious axe violation; nothing past 390 px', async () => {
+test('errors shown (training stopped, a text that failed to load, a bad field): no serious axe violation; nothing past 390 px', async () => {
+  // A learning rate of 10 diverges at once: the run notice says what happened, with its download button.
+  await demo.getByRole('spinbutton', { name: 'Learning rate' }).fill('10');
+  await demo.getByTestId('train').click();
+  await expect(demo.getByTestId('run-notice')).toContainText('Training stopped', { timeout: 30_000 });
+  await demo.getByRole('spinbutton', { name: 'Learning rate' }).fill('0.005');
   await demo.getByRole('textbox', { name: 'URL' }).fill('/no-such-text.txt');
   await demo.getByRole('button', { name: 'Load URL' }).click();
   await expect(
@@ -192,6 +197,15 @@ test('errors shown (a bad field, a text that failed to load): no serious axe vio
   // The missing text asked for above is the only error the page logged.
   errors.splice(0, errors.length, ...errors.filter((e) => !/status of 404/.test(e)));
   await demo.locator('input[name="hidden"]').fill('16');
+});
+
+test('after a reload, "Continue your last run": no serious axe violation; nothing past 390 px', async () => {
+  await page.reload();
+  await waitReady(page, demo);
+  await expect(demo.getByRole('heading', { name: 'Continue your last run' })).toBeVisible();
+  await checkState('saved-runs');
+  await demo.getByTestId('continue-run').first().click();
+  await expect(demo.getByTestId('step')).not.toHaveText('0');
 });
 
 test('inspection shown, as on a phone: nothing past 390 px; no serious axe violation', async () => {
