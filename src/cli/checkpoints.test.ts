@@ -149,6 +149,7 @@ describe('resume: the text a checkpoint was trained on', () => {
         /^error: the built-in text "Pride and Prejudice" \(data\/pride-and-prejudice\.txt\): character "R" \(U\+0052\) at position 1 is not in the vocabulary of --resume/,
       );
       expect(r.stderr).not.toMatch(/--corpus "/);
+      expect(r.stderr).toMatch(/; give --corpus a text made of its characters, or leave out --resume to train a new model on this one\n$/);
     },
     RUN_S,
   );
