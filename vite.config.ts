@@ -12,6 +12,10 @@ export default defineConfig(({ mode }) => ({
       ? {
           outDir: 'dist/lib',
           lib: { entry: resolve(import.meta.dirname, 'src/ui/index.ts'), formats: ['es'], fileName: () => 'char-lm.js' },
+          // What a page author copies (README, Embedding): char-lm.js is the whole element (the
+          // notebook passage and the Workers inside it, no chunks to fetch); the large texts and the
+          // shipped model sit beside it under their own names, fetched relative to the module's URL.
+          rolldownOptions: { output: { codeSplitting: false, assetFileNames: '[name][extname]' } },
         }
       : {
           outDir: 'dist/page',

@@ -50,7 +50,8 @@ With no flags: the notebook's configuration (E 32, H 128, L 1, B 1, T 40, Adam l
 clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
 
   --corpus FILE          UTF-8 text to train on (default: data/notebook-passage.txt; when
-                         resuming, the corpus the checkpoint was trained on)
+                         resuming, the text the checkpoint was trained on: its file, or the
+                         built-in text of that name for a file saved by the page)
   --embed N              embedding width E (default 32)
   --hidden N             hidden size H, 1..${MAX_HIDDEN} (default 128)
   --layers N             LSTM layers L, 1..16 (default 1)
@@ -65,6 +66,8 @@ clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
   --steps N              training steps to run (default 1000; with --resume: steps to add)
   --out FILE             write a training-state checkpoint (.safetensors: model tensors with
                          PyTorch names + Adam moments + data cursor) at the end
+  --checkpoint-every N   also write --out every N steps while training (each write replaces
+                         the last, through a temporary file), 0 = only at the end (default 0)
   --export FILE          also write a model-only .safetensors file (load_state_dict as is)
   --resume FILE          continue from a checkpoint written by --out: parameters, Adam moments,
                          step, data cursor and carried state; model and data flags must match
@@ -255,6 +258,8 @@ export interface TrainArgs {
   train: Partial<Pick<TrainConfig, 'batch' | 'seqLen' | 'lr' | 'lrDecay' | 'clip' | 'schedule' | 'seed'>>;
   steps: number;
   out: string | null;
+  /** Write --out every N steps while training (0: only at the end). */
+  checkpointEvery: number;
   exportPath: string | null;
   resume: string | null;
   sampleEvery: number;
@@ -279,6 +284,7 @@ const TRAIN_FLAGS = [
   'seed',
   'steps',
   'out',
+  'checkpoint-every',
   'export',
   'resume',
   'sample-every',
@@ -298,6 +304,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       train: {},
       steps: 0,
       out: null,
+      checkpointEvery: 0,
       exportPath: null,
       resume: null,
       sampleEvery: 0,
@@ -325,6 +332,10 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   if (out !== null && exportPath !== null && out === exportPath) {
     throw new UsageError(`--out and --export name the same file ${show(out)}; give them different names`);
   }
+  const checkpointEvery = v['checkpoint-every'] === undefined ? 0 : parseIntFlag('checkpoint-every', v['checkpoint-every'], 0, 100_000_000);
+  if (checkpointEvery > 0 && out === null) {
+    throw new UsageError(`--checkpoint-every ${checkpointEvery} needs --out FILE, the checkpoint it writes every ${checkpointEvery} steps`);
+  }
   return {
     help,
     corpus: optionalFile('corpus', v.corpus),
@@ -332,6 +343,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
     train,
     steps: v.steps === undefined ? NOTEBOOK_SETTINGS.steps : flag(NUMBER_SETTINGS.steps, v.steps),
     out,
+    checkpointEvery,
     exportPath,
     resume,
     sampleEvery: v['sample-every'] === undefined ? NOTEBOOK_SETTINGS.sampleEvery : flag(NUMBER_SETTINGS.sampleEvery, v['sample-every']),

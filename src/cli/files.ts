@@ -9,8 +9,13 @@ import { CheckpointError, loadCheckpoint, type CheckpointContents } from '../mod
 import { CLI_TEXT_LIMIT, TextRefusal, checkAnnounced, decodeTextBytes, type Announced } from '../text/read-text.ts';
 import { UsageError } from './errors.ts';
 
-/** The notebook's passage, resolved against the project, not the working directory. */
-export const DEFAULT_CORPUS = fileURLToPath(new URL('../../data/notebook-passage.txt', import.meta.url));
+/** A text shipped in data/ (the presets' files), resolved against the project, not the working directory. */
+export function dataFile(file: string): string {
+  return fileURLToPath(new URL(`../../data/${file}`, import.meta.url));
+}
+
+/** The notebook's passage. */
+export const DEFAULT_CORPUS = dataFile('notebook-passage.txt');
 
 function show(path: string): string {
   return JSON.stringify(path);
@@ -31,15 +36,18 @@ function systemReason(e: unknown): string {
   }
 }
 
-/** `before` checks the file's size (from stat) before a byte is read. */
-function readBytes(flag: string, path: string, before?: (size: number) => void): Uint8Array {
+/**
+ * `label` names the file in messages (`--corpus "a.txt"` by default); `before` checks the
+ * file's size (from stat) before a byte is read.
+ */
+function readBytes(label: string, path: string, before?: (size: number) => void): Uint8Array {
   let st;
   try {
     st = statSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}; check the path`);
+    throw new UsageError(`cannot read ${label}: ${systemReason(e)}; check the path`);
   }
-  if (st.isDirectory()) throw new UsageError(`--${flag} ${show(path)} is a directory; give a file`);
+  if (st.isDirectory()) throw new UsageError(`${label} is a directory; give a file`);
   before?.(st.size);
   try {
     const buf = readFileSync(path);
@@ -47,7 +55,7 @@ function readBytes(flag: string, path: string, before?: (size: number) => void):
     // and may sit at any offset of a shared pool, which typed-array views over .buffer do not expect.
     return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } catch (e) {
-    throw new UsageError(`cannot read --${flag} ${show(path)}: ${systemReason(e)}`);
+    throw new UsageError(`cannot read ${label}: ${systemReason(e)}`);
   }
 }
 
@@ -56,11 +64,11 @@ function readBytes(flag: string, path: string, before?: (size: number) => void):
  * (src/text/read-text.ts): its size against CLI_TEXT_LIMIT before it is read, then
  * binary signatures, NUL bytes and strict UTF-8, each refused with the same words.
  */
-export function readText(flag: string, path: string): string {
-  const source: Announced = { name: `--${flag} ${show(path)}`, origin: 'file', size: null };
+export function readText(flag: string, path: string, label = `--${flag} ${show(path)}`): string {
+  const source: Announced = { name: label, origin: 'file', size: null };
   try {
     // A regular file's size is known before reading; a pipe's (size 0) is checked once read.
-    const bytes = readBytes(flag, path, (size) => size > 0 && checkAnnounced({ ...source, size }, CLI_TEXT_LIMIT));
+    const bytes = readBytes(label, path, (size) => size > 0 && checkAnnounced({ ...source, size }, CLI_TEXT_LIMIT));
     return decodeTextBytes(bytes, source, CLI_TEXT_LIMIT);
   } catch (e) {
     if (e instanceof TextRefusal) throw new UsageError(e.message);
@@ -69,7 +77,7 @@ export function readText(flag: string, path: string): string {
 }
 
 export function readCheckpoint(flag: string, path: string): CheckpointContents {
-  const bytes = readBytes(flag, path);
+  const bytes = readBytes(`--${flag} ${show(path)}`, path);
   try {
     return loadCheckpoint(bytes);
   } catch (e) {

@@ -5,20 +5,62 @@
  * checkpoint (--out) that --resume continues exactly, a model-only export (--export)
  * and a CSV of every step's loss (--loss-log).
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parameterCounts } from '../model/config.ts';
-import { parseTrainingStateRecord } from '../model/training-state.ts';
+import { parseTrainingStateRecord, type CorpusIdentity } from '../model/training-state.ts';
+import { CORPUS_PRESETS } from '../text/presets.ts';
 import type { StepResult } from '../engine/contract.ts';
 import { NumericsError } from '../run/numerics.ts';
 import { TrainingRun, prepareRun, type PreparedRun } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import { USAGE, freshConfig, parseTrainArgs, resumedConfig, type TrainArgs } from './args.ts';
 import { openEngine } from './engines.ts';
-import { DEFAULT_CORPUS, checkOutputs, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
+import { UsageError } from './errors.ts';
+import { DEFAULT_CORPUS, checkOutputs, dataFile, displayName, readCheckpoint, readText, writeAtomically } from './files.ts';
 import { line, type Io } from './io.ts';
 import { Progress, formatCount } from './progress.ts';
 
 const show = JSON.stringify;
+
+/** The text a run trains on, named as the user knows it (messages name only flags they passed). */
+interface CliCorpus {
+  name: string;
+  path: string;
+  text: string;
+}
+
+function givenCorpus(path: string): CliCorpus {
+  return { name: `--corpus ${show(path)}`, path: resolve(path), text: readText('corpus', path) };
+}
+
+function defaultCorpus(): CliCorpus {
+  const name = 'the default corpus (data/notebook-passage.txt; choose another with --corpus FILE)';
+  return { name, path: DEFAULT_CORPUS, text: readText('corpus', DEFAULT_CORPUS, name) };
+}
+
+/**
+ * Without --corpus, the text a resumed checkpoint was trained on, from its record: a
+ * shipped text by name (the page records "The notebook passage", not a file), or the file
+ * it names (the CLI records an absolute path); else the user is asked for --corpus.
+ */
+function recordedCorpus(recorded: CorpusIdentity, where: string): CliCorpus {
+  const preset = CORPUS_PRESETS.find((p) => p.name === recorded.path);
+  if (preset) {
+    const name = `the built-in text ${show(preset.name)} (data/${preset.file})`;
+    const path = dataFile(preset.file);
+    return { name, path, text: readText('corpus', path, name) };
+  }
+  const path = resolve(recorded.path);
+  if (existsSync(path)) {
+    const name = `${show(recorded.path)} (the text ${where} names)`;
+    return { name, path, text: readText('corpus', path, name) };
+  }
+  throw new UsageError(
+    `${where} was trained on ${show(recorded.path)} (${formatCount(recorded.characters)} characters), which is not a file here; ` +
+      `pass --corpus FILE with that text`,
+  );
+}
 
 /** Reads and checks everything (files, flags, corpus against the configuration) before any engine starts. */
 function prepare(args: TrainArgs): { prepared: PreparedRun; resumePath: string | null } {
@@ -27,27 +69,21 @@ function prepare(args: TrainArgs): { prepared: PreparedRun; resumePath: string |
     const where = `--resume ${show(args.resume)}`;
     const contents = readCheckpoint('resume', args.resume);
     const saved = contents.trainConfig ? resumedConfig(args, { model: contents.config, train: contents.trainConfig }) : null;
-    // Without --corpus, the text the checkpoint was trained on (its record names the file).
-    let path = args.corpus;
-    if (path === null && saved && contents.trainingState !== undefined) {
-      path = parseTrainingStateRecord(contents.trainingState, contents.step, saved.model, contents.trainConfig!, where).corpus.path;
-    }
-    path ??= DEFAULT_CORPUS;
+    let corpus: CliCorpus;
+    if (args.corpus !== null) corpus = givenCorpus(args.corpus);
+    else if (saved && contents.trainingState !== undefined) {
+      const record = parseTrainingStateRecord(contents.trainingState, contents.step, saved.model, contents.trainConfig!, where);
+      corpus = recordedCorpus(record.corpus, where);
+    } else corpus = defaultCorpus();
     const { model, train } = saved ?? freshConfig(args, contents.config.vocabSize);
     const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
-    const prepared = prepareRun({
-      corpus: { name: `--corpus ${show(path)}`, path: resolve(path), text: readText('corpus', path) },
-      settings,
-      checkpoint: { contents, name: where, mode: 'exact' },
-      naming: 'flag',
-    });
+    const prepared = prepareRun({ corpus, settings, checkpoint: { contents, name: where, mode: 'exact' }, naming: 'flag' });
     return { prepared, resumePath: args.resume };
   }
-  const path = args.corpus ?? DEFAULT_CORPUS;
-  const text = readText('corpus', path);
+  const corpus = args.corpus !== null ? givenCorpus(args.corpus) : defaultCorpus();
   const { model, train } = freshConfig(args, 0);
   const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
-  return { prepared: prepareRun({ corpus: { name: `--corpus ${show(path)}`, path: resolve(path), text }, settings, naming: 'flag' }), resumePath: null };
+  return { prepared: prepareRun({ corpus, settings, naming: 'flag' }), resumePath: null };
 }
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
@@ -101,6 +137,17 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       );
       let error = null as Error | null;
       run.on('error', (e) => (error = e));
+      // --checkpoint-every: the loop hands over a checkpoint every N steps (no pause); each replaces
+      // the last through a temporary file and a rename. The last step's is written after the end.
+      if (args.out !== null && args.checkpointEvery > 0) {
+        const out = args.out;
+        run.saveEvery = args.checkpointEvery;
+        run.on('checkpoint', (c) => {
+          if (c.step === lastStep) return;
+          writeAtomically('out', out, c.bytes);
+          progress.print(`checkpoint at step ${c.step}: ${resolve(out)}`);
+        });
+      }
       // Ctrl-C: stop after the step in flight, then report and write files as usual.
       let interrupted = false;
       const watch = setInterval(() => {

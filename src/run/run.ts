@@ -150,7 +150,7 @@ export function prepareRun(input: RunInput): PreparedRun {
       throw e;
     }
   };
-  const encoded = input.encoded ?? encodeFor(corpus, ckpt, input.replacement);
+  const encoded = input.encoded ?? encodeFor(corpus, ckpt, input.replacement, naming);
   const vocab = new Vocab(encoded.chars);
   const ids = encoded.ids;
   inCorpus(() => checkCorpusShape(ids.length, ckpt ? distinctIds(ids, vocab.size) : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
@@ -197,7 +197,8 @@ export function prepareRun(input: RunInput): PreparedRun {
       if (ckpt.mode === 'exact' && !sameText) {
         throw new CorpusError(
           `${corpus.name} (${identity.characters.toLocaleString('en')} characters) is not the text ${ckpt.name} was trained on ` +
-            `(${record.corpus.path}, ${record.corpus.characters.toLocaleString('en')} characters); resume on the same corpus`,
+            `(${record.corpus.path}, ${record.corpus.characters.toLocaleString('en')} characters); ` +
+            (naming === 'flag' ? 'give --corpus FILE with that text' : 'continue it on the same text'),
         );
       }
       if (sameText && sameLayout && c.trainConfig!.seed === settings.train.seed) {
@@ -228,21 +229,27 @@ function distinctIds(ids: Int32Array, V: number): number {
 }
 
 /** Encodes the run's text (with a loaded model's vocabulary); errors name the text and the model. */
-function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint'], replacement: string | undefined): EncodedText {
+function encodeFor(corpus: Corpus, ckpt: RunInput['checkpoint'], replacement: string | undefined, naming: Naming): EncodedText {
   try {
     return encodeText(corpus.text, ckpt?.contents.vocab, ckpt ? replacement : undefined);
   } catch (e) {
     if (!(e instanceof VocabError) || !ckpt) throw e;
-    throw outsideVocabulary(e, corpus.name, ckpt.name);
+    throw outsideVocabulary(e, corpus.name, ckpt.name, naming);
   }
 }
 
-/** encodeText's VocabError for a text read with a loaded model's vocabulary, naming both and what to do. */
-export function outsideVocabulary(e: VocabError, corpusName: string, modelName: string): VocabError {
+/**
+ * encodeText's VocabError for a text read with a loaded model's vocabulary, naming both and
+ * what to do: on the page, another text, a stand-in character or a new model; on the command
+ * line (which has no stand-in), the flags that do the rest.
+ */
+export function outsideVocabulary(e: VocabError, corpusName: string, modelName: string, naming: Naming = 'label'): VocabError {
   const what = e.message.replace(/the model's vocabulary of (\d+) characters/, `the vocabulary of ${modelName} ($1 characters)`);
-  const out = new VocabError(
-    `${corpusName}: ${what}; choose a text made of its characters, a character of the model to stand for ${e.characters.length > 1 ? 'them' : 'it'}, or train a new model on this one`,
-  );
+  const todo =
+    naming === 'flag'
+      ? 'give --corpus a text made of its characters, or leave out --resume to train a new model on this one'
+      : `choose a text made of its characters, a character of the model to stand for ${e.characters.length > 1 ? 'them' : 'it'}, or train a new model on this one`;
+  const out = new VocabError(`${corpusName}: ${what}; ${todo}`);
   out.characters = e.characters;
   return out;
 }

@@ -8,7 +8,7 @@
  * non-text is refused by what it is, progress is reported and the read can be cancelled.
  * Nothing here touches the model: a refusal leaves everything as it was.
  */
-import { findPreset } from '../text/presets.ts';
+import { findPreset, type CorpusPreset } from '../text/presets.ts';
 import { TextReadCancelled, checkTextSize, pageTextLimit, readTextStream, type ReadProgress, type TextLimit } from '../text/read-text.ts';
 import type { Corpus } from '../run/run.ts';
 
@@ -35,7 +35,8 @@ export async function loadCorpus(choice: TextChoice, opts: LoadOptions = {}): Pr
   switch (choice.kind) {
     case 'preset': {
       const p = findPreset(choice.id);
-      return { name: p.name, text: await p.load() };
+      if (p.source.kind === 'inline') return { name: p.name, text: p.source.text };
+      return { name: p.name, text: await fetchPreset(p, p.source.url, opts) };
     }
     case 'url':
       return fetchCorpus(choice.url, opts);
@@ -53,6 +54,21 @@ export async function loadCorpus(choice: TextChoice, opts: LoadOptions = {}): Pr
     case 'slot':
       checkTextSize('the text in the page', choice.text, pageLimit());
       return { name: 'text in the page', text: choice.text };
+  }
+}
+
+/**
+ * A shipped text that is a file of its own (beside char-lm.js in the library build, under
+ * assets/ on the page); a failure says which file an embedding page lacks.
+ */
+async function fetchPreset(p: CorpusPreset, url: string, opts: LoadOptions): Promise<string> {
+  try {
+    return (await fetchCorpus(url, { ...opts, onProgress: (_, progress) => opts.onProgress?.(p.name, progress) })).text;
+  } catch (e) {
+    if (e instanceof TextReadCancelled) throw e;
+    throw new Error(
+      `${p.name} could not be loaded (${(e as Error).message}); where char-lm.js is embedded in a page, copy ${p.file} from dist/lib/ into the same folder as char-lm.js`,
+    );
   }
 }
 

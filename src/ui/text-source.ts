@@ -6,6 +6,7 @@
  * novel (`panel-try-model`).
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { CORPUS_PRESETS } from '../text/presets.ts';
 import { formatBytes, type ReadProgress } from '../text/read-text.ts';
 import { panelEvent } from './events.ts';
@@ -78,7 +79,7 @@ export class CharLmTextSource extends LitElement {
             >Preset
             <select name="preset" ?disabled=${!this.ready} @change=${(e: Event) => this.choose({ kind: 'preset', id: (e.target as HTMLSelectElement).value })}>
               ${current ? nothing : html`<option value="" disabled .selected=${true}>${this.corpusName || 'Choose a text…'}</option>`}
-              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${p.id === current} title=${p.description}>${p.name}</option>`)}
+              ${CORPUS_PRESETS.map((p) => html`<option value=${p.id} .selected=${live(p.id === current)} title=${p.description}>${p.name}</option>`)}
             </select>
           </label>
           <label
