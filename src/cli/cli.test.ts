@@ -12,7 +12,7 @@ import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { Vocab } from '../text/vocab.ts';
 import { CpuModel, CpuTrainer } from '../engine/cpu.ts';
-import { CORPUS, CORPUS_PATH, cli, cliAsync, ok, sampleBlocks, type Run } from './testing.ts';
+import { CORPUS, CORPUS_PATH, cliHere, cli, cliAsync, ok, sampleBlocks, type Run } from './testing.ts';
 
 const load = (path: string): CheckpointContents => loadCheckpoint(new Uint8Array(readFileSync(path)));
 
@@ -283,8 +283,9 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
   add('bench with a bad flag', () => ['bench', '--engine', 'cpu', '--steps', 'many']);
   add('value for --help', () => ['sample', '--help=yes']);
 
+  // In this process (the refusals come before any work); the two runs below check the process around them.
   it.concurrent.for(cases)('%s', { timeout: RUN_S }, async ([, args], { expect }) => {
-    const r = await cliAsync(args());
+    const r = await cliHere(args());
     expect(r.status, r.stdout + r.stderr).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines, r.stderr).toHaveLength(1);
@@ -293,43 +294,56 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
     expect(r.stdout).toBe('');
   });
 
+  it.concurrent.for(cases.filter(([name]) => name === 'unknown command' || name === 'corpus is a PNG image'))(
+    'as a process: %s exits 2 with one line on stderr and no stack trace',
+    { timeout: RUN_S },
+    async ([, args], { expect }) => {
+      const r = await cliAsync(args());
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^error: \S[^\n]*\n$/);
+      expect(r.stdout).toBe('');
+    },
+  );
+
   it(
     'messages name the problem and what to do',
-    () => {
-      expect(cli(['train', '--engine', 'cpu', '--hidden', 'abc']).stderr).toBe('error: --hidden must be an integer from 1 to 2048, got "abc"\n');
-      expect(cli(['frobnicate']).stderr).toBe('error: unknown command "frobnicate": use train, sample, eval or bench\n');
-      expect(cli(['sample', '--engine', 'cpu', '--model', ckpt, '--prime', 'It is §']).stderr).toMatch(
+    async () => {
+      expect((await cliHere(['train', '--engine', 'cpu', '--hidden', 'abc'])).stderr).toBe('error: --hidden must be an integer from 1 to 2048, got "abc"\n');
+      expect((await cliHere(['frobnicate'])).stderr).toBe('error: unknown command "frobnicate": use train, sample, eval or bench\n');
+      expect((await cliHere(['sample', '--engine', 'cpu', '--model', ckpt, '--prime', 'It is §'])).stderr).toMatch(
         /^error: --prime: character "§" \(U\+00A7\) at position 6 is not in the model's vocabulary/,
       );
-      expect(cli(['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('foreign.txt')]).stderr).toMatch(
+      expect((await cliHere(['eval', '--engine', 'cpu', '--model', ckpt, '--text', f('foreign.txt')])).stderr).toMatch(
         /character "—" \(U\+2014\) at position 14 is not in the model's vocabulary/,
       );
-      expect(cli(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16']).stderr).toMatch(/only 1 distinct character/);
-      expect(cli(['train', '--engine', 'cpu', '--corpus', f('photo.png')]).stderr).toBe(
+      expect((await cliHere(['train', '--engine', 'cpu', '--corpus', f('one.txt'), '--seq-len', '16'])).stderr).toMatch(/only 1 distinct character/);
+      expect((await cliHere(['train', '--engine', 'cpu', '--corpus', f('photo.png')])).stderr).toBe(
         `error: --corpus ${JSON.stringify(f('photo.png'))} is a PNG image, not a text; give a plain-text (.txt) file, saved as UTF-8\n`,
       );
-      expect(cli(['train', '--engine', 'cpu', '--corpus', f('huge.txt')]).stderr).toMatch(
+      expect((await cliHere(['train', '--engine', 'cpu', '--corpus', f('huge.txt')])).stderr).toMatch(
         /is 300\.0 MB; the command line takes texts up to 256 MB \(.*\); use an excerpt\n$/,
       );
-      expect(cli(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')]).stderr).toMatch(/not a char-lm checkpoint/);
-      expect(cli(['train', '--engine', 'cpu', '--resume', exported]).stderr).toMatch(/model-only export; resume from a file written by train --out/);
+      expect((await cliHere(['sample', '--engine', 'cpu', '--model', f('foreign.safetensors')])).stderr).toMatch(/not a char-lm checkpoint/);
+      expect((await cliHere(['train', '--engine', 'cpu', '--resume', exported])).stderr).toMatch(
+        /model-only export; resume from a file written by train --out/,
+      );
     },
     RUN_S,
   );
 
   it(
     'output paths are proven writable before training starts, naming the flag and the path',
-    () => {
+    async () => {
       // Each refusal comes before the engine line: nothing was trained, and no probe file is left behind.
-      const out = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', '/sys/char-lm.safetensors']);
+      const out = await cliHere(['train', '--engine', 'cpu', '--steps', '5', '--out', '/sys/char-lm.safetensors']);
       expect(out.stderr).toBe('error: cannot write --out "/sys/char-lm.safetensors": permission denied in "/sys"; choose a directory you can write to\n');
       expect(out.stdout).toBe('');
-      const log = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('fine.safetensors'), '--loss-log', '/sys/loss.csv']);
+      const log = await cliHere(['train', '--engine', 'cpu', '--steps', '5', '--out', f('fine.safetensors'), '--loss-log', '/sys/loss.csv']);
       expect(log.stderr).toBe('error: cannot write --loss-log "/sys/loss.csv": permission denied in "/sys"; choose a directory you can write to\n');
       expect(log.stdout).toBe('');
-      const under = cli(['train', '--engine', 'cpu', '--steps', '5', '--export', join(CORPUS_PATH, 'm.safetensors')]);
+      const under = await cliHere(['train', '--engine', 'cpu', '--steps', '5', '--export', join(CORPUS_PATH, 'm.safetensors')]);
       expect(under.stderr).toMatch(/^error: --export ".*notebook-passage\.txt\/m\.safetensors": ".*notebook-passage\.txt" is not a directory/);
-      const same = cli(['train', '--engine', 'cpu', '--steps', '5', '--out', f('a.safetensors'), '--loss-log', `${dir}/bad/./a.safetensors`]);
+      const same = await cliHere(['train', '--engine', 'cpu', '--steps', '5', '--out', f('a.safetensors'), '--loss-log', `${dir}/bad/./a.safetensors`]);
       expect(same.stderr).toMatch(/^error: --out and --loss-log name the same file/);
       expect(readdirSync(join(dir, 'bad')).filter((n) => n.includes('probe'))).toEqual([]);
       expect(existsSync(f('fine.safetensors'))).toBe(false);
@@ -339,7 +353,7 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
 
   it(
     'a checkpoint with NaN or infinite numbers is refused by sample, eval and train --resume, naming the file and the tensors',
-    () => {
+    async () => {
       const c = load(ckpt);
       const hh = c.table.layers[0].weightHh;
       c.params.fill(NaN, hh.offset, hh.offset + 3);
@@ -353,7 +367,7 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
         [['eval', '--engine', 'cpu', '--model', nan, '--text', CORPUS_PATH], 'model'],
         [['train', '--engine', 'cpu', '--resume', nan, '--steps', '2'], 'resume'],
       ] as const) {
-        const r = cli([...args]);
+        const r = await cliHere([...args]);
         expect(r.status, args.join(' ')).toBe(2);
         expect(r.stdout).toBe('');
         expect(r.stderr).toContain(`error: --${flag} ${JSON.stringify(nan)}: ${why}`);

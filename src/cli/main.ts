@@ -5,37 +5,9 @@
  * Every failure ends with one line on stderr, `error: ...`, and exit code 2 for bad
  * input or 1 for runtime failures; never a stack trace.
  */
-import { USAGE, parseCommand, type Command } from './args.ts';
-import { benchCommand } from './bench.ts';
 import { describeError } from './errors.ts';
-import { evalCommand } from './eval.ts';
 import type { Io } from './io.ts';
-import { sampleCommand } from './sample.ts';
-import { trainCommand } from './train.ts';
-
-const COMMAND_RUNNERS: Record<Command, (argv: string[], io: Io) => Promise<number>> = {
-  train: trainCommand,
-  sample: sampleCommand,
-  eval: evalCommand,
-  bench: benchCommand,
-};
-
-/** Runs one command line; returns the exit code. Throws nothing. */
-export async function run(argv: string[], io: Io): Promise<number> {
-  try {
-    const { command, rest } = parseCommand(argv);
-    if (command === 'help') {
-      io.out.write(USAGE.main + '\n');
-      return 0;
-    }
-    return await COMMAND_RUNNERS[command](rest, io);
-  } catch (e) {
-    const { line, code } = describeError(e);
-    io.note(line);
-    if (process.env.CHAR_LM_DEBUG && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
-    return code;
-  }
-}
+import { run } from './run.ts';
 
 function fail(e: unknown): never {
   const { line } = describeError(e);

@@ -1,12 +1,15 @@
 /**
  * Helpers for the command-line tests: run the real CLI as a child process
- * (`node --import tsx --import ./src/cli/register-wgsl.mjs src/cli/main.ts ...`).
+ * (`node --import tsx --import ./src/cli/register-wgsl.mjs src/cli/main.ts ...`), or the
+ * same command line in this process (`cliHere`: no Node start-up and no TypeScript
+ * compile per run, for the many refusals that fail before any work).
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { run } from './run.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CORPUS_PATH = join(ROOT, 'data/notebook-passage.txt');
@@ -59,4 +62,20 @@ export function cliAsync(args: string[], timeout = 60_000): Promise<Run> {
       },
     );
   });
+}
+
+/**
+ * The command line run in this process, as main.ts runs it, with stdout and stderr
+ * captured: the exit code `run` returns and the lines it writes. For refusals (bad flags,
+ * files and checkpoints); the child-process runs above check the process around it.
+ */
+export async function cliHere(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const status = await run(args, {
+    out: { write: (s: string) => (stdout += s) },
+    note: (line) => (stderr += `${line}\n`),
+    interrupted: () => false,
+  });
+  return { status, stdout, stderr };
 }
