@@ -1,8 +1,10 @@
 /**
  * <char-lm-inspector>: look inside the model — per-character loss over the text (the 15
- * hardest characters as bars, the text coloured by surprise) and a heatmap of the hidden
- * state or of one gate over a sentence. The sentence starts as a line of the model's own
- * text. Everything shown belongs to the run it is given: a new run clears it.
+ * hardest characters as bars, the text coloured by surprise), a heatmap of the hidden
+ * state or of one gate over a sentence, the model's next-character probabilities as one
+ * types (next-char.ts) and the cell explorer (cell-explorer.ts). The sentence starts as a
+ * line of the model's own text. Everything shown belongs to the run it is given: a new run
+ * clears it. Each part shows its own errors next to its controls (and the element reports them).
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
@@ -12,11 +14,12 @@ import { panelEvent } from './events.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
+import './next-char.ts';
+import './cell-explorer.ts';
 import { HEATMAP_CHOICES, heatmapOf, sentenceOf, type HeatmapChoice } from './heatmap-data.ts';
 import type { HeatmapData } from './heatmap.ts';
 import { panelStyles } from './styles.ts';
 
-/** The per-character loss of the text's opening, as analysed. */
 /** The heatmap's columns: one per character of the sentence. */
 const MAX_SENTENCE = 200;
 
@@ -122,6 +125,30 @@ export class CharLmInspector extends LitElement {
     this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
   }
 
+  /** A part's message (shown next to its own controls) goes on to the element, which reports it. */
+  private forwardError = (e: CustomEvent): void => {
+    e.stopPropagation();
+    this.dispatchEvent(panelEvent('panel-error', e.detail as { message: string; shown?: boolean } | null));
+  };
+
+  /** The sentence as typed: a character the model lacks is named next to the heatmap at once; the heatmap shown stays. */
+  private typeSentence(value: string): void {
+    this.sentence = value;
+    const run = this.run;
+    if (!run) return;
+    const bad = [...new Set([...value].filter((c) => !run.vocab.has(c)))];
+    const n = [...value].length;
+    const problem = bad.length
+      ? `The sentence has ${bad.map((c) => JSON.stringify(c)).join(', ')}, which the model does not know (it knows the ${run.vocab.size} characters of its text): remove ${bad.length > 1 ? 'them' : 'it'}`
+      : n > MAX_SENTENCE
+        ? `The sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`
+        : '';
+    if (problem) {
+      this.message = { where: 'heatmap', text: problem };
+      this.dispatchEvent(panelEvent('panel-error', { message: problem, shown: true }));
+    } else if (this.message?.where === 'heatmap') this.clearMessage();
+  }
+
   private clearMessage(): void {
     this.message = null;
     this.dispatchEvent(panelEvent('panel-error', null));
@@ -169,7 +196,8 @@ export class CharLmInspector extends LitElement {
       if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
       const l = x.losses[i - 1];
       const alpha = Math.min(1, l / x.maxLoss).toFixed(3);
-      return html`<span style="background: rgba(217,72,15,${alpha})" title=${`${JSON.stringify(c)}: ${l.toFixed(3)} nats`}>${c}</span>`;
+      const title = `${JSON.stringify(c)}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
+      return html`<span style="background: rgba(217,72,15,${alpha})" title=${title}>${c}</span>`;
     };
     // One span per character and nothing else: the box keeps whitespace, so none may surround them.
     // prettier-ignore
@@ -202,7 +230,7 @@ export class CharLmInspector extends LitElement {
                 <h3>The 15 hardest characters</h3>
                 <char-lm-bars data-testid="hardest"></char-lm-bars>
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
-                <h3>Surprise per character <span class="muted">(hover for the loss in nats)</span></h3>
+                <h3>Surprise per character <span class="muted">(hover for the loss in nats and bits)</span></h3>
                 ${this.renderSurprise(x)}
               `
             : nothing
@@ -210,7 +238,12 @@ export class CharLmInspector extends LitElement {
         <h3>Hidden state heatmap</h3>
         <div class="row">
           <label title="Characters of the model's text; one column of the heatmap each"
-            >Sentence <input name="sentence" .value=${live(this.sentence)} @input=${(e: Event) => (this.sentence = (e.target as HTMLInputElement).value)}
+            >Sentence
+            <input
+              name="sentence"
+              .value=${live(this.sentence)}
+              aria-invalid=${this.message?.where === 'heatmap' ? 'true' : 'false'}
+              @input=${(e: Event) => this.typeSentence((e.target as HTMLInputElement).value)}
           /></label>
           <label title="The hidden state h, or one gate's activations"
             >Show
@@ -228,6 +261,8 @@ export class CharLmInspector extends LitElement {
         </div>
         ${this.renderMessage('heatmap')}
         <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
+        <char-lm-next-char .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-next-char>
+        <char-lm-cell-explorer .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-cell-explorer>
       </section>
     `;
   }
