@@ -820,12 +820,12 @@ export class TrainingRun {
   /** The parameters predictions() last read, with the trainer and step they belong to. */
   private headParams: { trainer: Trainer; step: number; params: Float32Array } | null = null;
 
-  /** Hidden states (per layer, (n, H)) after each of `length` characters of the run's text from `start`, from zero state. */
-  textStates(start: number, length: number): Promise<{ ids: Int32Array; h: Float32Array[] }> {
+  /** Hidden states and gates after each of `length` characters of the run's text from `start`, from zero state. */
+  textStates(start: number, length: number): Promise<{ ids: Int32Array; states: HiddenStates }> {
     const all = this.prepared.ids;
     const from = Math.max(0, Math.min(start, all.length - 1));
     const ids = all.slice(from, Math.min(all.length, from + length));
-    return this.withModel(async (t) => ({ ids, h: (await t.model.hiddenStates(ids)).h }));
+    return this.withModel(async (t) => ({ ids, states: await t.model.hiddenStates(ids) }));
   }
 
   /** A sentence of the run's text that the heatmap can start with: its first line of some length. */

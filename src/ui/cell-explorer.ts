@@ -14,22 +14,30 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
-import { rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
+import { cellStates, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
 import { panelEvent } from './events.ts';
 import { cellColours } from './colours.ts';
 import { panelStyles } from './styles.ts';
 
 const DEFAULT_LENGTH = 2000;
 const MIN_LENGTH = 50;
-const MAX_LENGTH = 10_000;
+const MAX_LENGTH = 5000;
+
+/** What colours the text: tanh of the cell state c (as in the studies of LSTM cells) or the hidden state h = o⊙tanh(c). */
+type Signal = 'c' | 'h';
+const SIGNALS: readonly { value: Signal; title: string }[] = [
+  { value: 'c', title: 'cell state tanh(c)' },
+  { value: 'h', title: 'hidden state h' },
+];
 
 interface Stretch {
   /** Where it starts in the run's text (characters). */
   start: number;
   chars: string[];
-  /** Per layer (n, H). */
-  h: Float32Array[];
-  ranking: FeatureRanking[];
+  /** Per signal, per layer (n, H). */
+  values: Record<Signal, Float32Array[]>;
+  /** Per signal, worked out when the signal is first shown (a separate task from drawing the text). */
+  ranking: Partial<Record<Signal, FeatureRanking[]>>;
   /** The step of the model it was computed with. */
   step: number;
 }
@@ -40,6 +48,7 @@ export class CharLmCellExplorer extends LitElement {
     ready: { type: Boolean },
     stretch: { state: true, attribute: false },
     picked: { state: true, attribute: false },
+    signal: { state: true, attribute: false },
     unitField: { state: true, attribute: false },
     lengthField: { state: true, attribute: false },
     busy: { state: true, attribute: false },
@@ -50,6 +59,7 @@ export class CharLmCellExplorer extends LitElement {
   declare ready: boolean;
   declare private stretch: Stretch | null;
   declare private picked: UnitRef;
+  declare private signal: Signal;
   /** The unit number as typed. */
   declare private unitField: string;
   declare private lengthField: string;
@@ -63,6 +73,7 @@ export class CharLmCellExplorer extends LitElement {
     this.ready = false;
     this.stretch = null;
     this.picked = { layer: 0, unit: 0 };
+    this.signal = 'c';
     this.unitField = '0';
     this.lengthField = String(DEFAULT_LENGTH);
     this.busy = false;
@@ -164,19 +175,34 @@ export class CharLmCellExplorer extends LitElement {
     try {
       const head = Array.from(s.prepared.ids.subarray(0, 20_000), (id) => s.vocab.chars[id]);
       const start = stretchStart(head);
-      const { ids, h } = await s.textStates(start, length);
+      const { ids, states } = await s.textStates(start, length);
       if (this.run !== s) return;
       const chars = Array.from(ids, (id) => s.vocab.chars[id]);
       const H = s.table.config.hiddenSize;
-      const ranking = rankUnits(h, H, chars);
-      this.stretch = { start, chars, h, ranking, step: s.step };
-      const first = ranking.find((r) => r.best.length > 0)?.best[0];
+      const values = { c: states.gates.map((g) => cellStates(g, H)), h: states.h };
+      const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
+      // Ranking and drawing 2,000 coloured characters are separate tasks: the page stays responsive between them.
+      await new Promise((r) => setTimeout(r, 0));
+      if (this.run !== s) return;
+      this.stretch = { start, chars, values, ranking, step: s.step };
+      const first = ranking[this.signal]!.find((r) => r.best.length > 0)?.best[0];
       if (first) this.pick(first);
     } catch (e) {
       if (this.run === s && !s.closed) this.report('rank', (e as Error).message);
     } finally {
       if (this.run === s) this.busy = false;
     }
+  }
+
+  /** Another signal: the ranking is that signal's, and the best unit of the first feature it has is shown. */
+  private chooseSignal(signal: Signal): void {
+    this.signal = signal;
+    const x = this.stretch;
+    if (!x || !this.run) return;
+    const ranking = (x.ranking[signal] ??= rankUnits(x.values[signal], this.run.table.config.hiddenSize, x.chars));
+    const first = ranking.find((r) => r.best.length > 0)?.best[0];
+    if (first) this.pick(first);
+    this.requestUpdate();
   }
 
   private pick(u: UnitRef): void {
@@ -206,7 +232,7 @@ export class CharLmCellExplorer extends LitElement {
 
   private renderRanking(x: Stretch) {
     const p = this.picked;
-    const L = x.h.length;
+    const L = x.values.h.length;
     const name = (u: UnitRef) => (L > 1 ? `layer ${u.layer} unit ${u.unit}` : `unit ${u.unit}`);
     return html`
       <div class="table-wrap">
@@ -218,7 +244,7 @@ export class CharLmCellExplorer extends LitElement {
             </tr>
           </thead>
           <tbody>
-            ${x.ranking.map(
+            ${(x.ranking[this.signal] ?? []).map(
               (r) =>
                 html`<tr data-feature=${r.feature.key}>
                   <th scope="row" title=${r.feature.help}>${r.feature.title}</th>
@@ -246,19 +272,67 @@ export class CharLmCellExplorer extends LitElement {
     `;
   }
 
-  private renderText(x: Stretch) {
+  private renderText() {
     const { layer, unit } = this.picked;
-    const H = this.run!.table.config.hiddenSize;
-    const acts = unitActivations(x.h[layer], H, unit);
-    const span = (c: string, i: number) => {
+    const name = this.signal === 'c' ? 'tanh(c)' : 'h';
+    // The characters are drawn by colourText (one span each, built once per stretch): Lit leaves the box's children alone.
+    return html`<div
+      class="cells"
+      data-testid="cell-text"
+      data-signal=${this.signal}
+      data-layer=${layer}
+      data-unit=${unit}
+      tabindex="0"
+      role="region"
+      aria-label=${`the text coloured by ${name} of layer ${layer}, unit ${unit}`}
+      @mouseover=${this.onHover}
+      @focusin=${this.onHover}
+    ></div>`;
+  }
+
+  /** The stretch's characters in the box, one span each (made once per stretch, by the DOM: 2,000 of them in a few ms), coloured by the unit picked. */
+  private colourText(x: Stretch): void {
+    const box = this.renderRoot.querySelector('.cells');
+    if (!box) return;
+    if (this.drawn !== x || box.childElementCount !== x.chars.length) {
+      box.replaceChildren(
+        ...x.chars.map((c) => {
+          const span = document.createElement('span');
+          span.textContent = c;
+          return span;
+        }),
+      );
+      this.drawn = x;
+    }
+    const { layer, unit } = this.picked;
+    const acts = unitActivations(x.values[this.signal][layer], this.run!.table.config.hiddenSize, unit);
+    const name = this.signal === 'c' ? 'tanh(c)' : 'h';
+    const spans = box.children;
+    for (let i = 0; i < spans.length; i++) {
       const { bg, fg } = cellColours(acts[i]);
-      return html`<span style="background:${bg};color:${fg}" title=${`${JSON.stringify(c)}: h = ${acts[i].toFixed(3)} (layer ${layer}, unit ${unit}; −1 … 1)`}
-        >${c}</span
-      >`;
-    };
-    // One span per character and nothing else: the box keeps whitespace.
-    // prettier-ignore
-    return html`<div class="cells" data-testid="cell-text" data-layer=${layer} data-unit=${unit} tabindex="0" role="region" aria-label=${`the text coloured by layer ${layer}, unit ${unit}`}>${x.chars.map(span)}</div>`;
+      (spans[i] as HTMLElement).style.cssText = `background:${bg};color:${fg}`;
+    }
+    // A character's title (its value) is written when it is hovered: 2,000 strings per unit would be most of the work.
+    this.titleOf = (i) => `${JSON.stringify(x.chars[i])}: ${name} = ${acts[i].toFixed(3)} (layer ${layer}, unit ${unit}; −1 … 1)`;
+    for (const span of box.querySelectorAll<HTMLElement>('span[title]')) span.title = this.titleOf(Array.prototype.indexOf.call(spans, span));
+  }
+
+  /** The stretch whose characters are in the box. */
+  private drawn: Stretch | null = null;
+  /** The hover title of character i, for the unit shown. */
+  private titleOf: ((i: number) => string) | null = null;
+
+  /** Gives the character under the pointer its title (value of the unit shown), as it is hovered. */
+  private onHover = (e: Event): void => {
+    const span = e.target as HTMLElement;
+    const box = span.parentElement;
+    if (span.tagName !== 'SPAN' || !box?.classList.contains('cells') || !this.titleOf) return;
+    span.title = this.titleOf(Array.prototype.indexOf.call(box.children, span));
+  };
+
+  override updated(changed: PropertyValues): void {
+    const x = this.stretch;
+    if (x && (changed.has('stretch') || changed.has('picked') || changed.has('signal'))) this.colourText(x);
   }
 
   override render() {
@@ -271,8 +345,8 @@ export class CharLmCellExplorer extends LitElement {
       <section>
         <h3>Cell explorer</h3>
         <p class="muted">
-          What does one hidden unit do? Run a stretch of the text through the model, rank its units by how well they follow simple features of the text, and see
-          the text coloured by one unit's activation h (blue −1, white 0, red +1).
+          What does one unit of the LSTM do? Run a stretch of the text through the model, rank its units by how well they follow simple features of the text,
+          and see the text coloured by one unit's cell state tanh(c) or hidden state h (blue −1, white 0, red +1).
         </p>
         <div class="row">
           <label title="How many characters of the text to run through the model (from the line of its first quotation mark, if any)"
@@ -295,11 +369,18 @@ export class CharLmCellExplorer extends LitElement {
           x
             ? html`
                 <p class="muted" data-testid="cell-stretch">
-                  ${x.chars.length.toLocaleString('en')} characters from character ${x.start.toLocaleString('en')} of the text, model at step
-                  ${x.step.toLocaleString('en')}; r is the correlation of a unit's activation with the feature over them (hover a feature for what it measures).
+                  ${x.chars.length.toLocaleString('en')} characters from character ${x.start.toLocaleString('en')} of the
+                  text${x.step > 0 ? `, the model as trained at step ${x.step.toLocaleString('en')}` : ''}; r is the correlation of a unit's activation with the
+                  feature over them (hover a feature for what it measures).
                 </p>
                 ${this.renderRanking(x)}
                 <div class="row">
+                  <label title="The cell state c carries what a unit remembers; h = o·tanh(c) is what the layer passes on (the output gate o can hide c)"
+                    >Show
+                    <select name="cell-signal" @change=${(e: Event) => this.chooseSignal((e.target as HTMLSelectElement).value as Signal)}>
+                      ${SIGNALS.map((g) => html`<option value=${g.value} .selected=${g.value === this.signal}>${g.title}</option>`)}
+                    </select>
+                  </label>
                   <label title="The layer whose unit colours the text"
                     >Layer
                     <select name="cell-layer" @change=${(e: Event) => (this.picked = { ...this.picked, layer: Number((e.target as HTMLSelectElement).value) })}>
@@ -321,10 +402,11 @@ export class CharLmCellExplorer extends LitElement {
                 </div>
                 ${this.renderMessage('unit')}
                 <div class="legend">
-                  <span>h =</span><span>−1</span><span class="ramp" role="img" aria-label="colour scale: blue −1, white 0, red +1"></span><span>+1</span>
+                  <span>${this.signal === 'c' ? 'tanh(c)' : 'h'} =</span><span>−1</span
+                  ><span class="ramp" role="img" aria-label="colour scale: blue −1, white 0, red +1"></span><span>+1</span>
                   <span>· hover a character for its value</span>
                 </div>
-                ${this.renderText(x)}
+                ${this.renderText()}
               `
             : nothing
         }

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { featureValues, rankUnits, stretchStart, unitActivations } from './cell-features.ts';
+import { buildParamTable, initParams } from '../model/params.ts';
+import { Rng } from '../model/rng.ts';
+import { CpuModel } from '../engine/cpu.ts';
+import { modelForwardReference } from '../reference/model.ts';
+import { cellStates, featureValues, rankUnits, stretchStart, unitActivations } from './cell-features.ts';
 
 describe('featureValues', () => {
   it('marks quotes (straight and curly), the column in the line, spaces and capitals after each character', () => {
@@ -68,5 +72,21 @@ describe('unitActivations and stretchStart', () => {
     expect(Array.from(unitActivations(Float32Array.from([1, 2, 3, 4, 5, 6]), 3, 1))).toEqual([2, 5]);
     expect(stretchStart([...'Title\n\nSome text\nhe said "hi"'])).toBe(17);
     expect(stretchStart([...'no quotes at all'])).toBe(0);
+  });
+});
+
+describe('cellStates', () => {
+  it("recomputes tanh(c) from the gates exactly as the reference's forward pass carries c", async () => {
+    const table = buildParamTable({ vocabSize: 9, embedSize: 4, hiddenSize: 5, layers: 2 });
+    const params = initParams(table, new Rng(7));
+    for (let i = 0; i < params.length; i++) params[i] *= 3; // saturating gates, a cell state that grows
+    const ids = Int32Array.from([1, 4, 0, 8, 3, 3, 7, 2, 5, 6, 1]);
+    const states = await new CpuModel(table, params).hiddenStates(ids);
+    const { cache } = modelForwardReference(table, params, ids, new Int32Array(ids.length), ids.length, 1);
+    for (let l = 0; l < 2; l++) {
+      const mine = cellStates(states.gates[l], 5);
+      const ref = cache.cs[l].subarray(5); // slots 1..n
+      for (let i = 0; i < mine.length; i++) expect(mine[i]).toBeCloseTo(Math.tanh(ref[i]), 5);
+    }
   });
 });

@@ -82,39 +82,70 @@ export interface FeatureRanking {
 export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly string[], top = 3): FeatureRanking[] {
   const n = chars.length;
   const values = featureValues(chars);
-  return FEATURES.map((feature) => {
+  // The features that vary, centred: d_k(t) = f_k(t) − mean f_k, and Σ d_k².
+  const varying = FEATURES.map((feature) => {
     const f = values[feature.key];
     let mean = 0;
     for (let t = 0; t < n; t++) mean += f[t];
     mean /= Math.max(1, n);
-    let varF = 0;
-    for (let t = 0; t < n; t++) varF += (f[t] - mean) ** 2;
-    if (n < 2 || varF < 1e-12) return { feature, best: [] };
-    const ranked: RankedUnit[] = [];
-    h.forEach((hl, layer) => {
-      if (hl.length !== n * H) throw new Error(`layer ${layer} has ${hl.length} activations, expected ${n} characters × ${H} units`);
-      const sum = new Float64Array(H);
-      const sumSq = new Float64Array(H);
-      const cross = new Float64Array(H); // Σ h·(f − mean f)
-      for (let t = 0; t < n; t++) {
-        const d = f[t] - mean;
-        const row = t * H;
-        for (let u = 0; u < H; u++) {
-          const x = hl[row + u];
-          sum[u] += x;
-          sumSq[u] += x * x;
-          cross[u] += x * d;
-        }
-      }
+    const d = f.map((x) => x - mean);
+    let ss = 0;
+    for (let t = 0; t < n; t++) ss += d[t] * d[t];
+    return { feature, d, ss };
+  }).filter((x) => n >= 2 && x.ss > 1e-12);
+  const K = varying.length;
+  const ranked: RankedUnit[][] = varying.map(() => []);
+  h.forEach((hl, layer) => {
+    if (hl.length !== n * H) throw new Error(`layer ${layer} has ${hl.length} activations, expected ${n} characters × ${H} units`);
+    // One pass over the stretch for every unit and feature: Σ h, Σ h², Σ h·d_k.
+    const sum = new Float64Array(H);
+    const sumSq = new Float64Array(H);
+    const cross = new Float64Array(K * H); // (K, H)
+    const dt = new Float64Array(K);
+    for (let t = 0; t < n; t++) {
+      for (let k = 0; k < K; k++) dt[k] = varying[k].d[t];
+      const row = t * H;
       for (let u = 0; u < H; u++) {
-        const varH = sumSq[u] - (sum[u] * sum[u]) / n;
-        const r = varH > 1e-12 ? cross[u] / Math.sqrt(varH * varF) : 0;
-        ranked.push({ layer, unit: u, r: Math.max(-1, Math.min(1, r)) });
+        const x = hl[row + u];
+        sum[u] += x;
+        sumSq[u] += x * x;
+        for (let k = 0; k < K; k++) cross[k * H + u] += x * dt[k];
       }
-    });
-    ranked.sort((a, b) => Math.abs(b.r) - Math.abs(a.r) || a.layer - b.layer || a.unit - b.unit);
-    return { feature, best: ranked.slice(0, top) };
+    }
+    for (let u = 0; u < H; u++) {
+      const varH = sumSq[u] - (sum[u] * sum[u]) / n;
+      for (let k = 0; k < K; k++) {
+        const r = varH > 1e-12 ? cross[k * H + u] / Math.sqrt(varH * varying[k].ss) : 0;
+        ranked[k].push({ layer, unit: u, r: Math.max(-1, Math.min(1, r)) });
+      }
+    }
   });
+  return FEATURES.map((feature) => {
+    const k = varying.findIndex((v) => v.feature === feature);
+    if (k < 0) return { feature, best: [] };
+    const units = ranked[k].sort((a, b) => Math.abs(b.r) - Math.abs(a.r) || a.layer - b.layer || a.unit - b.unit);
+    return { feature, best: units.slice(0, top) };
+  });
+}
+
+/**
+ * tanh of the cell state c after each character, (n, H), recomputed from a layer's activated
+ * gates (n, 4H; i, f, g, o as GATE_SLICES lays them out) from zero state: c_t = f⊙c_{t−1} + i⊙g.
+ * The cell state carries what the studies of LSTM cells found (quotes, line position) more
+ * directly than h = o⊙tanh(c), which the output gate can hide.
+ */
+export function cellStates(gates: Float32Array, H: number): Float32Array {
+  const n = gates.length / (4 * H);
+  const out = new Float32Array(n * H);
+  const c = new Float64Array(H);
+  for (let t = 0; t < n; t++) {
+    const row = t * 4 * H;
+    for (let u = 0; u < H; u++) {
+      c[u] = gates[row + H + u] * c[u] + gates[row + u] * gates[row + 2 * H + u];
+      out[t * H + u] = Math.tanh(c[u]);
+    }
+  }
+  return out;
 }
 
 /** One unit's activation over the stretch, (n), from its layer's (n, H). */

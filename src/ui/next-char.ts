@@ -24,7 +24,6 @@ interface Shown {
   chars: string[];
   ids: Int32Array;
   preds: Predictions;
-  step: number;
 }
 
 /** A character as the bars name it: whitespace in words (glyphs such as ␠ are missing from many monospace fonts). */
@@ -194,7 +193,7 @@ export class CharLmNextChar extends LitElement {
         if (!text || !this.check(text)) break;
         const preds = await s.predictions(text);
         if (this.run !== s) return;
-        this.shown = { text, chars: [...text], ids: s.encode(text, 'the text'), preds, step: s.step };
+        this.shown = { text, chars: [...text], ids: s.encode(text, 'the text'), preds };
       } while (this.again);
     } catch (e) {
       if (this.run === s && !s.closed) this.report((e as Error).message);
@@ -208,9 +207,7 @@ export class CharLmNextChar extends LitElement {
     const top = topPredictions(x.preds, x.preds.n - 1, TOP);
     const tail = x.chars.slice(-24).join('');
     return html`
-      <div class="muted" data-testid="next-after">
-        After “${x.chars.length > 24 ? '…' : ''}${tail}”, the model (step ${x.step.toLocaleString('en')}) expects:
-      </div>
+      <div class="muted" data-testid="next-after">After “${x.chars.length > 24 ? '…' : ''}${tail}”, the model expects:</div>
       <ol class="bars" data-testid="next-bars" aria-label="The likeliest next characters">
         ${top.map((t) => {
           const c = s.vocab.chars[t.id];
