@@ -184,16 +184,6 @@ test('at 390 px the heatmap has its legend and axes and scrolls inside its panel
   await snap(page, 'explore-heatmap-390');
   await snap(heatmap, 'explore-heatmap-390-panel');
   await scroll.evaluate((el) => (el.scrollLeft = el.scrollWidth));
-  console.log(
-    await units.first().evaluate((e) =>
-      JSON.stringify({
-        r: e.getBoundingClientRect(),
-        p: e.parentElement!.getBoundingClientRect(),
-        s: e.closest('.scroll')!.getBoundingClientRect(),
-        vh: innerHeight,
-      }),
-    ),
-  );
   await snap(heatmap, 'explore-heatmap-390-panel-scrolled');
   // The unit axis stays in view while the cells scroll under it.
   await expect(units.first()).toBeInViewport({ timeout: 2000 });
