@@ -16,7 +16,6 @@ let errors: string[];
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   errors = watchErrors(page);
-  const t0 = Date.now();
   // The CPU engine (in its Worker): no shader compilation, and a tiny model trains in a moment.
   await page.goto('/e2e/cpu-engine.html');
   demo = page.locator('char-lm-demo');
@@ -78,6 +77,7 @@ test('next-character bars follow what is typed, with % and nats/bits; a characte
   await expect(bars).toHaveCount(10);
   await expect(error).toBeInViewport();
   await snap(page, 'explore-next-char-refused');
+  await snap(demo.locator('char-lm-next-char'), 'explore-next-char-refused-panel');
   await box.press('Backspace');
   await expect(error).toHaveCount(0);
   await expect(box).toHaveAttribute('aria-invalid', 'false');

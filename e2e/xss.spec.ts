@@ -61,7 +61,7 @@ test('markup in the text is shown as text everywhere and never runs', async ({ p
   await expect(surprise).toContainText(SCRIPT);
   await expect(surprise).toContainText(IMG);
   await expect(surprise.locator('span')).toHaveCount(length);
-  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"s": \d+\.\d{3} nats$/);
+  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"s": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/);
   await expect(demo.getByTestId('hardest-list')).toHaveText(/^(\S+ \d+\.\d\d · ){14}\S+ \d+\.\d\d$/u);
 
   // Heatmap of a sentence of markup: its axis shows the characters as text.

@@ -12,7 +12,7 @@
 
 export type FeatureKey = 'quote' | 'line' | 'space' | 'capital';
 
-export interface Feature {
+interface Feature {
   key: FeatureKey;
   /** For the table of best units. */
   title: string;
@@ -22,7 +22,7 @@ export interface Feature {
   absent: string;
 }
 
-export const FEATURES: readonly Feature[] = [
+const FEATURES: readonly Feature[] = [
   {
     key: 'quote',
     title: 'inside quotes',
@@ -63,7 +63,7 @@ export interface UnitRef {
   unit: number;
 }
 
-export interface RankedUnit extends UnitRef {
+interface RankedUnit extends UnitRef {
   /** Pearson correlation of the unit's activation with the feature (its sign says which way the unit moves). */
   r: number;
 }

@@ -29,10 +29,10 @@ export interface HeatmapData {
 }
 
 /** Cell width (px): room for one character of the axis below. */
-export const HEATMAP_CELL_W = 14;
+const HEATMAP_CELL_W = 14;
 
 /** Cell height (px) for a number of units: 480 px in all where that leaves 4–12 px a unit. */
-export function heatmapCellHeight(units: number): number {
+function heatmapCellHeight(units: number): number {
   return Math.max(4, Math.min(12, Math.floor(480 / Math.max(1, units))));
 }
 
