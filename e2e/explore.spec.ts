@@ -193,6 +193,9 @@ test('at 390 px the heatmap has its legend and axes and scrolls inside its panel
   await page.mouse.move(sb.x + sb.width - 10, cb.y + 6);
   await expect(heatmap.locator('.tip')).toHaveText(/^character "d" \(#37\), unit 0: h = −?-?\d\.\d{4} \(scale −1\.00 … 1\.00\)$/u);
   await snap(page, 'explore-heatmap-390-scrolled');
+  // The other panels at a phone's width.
+  await snap(demo.locator('char-lm-next-char'), 'explore-next-char-390');
+  await snap(demo.locator('char-lm-cell-explorer'), 'explore-cells-390');
   await expect(demo.getByTestId('error')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -44,3 +44,18 @@ describe('TrainingRun.predictions', () => {
     await run.destroy();
   });
 });
+
+describe('TrainingRun.defaultSentence and textStates', () => {
+  it('takes the first line of some length from the text in use (no capital "I" needed), and reads a stretch of it', async () => {
+    const corpus = { name: 'test', text: 'x y\n' + 'the rain in spain stays mainly in the plain, they say.\n'.repeat(4) };
+    const settings = { model: { embedSize: 4, hiddenSize: 8, layers: 2 }, train: { ...NOTEBOOK_TRAIN, seqLen: 8 }, steps: 3, sampleEvery: 0, valEvery: 0 };
+    const run = await TrainingRun.open(prepareRun({ corpus, settings, naming: 'label' }), cpuEngine());
+    expect(run.defaultSentence(40)).toBe('the rain in spain stays mainly in the pl');
+    const { ids, states } = await run.textStates(4, 30);
+    expect(run.vocab.decode(ids)).toBe('the rain in spain stays mainly');
+    expect(states.h).toHaveLength(2);
+    expect(states.h[1]).toHaveLength(30 * 8);
+    expect(states.gates[0]).toHaveLength(30 * 32);
+    await run.destroy();
+  });
+});
