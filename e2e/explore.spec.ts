@@ -164,6 +164,18 @@ test('the bar chart follows its panel; its hover reads in nats and bits', async 
 });
 
 test('at 390 px the heatmap has its legend and axes and scrolls inside its panel; its hover names the value', async () => {
+  // A character the model lacks is named next to the heatmap as it is typed, and stays while it is there.
+  const sentence = demo.locator('input[name="sentence"]');
+  const typed = await sentence.inputValue();
+  await sentence.fill(`${typed} €`);
+  const sentenceError = demo.getByTestId('heatmap-error');
+  await expect(sentenceError).toContainText('the sentence: character "€"');
+  await expect(sentence).toHaveAttribute('aria-invalid', 'true');
+  await demo.getByTestId('analyse').click();
+  await expect(demo.getByTestId('hardest-list')).toBeVisible();
+  await expect(sentenceError).toContainText('the sentence: character "€"');
+  await sentence.fill(typed);
+  await expect(sentenceError).toHaveCount(0);
   await demo.getByTestId('heatmap-button').click();
   const heatmap = demo.getByTestId('heatmap');
   await expect(heatmap.locator('canvas')).toBeVisible();

@@ -23,6 +23,22 @@ import { panelStyles } from './styles.ts';
 /** The heatmap's columns: one per character of the sentence. */
 const MAX_SENTENCE = 200;
 
+/** The parts of the panel that show their own messages. */
+type Where = 'analyse' | 'heatmap';
+
+/** Why the model cannot show the heatmap of `sentence` ('' when it can, or when it is empty): the words Show heatmap would use. */
+function sentenceProblem(run: TrainingRun | null, sentence: string): string {
+  if (!run) return '';
+  const n = [...sentence].length;
+  if (n > MAX_SENTENCE) return `the sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`;
+  try {
+    run.encode(sentence, 'the sentence');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}
+
 interface Surprise {
   hardest: CharLoss[];
   chars: string[];
@@ -42,7 +58,7 @@ export class CharLmInspector extends LitElement {
     choice: { state: true, attribute: false },
     layer: { state: true, attribute: false },
     states: { state: true, attribute: false },
-    message: { state: true, attribute: false },
+    messages: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -53,8 +69,8 @@ export class CharLmInspector extends LitElement {
   declare private layer: number;
   /** The hidden states of the sentence last shown, with its characters. */
   declare private states: { chars: string[]; states: HiddenStates } | null;
-  /** Why the last action failed, shown next to its button. */
-  declare private message: { where: 'analyse' | 'heatmap'; text: string } | null;
+  /** Why each part's last action failed (or why its field is refused), shown next to its controls; each stays while its cause does. */
+  declare private messages: Partial<Record<Where, string>>;
 
   constructor() {
     super();
@@ -65,7 +81,7 @@ export class CharLmInspector extends LitElement {
     this.choice = 'h';
     this.layer = 0;
     this.states = null;
-    this.message = null;
+    this.messages = {};
   }
 
   static override styles = [
@@ -98,11 +114,13 @@ export class CharLmInspector extends LitElement {
       const previous = changed.get('run') as TrainingRun | null | undefined;
       this.surprise = null;
       this.states = null;
-      this.message = null;
+      this.messages = {};
       if (run) {
         this.layer = Math.min(this.layer, run.table.config.layers - 1);
-        // A new text brings its own sentence; Reset and Load keep the one typed.
+        // A new text brings its own sentence; Reset and Load keep the one typed (and say so if this model cannot read it).
         if (!previous || previous.prepared.corpus !== run.prepared.corpus || !this.sentence) this.sentence = sentenceOf(run.defaultSentence(60), 40);
+        const problem = sentenceProblem(run, this.sentence);
+        if (problem) this.messages = { heatmap: problem };
       }
     }
     if (changed.has('states') || changed.has('layer') || changed.has('choice') || changed.has('run')) {
@@ -120,8 +138,12 @@ export class CharLmInspector extends LitElement {
   /** A failed action's message, next to its button (and reported by the element); what was shown stays. */
   private fail(s: TrainingRun, where: 'analyse' | 'heatmap', e: unknown): void {
     if (this.run !== s || s.closed) return;
-    const message = (e as Error).message;
-    this.message = { where, text: message };
+    this.show(where, (e as Error).message);
+  }
+
+  /** A message next to a part's controls, reported by the element too. */
+  private show(where: Where, message: string): void {
+    this.messages = { ...this.messages, [where]: message };
     this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
   }
 
@@ -136,21 +158,16 @@ export class CharLmInspector extends LitElement {
     this.sentence = value;
     const run = this.run;
     if (!run) return;
-    const bad = [...new Set([...value].filter((c) => !run.vocab.has(c)))];
-    const n = [...value].length;
-    const problem = bad.length
-      ? `The sentence has ${bad.map((c) => JSON.stringify(c)).join(', ')}, which the model does not know (it knows the ${run.vocab.size} characters of its text): remove ${bad.length > 1 ? 'them' : 'it'}`
-      : n > MAX_SENTENCE
-        ? `The sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`
-        : '';
+    const problem = sentenceProblem(run, value);
     if (problem) {
-      this.message = { where: 'heatmap', text: problem };
-      this.dispatchEvent(panelEvent('panel-error', { message: problem, shown: true }));
-    } else if (this.message?.where === 'heatmap') this.clearMessage();
+      if (problem !== this.messages.heatmap) this.show('heatmap', problem);
+    } else if (this.messages.heatmap) this.clearMessage('heatmap');
   }
 
-  private clearMessage(): void {
-    this.message = null;
+  /** Clears one part's message (the others stay while their causes do). */
+  private clearMessage(where: Where): void {
+    const { [where]: _gone, ...rest } = this.messages;
+    this.messages = rest;
     this.dispatchEvent(panelEvent('panel-error', null));
   }
 
@@ -158,7 +175,7 @@ export class CharLmInspector extends LitElement {
   async analyse(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.clearMessage();
+    this.clearMessage('analyse');
     try {
       const r = await s.perCharacterLoss();
       if (this.run !== s) return;
@@ -178,11 +195,11 @@ export class CharLmInspector extends LitElement {
   async showHeatmap(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.clearMessage();
+    this.clearMessage('heatmap');
     try {
       const text = this.sentence;
-      const n = [...text].length;
-      if (n > MAX_SENTENCE) throw new Error(`the sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`);
+      const problem = sentenceProblem(s, text);
+      if (problem) throw new Error(problem);
       const states = await s.hiddenStates(text);
       if (this.run !== s) return;
       this.states = { chars: [...text], states };
@@ -204,9 +221,9 @@ export class CharLmInspector extends LitElement {
     return html`<div class="surprise" data-testid="surprise">${x.chars.map(span)}</div>`;
   }
 
-  private renderMessage(where: 'analyse' | 'heatmap') {
-    const m = this.message;
-    return m?.where === where ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m.text}</div>` : nothing;
+  private renderMessage(where: Where) {
+    const m = this.messages[where];
+    return m ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m}</div>` : nothing;
   }
 
   override render() {
@@ -242,7 +259,7 @@ export class CharLmInspector extends LitElement {
             <input
               name="sentence"
               .value=${live(this.sentence)}
-              aria-invalid=${this.message?.where === 'heatmap' ? 'true' : 'false'}
+              aria-invalid=${sentenceProblem(this.run, this.sentence) ? 'true' : 'false'}
               @input=${(e: Event) => this.typeSentence((e.target as HTMLInputElement).value)}
           /></label>
           <label title="The hidden state h, or one gate's activations"
