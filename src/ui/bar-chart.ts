@@ -84,6 +84,7 @@ export class CharLmBars extends LitElement {
   show(bars: CharLoss[]): void {
     this.bars = bars;
     this.hover = '';
+    this.requestUpdate(); // the readout's hint depends on the bars
     this.plot?.destroy();
     const el = this.renderRoot.querySelector('#chart') as HTMLElement;
     const xs = bars.map((_, i) => i);

@@ -91,6 +91,7 @@ export class CharLmHeatmap extends LitElement {
     /* The heatmap keeps its cells' size; a large one scrolls inside its panel, both ways. */
     .scroll {
       overflow: auto;
+      width: fit-content;
       max-width: 100%;
       max-height: 34em;
       border: 1px solid #ddd;
