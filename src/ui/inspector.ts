@@ -218,7 +218,7 @@ export class CharLmInspector extends LitElement {
     };
     // One span per character and nothing else: the box keeps whitespace, so none may surround them.
     // prettier-ignore
-    return html`<div class="surprise" data-testid="surprise">${x.chars.map(span)}</div>`;
+    return html`<div class="surprise" data-testid="surprise" tabindex="0" role="region" aria-label="the text coloured by surprise">${x.chars.map(span)}</div>`;
   }
 
   private renderMessage(where: Where) {
@@ -244,7 +244,7 @@ export class CharLmInspector extends LitElement {
                   Mean loss over ${this.run!.prepared.ids.length > x.chars.length ? 'the first' : 'all'} ${x.chars.length.toLocaleString('en')} characters of
                   the text: <span data-testid="mean-loss">${x.mean.toFixed(4)}</span> nats/char (${(x.mean / Math.LN2).toFixed(4)} bits)
                 </p>
-                <h3>The 15 hardest characters</h3>
+                <h3>The 15 hardest characters <span class="muted">(mean loss in nats/char; hover a bar for bits)</span></h3>
                 <char-lm-bars data-testid="hardest"></char-lm-bars>
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
                 <h3>Surprise per character <span class="muted">(hover for the loss in nats and bits)</span></h3>
