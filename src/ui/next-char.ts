@@ -44,6 +44,7 @@ export class CharLmNextChar extends LitElement {
     text: { state: true, attribute: false },
     shown: { state: true, attribute: false },
     message: { state: true, attribute: false },
+    reading: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -51,7 +52,8 @@ export class CharLmNextChar extends LitElement {
   declare private text: string;
   declare private shown: Shown | null;
   declare private message: string;
-  private reading = false;
+  /** A read of the model is running (the first one on a GPU also builds its pipelines: seconds on a software adapter). */
+  declare private reading: boolean;
   private again = false;
 
   constructor() {
@@ -61,6 +63,7 @@ export class CharLmNextChar extends LitElement {
     this.text = '';
     this.shown = null;
     this.message = '';
+    this.reading = false;
   }
 
   static override styles = [
@@ -275,6 +278,7 @@ export class CharLmNextChar extends LitElement {
           ></textarea>
         </label>
         ${this.message ? html`<div class="error" role="alert" data-testid="next-error">${this.message}</div>` : nothing}
+        ${this.reading && !x ? html`<div class="muted" role="status">The model is reading your text…</div>` : nothing}
         ${x ? html`<div class=${stale ? 'stale' : ''} data-testid="next-result" aria-busy=${stale ? 'true' : 'false'}>${this.renderBars(x)} ${this.renderTyped(x)}</div>` : nothing}
       </section>
     `;
