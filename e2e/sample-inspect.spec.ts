@@ -88,14 +88,15 @@ test('generate, per-character loss and the heatmap show what the trained model c
   expect(spans[0].title).toBe('first character: not predicted');
   const nats: number[] = [];
   for (const s of spans.slice(1)) {
-    const m = /^(".+"): (\d+\.\d{3}) nats$/u.exec(s.title);
+    const m = /^(".+"): (\d+\.\d{3}) nats \((\d+\.\d{3}) bits\), p = \d+\.\d%$/u.exec(s.title);
     expect(m, `title "${s.title}"`).not.toBeNull();
     expect(JSON.parse(m![1])).toBe(s.text);
     nats.push(Number(m![2]));
+    expect(Number(m![3])).toBeCloseTo(Number(m![2]) / Math.LN2, 2);
   }
   expect(nats.every(Number.isFinite)).toBe(true);
   expect(new Set(nats).size).toBeGreaterThan(50);
-  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"t": \d+\.\d{3} nats$/);
+  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"t": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/);
   await expectNoOverflow(page, surprise);
   await surprise.scrollIntoViewIfNeeded();
   await snap(page, 'per-character-loss');
@@ -106,11 +107,11 @@ test('generate, per-character loss and the heatmap show what the trained model c
   const heatmap = demo.getByTestId('heatmap');
   const canvas = heatmap.locator('canvas');
   await expect(canvas).toBeVisible();
-  await expect(heatmap.locator('.tip')).toHaveText('hidden state h, layer 0: hover a cell');
+  await expect(heatmap.locator('.tip')).toHaveText('hidden state h, layer 0: hover a cell for its value');
   await expect(heatmap.locator('.axis')).toHaveText(SENTENCE);
-  // The cell size rule in heatmap.ts: w = clamp(floor(900 / chars), 4, 16), h = clamp(floor(400 / units), 1, 8).
-  const cellW = Math.max(4, Math.min(16, Math.floor(900 / SENTENCE.length)));
-  const cellH = Math.max(1, Math.min(8, Math.floor(400 / HIDDEN)));
+  // The cell size rule in heatmap.ts: w = 14 px (one character of the axis), h = clamp(floor(480 / units), 4, 12).
+  const cellW = 14;
+  const cellH = Math.max(4, Math.min(12, Math.floor(480 / HIDDEN)));
   const hPixels = await canvasPixels(canvas);
   expect([hPixels.width, hPixels.height]).toEqual([SENTENCE.length * cellW, HIDDEN * cellH]);
   expect(hPixels.painted).toBe(hPixels.width * hPixels.height);
@@ -119,7 +120,7 @@ test('generate, per-character loss and the heatmap show what the trained model c
   await snap(page, 'heatmap-h');
 
   await demo.locator('select[name="gate"]').selectOption('f');
-  await expect(heatmap.locator('.tip')).toHaveText('gate f, layer 0: hover a cell');
+  await expect(heatmap.locator('.tip')).toHaveText('gate f, layer 0: hover a cell for its value');
   await expect.poll(async () => (await canvasPixels(canvas)).hash).not.toBe(hPixels.hash);
   const fPixels = await canvasPixels(canvas);
   expect([fPixels.width, fPixels.height]).toEqual([hPixels.width, hPixels.height]);
@@ -135,7 +136,7 @@ test('generate, per-character loss and the heatmap show what the trained model c
     },
     [c, u] as const,
   );
-  await expect(heatmap.locator('.tip')).toHaveText(`character "t" (#${c}), unit ${u}: ${value}`);
+  await expect(heatmap.locator('.tip')).toHaveText(`character "t" (#${c}), unit ${u}: f = ${value} (scale 0.00 … 1.00)`);
   expect(Number(value)).toBeGreaterThan(0); // a forget gate is a sigmoid: in (0, 1)
   expect(Number(value)).toBeLessThan(1);
   await snap(page, 'heatmap-gate-f');

@@ -18,6 +18,7 @@ import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
 import { LossHistory } from './history.ts';
+import { headPredictions, type Predictions } from './predictions.ts';
 import { NumericsError, checkStep, copySnapshot, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
 import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
 
@@ -806,11 +807,42 @@ export class TrainingRun {
     return this.withModel((t) => t.model.hiddenStates(ids));
   }
 
+  /**
+   * The model's next-character distribution after each character of `text` (vocabulary
+   * characters only), from zero state: the top layer's hidden states through the head on the
+   * host (see predictions.ts). The parameters are read once per trained step.
+   */
+  async predictions(text: string): Promise<Predictions> {
+    const ids = this.encode(text, 'the text');
+    if (ids.length === 0) throw new Error('type at least one character to see what the model expects next');
+    return this.withModel(async (t) => {
+      const states = await t.model.hiddenStates(ids);
+      const cached = this.headParams;
+      const params = cached && cached.trainer === t && cached.step === t.step ? cached.params : await t.model.readParams();
+      this.headParams = { trainer: t, step: t.step, params };
+      return headPredictions(this.table, params, states.h[states.h.length - 1]);
+    });
+  }
+
+  /** The parameters predictions() last read, with the trainer and step they belong to. */
+  private headParams: { trainer: Trainer; step: number; params: Float32Array } | null = null;
+
+  /** Hidden states and gates after each of `length` characters of the run's text from `start`, from zero state. */
+  textStates(start: number, length: number): Promise<{ ids: Int32Array; states: HiddenStates }> {
+    const all = this.prepared.ids;
+    const from = Math.max(0, Math.min(start, all.length - 1));
+    const ids = all.slice(from, Math.min(all.length, from + length));
+    return this.withModel(async (t) => ({ ids, states: await t.model.hiddenStates(ids) }));
+  }
+
   /** A sentence of the run's text that the heatmap can start with: its first line of some length. */
   defaultSentence(maxChars = 40): string {
-    const text = this.prepared.corpus.text.slice(0, 4000);
-    const line = text.split(/\n/).find((l) => [...l.trim()].length >= 12) ?? text;
-    return [...line.trim()].slice(0, maxChars).join('');
+    // Only characters the model reads: a model loaded onto this text with a stand-in character lacks some of the text's.
+    const known = (l: string) => [...l].every((c) => this.vocab.has(c));
+    const text = this.prepared.corpus.text.slice(0, 20_000);
+    const lines = text.split(/\n/).map((l) => l.trim());
+    const line = lines.find((l) => [...l].length >= 12 && known(l)) ?? [...text].filter((c) => this.vocab.has(c) && c !== '\n').join('');
+    return [...line.trim()].slice(0, maxChars).join('') || this.vocab.chars[0];
   }
 
   /**

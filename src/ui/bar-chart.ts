@@ -1,8 +1,11 @@
 /**
  * <char-lm-bars>: the notebook's "hardest characters" bar chart (uPlot bars), one bar
- * per character with its mean loss in nats.
+ * per character with its mean loss in nats. It takes the width of its panel and follows it
+ * (a ResizeObserver); hovering a bar reads out its character, loss in nats and bits, and
+ * how often the character occurs.
  *
  * @csspart chart - the chart container
+ * @csspart tooltip - the hover readout
  */
 import { LitElement, css, html } from 'lit';
 import uPlot from 'uplot';
@@ -23,21 +26,54 @@ export class CharLmBars extends LitElement {
     css`
       :host {
         display: block;
+        min-width: 0;
+      }
+      .tip {
+        font: 12px/1.4 monospace;
+        min-height: 1.4em;
+        color: var(--char-lm-text, #222);
       }
     `,
   ];
 
+  static override properties = { hover: { state: true, attribute: false } };
+  declare private hover: string;
+
   private plot: uPlot | null = null;
   private bars: CharLoss[] = [];
+  /** Follows the panel's width: the chart is redrawn at the new size (at most once a frame, as the observer reports). */
+  private resizer = new ResizeObserver(() => this.fit());
+
+  constructor() {
+    super();
+    this.hover = '';
+  }
 
   override render() {
-    return html`<div part="chart" id="chart"></div>`;
+    return html`<div class="tip" part="tooltip" aria-live="polite">${this.hover || (this.bars.length ? 'Hover a bar for its loss' : '')}</div>
+      <div part="chart" id="chart"></div>`;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resizer.observe(this);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.resizer.disconnect();
     this.plot?.destroy();
     this.plot = null;
+  }
+
+  /** The chart's width: the element's own (its panel's), at least 200 px. */
+  private width(): number {
+    return Math.max(200, Math.floor(this.clientWidth || 600));
+  }
+
+  private fit(): void {
+    const p = this.plot;
+    if (p && p.width !== this.width()) p.setSize({ width: this.width(), height: 220 });
   }
 
   /** The bars currently drawn, in order (hardest first). */
@@ -47,13 +83,27 @@ export class CharLmBars extends LitElement {
 
   show(bars: CharLoss[]): void {
     this.bars = bars;
+    this.hover = '';
+    this.requestUpdate(); // the readout's hint depends on the bars
     this.plot?.destroy();
     const el = this.renderRoot.querySelector('#chart') as HTMLElement;
     const xs = bars.map((_, i) => i);
     this.plot = new uPlot(
       {
-        width: Math.max(300, this.clientWidth || 600),
+        width: this.width(),
         height: 220,
+        cursor: { drag: { x: false, y: false } },
+        hooks: {
+          setCursor: [
+            (u) => {
+              const i = u.cursor.idx;
+              const b = i === null || i === undefined ? undefined : bars[i];
+              this.hover = b
+                ? `${JSON.stringify(b.char)}: ${b.loss.toFixed(3)} nats (${(b.loss / Math.LN2).toFixed(3)} bits) on average, over ${b.count.toLocaleString('en')} occurrences`
+                : '';
+            },
+          ],
+        },
         scales: { x: { time: false, range: [-0.5, bars.length - 0.5] }, y: { range: (_u, _min, max) => [0, max * 1.1] } },
         legend: { show: false },
         series: [
@@ -62,7 +112,7 @@ export class CharLmBars extends LitElement {
         ],
         axes: [
           { splits: () => xs, values: (_u, splits) => splits.map((i) => (bars[i] ? showChar(bars[i].char) : '')), grid: { show: false } },
-          { label: 'nats/char' },
+          { label: 'mean loss, nats/char' },
         ],
       },
       [xs, bars.map((b) => b.loss)],

@@ -20,7 +20,7 @@ export const HEATMAP_CHOICES: readonly { value: HeatmapChoice; title: string }[]
  */
 export function heatmapOf(states: HiddenStates, chars: string[], H: number, layer: number, choice: HeatmapChoice): HeatmapData {
   if (choice === 'h') {
-    return { chars, units: H, values: states.h[layer], center: 0, range: 1, label: `hidden state h, layer ${layer}` };
+    return { chars, units: H, values: states.h[layer], center: 0, range: 1, label: `hidden state h, layer ${layer}`, symbol: 'h' };
   }
   const [lo, hi] = GATE_SLICES.find((g) => g.name === choice)!.range;
   return {
@@ -30,6 +30,7 @@ export function heatmapOf(states: HiddenStates, chars: string[], H: number, laye
     center: (lo + hi) / 2,
     range: (hi - lo) / 2,
     label: `gate ${choice}, layer ${layer}`,
+    symbol: choice,
   };
 }
 

@@ -1,12 +1,17 @@
 /**
- * <char-lm-heatmap>: a units × characters heatmap on a canvas, diverging colours
- * around `center` (0 for hidden states, 0.5 for gates). Hovering a cell shows the
- * character, the unit and the value.
+ * <char-lm-heatmap>: a units × characters heatmap on a canvas, diverging colours around
+ * `center` (0 for h and the cell candidate g, 0.5 for the σ gates), with what a reader needs
+ * to read it: a colour legend with values, the units along the left (labelled every few
+ * units) and the characters along the bottom, one column each. Cells are at least 14 px wide
+ * and 4 px tall; a heatmap larger than its panel scrolls inside it (the unit axis and the
+ * character axis stay in view). Hovering a cell shows the character, the unit and the value.
  *
  * @csspart canvas - the heatmap canvas
  * @csspart tooltip - the hover readout
+ * @csspart legend - the colour legend
  */
 import { LitElement, css, html } from 'lit';
+import { diverging } from './colours.ts';
 
 export interface HeatmapData {
   /** Characters along x. */
@@ -19,6 +24,28 @@ export interface HeatmapData {
   /** Half-width of the colour range around center. */
   range: number;
   label: string;
+  /** The value's name in the readout: "h", "f", … */
+  symbol?: string;
+}
+
+/** Cell width (px): room for one character of the axis below. */
+const HEATMAP_CELL_W = 14;
+
+/** Cell height (px) for a number of units: 480 px in all where that leaves 4–12 px a unit. */
+function heatmapCellHeight(units: number): number {
+  return Math.max(4, Math.min(12, Math.floor(480 / Math.max(1, units))));
+}
+
+/** Every how many units the axis has a label, so that labels are ≥ 14 px apart. */
+function unitStride(cellH: number): number {
+  let k = 1;
+  while (k * cellH < 14) k *= 2;
+  return k;
+}
+
+/** A value to 2 decimals, with a real minus sign. */
+function fmt(x: number): string {
+  return x.toFixed(2).replace('-', '−');
 }
 
 export class CharLmHeatmap extends LitElement {
@@ -27,30 +54,101 @@ export class CharLmHeatmap extends LitElement {
     :host {
       display: block;
       position: relative;
-    }
-    /* Cells keep their size (the axis below lines up with them); a narrow window scrolls. */
-    .scroll {
-      overflow-x: auto;
-      max-width: 100%;
-    }
-    .scroll > div {
-      display: inline-block;
-    }
-    canvas {
-      image-rendering: pixelated;
-      border: 1px solid #ddd;
-      display: block;
+      --axis-w: 3.2em;
     }
     .tip {
       font: 12px/1.4 monospace;
       min-height: 1.4em;
       color: var(--char-lm-text, #222);
+      overflow-wrap: anywhere;
+    }
+    .legend {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.3em 0.6em;
+      font:
+        12px/1.4 system-ui,
+        sans-serif;
+      color: #444;
+      margin: 0.2em 0 0.4em;
+    }
+    .bar {
+      display: flex;
+      flex-direction: column;
+      min-width: 10em;
+    }
+    .ramp {
+      height: 12px;
+      border: 1px solid #ccc;
+      background: linear-gradient(to right, rgb(0, 0, 255), white, rgb(255, 0, 0));
+    }
+    .ticks {
+      display: flex;
+      justify-content: space-between;
+      font: 11px monospace;
+    }
+    /* The heatmap keeps its cells' size; a large one scrolls inside its panel, both ways. */
+    .scroll {
+      overflow: auto;
+      width: fit-content;
+      max-width: 100%;
+      max-height: 34em;
+      border: 1px solid #ddd;
+      background: white;
+    }
+    .grid {
+      display: grid;
+      width: max-content;
+    }
+    .units {
+      position: sticky;
+      left: 0;
+      z-index: 1;
+      background: white;
+      font: 10px monospace;
+      color: #444;
+      border-right: 1px solid #ddd;
+    }
+    .units span {
+      position: absolute;
+      right: 4px;
+      transform: translateY(-50%);
+    }
+    canvas {
+      image-rendering: pixelated;
+      display: block;
+    }
+    .corner {
+      position: sticky;
+      left: 0;
+      bottom: 0;
+      z-index: 2;
+      background: white;
+      font: 10px monospace;
+      color: #444;
+      text-align: right;
+      padding-right: 4px;
     }
     .axis {
-      font: 12px monospace;
+      position: sticky;
+      bottom: 0;
+      background: white;
+      display: flex;
+      font: 12px/18px monospace;
+      color: #222;
+      border-top: 1px solid #ddd;
       white-space: pre;
+    }
+    .axis span {
+      display: inline-block;
+      text-align: center;
       overflow: hidden;
-      color: #444;
+    }
+    .caption {
+      font-size: 12px;
+      color: #555;
+      margin-top: 0.2em;
     }
   `;
 
@@ -64,23 +162,38 @@ export class CharLmHeatmap extends LitElement {
   }
 
   private cell(): { w: number; h: number } {
-    const d = this.data!;
-    const w = Math.max(4, Math.min(16, Math.floor(900 / Math.max(1, d.chars.length))));
-    const h = Math.max(1, Math.min(8, Math.floor(400 / Math.max(1, d.units))));
-    return { w, h };
+    return { w: HEATMAP_CELL_W, h: heatmapCellHeight(this.data!.units) };
   }
 
   override render() {
-    if (!this.data) return html``;
-    const { w } = this.cell();
+    const d = this.data;
+    if (!d) return html``;
+    const { w, h } = this.cell();
+    const stride = unitStride(h);
+    const lo = d.center - d.range;
+    const hi = d.center + d.range;
+    const symbol = d.symbol ?? 'value';
+    const labels = [];
+    for (let u = 0; u < d.units; u += stride) labels.push(html`<span style="top:${u * h + h / 2}px">${u}</span>`);
     return html`
-      <div class="tip" part="tooltip" aria-live="polite">${this.hover || `${this.data.label}: hover a cell`}</div>
-      <div class="scroll">
-        <div>
+      <div class="tip" part="tooltip" aria-live="polite">${this.hover || `${d.label}: hover a cell for its value`}</div>
+      <div class="legend" part="legend" data-testid="heatmap-legend">
+        <span>${symbol} =</span>
+        <div class="bar">
+          <div class="ramp" role="img" aria-label=${`colour scale: blue ${fmt(lo)}, white ${fmt(d.center)}, red ${fmt(hi)}`}></div>
+          <div class="ticks"><span>${fmt(lo)}</span><span>${fmt(d.center)}</span><span>${fmt(hi)}</span></div>
+        </div>
+        <span>${d.label}</span>
+      </div>
+      <div class="scroll" tabindex="0" role="region" aria-label=${`heatmap of ${d.label}: ${d.units} units × ${d.chars.length} characters`}>
+        <div class="grid" style="grid-template-columns: var(--axis-w) ${d.chars.length * w}px">
+          <div class="units" style="height:${d.units * h}px" data-testid="unit-axis">${labels}</div>
           <canvas part="canvas" @mousemove=${this.onMove} @mouseleave=${() => (this.hover = '')}></canvas>
-          <div class="axis" style="letter-spacing:${w - 7.2}px">${this.data.chars.map((c) => (c === '\n' ? '⏎' : c)).join('')}</div>
+          <div class="corner" title="units ↑ · characters →">unit</div>
+          <div class="axis">${d.chars.map((c) => html`<span style="width:${w}px" title=${JSON.stringify(c)}>${c === '\n' ? '⏎' : c}</span>`)}</div>
         </div>
       </div>
+      <div class="caption">Rows: units 0–${d.units - 1} · columns: the ${d.chars.length} characters read, in order · the value after reading each</div>
     `;
   }
 
@@ -109,16 +222,9 @@ export class CharLmHeatmap extends LitElement {
     const c = Math.floor(((ev.clientX - r.left) * (canvas.width / r.width)) / w);
     const u = Math.floor(((ev.clientY - r.top) * (canvas.height / r.height)) / h);
     if (c < 0 || c >= d.chars.length || u < 0 || u >= d.units) return;
-    this.hover = `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.values[c * d.units + u].toFixed(4)}`;
+    const v = d.values[c * d.units + u];
+    this.hover = `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4)} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
   }
-}
-
-/** Blue (−1) – white (0) – red (+1). */
-function diverging(x: number): string {
-  const t = Math.max(-1, Math.min(1, Number.isFinite(x) ? x : 0));
-  const a = Math.abs(t);
-  const lo = Math.round(255 * (1 - a));
-  return t >= 0 ? `rgb(255,${lo},${lo})` : `rgb(${lo},${lo},255)`;
 }
 
 customElements.define('char-lm-heatmap', CharLmHeatmap);

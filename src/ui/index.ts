@@ -10,4 +10,6 @@ export { CharLmInspector } from './inspector.ts';
 export { CharLmLossChart } from './loss-chart.ts';
 export { CharLmBars } from './bar-chart.ts';
 export { CharLmHeatmap } from './heatmap.ts';
+export { CharLmNextChar } from './next-char.ts';
+export { CharLmCellExplorer } from './cell-explorer.ts';
 export { GpuRegistry, gpuRegistry } from './gpu-registry.ts';

@@ -1,8 +1,10 @@
 /**
  * <char-lm-inspector>: look inside the model — per-character loss over the text (the 15
- * hardest characters as bars, the text coloured by surprise) and a heatmap of the hidden
- * state or of one gate over a sentence. The sentence starts as a line of the model's own
- * text. Everything shown belongs to the run it is given: a new run clears it.
+ * hardest characters as bars, the text coloured by surprise), a heatmap of the hidden
+ * state or of one gate over a sentence, the model's next-character probabilities as one
+ * types (next-char.ts) and the cell explorer (cell-explorer.ts). The sentence starts as a
+ * line of the model's own text. Everything shown belongs to the run it is given: a new run
+ * clears it. Each part shows its own errors next to its controls (and the element reports them).
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
@@ -12,13 +14,30 @@ import { panelEvent } from './events.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
+import './next-char.ts';
+import './cell-explorer.ts';
 import { HEATMAP_CHOICES, heatmapOf, sentenceOf, type HeatmapChoice } from './heatmap-data.ts';
 import type { HeatmapData } from './heatmap.ts';
 import { panelStyles } from './styles.ts';
 
-/** The per-character loss of the text's opening, as analysed. */
 /** The heatmap's columns: one per character of the sentence. */
 const MAX_SENTENCE = 200;
+
+/** The parts of the panel that show their own messages. */
+type Where = 'analyse' | 'heatmap';
+
+/** Why the model cannot show the heatmap of `sentence` ('' when it can, or when it is empty): the words Show heatmap would use. */
+function sentenceProblem(run: TrainingRun | null, sentence: string): string {
+  if (!run) return '';
+  const n = [...sentence].length;
+  if (n > MAX_SENTENCE) return `the sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`;
+  try {
+    run.encode(sentence, 'the sentence');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+}
 
 interface Surprise {
   hardest: CharLoss[];
@@ -39,7 +58,7 @@ export class CharLmInspector extends LitElement {
     choice: { state: true, attribute: false },
     layer: { state: true, attribute: false },
     states: { state: true, attribute: false },
-    message: { state: true, attribute: false },
+    messages: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -50,8 +69,8 @@ export class CharLmInspector extends LitElement {
   declare private layer: number;
   /** The hidden states of the sentence last shown, with its characters. */
   declare private states: { chars: string[]; states: HiddenStates } | null;
-  /** Why the last action failed, shown next to its button. */
-  declare private message: { where: 'analyse' | 'heatmap'; text: string } | null;
+  /** Why each part's last action failed (or why its field is refused), shown next to its controls; each stays while its cause does. */
+  declare private messages: Partial<Record<Where, string>>;
 
   constructor() {
     super();
@@ -62,7 +81,7 @@ export class CharLmInspector extends LitElement {
     this.choice = 'h';
     this.layer = 0;
     this.states = null;
-    this.message = null;
+    this.messages = {};
   }
 
   static override styles = [
@@ -97,11 +116,13 @@ export class CharLmInspector extends LitElement {
       const previous = changed.get('run') as TrainingRun | null | undefined;
       this.surprise = null;
       this.states = null;
-      this.message = null;
+      this.messages = {};
       if (run) {
         this.layer = Math.min(this.layer, run.table.config.layers - 1);
-        // A new text brings its own sentence; Reset and Load keep the one typed.
+        // A new text brings its own sentence; Reset and Load keep the one typed (and say so if this model cannot read it).
         if (!previous || previous.prepared.corpus !== run.prepared.corpus || !this.sentence) this.sentence = sentenceOf(run.defaultSentence(60), 40);
+        const problem = sentenceProblem(run, this.sentence);
+        if (problem) this.messages = { heatmap: problem };
       }
     }
     if (changed.has('states') || changed.has('layer') || changed.has('choice') || changed.has('run')) {
@@ -119,13 +140,36 @@ export class CharLmInspector extends LitElement {
   /** A failed action's message, next to its button (and reported by the element); what was shown stays. */
   private fail(s: TrainingRun, where: 'analyse' | 'heatmap', e: unknown): void {
     if (this.run !== s || s.closed) return;
-    const message = (e as Error).message;
-    this.message = { where, text: message };
+    this.show(where, (e as Error).message);
+  }
+
+  /** A message next to a part's controls, reported by the element too. */
+  private show(where: Where, message: string): void {
+    this.messages = { ...this.messages, [where]: message };
     this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
   }
 
-  private clearMessage(): void {
-    this.message = null;
+  /** A part's message (shown next to its own controls) goes on to the element, which reports it. */
+  private forwardError = (e: CustomEvent): void => {
+    e.stopPropagation();
+    this.dispatchEvent(panelEvent('panel-error', e.detail as { message: string; shown?: boolean } | null));
+  };
+
+  /** The sentence as typed: a character the model lacks is named next to the heatmap at once; the heatmap shown stays. */
+  private typeSentence(value: string): void {
+    this.sentence = value;
+    const run = this.run;
+    if (!run) return;
+    const problem = sentenceProblem(run, value);
+    if (problem) {
+      if (problem !== this.messages.heatmap) this.show('heatmap', problem);
+    } else if (this.messages.heatmap) this.clearMessage('heatmap');
+  }
+
+  /** Clears one part's message (the others stay while their causes do). */
+  private clearMessage(where: Where): void {
+    const { [where]: _gone, ...rest } = this.messages;
+    this.messages = rest;
     this.dispatchEvent(panelEvent('panel-error', null));
   }
 
@@ -133,7 +177,7 @@ export class CharLmInspector extends LitElement {
   async analyse(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.clearMessage();
+    this.clearMessage('analyse');
     try {
       const r = await s.perCharacterLoss();
       if (this.run !== s) return;
@@ -153,11 +197,11 @@ export class CharLmInspector extends LitElement {
   async showHeatmap(): Promise<void> {
     const s = this.run;
     if (!s) return;
-    this.clearMessage();
+    this.clearMessage('heatmap');
     try {
       const text = this.sentence;
-      const n = [...text].length;
-      if (n > MAX_SENTENCE) throw new Error(`the sentence has ${n.toLocaleString('en')} characters; the heatmap shows at most ${MAX_SENTENCE}: shorten it`);
+      const problem = sentenceProblem(s, text);
+      if (problem) throw new Error(problem);
       const states = await s.hiddenStates(text);
       if (this.run !== s) return;
       this.states = { chars: [...text], states };
@@ -171,16 +215,17 @@ export class CharLmInspector extends LitElement {
       if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
       const l = x.losses[i - 1];
       const alpha = Math.min(1, l / x.maxLoss).toFixed(3);
-      return html`<span style="background: rgba(217,72,15,${alpha})" title=${`${JSON.stringify(c)}: ${l.toFixed(3)} nats`}>${c}</span>`;
+      const title = `${JSON.stringify(c)}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
+      return html`<span style="background: rgba(217,72,15,${alpha})" title=${title}>${c}</span>`;
     };
     // One span per character and nothing else: the box keeps whitespace, so none may surround them.
     // prettier-ignore
-    return html`<div class="surprise" data-testid="surprise">${x.chars.map(span)}</div>`;
+    return html`<div class="surprise" data-testid="surprise" tabindex="0" role="region" aria-label="the text coloured by surprise">${x.chars.map(span)}</div>`;
   }
 
-  private renderMessage(where: 'analyse' | 'heatmap') {
-    const m = this.message;
-    return m?.where === where ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m.text}</div>` : nothing;
+  private renderMessage(where: Where) {
+    const m = this.messages[where];
+    return m ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m}</div>` : nothing;
   }
 
   override render() {
@@ -201,10 +246,10 @@ export class CharLmInspector extends LitElement {
                   Mean loss over ${this.run!.prepared.ids.length > x.chars.length ? 'the first' : 'all'} ${x.chars.length.toLocaleString('en')} characters of
                   the text: <span data-testid="mean-loss">${x.mean.toFixed(4)}</span> nats/char (${(x.mean / Math.LN2).toFixed(4)} bits)
                 </p>
-                <h3>The 15 hardest characters</h3>
+                <h3>The 15 hardest characters <span class="muted">(mean loss in nats/char; hover a bar for bits)</span></h3>
                 <char-lm-bars data-testid="hardest"></char-lm-bars>
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
-                <h3>Surprise per character <span class="muted">(hover for the loss in nats)</span></h3>
+                <h3>Surprise per character <span class="muted">(hover for the loss in nats and bits)</span></h3>
                 ${this.renderSurprise(x)}
               `
             : nothing
@@ -212,7 +257,12 @@ export class CharLmInspector extends LitElement {
         <h3>Hidden state heatmap</h3>
         <div class="row">
           <label title="Characters of the model's text; one column of the heatmap each"
-            >Sentence <input name="sentence" .value=${live(this.sentence)} @input=${(e: Event) => (this.sentence = (e.target as HTMLInputElement).value)}
+            >Sentence
+            <input
+              name="sentence"
+              .value=${live(this.sentence)}
+              aria-invalid=${sentenceProblem(this.run, this.sentence) ? 'true' : 'false'}
+              @input=${(e: Event) => this.typeSentence((e.target as HTMLInputElement).value)}
           /></label>
           <label title="The hidden state h, or one gate's activations"
             >Show
@@ -230,6 +280,8 @@ export class CharLmInspector extends LitElement {
         </div>
         ${this.renderMessage('heatmap')}
         <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
+        <char-lm-next-char .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-next-char>
+        <char-lm-cell-explorer .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-cell-explorer>
       </section>
     `;
   }

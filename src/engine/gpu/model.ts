@@ -36,6 +36,16 @@ import {
 
 /** Timesteps per submission when running a long text through the model. */
 const EVAL_CHUNK = 128;
+/**
+ * The timesteps of the forward pass that reads a text of `len` characters: the next power of
+ * two, up to EVAL_CHUNK (a shorter text is padded; padding comes after the text and changes
+ * none of its positions). Each T has its own cached pass and buffers, so texts of every length
+ * (the page's "What comes next?" box, one key at a time) share at most 8 of them.
+ */
+function chunkSteps(len: number): number {
+  return Math.min(EVAL_CHUNK, 2 ** Math.ceil(Math.log2(Math.max(1, len))));
+}
+
 /** Characters generated per row and submission (a block; progress is reported after each). */
 const SAMPLE_BLOCK = 32;
 
@@ -156,7 +166,7 @@ export class GpuModel implements Model {
   async evaluate(ids: Int32Array, streams = 1): Promise<Float32Array> {
     const layout = evaluationStreams(ids, streams);
     const { hiddenSize: H, layers: L } = this.table.config;
-    const T = Math.min(EVAL_CHUNK, layout.len);
+    const T = chunkSteps(layout.len);
     return (await runStreams(layout, { H, L, chunk: T, wantHidden: false }, this.chunkRunner(T, layout.S, false))).losses;
   }
 
@@ -164,7 +174,7 @@ export class GpuModel implements Model {
     if (ids.length < 1) throw new Error('hidden states need at least one character');
     const { hiddenSize: H, layers: L } = this.table.config;
     const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
-    const T = Math.min(EVAL_CHUNK, ids.length);
+    const T = chunkSteps(ids.length);
     const { h, gates } = await runStreams(layout, { H, L, chunk: T, wantHidden: true }, this.chunkRunner(T, 1, true));
     return { h, gates };
   }

@@ -273,6 +273,9 @@ describe('forward-only parity', () => {
         expect(compareArrays(`h layer ${l}`, got.h[l], cache.hs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
         expect(compareArrays(`gates layer ${l}`, got.gates[l], cache.gates[l], 1e-5, 1e-4)).toBeNull();
       }
+      // A shorter text reuses the same padded pass (T = 32 for 17–32 characters) and gets its own states.
+      const short = await model.hiddenStates(ids.subarray(0, 17));
+      expect(compareArrays('h of 17 characters', short.h[1], cache.hs[1].subarray(cfg.hiddenSize, 18 * cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
       model.destroy();
     });
   }

@@ -1,0 +1,174 @@
+/**
+ * What the cell explorer ranks hidden units by: simple features of the text, one value per
+ * character, and how well each unit's activation tracks each of them (|Pearson correlation|
+ * over a stretch of text), as in Karpathy, Johnson & Fei-Fei, "Visualizing and understanding
+ * recurrent networks" (2015): cells that follow quotes, the position in a line, word starts.
+ *
+ * A unit's activation at character t is h after reading characters 0..t, so a feature is the
+ * state of the text once character t has been read.
+ *
+ * Legend: n characters, H hidden, L layers.
+ */
+
+export type FeatureKey = 'quote' | 'line' | 'space' | 'capital';
+
+interface Feature {
+  key: FeatureKey;
+  /** For the table of best units. */
+  title: string;
+  /** What it is, in one line (shown on hover). */
+  help: string;
+  /** Shown instead of a unit when the stretch gives the feature no variation. */
+  absent: string;
+}
+
+const FEATURES: readonly Feature[] = [
+  {
+    key: 'quote',
+    title: 'inside quotes',
+    help: '1 from an opening quotation mark (" or “) up to its closing one, else 0',
+    absent: 'no quotation marks in this stretch',
+  },
+  { key: 'line', title: 'position in line', help: 'characters since the last line break', absent: 'no line breaks in this stretch' },
+  { key: 'space', title: 'after a space', help: '1 when the character just read is a space (a word starts next), else 0', absent: 'no spaces in this stretch' },
+  { key: 'capital', title: 'capital letter', help: '1 when the character just read is a capital letter, else 0', absent: 'no capital letters in this stretch' },
+];
+
+/** Each feature's value after each character, (n) per feature. */
+export function featureValues(chars: readonly string[]): Record<FeatureKey, Float64Array> {
+  const n = chars.length;
+  const quote = new Float64Array(n);
+  const line = new Float64Array(n);
+  const space = new Float64Array(n);
+  const capital = new Float64Array(n);
+  let inQuote = false;
+  let col = 0;
+  for (let t = 0; t < n; t++) {
+    const c = chars[t];
+    if (c === '“') inQuote = true;
+    else if (c === '”') inQuote = false;
+    else if (c === '"') inQuote = !inQuote;
+    quote[t] = inQuote ? 1 : 0;
+    col = c === '\n' ? 0 : col + 1;
+    line[t] = col;
+    space[t] = c === ' ' ? 1 : 0;
+    capital[t] = c !== c.toLowerCase() && c === c.toUpperCase() ? 1 : 0;
+  }
+  return { quote, line, space, capital };
+}
+
+/** A hidden unit: layer and index in it. */
+export interface UnitRef {
+  layer: number;
+  unit: number;
+}
+
+interface RankedUnit extends UnitRef {
+  /** Pearson correlation of the unit's activation with the feature (its sign says which way the unit moves). */
+  r: number;
+}
+
+export interface FeatureRanking {
+  feature: Feature;
+  /** The units that track it best, by |r|, best first (empty when the feature does not vary). */
+  best: RankedUnit[];
+}
+
+/**
+ * Ranks every unit of every layer by |correlation| with each feature. `h` is per layer (n, H);
+ * a unit that never moves correlates with nothing (r = 0). One pass over the stretch per
+ * layer: O(n · L · H · features).
+ */
+export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly string[], top = 3): FeatureRanking[] {
+  const n = chars.length;
+  const values = featureValues(chars);
+  // The features that vary, centred: d_k(t) = f_k(t) − mean f_k, and Σ d_k².
+  const varying = FEATURES.map((feature) => {
+    const f = values[feature.key];
+    let mean = 0;
+    for (let t = 0; t < n; t++) mean += f[t];
+    mean /= Math.max(1, n);
+    const d = f.map((x) => x - mean);
+    let ss = 0;
+    for (let t = 0; t < n; t++) ss += d[t] * d[t];
+    return { feature, d, ss };
+  }).filter((x) => n >= 2 && x.ss > 1e-12);
+  const K = varying.length;
+  const ranked: RankedUnit[][] = varying.map(() => []);
+  h.forEach((hl, layer) => {
+    if (hl.length !== n * H) throw new Error(`layer ${layer} has ${hl.length} activations, expected ${n} characters × ${H} units`);
+    // One pass over the stretch for every unit and feature: Σ h, Σ h², Σ h·d_k.
+    const sum = new Float64Array(H);
+    const sumSq = new Float64Array(H);
+    const cross = new Float64Array(K * H); // (K, H)
+    const dt = new Float64Array(K);
+    for (let t = 0; t < n; t++) {
+      for (let k = 0; k < K; k++) dt[k] = varying[k].d[t];
+      const row = t * H;
+      for (let u = 0; u < H; u++) {
+        const x = hl[row + u];
+        sum[u] += x;
+        sumSq[u] += x * x;
+        for (let k = 0; k < K; k++) cross[k * H + u] += x * dt[k];
+      }
+    }
+    for (let u = 0; u < H; u++) {
+      const varH = sumSq[u] - (sum[u] * sum[u]) / n;
+      for (let k = 0; k < K; k++) {
+        const r = varH > 1e-12 ? cross[k * H + u] / Math.sqrt(varH * varying[k].ss) : 0;
+        ranked[k].push({ layer, unit: u, r: Math.max(-1, Math.min(1, r)) });
+      }
+    }
+  });
+  return FEATURES.map((feature) => {
+    const k = varying.findIndex((v) => v.feature === feature);
+    if (k < 0) return { feature, best: [] };
+    const units = ranked[k].sort((a, b) => Math.abs(b.r) - Math.abs(a.r) || a.layer - b.layer || a.unit - b.unit);
+    return { feature, best: units.slice(0, top) };
+  });
+}
+
+/**
+ * tanh of the cell state c after each character, (n, H), recomputed from a layer's activated
+ * gates (n, 4H; i, f, g, o as GATE_SLICES lays them out) from zero state: c_t = f⊙c_{t−1} + i⊙g.
+ * The cell state carries what the studies of LSTM cells found (quotes, line position) more
+ * directly than h = o⊙tanh(c), which the output gate can hide.
+ */
+export function cellStates(gates: Float32Array, H: number): Float32Array {
+  const n = gates.length / (4 * H);
+  const out = new Float32Array(n * H);
+  const c = new Float64Array(H);
+  for (let t = 0; t < n; t++) {
+    const row = t * 4 * H;
+    for (let u = 0; u < H; u++) {
+      c[u] = gates[row + H + u] * c[u] + gates[row + u] * gates[row + 2 * H + u];
+      out[t * H + u] = Math.tanh(c[u]);
+    }
+  }
+  return out;
+}
+
+/** One unit's activation over the stretch, (n), from its layer's (n, H). */
+export function unitActivations(hLayer: Float32Array, H: number, unit: number): Float32Array {
+  const n = hLayer.length / H;
+  const out = new Float32Array(n);
+  for (let t = 0; t < n; t++) out[t] = hLayer[t * H + unit];
+  return out;
+}
+
+/**
+ * Where the explorer's stretch starts: at the start of the line before the first quotation
+ * mark within the first `within` characters (so that quote-tracking units have quotes to
+ * track), else at the start of the text.
+ */
+export function stretchStart(text: readonly string[], within = 20_000): number {
+  const limit = Math.min(text.length, within);
+  for (let i = 0; i < limit; i++) {
+    if (text[i] === '"' || text[i] === '“') {
+      let s = i;
+      while (s > 0 && text[s - 1] !== '\n') s--;
+      return s;
+    }
+  }
+  return 0;
+}
