@@ -121,7 +121,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @attr autotrain - start training as soon as the element is ready
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
  * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
- * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
+ * @attr engine - auto (the faster engine here: WebGPU on a hardware GPU; the CPU engine for small models on a software adapter), gpu, or cpu
  * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
  * @attr controls - all (default) or generate (only the sampler and the inspector)
  * @attr persist - keep runs in this browser (IndexedDB) as they train and offer to continue them after a reload;
@@ -1024,7 +1024,7 @@ export class CharLmDemo extends LitElement {
 
   private renderEngineLine() {
     const s = this.ctl.run;
-    let line = nothing as unknown;
+    let line: unknown = nothing;
     if (this.ctl.gpu) {
       line = html`<div data-testid="adapter">
         WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}

@@ -21,7 +21,7 @@ import type { RunSettings } from '../run/settings.ts';
 export type EngineAsked = 'auto' | 'gpu' | 'cpu';
 
 /** On a software adapter, models up to this many parameters (the vocabulary counted as 100) train on the CPU engine. */
-export const SOFTWARE_ADAPTER_CPU_PARAMETERS = 1_000_000;
+const SOFTWARE_ADAPTER_CPU_PARAMETERS = 1_000_000;
 
 /** What the browser offers: a WebGPU adapter (its summary, and whether it is a software one), or why there is none. */
 export interface GpuOffer {

@@ -33,7 +33,7 @@ const fmt = (v: number | null | undefined) => (v == null || Number.isNaN(v) ? 'â
  * One x array for several curves (ascending steps each): the union of their steps, and each
  * curve's values placed on it (null where a curve has no point).
  */
-export function alignCurves(curves: { steps: ArrayLike<number>; values: ArrayLike<number>[] }[]): { x: number[]; ys: (number | null)[][] } {
+function alignCurves(curves: { steps: ArrayLike<number>; values: ArrayLike<number>[] }[]): { x: number[]; ys: (number | null)[][] } {
   const pos = curves.map(() => 0);
   const x: number[] = [];
   const ys: (number | null)[][] = curves.flatMap((c) => c.values.map(() => [] as (number | null)[]));

@@ -16,12 +16,12 @@ import { panelStyles } from './styles.ts';
 /** A step running longer than this shows the step-in-flight indicator. */
 const SLOW_STEP_MS = 700;
 /** A run that will take longer than this (at the current pace) offers settings that fit. */
-export const FIT_LIMIT_MS = 10 * 60_000;
+const FIT_LIMIT_MS = 10 * 60_000;
 /** "Stop at step N" aims at about this much more training. */
 const FIT_TARGET_MS = 5 * 60_000;
 
 /** Elapsed time as a clock: "0:42", "12:05", "1:02:09". */
-export function clock(ms: number): string {
+function clock(ms: number): string {
   const t = Math.floor(ms / 1000);
   const h = Math.floor(t / 3600);
   const m = Math.floor((t % 3600) / 60);
@@ -30,7 +30,7 @@ export function clock(ms: number): string {
 }
 
 /** A duration in words, rounded as an estimate: "40 s", "3 min", "2 h 5 min", "3 days". */
-export function roughly(ms: number): string {
+function roughly(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${Math.max(1, s)} s`;
   const m = Math.round(s / 60);
@@ -50,7 +50,7 @@ function roundDown(n: number): number {
 const n = (x: number) => Math.round(x).toLocaleString('en');
 
 /** What the run's pace says about fitting it: null when it fits (or too little is known yet). */
-export function fitAdvice(p: RunProgress, sessionMs: number): { text: string; stopAt: number | null } | null {
+function fitAdvice(p: RunProgress, sessionMs: number): { text: string; stopAt: number | null } | null {
   const left = p.target - p.step;
   if (left <= 1) return null;
   if (p.inFlight && p.inFlight.ms > 5000 && p.msPerStep < p.inFlight.ms) {
