@@ -205,7 +205,7 @@ export class CharLmProgress extends LitElement {
       ${
         running
           ? html`<div class="running" data-testid="step-running" role="status">
-              <span>step ${n(running.step)} running… ${Math.floor(running.ms / 1000)} s</span>
+              <span>step ${n(running.step)} running… ${running.ms < 10_000 ? (running.ms / 1000).toFixed(1) : Math.floor(running.ms / 1000)} s</span>
               <progress aria-label="Step ${running.step} in progress"></progress>
             </div>`
           : nothing
