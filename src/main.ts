@@ -1,4 +1,7 @@
 // The page: <char-lm-demo> on the default corpus (the notebook passage). The test pages in
-// e2e/ load it too, for the address's options (src/page-options.ts, evaluated first).
+// e2e/ load it too. The address's options (src/page-options.ts) are applied to the elements
+// before the library defines <char-lm-demo>: a dynamic import, so that no bundling can order
+// the library's chunk before them.
 import './page-options.ts';
-import './ui/index.ts';
+
+await import('./ui/index.ts');
