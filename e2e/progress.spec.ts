@@ -51,7 +51,7 @@ test('while training: steps / total, chars/s of training alone, elapsed, time le
   await expect(demo.getByTestId('step')).toHaveText('0');
   await demo.getByTestId('train').click();
   await expect(demo.getByTestId('time-left')).toHaveText(/^about \d+ (s|min|h)( \d+ min)? left$/);
-  await expect(demo.getByTestId('elapsed')).toHaveText(/^elapsed \d+:\d\d$/);
+  await expect(demo.getByTestId('elapsed')).toHaveText(/^elapsed (\d+\.\d s|\d+:\d\d)$/);
   await snap(page, 'progress-training');
   await demo.getByTestId('pause').click();
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
@@ -139,6 +139,7 @@ test('a slow step shows it is running within a second, and a long run offers set
   await page.setViewportSize({ width: 390, height: 844 });
   await snap(page, 'progress-fit-390');
   await page.setViewportSize({ width: 1200, height: 900 });
+  await expect(fit.getByTestId('fit-notebook')).toHaveText('Use the notebook settings (a fresh, smaller model)');
   const stop = fit.getByTestId('fit-stop');
   const stopAt = /Stop at step ([\d,]+)/.exec((await stop.textContent()) ?? '')![1].replace(/,/g, '');
   await stop.click();

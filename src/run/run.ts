@@ -549,7 +549,8 @@ export class TrainingRun {
     const { sampleEvery, valEvery } = this.settings;
     const now = performance.now();
     this.clock = { at: now, step: this.step };
-    this.session = { at: now, step: this.step, otherMs: this.otherMs };
+    const session = { at: now, step: this.step, otherMs: this.otherMs };
+    this.session = session;
     this.marks = [{ at: now, step: this.step, otherMs: this.otherMs }];
     this.lastResultAt = now;
     this.lastResultStep = this.step;
@@ -573,8 +574,11 @@ export class TrainingRun {
       // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
       if (this.checkpointWanted) await this.takeCheckpoint();
     } finally {
-      if (this.session) this.pastLoopMs += performance.now() - this.session.at;
-      this.session = null;
+      // A loop left behind by a replaced trainer may end after the next one started: only its own session ends here.
+      if (this.session === session) {
+        this.pastLoopMs += performance.now() - session.at;
+        this.session = null;
+      }
     }
     if (this.status === 'training') this.setStatus('done');
     else if (this.status === 'pausing') this.setStatus('paused');

@@ -8,7 +8,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { RunProgress, TrainingRun } from '../run/run.ts';
-import { NOTEBOOK_SETTINGS } from '../run/settings.ts';
+import { NOTEBOOK_SETTINGS, type RunSettings } from '../run/settings.ts';
+import { stepFlops, totalFlops } from '../engine/bench.ts';
 import { panelEvent } from './events.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
@@ -20,8 +21,9 @@ const FIT_LIMIT_MS = 10 * 60_000;
 /** "Stop at step N" aims at about this much more training. */
 const FIT_TARGET_MS = 5 * 60_000;
 
-/** Elapsed time as a clock: "0:42", "12:05", "1:02:09". */
+/** Elapsed time: "3.2 s" under ten seconds, then as a clock: "0:42", "12:05", "1:02:09". */
 function clock(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   const t = Math.floor(ms / 1000);
   const h = Math.floor(t / 3600);
   const m = Math.floor((t % 3600) / 60);
@@ -48,6 +50,12 @@ function roundDown(n: number): number {
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
+
+/** FLOPs of one training step with these settings (src/engine/bench.ts). */
+function stepCost(s: RunSettings, vocab: number): number {
+  const { model: m, train: t } = s;
+  return totalFlops(stepFlops({ vocab, embed: m.embedSize, hidden: m.hiddenSize, layers: m.layers, batch: t.batch, seqLen: t.seqLen }));
+}
 
 /** What the run's pace says about fitting it: null when it fits (or too little is known yet). */
 function fitAdvice(p: RunProgress, sessionMs: number): { text: string; stopAt: number | null } | null {
@@ -174,9 +182,8 @@ export class CharLmProgress extends LitElement {
     const started = p.elapsedMs > 0 || p.step > 0;
     const running = p.inFlight && p.inFlight.ms > SLOW_STEP_MS ? p.inFlight : null;
     const advice = training ? fitAdvice(p, p.elapsedMs) : null;
-    const m = run.settings.model;
-    const nb = NOTEBOOK_SETTINGS.model;
-    const notebookIsSmaller = m.hiddenSize * m.layers > nb.hiddenSize * nb.layers || run.settings.train.batch * run.settings.train.seqLen > 40 * 32;
+    // The notebook settings are offered where a step of theirs costs under half of this run's.
+    const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < stepCost(run.settings, run.vocab.size);
     const left = p.remainingMs === null ? 'time left: measuring…' : p.remainingMs === 0 ? '' : `about ${roughly(p.remainingMs)} left`;
     return html`<div data-testid="progress">
       <div class="bar">
