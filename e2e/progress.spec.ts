@@ -148,5 +148,14 @@ test('a slow step shows it is running within a second, and a long run offers set
   await demo.getByTestId('pause').click();
   await expect(demo.getByTestId('status')).toHaveText(/pausing…|paused/);
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
+
+  // A fresh model with the same settings: before its first step, the page says how long it takes at the pace measured.
+  await demo.getByTestId('reset').click();
+  await expect(demo.getByTestId('step')).toHaveText('0');
+  await expect(demo.getByTestId('progress')).toContainText(
+    /At the pace measured on this page \([\d.]+ GFLOP\/s on the CPU engine\), these 1,000 steps take roughly \d+ (min|h)/,
+  );
+  await expect(demo.getByTestId('fit').getByTestId('fit-stop')).toBeVisible();
+  await snap(page, 'progress-estimate');
   expect(errors).toEqual([]);
 });

@@ -18,6 +18,8 @@ import { panelStyles } from './styles.ts';
 const SLOW_STEP_MS = 700;
 /** A run that will take longer than this (at the current pace) offers settings that fit. */
 const FIT_LIMIT_MS = 10 * 60_000;
+/** The pace (FLOPs per ms) is taken from steps at least this long, whose time is mostly arithmetic. */
+const MIN_PACE_STEP_MS = 20;
 /** "Stop at step N" aims at about this much more training. */
 const FIT_TARGET_MS = 5 * 60_000;
 
@@ -88,6 +90,13 @@ export class CharLmProgress extends LitElement {
 
   private watch = new RunWatch(this);
   private timer = 0;
+  /**
+   * The best pace measured on this page for each engine, FLOPs per ms of training alone, from
+   * steps of at least MIN_PACE_STEP_MS: a new run's time is estimated from it before its first
+   * step (roughly: it leaves out samples and validation, and a smaller model's steps carry
+   * more overhead than their arithmetic says).
+   */
+  private pace = new Map<string, number>();
 
   constructor() {
     super();
@@ -181,7 +190,23 @@ export class CharLmProgress extends LitElement {
     const training = run.status === 'training';
     const started = p.elapsedMs > 0 || p.step > 0;
     const running = p.inFlight && p.inFlight.ms > SLOW_STEP_MS ? p.inFlight : null;
-    const advice = training ? fitAdvice(p, p.elapsedMs) : null;
+    const cost = stepCost(run.settings, run.vocab.size);
+    const kind = run.engine.kind;
+    // Only steps long enough to be bound by their arithmetic: a tiny model's steps are mostly overhead.
+    if (p.msPerStep >= MIN_PACE_STEP_MS) this.pace.set(kind, Math.max(this.pace.get(kind) ?? 0, cost / p.msPerStep));
+    const pace = this.pace.get(kind);
+    // Before the first step: the time these settings take at the pace measured here, where there is one.
+    const estimate = !started && pace && p.target > p.step ? ((p.target - p.step) * cost) / pace : null;
+    const engineName = kind === 'gpu' ? 'WebGPU' : 'CPU';
+    const estimateText =
+      estimate === null
+        ? ''
+        : `At the pace measured on this page (${(pace! / 1e6).toFixed(2)} GFLOP/s on the ${engineName} engine), these ${n(p.target - p.step)} steps take roughly ${roughly(estimate)}.`;
+    const advice = training
+      ? fitAdvice(p, p.elapsedMs)
+      : estimate !== null && estimate > FIT_LIMIT_MS
+        ? { text: estimateText, stopAt: p.step + Math.min(p.target - p.step - 1, roundDown(FIT_TARGET_MS / (cost / pace!))) }
+        : null;
     // The notebook settings are offered where a step of theirs costs under half of this run's.
     const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < stepCost(run.settings, run.vocab.size);
     const left = p.remainingMs === null ? 'time left: measuring…' : p.remainingMs === 0 ? '' : `about ${roughly(p.remainingMs)} left`;
@@ -207,7 +232,10 @@ export class CharLmProgress extends LitElement {
               <span class="nw" data-testid="epochs">${p.epochs < 10 ? p.epochs.toFixed(2) : p.epochs.toFixed(1)} epochs</span>
               <span class="muted">(passes over the ${n(run.prepared.train.length)} training characters)</span>
             </div>`
-          : html`<div class="figures muted">Press Train: the figures (chars/s, time left, characters seen, epochs) appear with the first step.</div>`
+          : html`<div class="figures muted" data-testid="estimate">
+              Press Train: the figures (chars/s, time left, characters seen, epochs) appear with the first
+              step.${estimate !== null && estimate <= FIT_LIMIT_MS ? html` ${estimateText}` : nothing}
+            </div>`
       }
       ${
         running
