@@ -159,3 +159,27 @@ test('a slow step shows it is running within a second, and a long run offers set
   await snap(page, 'progress-estimate');
   expect(errors).toEqual([]);
 });
+
+test('validation is drawn as a line through its points', async () => {
+  // A text with a held-out split (the whole novel), a tiny model, a validation every 5 steps.
+  await demo.locator('select[name="preset"]').selectOption('pride-and-prejudice');
+  await expect(demo.getByTestId('corpus')).toContainText('Pride and Prejudice');
+  await fillSettings(demo, { embed: 8, hidden: 16, batch: 1, seqLen: 40, steps: 20 });
+  await demo.locator('input[name="val-every"]').fill('5');
+  await demo.getByTestId('reset').click();
+  await expect(demo.getByTestId('step')).toHaveText('0');
+  await demo.getByTestId('train').click();
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done');
+  await expect(demo.getByTestId('status')).toContainText('validation');
+  // Orange pixels: four dots alone would paint a few dozen; the line between them paints hundreds.
+  const orange = await demo.locator('char-lm-loss-chart canvas').evaluate(async (el) => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const c = el as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 180 && d[i + 1] > 40 && d[i + 1] < 130 && d[i + 2] < 60) n++;
+    return n;
+  });
+  expect(orange).toBeGreaterThan(300);
+  await snap(page, 'progress-validation-line');
+});

@@ -53,6 +53,11 @@ function roundDown(n: number): number {
 
 const n = (x: number) => Math.round(x).toLocaleString('en');
 
+/** Epochs to two significant digits when small, then two or one decimals: "0.0013", "0.89", "41.6". */
+function epochs(e: number): string {
+  return e === 0 ? '0' : e < 0.01 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1);
+}
+
 /** FLOPs of one training step with these settings (src/engine/bench.ts). */
 function stepCost(s: RunSettings, vocab: number): number {
   const { model: m, train: t } = s;
@@ -229,7 +234,7 @@ export class CharLmProgress extends LitElement {
                 training || p.step < p.target ? html` · <span class="nw" data-testid="time-left">${left || 'done'}</span>` : nothing
               }
               · <span class="nw" data-testid="tokens">${n(p.tokens)} characters seen</span> ·
-              <span class="nw" data-testid="epochs">${p.epochs < 10 ? p.epochs.toFixed(2) : p.epochs.toFixed(1)} epochs</span>
+              <span class="nw" data-testid="epochs">${epochs(p.epochs)} epochs</span>
               <span class="muted">(passes over the ${n(run.prepared.train.length)} training characters)</span>
             </div>`
           : html`<div class="figures muted" data-testid="estimate">
