@@ -26,7 +26,7 @@ function gaps(steps: number[]): string[] {
 
 test('200 calls in any order, none awaited: no WebGPU error, no step lost or repeated, and the element still trains and generates', async ({ page }) => {
   const errors = watchErrors(page);
-  await page.goto('/e2e/attributes.html');
+  await page.goto('/e2e/attributes.html?engine=gpu');
   const demo = page.locator('char-lm-demo');
   const adapter = await waitReady(page, demo);
   expect(adapter, 'this test is about the GPU engine: the page must find a WebGPU adapter').toContain('WebGPU adapter');

@@ -18,7 +18,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 test('two embedded elements train independently on one shared GPU device', async ({ page }) => {
   const errors = watchErrors(page);
-  await page.goto('/e2e/embed.html');
+  await page.goto('/e2e/embed.html?engine=gpu');
   const slotted = page.locator('char-lm-demo#slotted');
   const preset = page.locator('char-lm-demo#preset');
   await waitReady(page, slotted);

@@ -79,7 +79,7 @@ test('(a) training the notebook model on the CPU engine leaves the main thread f
 });
 
 for (const [engine, url] of [
-  ['GPU', '/'],
+  ['GPU', '/?engine=gpu'],
   ['CPU', '/e2e/cpu-engine.html'],
 ] as const) {
   test(`(b) loading a 20 MB text through the file input, then Reset, keeps every task under 200 ms (${engine} engine)`, async ({ page }, testInfo) => {
@@ -121,7 +121,7 @@ for (const [engine, url] of [
 
 test('(c) steady training on the GPU engine keeps every task under 50 ms', async ({ page }) => {
   const errors = watchErrors(page);
-  await page.goto('/');
+  await page.goto('/?engine=gpu');
   const demo = page.locator('char-lm-demo');
   const adapter = await waitReady(page, demo);
   expect(adapter).toContain('WebGPU adapter');

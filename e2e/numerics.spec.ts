@@ -26,7 +26,7 @@ async function collectErrors(page: Page): Promise<() => Promise<string[]>> {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('a checkpoint with NaN weights is refused by name; the model, chart and samples stay', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/?engine=gpu');
   const demo = page.locator('char-lm-demo');
   await waitReady(page, demo);
   await trainFresh(demo, { embed: 8, hidden: 16, steps: 20 });
@@ -56,7 +56,7 @@ test('a learning rate of 10 stops training where the loss diverges, marks the ch
   page,
 }) => {
   const errors = watchErrors(page);
-  await page.goto('/');
+  await page.goto('/?engine=gpu');
   const demo = page.locator('char-lm-demo');
   await waitReady(page, demo);
   await trainFresh(demo, { embed: 8, hidden: 16, steps: 30 });
@@ -108,7 +108,7 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
       return d;
     };
   });
-  await page.goto('/');
+  await page.goto('/?engine=gpu');
   const demo = page.locator('char-lm-demo');
   const adapter = await waitReady(page, demo);
   expect(adapter).toContain('WebGPU adapter');
@@ -187,7 +187,7 @@ test('a lost GPU device with no new one to be had: the run goes on with the same
       return d;
     };
   });
-  await page.goto('/');
+  await page.goto('/?engine=gpu');
   const demo = page.locator('char-lm-demo');
   await waitReady(page, demo);
   await fillSettings(demo, { embed: 8, hidden: 16, steps: 100_000 });

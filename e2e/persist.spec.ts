@@ -40,10 +40,9 @@ async function trainAndPause(demo: Locator, steps: number, stopAt: number): Prom
 async function openPage(browser: Browser, engine: string): Promise<{ page: Page; demo: Locator; errors: string[] }> {
   const page = await (await browser.newContext()).newPage();
   const errors = watchErrors(page);
-  await page.goto('/');
+  await page.goto(`/?engine=${engine}`);
   const demo = page.locator('char-lm-demo');
   await waitReady(page, demo);
-  if (engine === 'cpu') await demo.evaluate((el) => el.setAttribute('engine', 'cpu'));
   return { page, demo, errors };
 }
 
@@ -60,10 +59,9 @@ for (const { engine, TOTAL } of [
       dialogs.push(d.type());
       void d.accept();
     });
-    await page.goto('/');
+    await page.goto(`/?engine=${engine}`);
     const demo = page.locator('char-lm-demo');
     await waitReady(page, demo);
-    if (engine === 'cpu') await demo.evaluate((el) => el.setAttribute('engine', 'cpu'));
     await expect(demo.getByTestId('last-run')).toHaveCount(0); // nothing saved yet
     const k = await trainAndPause(demo, TOTAL, 30);
     expect(await demo.evaluate((el) => (el as unknown as Host).ctl.run.engine.kind)).toBe(engine);

@@ -88,6 +88,48 @@ describe('prepareRun: validate everything, build nothing', () => {
   });
 });
 
+describe('TrainingRun.progress', () => {
+  it('counts steps, characters, epochs and time; chars/s leaves out the time spent writing samples', async () => {
+    // Samples that take 40 ms each, on an engine whose steps take well under a millisecond.
+    const base = cpuEngine();
+    const slowSamples: Engine = {
+      ...base,
+      kind: base.kind,
+      description: base.description,
+      model: (t, p) => base.model(t, p),
+      close: () => base.close(),
+      async trainer(table, config, data, start) {
+        const t = await base.trainer(table, config, data, start);
+        const sample = t.model.sample.bind(t.model);
+        t.model.sample = async (req, onProgress) => {
+          await new Promise((r) => setTimeout(r, 40));
+          return sample(req, onProgress);
+        };
+        return t;
+      },
+    };
+    const run = await TrainingRun.open(prepareRun(input({ settings: { ...settings, steps: 40, sampleEvery: 2 } })), slowSamples);
+    const before = run.progress();
+    expect(before).toMatchObject({ step: 0, target: 40, tokens: 0, epochs: 0, elapsedMs: 0, charsPerSecond: 0, remainingMs: null, inFlight: null });
+    const t0 = performance.now();
+    await run.start();
+    const wall = performance.now() - t0;
+    const p = run.progress();
+    const { batch: B, seqLen: T } = settings.train;
+    expect(p.step).toBe(40);
+    expect(p.tokens).toBe(40 * B * T);
+    expect(p.epochs).toBeCloseTo((40 * B * T) / run.prepared.train.length, 10);
+    expect(p.elapsedMs).toBeGreaterThan(20 * 40 * 0.9); // 20 samples of 40 ms
+    expect(p.elapsedMs).toBeLessThanOrEqual(wall + 1);
+    expect(p.remainingMs).toBe(0);
+    expect(p.inFlight).toBeNull();
+    // Training alone: far faster than steps over the whole wall time (which is mostly samples).
+    const allIn = (40 * B * T * 1000) / p.elapsedMs;
+    expect(p.charsPerSecond).toBeGreaterThan(5 * allIn);
+    await run.destroy();
+  });
+});
+
 describe('TrainingRun on the CPU engine', () => {
   it('trains to its target with typed events: steps, samples, status', async () => {
     const run = await open();

@@ -84,6 +84,33 @@ export interface RunLog {
   markers?: { step: number; label: string }[];
 }
 
+/**
+ * How far a run has got and how fast, as a person reads it (see TrainingRun.progress()).
+ * Time is wall time while the training loop runs; "training alone" leaves out the
+ * samples, validation and snapshots taken between steps.
+ */
+export interface RunProgress {
+  step: number;
+  target: number;
+  /** Characters (positions) trained on so far: step × B × T. */
+  tokens: number;
+  /** Passes over the training split: tokens / its length. */
+  epochs: number;
+  /** Time spent in the training loop, all sessions of this run together, ms. */
+  elapsedMs: number;
+  /** Characters per second of training alone over the last few seconds (0 before the first step). */
+  charsPerSecond: number;
+  /** ms per step of training alone over the same span (0 before the first step). */
+  msPerStep: number;
+  /** Estimated time to the target at the current pace, samples and validation included, ms; null until a step has been timed. */
+  remainingMs: number | null;
+  /** While training: the step in flight and how long it has run, ms (a long step shows it is alive). */
+  inFlight: { step: number; ms: number } | null;
+}
+
+/** The throughput is measured over about this much recent wall time. */
+const THROUGHPUT_WINDOW_MS = 4000;
+
 /** How a checkpoint given to a run is taken. */
 type ResumeMode =
   /** The CLI's --resume: the checkpoint must hold the training state of this very text; continues bit for bit. */
@@ -292,8 +319,19 @@ export class TrainingRun {
   status: RunStatus = 'idle';
   /** The step training stops at by itself. */
   target: number;
-  /** Training alone (no samples, no validation): chars/s and ms/step over the latest burst. */
+  /** Training alone (no samples, validation or snapshots): chars/s and ms/step over the last few seconds. */
   throughput = { charsPerSecond: 0, msPerStep: 0 };
+  /** Wall time of earlier sessions of the training loop, ms. */
+  private pastLoopMs = 0;
+  /** The session of the training loop running now: when and at which step it began, and its time spent on other work then. */
+  private session: { at: number; step: number; otherMs: number } | null = null;
+  /** Time spent between steps on other work (samples, validation, snapshots, checkpoints), ms: not training. */
+  private otherMs = 0;
+  /** Recent points of the loop (time, step, other work so far), oldest first: the throughput's window. */
+  private marks: { at: number; step: number; otherMs: number }[] = [];
+  /** When the last step's result came back (or the loop started): a step in flight is timed from here. */
+  private lastResultAt = 0;
+  private lastResultStep = 0;
   private listeners = new Map<keyof RunEvents, Set<(e: unknown) => void>>();
   private loop: Promise<void> | null = null;
   private busy: Promise<unknown> = Promise.resolve();
@@ -453,6 +491,8 @@ export class TrainingRun {
         throw new GuardTripped();
       }
       this.history.push(r.step, r.loss);
+      this.lastResultAt = performance.now();
+      this.lastResultStep = r.step;
       this.emit('step', r);
     }
   }
@@ -514,45 +554,108 @@ export class TrainingRun {
   }
 
   private async run(generation: number): Promise<void> {
-    const { batch: B, seqLen: T } = this.settings.train;
     const { sampleEvery, valEvery } = this.settings;
-    this.clock = { at: performance.now(), step: this.step };
-    while (this.status === 'training' && this.step < this.target && generation === this.generation) {
-      const t0 = performance.now();
-      let trainMs = 0;
-      let n = 0;
-      // A burst of steps (the GPU runs them while we enqueue), then a turn for the event loop.
-      do {
-        const s0 = performance.now();
-        this.record(await this.trainer.trainStep());
-        trainMs += performance.now() - s0;
-        n++;
-        const s = this.step;
-        if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
-        if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
-        if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
-        else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
-      } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && generation === this.generation);
-      this.throughput = { charsPerSecond: (n * B * T * 1000) / trainMs, msPerStep: trainMs / n };
-      if (this.step < this.target) await yieldTurn();
+    const now = performance.now();
+    this.clock = { at: now, step: this.step };
+    const session = { at: now, step: this.step, otherMs: this.otherMs };
+    this.session = session;
+    this.marks = [{ at: now, step: this.step, otherMs: this.otherMs }];
+    this.lastResultAt = now;
+    this.lastResultStep = this.step;
+    try {
+      while (this.status === 'training' && this.step < this.target && generation === this.generation) {
+        const t0 = performance.now();
+        // A burst of steps (the GPU runs them while we enqueue), then a turn for the event loop.
+        do {
+          this.record(await this.trainer.trainStep());
+          const s = this.step;
+          if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
+          if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
+          if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
+          else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
+        } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && generation === this.generation);
+        this.markThroughput();
+        if (this.step < this.target) await yieldTurn();
+      }
+      if (generation !== this.generation) return;
+      this.record(await this.trainer.flush());
+      // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
+      if (this.checkpointWanted) await this.takeCheckpoint();
+    } finally {
+      // A loop left behind by a replaced trainer may end after the next one started: only its own session ends here.
+      if (this.session === session) {
+        this.pastLoopMs += performance.now() - session.at;
+        this.session = null;
+      }
     }
-    if (generation !== this.generation) return;
-    this.record(await this.trainer.flush());
-    // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
-    if (this.checkpointWanted) await this.takeCheckpoint();
     if (this.status === 'training') this.setStatus('done');
     else if (this.status === 'pausing') this.setStatus('paused');
+  }
+
+  /**
+   * The throughput of training alone over the last few seconds: steps × B × T over the wall
+   * time between two points of the loop less the time spent on other work between them
+   * (samples, validation, snapshots). Yielding to the page counts as training time: the GPU
+   * goes on with the steps queued meanwhile.
+   */
+  private markThroughput(): void {
+    const now = performance.now();
+    const marks = this.marks;
+    marks.push({ at: now, step: this.step, otherMs: this.otherMs });
+    while (marks.length > 2 && now - marks[1].at >= THROUGHPUT_WINDOW_MS) marks.shift();
+    const first = marks[0];
+    const steps = this.step - first.step;
+    const trainMs = now - first.at - (this.otherMs - first.otherMs);
+    if (steps <= 0 || trainMs <= 0) return;
+    const { batch: B, seqLen: T } = this.settings.train;
+    this.throughput = { charsPerSecond: (steps * B * T * 1000) / trainMs, msPerStep: trainMs / steps };
+  }
+
+  /** Time spent on work between steps that is not training (after the steps in flight were read back). */
+  private async timedOther<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.otherMs += performance.now() - t0;
+    }
+  }
+
+  /** How far the run has got and how fast (see RunProgress). */
+  progress(): RunProgress {
+    const now = performance.now();
+    const step = this.step;
+    const { batch: B, seqLen: T } = this.settings.train;
+    const tokens = step * B * T;
+    const session = this.session;
+    const elapsedMs = this.pastLoopMs + (session ? now - session.at : 0);
+    const { charsPerSecond, msPerStep } = this.throughput;
+    let remainingMs: number | null = null;
+    const left = Math.max(0, this.target - step);
+    if (left === 0) remainingMs = 0;
+    else if (msPerStep > 0) {
+      // Training at the recent pace, plus this session's other work per step (samples and validation recur).
+      const sessionSteps = session ? step - session.step : 0;
+      const otherPerStep = session && sessionSteps > 0 ? (this.otherMs - session.otherMs) / sessionSteps : 0;
+      remainingMs = left * (msPerStep + otherPerStep);
+    }
+    // The step in flight: the one after the last result read back.
+    const inFlight = session && this.status === 'training' ? { step: this.lastResultStep + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
+    if (inFlight && msPerStep === 0 && left > 0) remainingMs = null;
+    return { step, target: this.target, tokens, epochs: tokens / this.prepared.train.length, elapsedMs, charsPerSecond, msPerStep, remainingMs, inFlight };
   }
 
   private async logSample(): Promise<void> {
     this.record(await this.trainer.flush());
     const prime = this.samplePrime;
-    const [row] = await this.trainer.model.sample({
-      prime: this.vocab.encode(prime),
-      length: TRAINING_SAMPLE.length,
-      rows: [{ temperature: TRAINING_SAMPLE.temperature, topK: 0, topP: 1 }],
-      seed: this.step,
-    });
+    const [row] = await this.timedOther(() =>
+      this.trainer.model.sample({
+        prime: this.vocab.encode(prime),
+        length: TRAINING_SAMPLE.length,
+        rows: [{ temperature: TRAINING_SAMPLE.temperature, topK: 0, topP: 1 }],
+        seed: this.step,
+      }),
+    );
     const sample = { step: this.step, text: prime + this.vocab.decode(row) };
     this.samples.push(sample);
     this.emit('sample', sample);
@@ -567,7 +670,10 @@ export class TrainingRun {
   private async takeCheckpoint(): Promise<void> {
     this.checkpointWanted = false;
     const t0 = performance.now();
-    const bytes = this.snapshotBytes(await this.keepSnapshot());
+    const snap = await this.keepSnapshot();
+    const t1 = performance.now();
+    const bytes = this.snapshotBytes(snap);
+    this.otherMs += performance.now() - t1; // the snapshot itself is counted by keepSnapshot
     this.emit('checkpoint', { step: this.step, bytes, ms: performance.now() - t0 });
   }
 
@@ -592,6 +698,7 @@ export class TrainingRun {
     }
     if (snap.step > this.keptStep) this.kept = [this.kept[this.kept.length - 1], snap];
     const t1 = performance.now();
+    this.otherMs += t1 - t0;
     this.snapshotCost.ms += t1 - t0;
     this.snapshotCost.count++;
     if (snap.step > this.clock.step && this.status === 'training') {
@@ -711,7 +818,7 @@ export class TrainingRun {
     if (!val) return null;
     this.record(await this.trainer.flush());
     const ids = full ? val : val.subarray(0, Math.min(val.length, PERIODIC_VAL_CHARS));
-    const loss = mean(await this.trainer.model.evaluate(ids, VAL_STREAMS));
+    const loss = mean(await this.timedOther(() => this.trainer.model.evaluate(ids, VAL_STREAMS)));
     const r = { step: this.step, loss, characters: ids.length };
     if (!full) {
       this.lastValidation = r;

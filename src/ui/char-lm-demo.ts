@@ -4,8 +4,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { outsideVocabulary, type Corpus } from '../run/run.ts';
-import type { RunSettings } from '../run/settings.ts';
+import { outsideVocabulary, type Corpus, type RunLog } from '../run/run.ts';
+import { SETTINGS_PRESETS, type RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
 import { TextReadCancelled, type ReadProgress } from '../text/read-text.ts';
@@ -13,7 +13,7 @@ import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
-import { charLmEvent, type CharLmEventDetails, type PanelEvent, type SavedRunsAction, type TrainingCommand } from './events.ts';
+import { charLmEvent, type CharLmEventDetails, type PanelEvent, type PanelEventDetails, type SavedRunsAction, type TrainingCommand } from './events.ts';
 import { FileDrop } from './file-drop.ts';
 import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
 import type { VocabRefusal } from './model-notice.ts';
@@ -21,6 +21,8 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
+import { chooseEngine, type EngineChoice } from './engine-choice.ts';
+import { isSoftwareAdapter } from '../gpu/device.ts';
 import {
   ON_TRAIN_FIELDS,
   changedFields,
@@ -41,6 +43,7 @@ import './sampler.ts';
 import './inspector.ts';
 import './model-notice.ts';
 import './saved-runs.ts';
+import './engine-line.ts';
 
 type Phase = 'loading' | 'ready' | 'error';
 
@@ -118,7 +121,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @attr autotrain - start training as soon as the element is ready
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
  * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
- * @attr engine - auto (WebGPU when available), gpu, or cpu (the slow reference engine)
+ * @attr engine - auto (the faster engine here: WebGPU on a hardware GPU; the CPU engine for small models on a software adapter), gpu, or cpu
  * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
  * @attr controls - all (default) or generate (only the sampler and the inspector)
  * @attr persist - keep runs in this browser (IndexedDB) as they train and offer to continue them after a reload;
@@ -502,13 +505,15 @@ export class CharLmDemo extends LitElement {
     this.dataset.state = p;
   }
 
-  /** The engine the `engine` attribute asks for, given what the browser has. */
-  private engineKind(): EngineKind {
-    const asked = this.applied.engine;
-    if (asked === 'cpu') return 'cpu';
-    if (this.ctl.gpu) return 'gpu';
-    if (asked === 'gpu') throw new Error(`engine="gpu" asks for the GPU engine, but WebGPU is unavailable: ${this.ctl.gpuError}; use engine="auto" or "cpu"`);
-    return 'cpu';
+  /** The engine the `engine` attribute asks for a model with `settings`, given what the browser has, and why (src/ui/engine-choice.ts). */
+  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings): EngineChoice {
+    const gpu = this.ctl.gpu;
+    const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
+    return chooseEngine(this.applied.engine, offer, settings);
+  }
+
+  private engineKind(settings?: RunSettings): EngineKind {
+    return this.engineChoice(settings).kind;
   }
 
   private emit<K extends keyof CharLmEventDetails>(type: K, detail: CharLmEventDetails[K]): void {
@@ -529,7 +534,7 @@ export class CharLmDemo extends LitElement {
   /** A new text: encoded once (off the main thread where possible), then a fresh model on it. */
   private async openText(corpus: Corpus, settings: RunSettings): Promise<void> {
     const encoded = await encodeInBackground(corpus.text);
-    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind());
+    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
     this.text = encoded;
     this.modelSource = '';
     this.refusal = null;
@@ -539,7 +544,7 @@ export class CharLmDemo extends LitElement {
   /** A fresh model on the current text; the form keeps what was typed in fields these settings do not change. */
   private async replaceModel(settings: RunSettings): Promise<void> {
     const s = this.ctl.run!;
-    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
     this.modelSource = '';
     this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
   }
@@ -622,7 +627,7 @@ export class CharLmDemo extends LitElement {
         this.emit('char-lm-error', { message });
         return;
       }
-      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
       this.modelSource = '';
       this.draft = draftFrom(settings);
     });
@@ -715,7 +720,10 @@ export class CharLmDemo extends LitElement {
     }
     const settings = settingsForModel(contents, parseDraft(this.draft, s.settings), encoded.ids.length);
     try {
-      await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement }, this.engineKind());
+      await this.ctl.replace(
+        { corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement },
+        this.engineKind(settings),
+      );
     } catch (e) {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
     }
@@ -773,6 +781,23 @@ export class CharLmDemo extends LitElement {
     else void this.save();
   }
 
+  /** An earlier run's loss history, for the chart's comparison (a storage problem shows in the saved-runs panel). */
+  private loadLog = async (id: string): Promise<RunLog | null> => (await this.keeper.load(id))?.log ?? null;
+
+  /** Settings that fit this machine (the progress line's offer): stop earlier, or a fresh model with the notebook settings. */
+  private onFit(f: PanelEventDetails['panel-fit']): void {
+    const run = this.ctl.run;
+    if (!run) return;
+    if ('stopAt' in f) {
+      if (f.stopAt > run.step) run.target = f.stopAt;
+      this.requestUpdate();
+      return;
+    }
+    const notebook = SETTINGS_PRESETS.find((p) => p.id === 'notebook')!.settings;
+    this.editSettings(draftFrom(notebook));
+    void this.reset();
+  }
+
   // ---- saved runs and remembered settings (`persist`) ----
 
   /** Opens the saved runs (in the background) and returns the text and settings remembered from the last visit. */
@@ -827,7 +852,7 @@ export class CharLmDemo extends LitElement {
       const sameVocab = own.chars.length === contents.vocab.length && own.chars.every((c, i) => c === contents.vocab[i]);
       const encoded = sameVocab ? own : await encodeInBackground(saved.text, contents.vocab);
       // The engine it trained on, where there is one (the GPU and CPU engines round differently).
-      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : this.engineKind();
+      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : this.engineKind(info.settings);
       this.keeper.continueNext(info);
       try {
         const checkpoint = { contents, name, mode: 'exact' as const };
@@ -869,7 +894,7 @@ export class CharLmDemo extends LitElement {
     if (!s) return [];
     const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
-      const kind = this.engineKind();
+      const kind = this.engineKind(parseDraft(this.draft, s.settings));
       if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
     } catch {
       // engine="gpu" without WebGPU: the error box says so.
@@ -937,8 +962,11 @@ export class CharLmDemo extends LitElement {
                 ?ready=${ready}
                 .modelSource=${this.modelSource}
                 .saveNote=${this.saveNote()}
+                .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
+                .loadLog=${this.loadLog}
                 @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
                 @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+                @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.onFit(e.detail)}
               ></char-lm-training>`
           : this.renderRunNotice()
       }
@@ -996,12 +1024,12 @@ export class CharLmDemo extends LitElement {
 
   private renderEngineLine() {
     const s = this.ctl.run;
+    let line: unknown = nothing;
     if (this.ctl.gpu) {
-      return html`<div data-testid="adapter">
+      line = html`<div data-testid="adapter">
         WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
       </div>`;
-    }
-    if (this.ctl.gpuError) {
+    } else if (this.ctl.gpuError) {
       return html`
         <div class="warning" data-testid="no-webgpu">
           <strong>${this.ctl.gpuError}.</strong><br />
@@ -1009,10 +1037,23 @@ export class CharLmDemo extends LitElement {
           1,000 steps).
         </div>
       `;
+    } else if (this.applied.engine === 'cpu') line = html`<div data-testid="adapter">Engine: CPU reference (slow)</div>`;
+    else return html`<div class="muted">Looking for a GPU…</div>`;
+    let choice: EngineChoice | null = null;
+    try {
+      choice = this.engineChoice(parseDraft(this.draft, s?.settings ?? this.applied.settings));
+    } catch {
+      // A form that does not parse, or engine="gpu" without WebGPU: their own messages say so.
     }
-    return this.applied.engine === 'cpu'
-      ? html`<div data-testid="adapter">Engine: CPU reference (slow)</div>`
-      : html`<div class="muted">Looking for a GPU…</div>`;
+    return html`${line}
+      <char-lm-engine-line
+        .asked=${this.applied.engine}
+        .choice=${choice}
+        .running=${s?.engine.kind ?? null}
+        ?hasGpu=${!this.ctl.gpuError}
+        ?ready=${this.phase === 'ready' && this.busy === 0}
+        @panel-engine=${(e: PanelEvent<'panel-engine'>) => (this.engine = e.detail)}
+      ></char-lm-engine-line>`;
   }
 }
 

@@ -7,6 +7,7 @@ import type { EngineKind, StepResult } from '../engine/contract.ts';
 import type { parameterCounts } from '../model/config.ts';
 import type { TextChoice } from './corpus-source.ts';
 import type { SettingsDraft } from './settings-form.ts';
+import type { EngineAsked } from './engine-choice.ts';
 
 export interface CharLmReadyDetail {
   /** The engine the model runs on. */
@@ -63,6 +64,10 @@ export interface PanelEventDetails {
   /** A generation completed. */
   'panel-sample': CharLmSampleDetail;
   'panel-saved-runs': SavedRunsAction;
+  /** The Engine control: the engine to ask for (as the `engine` attribute). */
+  'panel-engine': EngineAsked;
+  /** Settings that fit this machine: stop at this step instead, or use the notebook settings (a fresh model). */
+  'panel-fit': { stopAt: number } | { preset: 'notebook' };
   /**
    * A panel's action failed (a message) or started (null: clear the last message). `shown`:
    * the panel shows the message next to its own controls; the element only reports it.

@@ -2,7 +2,10 @@
  * <char-lm-loss-chart>: the streaming loss chart (uPlot). Created once; new points
  * arrive through `update()`, at most once per animation frame, as views of the
  * run's preallocated history arrays. Steps where training was stopped (the history's
- * markers) are drawn as labelled vertical lines.
+ * markers) are drawn as labelled vertical lines. The x axis is in whole steps; validation
+ * is a line through its points. Earlier runs on the same text can be drawn beside the
+ * current one (`compare()`): their 10-step moving averages, each in its own colour, named
+ * in the legend.
  *
  * @csspart chart - the chart container
  */
@@ -10,6 +13,49 @@ import { LitElement, css, html } from 'lit';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { LossHistory } from '../run/history.ts';
+
+/** An earlier run's loss curve to draw beside the current run. */
+export interface ComparedCurve {
+  /** Its name in the legend. */
+  label: string;
+  color: string;
+  steps: Float64Array;
+  /** 10-step moving average of its loss. */
+  avg: Float64Array;
+}
+
+/** Axis steps: whole steps only. */
+const STEP_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 1e7, 1e8];
+
+const fmt = (v: number | null | undefined) => (v == null || Number.isNaN(v) ? '–' : `${v.toFixed(3)} nats (${(v / Math.LN2).toFixed(3)} bits)`);
+
+/**
+ * One x array for several curves (ascending steps each): the union of their steps, and each
+ * curve's values placed on it (null where a curve has no point).
+ */
+function alignCurves(curves: { steps: ArrayLike<number>; values: ArrayLike<number>[] }[]): { x: number[]; ys: (number | null)[][] } {
+  const pos = curves.map(() => 0);
+  const x: number[] = [];
+  const ys: (number | null)[][] = curves.flatMap((c) => c.values.map(() => [] as (number | null)[]));
+  for (;;) {
+    let next = Infinity;
+    curves.forEach((c, k) => {
+      if (pos[k] < c.steps.length) next = Math.min(next, c.steps[pos[k]]);
+    });
+    if (next === Infinity) break;
+    x.push(next);
+    let col = 0;
+    curves.forEach((c, k) => {
+      const here = pos[k] < c.steps.length && c.steps[pos[k]] === next;
+      for (const v of c.values) {
+        const y = here ? v[pos[k]] : null;
+        ys[col++].push(y === null || Number.isNaN(y) ? null : y);
+      }
+      if (here) pos[k]++;
+    });
+  }
+  return { x, ys };
+}
 
 export class CharLmLossChart extends LitElement {
   static override styles = [
@@ -54,6 +100,9 @@ export class CharLmLossChart extends LitElement {
 
   private plot: uPlot | null = null;
   private history: LossHistory | null = null;
+  private compared: ComparedCurve[] = [];
+  /** Points of the current run in the last data drawn. */
+  private drawn = 0;
   private frame = 0;
   private resize = new ResizeObserver(() => this.fit());
 
@@ -86,24 +135,54 @@ export class CharLmLossChart extends LitElement {
       scales: { x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) } },
       hooks: { draw: [(u) => this.placeMarkers(u)] },
       series: [
-        { label: 'step' },
-        { label: 'loss', stroke: 'rgba(70,110,200,0.45)', width: 1, value: (_u, v) => (v == null ? '–' : v.toFixed(3)) },
-        { label: 'moving avg (10)', stroke: '#1f4fbf', width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(3)) },
+        { label: 'step', value: (_u, v) => (v == null ? '–' : Math.round(v).toLocaleString('en')) },
+        { label: 'loss', stroke: 'rgba(70,110,200,0.45)', width: 1, value: (_u, v) => fmt(v) },
+        { label: 'moving avg (10)', stroke: '#1f4fbf', width: 2, value: (_u, v) => fmt(v) },
         {
           label: 'validation',
           stroke: '#d9480f',
-          width: 0,
+          width: 2,
+          spanGaps: true,
           points: { show: true, size: 6, fill: '#d9480f' },
-          value: (_u, v) => (v == null || Number.isNaN(v) ? '–' : v.toFixed(3)),
+          value: (_u, v) => fmt(v),
         },
+        ...this.compared.map((c): uPlot.Series => ({
+          label: c.label,
+          stroke: c.color,
+          width: 1.5,
+          dash: [6, 3],
+          spanGaps: true,
+          points: { show: false },
+          value: (_u, v) => fmt(v),
+        })),
       ],
       axes: [
-        { label: 'step' },
+        { label: 'step', incrs: STEP_INCREMENTS, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? v.toLocaleString('en') : '')) },
         { label: 'nats/char', scale: 'y' },
         { label: 'bits/char', scale: 'y', side: 1, grid: { show: false }, values: (_u, splits) => splits.map((v) => (v / Math.LN2).toFixed(2)) },
       ],
     };
-    return new uPlot(opts, [[], [], [], []], el);
+    return new uPlot(opts, [[], [], [], [], ...this.compared.map(() => [])] as unknown as uPlot.AlignedData, el);
+  }
+
+  /**
+   * Draws these earlier runs' curves beside the current run (none: only the current run).
+   * The chart is built again with a series for each.
+   */
+  compare(curves: ComparedCurve[]): void {
+    this.compared = curves;
+    this.plot?.destroy();
+    this.plot = null;
+    if (this.history) this.show(this.history);
+    else if (curves.length) {
+      this.plot = this.create();
+      this.draw();
+    }
+  }
+
+  /** Curves of earlier runs drawn now (for tests). */
+  get comparedCount(): number {
+    return this.compared.length;
   }
 
   /** The x range: the steps drawn and the markers (a marker may lie past the last point kept). */
@@ -146,23 +225,32 @@ export class CharLmLossChart extends LitElement {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      const h = this.history;
-      if (!h || !this.isConnected) return;
+      if (!this.history || !this.isConnected) return;
       this.plot ??= this.create();
-      const n = h.length;
-      const val = h.val.subarray(0, n);
-      this.plot.setData([
-        h.steps.subarray(0, n),
-        h.loss.subarray(0, n),
-        h.avg.subarray(0, n),
-        Array.from(val, (v) => (Number.isNaN(v) ? null : v)),
-      ] as unknown as uPlot.AlignedData);
+      this.draw();
     });
   }
 
-  /** Points currently drawn (for tests and the page's status line). */
+  private draw(): void {
+    const h = this.history;
+    const n = h?.length ?? 0;
+    const steps = h ? h.steps.subarray(0, n) : new Float64Array(0);
+    const loss = h ? h.loss.subarray(0, n) : new Float64Array(0);
+    const avg = h ? h.avg.subarray(0, n) : new Float64Array(0);
+    const val = h ? h.val.subarray(0, n) : new Float64Array(0);
+    this.drawn = n;
+    if (!this.compared.length) {
+      // The common case: views of the run's own arrays, no copy but the validation column.
+      this.plot!.setData([steps, loss, avg, Array.from(val, (v) => (Number.isNaN(v) ? null : v))] as unknown as uPlot.AlignedData);
+      return;
+    }
+    const { x, ys } = alignCurves([{ steps, values: [loss, avg, val] }, ...this.compared.map((c) => ({ steps: c.steps, values: [c.avg] }))]);
+    this.plot!.setData([x, ...ys] as unknown as uPlot.AlignedData);
+  }
+
+  /** Points of the current run drawn (for tests and the page's status line). */
   get pointCount(): number {
-    return this.plot?.data[0]?.length ?? 0;
+    return this.plot ? this.drawn : 0;
   }
 }
 

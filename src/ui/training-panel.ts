@@ -8,10 +8,14 @@
  * @csspart chart - the loss chart
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { TrainingRun } from '../run/run.ts';
+import type { RunLog, TrainingRun } from '../run/run.ts';
+import type { SavedRunInfo } from '../run/store.ts';
+import type { ComparedCurve } from './loss-chart.ts';
+import './compare-runs.ts';
 import { TRAINING_SAMPLE } from '../run/settings.ts';
-import { panelEvent, type TrainingCommand } from './events.ts';
+import { panelEvent, type PanelEvent, type TrainingCommand } from './events.ts';
 import './loss-chart.ts';
+import './progress-line.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
 
@@ -21,6 +25,8 @@ export class CharLmTraining extends LitElement {
     ready: { type: Boolean },
     modelSource: { attribute: false },
     saveNote: { attribute: false },
+    earlier: { attribute: false },
+    loadLog: { attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -30,6 +36,10 @@ export class CharLmTraining extends LitElement {
   declare modelSource: string;
   /** Whether the run is kept in the browser (`persist`), or why it could not be saved; null: nothing to say. */
   declare saveNote: { text: string; error: boolean } | null;
+  /** Earlier runs on the same text (saved in this browser), whose curves can be shown beside this one. */
+  declare earlier: SavedRunInfo[];
+  /** Reads an earlier run's loss history. */
+  declare loadLog: ((id: string) => Promise<RunLog | null>) | null;
 
   private watch = new RunWatch(this);
 
@@ -39,6 +49,8 @@ export class CharLmTraining extends LitElement {
     this.ready = false;
     this.modelSource = '';
     this.saveNote = null;
+    this.earlier = [];
+    this.loadLog = null;
   }
 
   static override styles = [
@@ -148,16 +160,9 @@ export class CharLmTraining extends LitElement {
             ${this.modelSource ? html` · <span data-testid="model-source">loaded from ${this.modelSource}</span>` : nothing}
             ${last ? html` · loss <span data-testid="loss">${last.loss.toFixed(3)}</span> nats (${(last.loss / Math.LN2).toFixed(3)} bits) · avg ${last.avg.toFixed(3)}` : nothing}
             ${s?.lastValidation ? html` · validation ${s.lastValidation.loss.toFixed(3)}` : nothing}
-            ${
-              s && s.throughput.charsPerSecond > 0
-                ? html` ·
-                    <span data-testid="throughput"
-                      >${Math.round(s.throughput.charsPerSecond).toLocaleString('en')} chars/s, ${s.throughput.msPerStep.toFixed(1)} ms/step</span
-                    >`
-                : nothing
-            }
           </span>
         </div>
+        <char-lm-progress .run=${s} @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.dispatchEvent(panelEvent('panel-fit', e.detail))}></char-lm-progress>
         ${
           this.saveNote
             ? html`<div class="save-note ${this.saveNote.error ? 'error' : 'muted'}" data-testid="save-status" role=${this.saveNote.error ? 'alert' : 'status'}>
@@ -169,6 +174,11 @@ export class CharLmTraining extends LitElement {
       <section>
         <h2>Training loss</h2>
         <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+        <char-lm-compare-runs
+          .runs=${this.earlier}
+          .loadLog=${this.loadLog}
+          @compare-curves=${(e: CustomEvent<ComparedCurve[]>) => this.renderRoot.querySelector('char-lm-loss-chart')?.compare(e.detail)}
+        ></char-lm-compare-runs>
         <h2>
           Samples during training
           <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span>

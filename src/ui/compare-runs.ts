@@ -1,0 +1,177 @@
+/**
+ * <char-lm-compare-runs>: earlier runs on the same text (saved in this browser, `persist`),
+ * each with a checkbox that draws its loss curve on the chart beside the current run's.
+ * The swatch beside each checkbox is its colour on the chart (the legend). It loads a run's
+ * loss history when it is first ticked (`loadLog`) and tells its panel the curves to draw
+ * (`compare-curves`, a plain event for the training panel that holds it).
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import type { RunLog } from '../run/run.ts';
+import type { SavedRunInfo } from '../run/store.ts';
+import type { ComparedCurve } from './loss-chart.ts';
+import { savedWhen } from './saved-runs.ts';
+
+/** Colours of the compared curves, in turn (none is the current run's blue or validation's orange). */
+const COLOURS = ['#2b8a3e', '#862e9c', '#c2255c', '#5c940d', '#0b7285', '#495057'];
+
+/** The 10-step moving average of a loss series (as the chart draws the current run's). */
+function movingAverage(loss: Float64Array): Float64Array {
+  const out = new Float64Array(loss.length);
+  let sum = 0;
+  for (let i = 0; i < loss.length; i++) {
+    sum += loss[i];
+    if (i >= 10) sum -= loss[i - 10];
+    out[i] = sum / Math.min(i + 1, 10);
+  }
+  return out;
+}
+
+export class CharLmCompareRuns extends LitElement {
+  static override properties = {
+    runs: { attribute: false },
+    loadLog: { attribute: false },
+    checked: { state: true },
+    error: { state: true },
+  };
+
+  /** Earlier runs on the current text, the most recent first. */
+  declare runs: SavedRunInfo[];
+  /** Reads a saved run's loss history (null when it is gone). */
+  declare loadLog: ((id: string) => Promise<RunLog | null>) | null;
+  declare private checked: string[];
+  declare private error: string;
+  private logs = new Map<string, RunLog>();
+
+  constructor() {
+    super();
+    this.runs = [];
+    this.loadLog = null;
+    this.checked = [];
+    this.error = '';
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      font-size: 0.9em;
+    }
+    fieldset {
+      border: 1px solid #d5dbe7;
+      border-radius: 6px;
+      margin: 0.5em 0 0.8em;
+      padding: 0.3em 0.8em 0.5em;
+      min-width: 0;
+    }
+    legend {
+      color: var(--char-lm-muted, #5f6368);
+      padding: 0 0.3em;
+    }
+    label {
+      display: flex;
+      align-items: center;
+      gap: 0.5em;
+      padding: 0.15em 0;
+      overflow-wrap: anywhere;
+      cursor: pointer;
+    }
+    .swatch {
+      flex: none;
+      width: 1.6em;
+      height: 0;
+      border-top: 3px dashed;
+    }
+    .nw {
+      white-space: nowrap;
+    }
+    .error {
+      color: #8a1c12;
+      margin-top: 0.3em;
+    }
+  `;
+
+  private colour(id: string): string {
+    return COLOURS[
+      Math.max(
+        0,
+        this.runs.findIndex((r) => r.id === id),
+      ) % COLOURS.length
+    ];
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    // A run that left the list (deleted, continued, another text) leaves the chart too.
+    if (changed.has('runs')) {
+      const ids = new Set(this.runs.map((r) => r.id));
+      const kept = this.checked.filter((id) => ids.has(id));
+      if (kept.length !== this.checked.length) {
+        this.checked = kept;
+        this.announce();
+      }
+    }
+  }
+
+  private async toggle(r: SavedRunInfo, on: boolean): Promise<void> {
+    this.error = '';
+    if (!on) {
+      this.checked = this.checked.filter((id) => id !== r.id);
+      this.announce();
+      return;
+    }
+    try {
+      if (!this.logs.has(r.id)) {
+        const log = await this.loadLog?.(r.id);
+        if (!log) throw new Error('it is no longer in this browser');
+        this.logs.set(r.id, log);
+      }
+      this.checked = [...this.checked.filter((id) => id !== r.id), r.id];
+      this.announce();
+    } catch (e) {
+      this.error = `Could not show the run saved ${savedWhen(r.updated)}: ${(e as Error).message}`;
+      this.requestUpdate();
+    }
+  }
+
+  private announce(): void {
+    const curves: ComparedCurve[] = this.checked.flatMap((id) => {
+      const r = this.runs.find((x) => x.id === id);
+      const log = this.logs.get(id);
+      if (!r || !log) return [];
+      return [{ label: this.label(r), color: this.colour(id), steps: log.steps, avg: movingAverage(log.loss) }];
+    });
+    this.dispatchEvent(new CustomEvent<ComparedCurve[]>('compare-curves', { detail: curves }));
+  }
+
+  private label(r: SavedRunInfo): string {
+    const m = r.settings.model;
+    return `earlier run (E ${m.embedSize}, H ${m.hiddenSize}, L ${m.layers}, lr ${r.settings.train.lr}; saved ${savedWhen(r.updated)})`;
+  }
+
+  override render() {
+    if (!this.runs.length) return nothing;
+    const n = (x: number) => x.toLocaleString('en');
+    return html`<fieldset data-testid="compare-runs">
+      <legend>Show earlier runs on this text on the chart</legend>
+      ${this.runs.map((r) => {
+        const m = r.settings.model;
+        return html`<label data-run-id=${r.id}>
+          <input type="checkbox" .checked=${this.checked.includes(r.id)} @change=${(e: Event) => void this.toggle(r, (e.target as HTMLInputElement).checked)} />
+          <span class="swatch" style="color: ${this.colour(r.id)}" aria-hidden="true"></span>
+          <span
+            ><span class="nw">step ${n(r.step)}</span>${r.lastLoss === null ? nothing : html` · <span class="nw">loss ${r.lastLoss.toFixed(3)}</span>`} ·
+            <span class="nw">E ${m.embedSize}, H ${m.hiddenSize}, L ${m.layers}</span> · <span class="nw">lr ${r.settings.train.lr}</span> ·
+            <span class="nw muted">saved ${savedWhen(r.updated)}</span></span
+          >
+        </label>`;
+      })}
+      ${this.error ? html`<div class="error" role="alert" data-testid="compare-error">${this.error}</div>` : nothing}
+    </fieldset>`;
+  }
+}
+
+customElements.define('char-lm-compare-runs', CharLmCompareRuns);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'char-lm-compare-runs': CharLmCompareRuns;
+  }
+}
