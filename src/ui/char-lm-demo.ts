@@ -13,6 +13,7 @@ import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
+import { renderError, shownError, type ErrorPlace, type ShownError } from './error-box.ts';
 import { charLmEvent, type CharLmEventDetails, type PanelEvent, type SavedRunsAction, type TrainingCommand } from './events.ts';
 import { FileDrop } from './file-drop.ts';
 import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
@@ -163,7 +164,7 @@ export class CharLmDemo extends LitElement {
     controls: { type: String, reflect: true },
     persist: { type: Boolean, reflect: true },
     phase: { state: true, attribute: false },
-    error: { state: true, attribute: false },
+    errors: { state: true, attribute: false },
     applied: { state: true, attribute: false },
     draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
@@ -206,7 +207,8 @@ export class CharLmDemo extends LitElement {
   /** Keep runs and remember the text and settings in this browser (`persist`; read on connect). */
   declare persist: boolean;
   declare private phase: Phase;
-  declare private error: string;
+  /** The message of each place (the top of the element, the text, settings and training panels), shown there. */
+  declare private errors: Partial<Record<ErrorPlace, ShownError>>;
   /** The attributes in use: the last good value of each. */
   declare private applied: AppliedAttributes;
   /** The settings form as typed. */
@@ -276,7 +278,7 @@ export class CharLmDemo extends LitElement {
     this.controls = DEFAULT_ATTRIBUTES.controls;
     this.persist = false;
     this.phase = 'loading';
-    this.error = '';
+    this.errors = {};
     this.applied = DEFAULT_ATTRIBUTES;
     this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
@@ -291,6 +293,7 @@ export class CharLmDemo extends LitElement {
   static override styles = css`
     :host {
       display: block;
+      container: char-lm / inline-size;
       font:
         15px/1.5 system-ui,
         sans-serif;
@@ -300,10 +303,31 @@ export class CharLmDemo extends LitElement {
     }
     header h1 {
       font-size: 1.4em;
+      margin: 0;
+    }
+    header > div,
+    header > p {
+      overflow-wrap: anywhere;
+      margin: 0;
+    }
+    header .tagline {
+      font-size: 1.05em;
       margin: 0 0 0.2em;
     }
-    header > div {
-      overflow-wrap: anywhere;
+    header > div.muted {
+      font-size: 0.85em;
+    }
+    /* The text, settings and training panels: one column, or two where the element is wide enough. */
+    @container char-lm (min-width: 900px) {
+      .work {
+        display: grid;
+        grid-template-columns: minmax(18em, 2fr) minmax(0, 3fr);
+        gap: 0 1.2em;
+        align-items: start;
+      }
+    }
+    .work > div {
+      min-width: 0;
     }
     .muted {
       color: var(--muted);
@@ -373,13 +397,13 @@ export class CharLmDemo extends LitElement {
    * Runs an action after the ones before it (they replace the run, so never two at once);
    * its failure is shown and changes nothing. The buttons wait while actions are pending.
    */
-  private enqueue(action: () => Promise<void>): Promise<void> {
+  private enqueue(action: () => Promise<void>, place: ErrorPlace = 'top'): Promise<void> {
     this.busy++;
     const done = this.queue
       // An element taken off the page has given its run and GPU buffers back: what was queued for it is dropped.
       .then(() => (this.isConnected ? action() : undefined))
       .catch((e: Error) => {
-        if (!(e instanceof TextReadCancelled)) this.fail(e.message); // Cancel: everything stays as it was
+        if (!(e instanceof TextReadCancelled)) this.fail(e, place); // Cancel: everything stays as it was
       })
       .finally(() => this.busy--);
     this.queue = done;
@@ -515,13 +539,28 @@ export class CharLmDemo extends LitElement {
     this.dispatchEvent(charLmEvent(type, detail));
   }
 
-  private fail(message: string): void {
-    this.error = message;
-    this.emit('char-lm-error', { message });
+  /**
+   * Shows a failure in the place of the action that caused it (next to its controls; at
+   * the top when the element has no such panel) and reports it with `char-lm-error`.
+   */
+  private fail(e: Error | string, place: ErrorPlace = 'top'): void {
+    const shown = shownError(e);
+    this.errors = { ...this.errors, [this.placeOf(place)]: shown };
+    this.emit('char-lm-error', { message: shown.message });
   }
 
-  private clearError(): void {
-    this.error = '';
+  /** Takes the message of a place away (its action is taken again, or its cause is gone). */
+  private clearError(place: ErrorPlace = 'top'): void {
+    const where = this.placeOf(place);
+    if (!this.errors[where]) return;
+    const next = { ...this.errors };
+    delete next[where];
+    this.errors = next;
+  }
+
+  /** The panels show their own messages; with `controls="generate"` there are none: everything goes at the top. */
+  private placeOf(place: ErrorPlace): ErrorPlace {
+    return this.applied.controls === 'all' ? place : 'top';
   }
 
   // ---- building models ----
@@ -560,12 +599,12 @@ export class CharLmDemo extends LitElement {
       if (change) await run.retune(change);
       if (this.runNotice?.kind === 'numerics') this.runNotice = null;
       if (this.ctl.run === run) void run.start();
-    });
+    }, 'training');
   }
 
   /** A run's error: training stopped by the numerics guard is shown by the training panel; anything else in the error box. */
   private onRunError(e: Error): void {
-    if (!(e instanceof NumericsError)) return this.fail(e.message);
+    if (!(e instanceof NumericsError)) return this.fail(e, 'training');
     this.runNotice = { kind: 'numerics', text: e.message };
     this.emit('char-lm-error', { message: e.message });
   }
@@ -600,7 +639,7 @@ export class CharLmDemo extends LitElement {
   pause(): Promise<void> {
     return this.enqueue(async () => {
       await this.ctl.run?.pause();
-    });
+    }, 'training');
   }
 
   /**
@@ -625,7 +664,7 @@ export class CharLmDemo extends LitElement {
       await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
       this.modelSource = '';
       this.draft = draftFrom(settings);
-    });
+    }, 'settings');
   }
 
   /** Downloads the model with its whole training state as a .safetensors file. */
@@ -634,7 +673,7 @@ export class CharLmDemo extends LitElement {
       const s = this.ctl.run;
       if (!s) return;
       downloadBytes(await s.checkpoint(), `char-lm-step-${s.step}.safetensors`);
-    });
+    }, 'training');
   }
 
   /** Downloads the model alone: .safetensors that PyTorch's load_state_dict takes as it is. */
@@ -643,7 +682,7 @@ export class CharLmDemo extends LitElement {
       const s = this.ctl.run;
       if (!s) return;
       downloadBytes(await s.exportModel(), `char-lm-model-step-${s.step}.safetensors`);
-    });
+    }, 'training');
   }
 
   // ---- models from files and URLs (src/ui/model-file.ts) ----
@@ -655,7 +694,7 @@ export class CharLmDemo extends LitElement {
       if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
       const name = given instanceof File ? given.name : 'the Blob given to load()';
       await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
-    });
+    }, 'training');
   }
 
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
@@ -667,7 +706,7 @@ export class CharLmDemo extends LitElement {
       if (this.ctl.run?.prepared.corpus.name !== preset.name)
         await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
       await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
-    });
+    }, 'text');
   }
 
   /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
@@ -737,16 +776,14 @@ export class CharLmDemo extends LitElement {
     if (!r) return;
     if (answer === null) {
       this.refusal = null;
-      this.clearError();
-    } else void this.act(() => this.loadModel(r.file, answer));
+      this.clearError('training');
+    } else void this.act(() => this.loadModel(r.file, answer), 'training');
   }
 
   private onDroppedFile(file: File): void {
     if (/\.safetensors$/i.test(file.name)) void this.load(file);
-    else if (/\.txt$/i.test(file.name) || file.type === 'text/plain') {
-      this.clearError();
-      this.useText({ kind: 'file', file });
-    } else this.fail(`${JSON.stringify(file.name)} is neither a model (.safetensors) nor a text (.txt): drop one of those onto the element`);
+    else if (/\.txt$/i.test(file.name) || file.type === 'text/plain') this.useText({ kind: 'file', file });
+    else this.fail(`${JSON.stringify(file.name)} is neither a model (.safetensors) nor a text (.txt): drop one of those onto the element`, 'text');
   }
 
   /** A text chosen in the page (or the element's content): a fresh model on it with the settings in the form. */
@@ -754,15 +791,21 @@ export class CharLmDemo extends LitElement {
     void this.act(async () => {
       const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
       await this.openText(await this.readCorpus(choice), settings);
-      if (this.phase !== 'ready') this.becomeReady();
+      if (this.phase !== 'ready') {
+        this.clearError(); // the element has a text now: the first one's failure, at the top, is over
+        this.becomeReady();
+      }
       if (this.persist) remember(pageStorage(), { text: rememberedText(choice) });
-    });
+    }, 'text');
   }
 
-  /** An action of the page: the last message goes, then the action runs in turn. */
-  private act(action: () => Promise<void>): Promise<void> {
-    this.clearError();
-    return this.enqueue(action);
+  /**
+   * An action of the page: the last message of its place goes, then the action runs in
+   * turn; a failure is shown in that place (next to the control that asked for it).
+   */
+  private act(action: () => Promise<void>, place: ErrorPlace = 'top'): Promise<void> {
+    this.clearError(place);
+    return this.enqueue(action, place);
   }
 
   private onCommand(c: TrainingCommand): void {
@@ -884,6 +927,10 @@ export class CharLmDemo extends LitElement {
     return html`
       <header part="header">
         <h1>char-lm</h1>
+        <p class="tagline" data-testid="tagline">
+          Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its
+          text.
+        </p>
         ${this.renderEngineLine()}
         ${
           s
@@ -893,55 +940,8 @@ export class CharLmDemo extends LitElement {
             : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
         }
       </header>
-      ${this.error ? html`<div class="error" part="error" role="alert" data-testid="error">${this.error}</div>` : nothing}
-      ${
-        this.persist
-          ? html`<char-lm-saved-runs
-              exportparts="saved-runs"
-              .runs=${this.keeper.runs}
-              .error=${this.keeper.storeError}
-              ?ready=${ready}
-              ?offer=${!s || (s.step === 0 && s.status === 'idle')}
-              @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
-            ></char-lm-saved-runs>`
-          : nothing
-      }
-      <char-lm-model-notice
-        part="model-notice"
-        .download=${this.modelDownload}
-        .refusal=${this.refusal}
-        ?ready=${ready}
-        @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
-      ></char-lm-model-notice>
-      ${
-        all
-          ? html`<char-lm-text-source
-                .corpusName=${s?.prepared.corpus.name ?? ''}
-                ?ready=${this.phase !== 'loading' && this.busy === 0}
-                .reading=${this.textRead}
-                @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
-                @panel-cancel-text=${() => this.cancelTextRead()}
-                @panel-try-model=${() => void this.tryShippedModel()}
-              ></char-lm-text-source>
-              <char-lm-settings
-                .draft=${this.attributesRead ? this.draft : null}
-                .pending=${this.pending()}
-                .refused=${this.formRefused}
-                .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-                @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-              ></char-lm-settings>
-              ${this.renderRunNotice()}
-              <char-lm-training
-                exportparts="controls, chart"
-                .run=${s}
-                ?ready=${ready}
-                .modelSource=${this.modelSource}
-                .saveNote=${this.saveNote()}
-                @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
-                @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
-              ></char-lm-training>`
-          : this.renderRunNotice()
-      }
+      ${renderError(this.errors.top, 'top')}
+      ${all ? this.renderWork(ready) : html`${this.renderSavedRuns(ready)}${this.renderModelNotice(ready)}${this.renderRunNotice()}`}
       <char-lm-sampler
         part="samples"
         .run=${s}
@@ -954,6 +954,75 @@ export class CharLmDemo extends LitElement {
       <char-lm-inspector part="inspect" .run=${s} ?ready=${ready} @panel-error=${this.onPanelError}></char-lm-inspector>
       <slot hidden @slotchange=${() => this.onSlotChange()}></slot>
     `;
+  }
+
+  /**
+   * The text, the settings and the training panel: side by side where the element is wide
+   * (the text and settings on the left, the Train button, the chart and the newest samples
+   * on the right, all in view at 1280 × 800), one under the other where it is narrow.
+   */
+  private renderWork(ready: boolean) {
+    const s = this.ctl.run;
+    return html`<div class="work">
+      <div class="setup">
+        ${this.renderSavedRuns(ready)}
+        <char-lm-text-source
+          exportparts="error"
+          .corpusName=${s?.prepared.corpus.name ?? ''}
+          ?ready=${this.phase !== 'loading' && this.busy === 0}
+          .reading=${this.textRead}
+          .error=${this.errors.text ?? null}
+          @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+          @panel-cancel-text=${() => this.cancelTextRead()}
+          @panel-try-model=${() => void this.tryShippedModel()}
+        ></char-lm-text-source>
+        <char-lm-settings
+          exportparts="error"
+          .draft=${this.attributesRead ? this.draft : null}
+          .pending=${this.pending()}
+          .refused=${this.formRefused}
+          .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
+          .error=${this.errors.settings ?? null}
+          @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+        ></char-lm-settings>
+      </div>
+      <div class="run">
+        ${this.renderModelNotice(ready)} ${this.renderRunNotice()}
+        <char-lm-training
+          exportparts="controls, chart, error"
+          .run=${s}
+          ?ready=${ready}
+          .modelSource=${this.modelSource}
+          .saveNote=${this.saveNote()}
+          .error=${this.errors.training ?? null}
+          @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+          @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+        ></char-lm-training>
+      </div>
+    </div>`;
+  }
+
+  private renderSavedRuns(ready: boolean) {
+    if (!this.persist) return nothing;
+    const s = this.ctl.run;
+    return html`<char-lm-saved-runs
+      exportparts="saved-runs"
+      .runs=${this.keeper.runs}
+      .error=${this.keeper.storeError}
+      ?ready=${ready}
+      ?offer=${!s || (s.step === 0 && s.status === 'idle')}
+      @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
+    ></char-lm-saved-runs>`;
+  }
+
+  private renderModelNotice(ready: boolean) {
+    return html`<char-lm-model-notice
+      part="model-notice"
+      .download=${this.modelDownload}
+      .refusal=${this.refusal}
+      ?ready=${ready}
+      @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
+    ></char-lm-model-notice>`;
   }
 
   private renderRunNotice() {
@@ -972,11 +1041,9 @@ export class CharLmDemo extends LitElement {
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
     const d = e.detail;
-    if (!d) this.clearError();
-    else if (d.shown) {
-      this.clearError();
-      this.emit('char-lm-error', { message: d.message });
-    } else this.fail(d.message);
+    if (!d) return;
+    if (d.shown) this.emit('char-lm-error', { message: d.message });
+    else this.fail(d.message);
   };
 
   private parameterLine(): string {

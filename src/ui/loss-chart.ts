@@ -11,6 +11,9 @@ import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
 import type { LossHistory } from '../run/history.ts';
 
+/** uPlot's own y range for a numeric scale: 10% padding, reaching 0 only when the data come near it. */
+const Y_RANGE: uPlot.Range.Config = { min: { pad: 0.1, soft: 0, mode: 3 }, max: { pad: 0.1, soft: 0, mode: 3 } };
+
 export class CharLmLossChart extends LitElement {
   static override styles = [
     css([uPlotCss] as unknown as TemplateStringsArray),
@@ -83,7 +86,11 @@ export class CharLmLossChart extends LitElement {
     const opts: uPlot.Options = {
       width: Math.max(200, this.clientWidth),
       height: 240,
-      scales: { x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) } },
+      scales: {
+        x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) },
+        // Before the first point the y axis is drawn too (uPlot hides an axis whose scale has no range).
+        y: { range: (_u, lo, hi) => (lo === null || hi === null ? [0, 4] : uPlot.rangeNum(lo, hi, Y_RANGE)) },
+      },
       hooks: { draw: [(u) => this.placeMarkers(u)] },
       series: [
         { label: 'step' },

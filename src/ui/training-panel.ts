@@ -11,6 +11,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { TrainingRun } from '../run/run.ts';
 import { TRAINING_SAMPLE } from '../run/settings.ts';
 import { panelEvent, type TrainingCommand } from './events.ts';
+import { renderError, type ShownError } from './error-box.ts';
 import './loss-chart.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
@@ -21,6 +22,8 @@ export class CharLmTraining extends LitElement {
     ready: { type: Boolean },
     modelSource: { attribute: false },
     saveNote: { attribute: false },
+    error: { attribute: false },
+    pauseAsked: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -30,6 +33,10 @@ export class CharLmTraining extends LitElement {
   declare modelSource: string;
   /** Whether the run is kept in the browser (`persist`), or why it could not be saved; null: nothing to say. */
   declare saveNote: { text: string; error: boolean } | null;
+  /** Why the last action of these buttons (Train, Save, Load…) failed, or why training stopped; null: none. */
+  declare error: ShownError | null;
+  /** Pause was pressed and the step in flight is not done yet: the panel says "pausing…" at once. */
+  declare private pauseAsked: boolean;
 
   private watch = new RunWatch(this);
 
@@ -39,6 +46,8 @@ export class CharLmTraining extends LitElement {
     this.ready = false;
     this.modelSource = '';
     this.saveNote = null;
+    this.error = null;
+    this.pauseAsked = false;
   }
 
   static override styles = [
@@ -48,8 +57,23 @@ export class CharLmTraining extends LitElement {
         font-variant-numeric: tabular-nums;
         overflow-wrap: anywhere;
       }
+      .chart-wrap {
+        position: relative;
+      }
+      .chart-empty {
+        position: absolute;
+        left: 15%;
+        right: 15%;
+        top: 70px;
+        text-align: center;
+        pointer-events: none;
+        color: var(--muted);
+        background: rgba(255, 255, 255, 0.85);
+        border-radius: 6px;
+        padding: 0.4em 0.6em;
+      }
       .log {
-        max-height: 14em;
+        max-height: 12em;
         overflow-y: auto;
         font:
           13px/1.45 ui-monospace,
@@ -81,11 +105,13 @@ export class CharLmTraining extends LitElement {
   ];
 
   private command(c: TrainingCommand): void {
+    if (c === 'pause') this.pauseAsked = true;
     this.dispatchEvent(panelEvent('panel-command', c));
   }
 
   override willUpdate(): void {
     this.watch.watch(this.run);
+    if (this.run?.status !== 'training') this.pauseAsked = false;
   }
 
   override updated(): void {
@@ -95,7 +121,7 @@ export class CharLmTraining extends LitElement {
 
   override render() {
     const s = this.run;
-    const status = s?.status ?? 'idle';
+    const status = this.pauseAsked && s?.status === 'training' ? 'pausing' : (s?.status ?? 'idle');
     const last = s?.history.last;
     const ready = this.ready && !!s;
     return html`
@@ -158,6 +184,7 @@ export class CharLmTraining extends LitElement {
             }
           </span>
         </div>
+        ${renderError(this.error, 'training')}
         ${
           this.saveNote
             ? html`<div class="save-note ${this.saveNote.error ? 'error' : 'muted'}" data-testid="save-status" role=${this.saveNote.error ? 'alert' : 'status'}>
@@ -168,15 +195,28 @@ export class CharLmTraining extends LitElement {
       </section>
       <section>
         <h2>Training loss</h2>
-        <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+        <div class="chart-wrap">
+          <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+          ${
+            s && s.history.length === 0
+              ? html`<div class="chart-empty" data-testid="chart-empty">No steps yet: press <strong>Train</strong> and the loss will be drawn here as it falls.</div>`
+              : nothing
+          }
+        </div>
         <h2>
           Samples during training
-          <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span>
+          <span class="muted" data-testid="sample-log-prime"
+            >(newest first; prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span
+          >
         </h2>
-        <div class="log" data-testid="sample-log">
+        <div class="log" data-testid="sample-log" tabindex="0" aria-label="Samples during training, newest first">
           ${
             s && s.samples.length
-              ? s.samples.map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`)
+              ? // Newest first: the newest sample sits right under the chart, in view while training runs.
+                s.samples
+                  .slice()
+                  .reverse()
+                  .map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`)
               : html`<span class="muted">None yet.</span>`
           }
         </div>
