@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { outsideVocabulary, type Corpus } from '../run/run.ts';
+import { outsideVocabulary, runLogFromRecord, type Corpus } from '../run/run.ts';
 import type { RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
@@ -672,7 +672,7 @@ export class CharLmDemo extends LitElement {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      downloadBytes(await s.checkpoint(), `char-lm-step-${s.step}.safetensors`);
+      downloadBytes(await s.checkpoint({ withLog: true }), `char-lm-step-${s.step}.safetensors`);
     }, 'training');
   }
 
@@ -753,8 +753,12 @@ export class CharLmDemo extends LitElement {
       throw outsideVocabulary(e, corpus.name, name);
     }
     const settings = settingsForModel(contents, parseDraft(this.draft, s.settings), encoded.ids.length);
+    // A file saved by the page's Save brings what its run showed: the chart, the samples and the step it trained towards.
+    const shown = isModelOnly(contents) ? null : runLogFromRecord(contents.runLog, contents.step);
     try {
-      await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement }, this.engineKind());
+      const checkpoint = { contents, name, mode: 'continue' as const };
+      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, this.engineKind(), shown?.log);
+      if (shown) run.target = Math.max(shown.target, run.step);
     } catch (e) {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
     }
@@ -928,8 +932,7 @@ export class CharLmDemo extends LitElement {
       <header part="header">
         <h1>char-lm</h1>
         <p class="tagline" data-testid="tagline">
-          Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its
-          text.
+          Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its text.
         </p>
         ${this.renderEngineLine()}
         ${

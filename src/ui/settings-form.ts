@@ -145,7 +145,8 @@ export function onTrainChange(d: SettingsDraft, active: RunSettings): Partial<Pi
  * it while the field is hovered or focused (and screen readers read it as the field's description).
  */
 export const FIELD_HELP: Record<FormField, string> = {
-  embedSize: 'Each character becomes a vector of E numbers before it enters the LSTM. A larger E gives characters richer meanings and the model more parameters.',
+  embedSize:
+    'Each character becomes a vector of E numbers before it enters the LSTM. A larger E gives characters richer meanings and the model more parameters.',
   hiddenSize: "Units in each LSTM layer: the model's memory of what it has read. Cost grows with H².",
   layers: 'LSTM layers stacked on each other, each reading the one below. One or two is usual.',
   batch: 'Streams (the batch): how many places in the text are trained side by side in one step. More streams: smoother steps, more work per step.',

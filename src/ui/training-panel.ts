@@ -199,7 +199,9 @@ export class CharLmTraining extends LitElement {
           <char-lm-loss-chart part="chart"></char-lm-loss-chart>
           ${
             s && s.history.length === 0
-              ? html`<div class="chart-empty" data-testid="chart-empty">No steps yet: press <strong>Train</strong> and the loss will be drawn here as it falls.</div>`
+              ? html`<div class="chart-empty" data-testid="chart-empty">
+                  No steps yet: press <strong>Train</strong> and the loss will be drawn here as it falls.
+                </div>`
               : nothing
           }
         </div>
