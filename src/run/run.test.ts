@@ -419,7 +419,7 @@ describe('trainingPrime', () => {
   });
 });
 
-describe('the run log in a checkpoint (the page\'s Save and Load)', () => {
+describe("the run log in a checkpoint (the page's Save and Load)", () => {
   it('checkpoint({withLog}) records the loss history, samples and target; runLogFromRecord gives them back', async () => {
     const run = await open();
     await run.start();

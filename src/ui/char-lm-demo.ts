@@ -322,11 +322,24 @@ export class CharLmDemo extends LitElement {
       .work {
         display: grid;
         grid-template-columns: minmax(18em, 2fr) minmax(0, 3fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas:
+          'setup run'
+          'settings run';
         gap: 0 1.2em;
         align-items: start;
       }
+      .work > .setup {
+        grid-area: setup;
+      }
+      .work > .run {
+        grid-area: run;
+      }
+      .work > .settings {
+        grid-area: settings;
+      }
     }
-    .work > div {
+    .work > * {
       min-width: 0;
     }
     .muted {
@@ -960,9 +973,10 @@ export class CharLmDemo extends LitElement {
   }
 
   /**
-   * The text, the settings and the training panel: side by side where the element is wide
+   * The text, the training panel and the settings: side by side where the element is wide
    * (the text and settings on the left, the Train button, the chart and the newest samples
-   * on the right, all in view at 1280 × 800), one under the other where it is narrow.
+   * on the right, all in view at 1280 × 800), one under the other where it is narrow, Train
+   * and the chart before the settings (a phone sees Train right under the text).
    */
   private renderWork(ready: boolean) {
     const s = this.ctl.run;
@@ -979,15 +993,6 @@ export class CharLmDemo extends LitElement {
           @panel-cancel-text=${() => this.cancelTextRead()}
           @panel-try-model=${() => void this.tryShippedModel()}
         ></char-lm-text-source>
-        <char-lm-settings
-          exportparts="error"
-          .draft=${this.attributesRead ? this.draft : null}
-          .pending=${this.pending()}
-          .refused=${this.formRefused}
-          .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-          .error=${this.errors.settings ?? null}
-          @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-        ></char-lm-settings>
       </div>
       <div class="run">
         ${this.renderModelNotice(ready)} ${this.renderRunNotice()}
@@ -1002,6 +1007,16 @@ export class CharLmDemo extends LitElement {
           @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
         ></char-lm-training>
       </div>
+      <char-lm-settings
+        class="settings"
+        exportparts="error"
+        .draft=${this.attributesRead ? this.draft : null}
+        .pending=${this.pending()}
+        .refused=${this.formRefused}
+        .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
+        .error=${this.errors.settings ?? null}
+        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+      ></char-lm-settings>
     </div>`;
   }
 

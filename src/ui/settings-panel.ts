@@ -99,13 +99,24 @@ export class CharLmSettings extends LitElement {
       details .group {
         margin-top: 0.5em;
       }
+      /* The meaning of the field hovered or focused, over what lies under its group: showing and hiding it moves nothing (a click is never lost to a shift). */
+      .group {
+        position: relative;
+      }
       .help {
-        margin: 0.5em 0 0;
+        position: absolute;
+        z-index: 2;
+        top: calc(100% + 4px);
+        left: 0;
+        right: 0;
+        margin: 0;
         padding: 0.3em 0.6em;
         font-size: 0.85em;
         background: white;
         border-left: 3px solid var(--accent);
         border-radius: 4px;
+        box-shadow: 0 2px 8px rgba(0, 0, 0, 0.18);
+        pointer-events: none;
       }
     `,
   ];
