@@ -136,7 +136,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @csspart chart - the loss chart
  * @csspart samples - the generation panel
  * @csspart inspect - the per-character loss and heatmap panel
- * @csspart error - the error message
+ * @csspart error - a message box: at the top (attributes, scripts) and in the text, settings and training panels, next to the control that caused it
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
  * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
