@@ -131,6 +131,12 @@ test('a PNG, an invalid UTF-8 file and a file over the size limit are refused by
   await file.setInputFiles(path);
   await expect(error).toContainText('war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB; use an excerpt');
   await expect(error).toContainText('use an excerpt, or the command line');
+  // In short, next to the text's controls; why the limit is what it is opens under "Why?".
+  await expect(demo.locator('char-lm-text-source').getByRole('alert')).toBeVisible();
+  const why = error.getByText(/bytes of the tab's memory per byte of it/);
+  await expect(why).toBeHidden();
+  await error.getByText('Why?').click();
+  await expect(why).toBeVisible();
   await expectUnchanged(demo, before);
   await snap(page, 'texts-too-large');
   await page.setViewportSize({ width: 390, height: 900 });

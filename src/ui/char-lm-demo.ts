@@ -354,6 +354,14 @@ export class CharLmDemo extends LitElement {
       white-space: pre-wrap;
       overflow-wrap: anywhere;
     }
+    .error .why {
+      white-space: normal;
+      margin-top: 0.2em;
+    }
+    .error .why summary {
+      cursor: pointer;
+      text-decoration: underline;
+    }
     :host([data-drop-target]) {
       outline: 3px dashed var(--accent);
       outline-offset: 4px;

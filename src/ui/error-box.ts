@@ -28,14 +28,13 @@ export function shownError(e: Error | string): ShownError {
 export function renderError(e: ShownError | null | undefined, place: ErrorPlace) {
   if (!e) return nothing;
   const short = e.detail ? e.message.replace(` (${e.detail})`, '') : e.message;
-  return html`<div class="error" part="error" role="alert" data-testid="error" data-place=${place}>
-    ${short}${
-      e.detail && short !== e.message
-        ? html`<details class="why">
-            <summary>Why?</summary>
-            ${e.detail}.
-          </details>`
-        : nothing
-    }
-  </div>`;
+  const why =
+    e.detail && short !== e.message
+      ? html`<details class="why">
+          <summary>Why?</summary>
+          ${e.detail}.
+        </details>`
+      : nothing;
+  // No white space around the message: the top box keeps line breaks (white-space: pre-wrap) for messages of several lines.
+  return html`<div class="error" part="error" role="alert" data-testid="error" data-place=${place}>${short}${why}</div>`;
 }
