@@ -113,6 +113,16 @@ test('a refused text is explained next to the text panel, not at the top, and st
   await demo.locator('input[name="steps"]').fill('20');
   await demo.locator('input[name="sample-every"]').fill('10');
   await expect(error).toBeVisible();
+  // A Reset the text cannot take: its message under the settings that caused it, until they are edited.
+  const seqLen = demo.locator('input[name="seq-len"]');
+  await seqLen.fill('2000');
+  await demo.getByTestId('reset').click();
+  const settingsError = demo.locator('char-lm-settings').getByRole('alert');
+  await expect(settingsError).toContainText('a sequence length of 2000 needs at least 2001; use a longer text or a shorter sequence length');
+  await expect(error).toBeVisible(); // the text panel's own message stays
+  await snap(page, 'first-view-settings-error');
+  await seqLen.fill('40');
+  await expect(settingsError).toHaveCount(0);
   await textPanel.locator('select[name="preset"]').selectOption('notebook');
   await expect(error).toHaveCount(0);
   await expect(demo.getByTestId('settings-pending')).toHaveCount(0);

@@ -860,6 +860,7 @@ export class CharLmDemo extends LitElement {
 
   private editSettings(d: SettingsDraft): void {
     this.draft = d;
+    this.clearError('settings'); // a failed Reset's cause was these settings: edited, the message is out of date
     if (this.persist) remember(pageStorage(), { draft: d });
   }
 

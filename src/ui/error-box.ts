@@ -32,7 +32,7 @@ export function renderError(e: ShownError | null | undefined, place: ErrorPlace)
     e.detail && short !== e.message
       ? html`<details class="why">
           <summary>Why?</summary>
-          ${e.detail}.
+          <span>${e.detail}.</span>
         </details>`
       : nothing;
   // No white space around the message: the top box keeps line breaks (white-space: pre-wrap) for messages of several lines.
