@@ -118,7 +118,9 @@ test('a refused text is explained next to the text panel, not at the top, and st
   await seqLen.fill('2000');
   await demo.getByTestId('reset').click();
   const settingsError = demo.locator('char-lm-settings').getByRole('alert');
-  await expect(settingsError).toContainText('a sequence length of 2000 needs at least 2001; use a longer text or a shorter sequence length');
+  await expect(settingsError).toContainText(
+    'Reset changed nothing: The notebook passage: the corpus has 1153 characters but a sequence length of 2000 needs at least 2001; use a longer text or a shorter sequence length',
+  );
   await expect(error).toBeVisible(); // the text panel's own message stays
   await snap(page, 'first-view-settings-error');
   await seqLen.fill('40');

@@ -682,7 +682,11 @@ export class CharLmDemo extends LitElement {
         this.emit('char-lm-error', { message });
         return;
       }
-      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+      try {
+        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind());
+      } catch (e) {
+        throw new Error(`Reset changed nothing: ${(e as Error).message}`);
+      }
       this.modelSource = '';
       this.draft = draftFrom(settings);
     }, 'settings');
