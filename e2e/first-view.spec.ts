@@ -152,10 +152,12 @@ test('once training runs, Pause says "pausing…" at once; the chart and the new
   const newest = log.locator('div').first(); // newest first, right under the chart
   await expect(newest).toContainText('step 20:');
   await expect(demo.getByTestId('sample-log-prime')).toContainText('prime “It is”');
+  await page.evaluate(() => window.scrollTo(0, 0)); // as the page opens, not where the clicks scrolled it
   await expect(demo.locator('char-lm-loss-chart canvas')).toBeInViewport({ ratio: 0.95 });
   await expect(newest).toBeInViewport({ ratio: 1 });
   await expect(demo.getByTestId('chart-empty')).toHaveCount(0);
   await snap(page, 'first-view-trained-1280');
+  await page.screenshot({ path: 'e2e/screenshots/first-view-trained-1280x800.png' }); // what the window shows (the README's picture)
 });
 
 test('at 390 px wide nothing spills out once trained either', async () => {

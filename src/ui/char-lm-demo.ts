@@ -262,6 +262,8 @@ export class CharLmDemo extends LitElement {
   /** The text in the element when it was last used. */
   private slotText = '';
   private readyFired = false;
+  /** The message at the top is only about a `model-url` that did not load (see failAttributes). */
+  private topAboutModel = false;
   /** A .safetensors file dropped onto the element loads it; a .txt file becomes the text. */
   private fileDrop = new FileDrop(this, (f) => this.onDroppedFile(f));
 
@@ -462,7 +464,7 @@ export class CharLmDemo extends LitElement {
       this.setPhase('error');
       messages.push((e as Error).message);
     }
-    if (messages.length) this.fail(messages.join('\n'));
+    this.failAttributes(messages);
   }
 
   /** Applies what changed in the attributes since they were last read (see the class comment). */
@@ -502,7 +504,7 @@ export class CharLmDemo extends LitElement {
     } catch (e) {
       if (!(e instanceof TextReadCancelled)) messages.push((e as Error).message);
     }
-    if (messages.length) this.fail(messages.join('\n'));
+    this.failAttributes(messages);
   }
 
   /**
@@ -566,8 +568,20 @@ export class CharLmDemo extends LitElement {
    */
   private fail(e: Error | string, place: ErrorPlace = 'top'): void {
     const shown = shownError(e);
+    if (this.placeOf(place) === 'top') this.topAboutModel = false;
     this.errors = { ...this.errors, [this.placeOf(place)]: shown };
     this.emit('char-lm-error', { message: shown.message });
+  }
+
+  /**
+   * The attributes' messages, at the top. When they are all about `model-url` (a model that
+   * did not load), a model loaded afterwards by any other way takes the message away: what
+   * it says stays ("the model trained here stays") would no longer be true.
+   */
+  private failAttributes(messages: string[]): void {
+    if (!messages.length) return;
+    this.fail(messages.join('\n'));
+    this.topAboutModel = messages.every((m) => m.startsWith('model-url: '));
   }
 
   /** Takes the message of a place away (its action is taken again, or its cause is gone). */
@@ -577,6 +591,7 @@ export class CharLmDemo extends LitElement {
     const next = { ...this.errors };
     delete next[where];
     this.errors = next;
+    if (where === 'top') this.topAboutModel = false;
   }
 
   /** The panels show their own messages; with `controls="generate"` there are none: everything goes at the top. */
@@ -791,6 +806,7 @@ export class CharLmDemo extends LitElement {
     const fresh = isModelOnly(contents) ? '; model only: training onward starts from step 0 with a fresh optimizer' : '';
     this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
     this.draft = draftFrom(settings);
+    if (this.topAboutModel) this.clearError(); // a model-url that failed before: another model is in use now
   }
 
   /** The current text in a loaded model's vocabulary (the text's own encoding when they are the same). */
