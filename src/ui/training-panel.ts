@@ -62,9 +62,10 @@ export class CharLmTraining extends LitElement {
       }
       .chart-empty {
         position: absolute;
-        left: 15%;
-        right: 15%;
-        top: 70px;
+        left: 12%;
+        right: 12%;
+        top: 60px;
+        font-size: 0.9em;
         text-align: center;
         pointer-events: none;
         color: var(--muted);
