@@ -128,10 +128,12 @@ test('bad settings or a bad text give an error and keep the trained model, its c
   expect(await chartPoints(demo)).toBe(12);
   await snap(page, 'controls-bad-text');
 
-  // The kept model still trains: Train more clears the error and continues from step 12.
+  // Next to the paste box that caused it, and it stays while that text is there: the kept model
+  // still trains (Train more continues from step 12) and the text panel still says why its text was refused.
+  await expect(demo.locator('char-lm-text-source').getByTestId('error')).toBeVisible();
   await demo.getByTestId('train').click();
-  await expect(error).toHaveCount(0);
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(error).toContainText('distinct character');
   await expect(demo.getByTestId('step')).toHaveText('24');
   await expect.poll(() => chartPoints(demo)).toBe(24);
 

@@ -49,14 +49,15 @@ test('after a model-url that 404s and a file that is not a checkpoint, another m
   const notModel = join(tmpdir(), `char-lm-recovery-${process.pid}.safetensors`);
   writeFileSync(notModel, 'this is not a safetensors file');
   await demo.locator('input[name="model-file"]').setInputFiles(notModel);
-  await expect(error).toContainText('could not load');
+  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('could not load'); // under Load model
+  await expect(demo.locator('[data-testid="error"][data-place="top"]')).toContainText('garbage.safetensors'); // model-url still points at it
   expect(await seen(demo)).toEqual(before);
   await snap(page, 'recovery-refused');
 
   // A real checkpoint through the same button: loaded, the message gone, ready to sample.
   await demo.locator('input[name="model-file"]').setInputFiles(SHIPPED);
   await expect(demo.getByTestId('model-source')).toContainText(`pride-and-prejudice.safetensors (step ${SHIPPED_STEP}`);
-  await expect(error).toHaveCount(0);
+  await expect(error).toHaveCount(0); // both: Load's own, and model-url's (its "the model trained here stays" is over)
   const texts = await generate(demo);
   expect(texts.every((t) => t.length > 20)).toBe(true);
 

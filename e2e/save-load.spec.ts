@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
+import { chartPoints, snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
 
 test('Save downloads a checkpoint; Load brings the model back (same samples) and the CLI reads the file', async ({ page }) => {
   const errors = watchErrors(page);
@@ -31,9 +31,16 @@ test('Save downloads a checkpoint; Load brings the model back (same samples) and
   // A fresh model, then the saved one again.
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
+  await expect.poll(() => chartPoints(demo)).toBe(0);
+  await demo.locator('input[name="hidden"]').fill('24'); // typed, not applied: the loaded model's own settings replace it
   await demo.locator('input[name="model-file"]').setInputFiles(file);
   await expect(demo.getByTestId('model-source')).toContainText('step 20');
   expect(await stepOf(demo)).toBe(20);
+  // The loaded run as it was: its loss history on the chart, its target (not 20 + Steps), its settings in the form.
+  await expect.poll(() => chartPoints(demo)).toBe(20);
+  await expect(demo.getByTestId('status')).toContainText('step 20 / 20');
+  await expect(demo.locator('input[name="hidden"]')).toHaveValue('16');
+  await expect(demo.getByTestId('settings-pending')).toHaveCount(0);
   expect(await generate()).toEqual(before);
   await snap(page, 'loaded-model');
 
@@ -63,7 +70,7 @@ test('Save downloads a checkpoint; Load brings the model back (same samples) and
   const bad = join(tmpdir(), `char-lm-e2e-${process.pid}.txt`);
   writeFileSync(bad, 'this is not a safetensors file');
   await demo.locator('input[name="model-file"]').setInputFiles(bad);
-  await expect(demo.getByTestId('error')).toContainText('could not load');
+  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('could not load'); // next to Load model
   expect(await stepOf(demo)).toBe(20);
   expect(errors).toEqual([]);
 });

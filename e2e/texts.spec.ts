@@ -129,8 +129,14 @@ test('a PNG, an invalid UTF-8 file and a file over the size limit are refused by
   ftruncateSync(fd, 104_857_600);
   closeSync(fd);
   await file.setInputFiles(path);
-  await expect(error).toContainText('war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB (');
+  await expect(error).toContainText('war-and-peace.txt is 104.9 MB; this page takes texts up to 30 MB; use an excerpt');
   await expect(error).toContainText('use an excerpt, or the command line');
+  // In short, next to the text's controls; why the limit is what it is opens under "Why?".
+  await expect(demo.locator('char-lm-text-source').getByRole('alert')).toBeVisible();
+  const why = error.getByText(/bytes of the tab's memory per byte of it/);
+  await expect(why).toBeHidden();
+  await error.getByText('Why?').click();
+  await expect(why).toBeVisible();
   await expectUnchanged(demo, before);
   await snap(page, 'texts-too-large');
   await page.setViewportSize({ width: 390, height: 900 });
@@ -165,11 +171,11 @@ test('by URL: a PNG, a web page, and texts over the limit (announced, or counted
   await expectUnchanged(demo, before);
 
   await loadUrl(demo, `${origin}/announced-40mb.txt`);
-  await expect(error).toContainText(`${origin}/announced-40mb.txt is 40.0 MB; this page takes texts up to 30 MB (`);
+  await expect(error).toContainText(`${origin}/announced-40mb.txt is 40.0 MB; this page takes texts up to 30 MB; use an excerpt`);
   await expectUnchanged(demo, before);
 
   await loadUrl(demo, `${origin}/endless.txt`);
-  await expect(error).toContainText(`${origin}/endless.txt is over 30 MB; this page takes texts up to 30 MB (`, { timeout: 60_000 });
+  await expect(error).toContainText(`${origin}/endless.txt is over 30 MB; this page takes texts up to 30 MB; use an excerpt`, { timeout: 60_000 });
   await expectUnchanged(demo, before);
 
   await loadUrl(demo, '   ');

@@ -157,11 +157,16 @@ test('Reset with a bad Steps field changes nothing and shows the message next to
   await expect(error).toHaveCount(0);
   const refused = await demo.evaluate((host) => {
     const el = host as unknown as { load(f: unknown): Promise<void>; continueRun(id: unknown): Promise<void> };
-    return el.load('model.safetensors').then(() => document.querySelector('char-lm-demo')!.shadowRoot!.querySelector('[data-testid="error"]')?.textContent);
+    // Shown under Load model, in the training panel, as soon as load() has settled.
+    const training = () => document.querySelector('char-lm-demo')!.shadowRoot!.querySelector('char-lm-training')!;
+    return el.load('model.safetensors').then(async () => {
+      await training().updateComplete;
+      return training().shadowRoot!.querySelector('[data-testid="error"]')?.textContent?.trim();
+    });
   });
   expect(refused).toBe('load() takes a File or Blob holding a .safetensors checkpoint, got "model.safetensors"');
   await demo.evaluate((host) => (host as unknown as { continueRun(id: unknown): Promise<void> }).continueRun(42));
-  await expect(error).toHaveText('continueRun() takes the id of a saved run (a non-empty string), got 42');
+  await expect(demo.locator('[data-testid="error"][data-place="top"]')).toHaveText('continueRun() takes the id of a saved run (a non-empty string), got 42');
   expect(await seen(demo)).toEqual(trained);
   expect(errors).toEqual([]);
 });

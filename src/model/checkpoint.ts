@@ -181,6 +181,11 @@ export interface CheckpointContents {
   optimizer?: { m: Float32Array; v: Float32Array };
   /** JSON-serialisable training state (data cursor, rng, ...), metadata key "training_state". */
   trainingState?: unknown;
+  /**
+   * JSON-serialisable record of what the run showed (its loss history and target), metadata
+   * key "run_log": the page writes it into Save training state and puts it back on Load.
+   */
+  runLog?: unknown;
 }
 
 /** A tensor's NaN and infinite values (none: null). */
@@ -265,6 +270,7 @@ export function saveCheckpoint(c: CheckpointContents): Uint8Array {
   };
   if (c.trainConfig) metadata.train = JSON.stringify(c.trainConfig);
   if (c.trainingState !== undefined) metadata.training_state = JSON.stringify(c.trainingState);
+  if (c.runLog !== undefined) metadata.run_log = JSON.stringify(c.runLog);
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -333,6 +339,7 @@ export function loadCheckpoint(bytes: Uint8Array): CheckpointContents {
     trainConfig = t as TrainConfig;
   }
   const trainingState = metadata.training_state !== undefined ? parseJson('training_state', metadata.training_state) : undefined;
+  const runLog = metadata.run_log !== undefined ? parseJson('run_log', metadata.run_log) : undefined;
 
   const table = buildParamTable(config);
   const known = new Set<string>();
@@ -370,5 +377,6 @@ export function loadCheckpoint(bytes: Uint8Array): CheckpointContents {
   if (trainConfig) out.trainConfig = trainConfig;
   if (optimizer) out.optimizer = optimizer;
   if (trainingState !== undefined) out.trainingState = trainingState;
+  if (runLog !== undefined) out.runLog = runLog;
   return out;
 }

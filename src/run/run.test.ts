@@ -11,7 +11,7 @@ import type { Engine, StepResult, Trainer } from '../engine/contract.ts';
 import { CORPUS, CORPUS_PATH, ok } from '../cli/testing.ts';
 import { LossHistory } from './history.ts';
 import { NumericsError, copySnapshot, divergenceLimit, lastGood } from './numerics.ts';
-import { TrainingRun, prepareRun, trainingPrime, type Corpus, type RunInput } from './run.ts';
+import { TrainingRun, prepareRun, runLogFromRecord, trainingPrime, type Corpus, type RunInput } from './run.ts';
 import { NOTEBOOK_SETTINGS, copySettings, type RunSettings } from './settings.ts';
 
 const settings: RunSettings = {
@@ -458,5 +458,41 @@ describe('trainingPrime', () => {
     const run = await open();
     expect(trainingPrime(run.vocab, run.prepared.ids)).toBe('The q');
     await run.destroy();
+  });
+});
+
+describe("the run log in a checkpoint (the page's Save and Load)", () => {
+  it('checkpoint({withLog}) records the loss history, samples and target; runLogFromRecord gives them back', async () => {
+    const run = await open();
+    await run.start();
+    const bytes = await run.checkpoint({ withLog: true });
+    const contents = loadCheckpoint(bytes);
+    const back = runLogFromRecord(contents.runLog, contents.step);
+    expect(back).not.toBeNull();
+    expect(back!.target).toBe(12);
+    expect(Array.from(back!.log.steps)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const losses = run.log().loss;
+    back!.log.loss.forEach((l, i) => expect(l).toBeCloseTo(losses[i], 5));
+    expect(back!.log.samples.map((x) => x.step)).toEqual([5, 10]);
+    // Reopened with it, the run shows the same chart and trains towards the same target.
+    const again = await TrainingRun.open(prepareRun(input({ checkpoint: { contents, name: 'saved', mode: 'continue' } })), cpuEngine(), back!.log);
+    expect(again.history.length).toBe(12);
+    expect(again.samples).toHaveLength(2);
+    expect(loadCheckpoint(await run.checkpoint()).runLog).toBeUndefined(); // the autosave and the CLI write none
+    await run.destroy();
+    await again.destroy();
+  });
+
+  it('a record that does not make sense is ignored (the model loads with no history)', () => {
+    expect(runLogFromRecord(undefined, 5)).toBeNull();
+    expect(runLogFromRecord({ target: 5, steps: [1, 2], loss: [3], val: [null, null] }, 5)).toBeNull();
+    expect(runLogFromRecord({ target: 5, steps: [1, 9], loss: [3, 2], val: [null, null] }, 5)).toBeNull(); // past the checkpoint's step
+    expect(runLogFromRecord({ target: 5, steps: [2, 1], loss: [3, 2], val: [null, null] }, 5)).toBeNull();
+    expect(runLogFromRecord({ target: 'x', steps: [1], loss: [3], val: [null] }, 5)).toBeNull();
+    const ok = runLogFromRecord({ target: 3, steps: [1, 2], loss: [3, 2.5], val: [null, 2.7], samples: [{ step: 9, text: 'later' }] }, 4);
+    expect(ok!.target).toBe(4);
+    expect(Number.isNaN(ok!.log.val[0])).toBe(true);
+    expect(ok!.log.val[1]).toBe(2.7);
+    expect(ok!.log.samples).toEqual([]);
   });
 });

@@ -110,6 +110,63 @@ export interface RunProgress {
 
 /** The throughput is measured over about this much recent wall time. */
 const THROUGHPUT_WINDOW_MS = 4000;
+/** A RunLog as a checkpoint's "run_log" metadata holds it (JSON), with the run's target. */
+interface RunLogRecord {
+  target: number;
+  steps: number[];
+  loss: number[];
+  /** null where no validation was measured. */
+  val: (number | null)[];
+  samples: LoggedSample[];
+  lastValidation: ValidationResult | null;
+  markers: { step: number; label: string }[];
+}
+
+/** What a run showed up to `step` (the checkpoint's), for its "run_log" metadata; losses to 6 decimals. */
+function runLogRecord(log: RunLog, target: number, step: number): RunLogRecord {
+  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  const n = log.steps.findIndex((s) => s > step);
+  const keep = n < 0 ? log.steps.length : n;
+  return {
+    target,
+    steps: Array.from(log.steps.subarray(0, keep)),
+    loss: Array.from(log.loss.subarray(0, keep), round),
+    val: Array.from(log.val.subarray(0, keep), (v) => (Number.isNaN(v) ? null : round(v))),
+    samples: log.samples.filter((x) => x.step <= step),
+    lastValidation: log.lastValidation && log.lastValidation.step <= step ? log.lastValidation : null,
+    markers: (log.markers ?? []).filter((m) => m.step <= step),
+  };
+}
+
+/**
+ * The loss history, samples and target a checkpoint's "run_log" metadata recorded (see
+ * TrainingRun.checkpoint), for a run opened from it at `step`; null when the file has none
+ * or it does not make sense (the model loads all the same, with no history).
+ */
+export function runLogFromRecord(record: unknown, step: number): { log: RunLog; target: number } | null {
+  if (typeof record !== 'object' || record === null) return null;
+  const r = record as Partial<RunLogRecord>;
+  const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+  const { steps, loss, val } = r;
+  if (!Array.isArray(steps) || !Array.isArray(loss) || !Array.isArray(val) || loss.length !== steps.length || val.length !== steps.length) return null;
+  if (!steps.every((s, i) => finite(s) && s <= step && (i === 0 || s > (steps[i - 1] as number)))) return null;
+  if (!loss.every(finite) || !val.every((v) => v === null || finite(v)) || !finite(r.target)) return null;
+  const samples = Array.isArray(r.samples) ? r.samples.filter((x) => finite(x?.step) && typeof x.text === 'string' && x.step <= step) : [];
+  const markers = Array.isArray(r.markers) ? r.markers.filter((m) => finite(m?.step) && typeof m.label === 'string' && m.step <= step) : [];
+  const v = r.lastValidation;
+  const lastValidation = v && finite(v.step) && finite(v.loss) && finite(v.characters) && v.step <= step ? v : null;
+  return {
+    log: {
+      steps: Float64Array.from(steps),
+      loss: Float64Array.from(loss),
+      val: Float64Array.from(val, (x) => x ?? NaN),
+      samples,
+      lastValidation,
+      markers,
+    },
+    target: Math.max(r.target!, step),
+  };
+}
 
 /** How a checkpoint given to a run is taken. */
 type ResumeMode =
@@ -514,7 +571,7 @@ export class TrainingRun {
       });
     }
     if (target !== undefined) this.target = target;
-    else if (this.status === 'done') this.target = this.step + this.settings.steps;
+    else if (this.status === 'done' || this.step >= this.target) this.target = this.step + this.settings.steps; // e.g. a run loaded at its target
     if (this.status === 'training') return this.loop ?? Promise.resolve();
     if (this.reads > 0) {
       this.resumeAfterReads = true;
@@ -954,18 +1011,20 @@ export class TrainingRun {
 
   /**
    * A training-state checkpoint (safetensors, char-lm/1): parameters, Adam moments, step,
-   * data cursor, RNG and carried state; `exact` resume continues it bit for bit.
+   * data cursor, RNG and carried state; `exact` resume continues it bit for bit. `withLog`:
+   * also what the run has shown up to that step (loss history, samples, target; metadata
+   * "run_log"), so that the page's Load shows the run as it was (runLogFromRecord).
    */
-  checkpoint(): Promise<Uint8Array> {
-    return this.withModel((t) => this.checkpointBytes(t));
+  checkpoint(opts: { withLog?: boolean } = {}): Promise<Uint8Array> {
+    return this.withModel(async (t) => {
+      const snap = await t.snapshot();
+      return this.snapshotBytes(snap, opts.withLog ? runLogRecord(this.log(), this.target, snap.step) : undefined);
+    });
   }
 
-  private async checkpointBytes(t: Trainer): Promise<Uint8Array> {
-    return this.snapshotBytes(await t.snapshot());
-  }
-
-  private snapshotBytes(snap: TrainingSnapshot): Uint8Array {
+  private snapshotBytes(snap: TrainingSnapshot, runLog?: RunLogRecord): Uint8Array {
     return saveCheckpoint({
+      runLog,
       config: this.table.config,
       vocab: this.vocab.chars,
       table: this.table,

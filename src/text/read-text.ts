@@ -17,6 +17,16 @@
 
 export class TextRefusal extends Error {
   override name = 'TextRefusal';
+  /**
+   * @param detail - the part of the message that explains the rule (in parentheses in it):
+   *   a page may show the message without it and offer it behind a disclosure.
+   */
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The read was cancelled (AbortSignal); nothing is to be reported. */
@@ -99,7 +109,7 @@ function formatLimit(n: number): string {
 }
 
 function tooLarge(name: string, size: string, limit: TextLimit): TextRefusal {
-  return new TextRefusal(`${name} is ${size}; ${limit.where} takes texts up to ${formatLimit(limit.bytes)} (${limit.why}); ${limit.instead}`);
+  return new TextRefusal(`${name} is ${size}; ${limit.where} takes texts up to ${formatLimit(limit.bytes)} (${limit.why}); ${limit.instead}`, limit.why);
 }
 
 /** A text already in memory (pasted, or inside the element): its size in UTF-8 against the limit. */

@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { outsideVocabulary, type Corpus, type RunLog } from '../run/run.ts';
+import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog } from '../run/run.ts';
 import { SETTINGS_PRESETS, type RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
@@ -13,6 +13,7 @@ import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
 import { downloadBytes } from './download.ts';
+import { renderError, shownError, type ErrorPlace, type ShownError } from './error-box.ts';
 import { charLmEvent, type CharLmEventDetails, type PanelEvent, type PanelEventDetails, type SavedRunsAction, type TrainingCommand } from './events.ts';
 import { FileDrop } from './file-drop.ts';
 import { fetchModel, fileNameOf, isModelOnly, readModelFile, settingsForModel, type FetchProgress, type ModelFile } from './model-file.ts';
@@ -138,7 +139,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @csspart chart - the loss chart
  * @csspart samples - the generation panel
  * @csspart inspect - the per-character loss and heatmap panel
- * @csspart error - the error message
+ * @csspart error - a message box: at the top (attributes, scripts) and in the text, settings and training panels, next to the control that caused it
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
  * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
@@ -166,7 +167,7 @@ export class CharLmDemo extends LitElement {
     controls: { type: String, reflect: true },
     persist: { type: Boolean, reflect: true },
     phase: { state: true, attribute: false },
-    error: { state: true, attribute: false },
+    errors: { state: true, attribute: false },
     applied: { state: true, attribute: false },
     draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
@@ -209,7 +210,8 @@ export class CharLmDemo extends LitElement {
   /** Keep runs and remember the text and settings in this browser (`persist`; read on connect). */
   declare persist: boolean;
   declare private phase: Phase;
-  declare private error: string;
+  /** The message of each place (the top of the element, the text, settings and training panels), shown there. */
+  declare private errors: Partial<Record<ErrorPlace, ShownError>>;
   /** The attributes in use: the last good value of each. */
   declare private applied: AppliedAttributes;
   /** The settings form as typed. */
@@ -263,6 +265,8 @@ export class CharLmDemo extends LitElement {
   /** The text in the element when it was last used. */
   private slotText = '';
   private readyFired = false;
+  /** The message at the top is only about a `model-url` that did not load (see failAttributes). */
+  private topAboutModel = false;
   /** A .safetensors file dropped onto the element loads it; a .txt file becomes the text. */
   private fileDrop = new FileDrop(this, (f) => this.onDroppedFile(f));
 
@@ -279,7 +283,7 @@ export class CharLmDemo extends LitElement {
     this.controls = DEFAULT_ATTRIBUTES.controls;
     this.persist = false;
     this.phase = 'loading';
-    this.error = '';
+    this.errors = {};
     this.applied = DEFAULT_ATTRIBUTES;
     this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
@@ -294,6 +298,7 @@ export class CharLmDemo extends LitElement {
   static override styles = css`
     :host {
       display: block;
+      container: char-lm / inline-size;
       font:
         15px/1.5 system-ui,
         sans-serif;
@@ -303,10 +308,44 @@ export class CharLmDemo extends LitElement {
     }
     header h1 {
       font-size: 1.4em;
+      margin: 0;
+    }
+    header > div,
+    header > p {
+      overflow-wrap: anywhere;
+      margin: 0;
+    }
+    header .tagline {
+      font-size: 1.05em;
       margin: 0 0 0.2em;
     }
-    header > div {
-      overflow-wrap: anywhere;
+    header > div.muted {
+      font-size: 0.85em;
+    }
+    /* The text, settings and training panels: one column, or two where the element is wide enough. */
+    @container char-lm (min-width: 900px) {
+      .work {
+        display: grid;
+        grid-template-columns: minmax(18em, 2fr) minmax(0, 3fr);
+        grid-template-rows: auto 1fr;
+        grid-template-areas:
+          'setup run'
+          'settings run';
+        gap: 0 1.2em;
+        align-items: start;
+      }
+      .work > .setup {
+        grid-area: setup;
+      }
+      .work > .run {
+        grid-area: run;
+      }
+      .work > .settings {
+        grid-area: settings;
+      }
+    }
+    .work > * {
+      min-width: 0;
     }
     .muted {
       color: var(--muted);
@@ -319,6 +358,14 @@ export class CharLmDemo extends LitElement {
       border-radius: 4px;
       white-space: pre-wrap;
       overflow-wrap: anywhere;
+    }
+    .error .why {
+      white-space: normal;
+      margin-top: 0.2em;
+    }
+    .error .why summary {
+      cursor: pointer;
+      text-decoration: underline;
     }
     :host([data-drop-target]) {
       outline: 3px dashed var(--accent);
@@ -376,13 +423,13 @@ export class CharLmDemo extends LitElement {
    * Runs an action after the ones before it (they replace the run, so never two at once);
    * its failure is shown and changes nothing. The buttons wait while actions are pending.
    */
-  private enqueue(action: () => Promise<void>): Promise<void> {
+  private enqueue(action: () => Promise<void>, place: ErrorPlace = 'top'): Promise<void> {
     this.busy++;
     const done = this.queue
       // An element taken off the page has given its run and GPU buffers back: what was queued for it is dropped.
       .then(() => (this.isConnected ? action() : undefined))
       .catch((e: Error) => {
-        if (!(e instanceof TextReadCancelled)) this.fail(e.message); // Cancel: everything stays as it was
+        if (!(e instanceof TextReadCancelled)) this.fail(e, place); // Cancel: everything stays as it was
       })
       .finally(() => this.busy--);
     this.queue = done;
@@ -420,7 +467,7 @@ export class CharLmDemo extends LitElement {
       this.setPhase('error');
       messages.push((e as Error).message);
     }
-    if (messages.length) this.fail(messages.join('\n'));
+    this.failAttributes(messages);
   }
 
   /** Applies what changed in the attributes since they were last read (see the class comment). */
@@ -460,7 +507,7 @@ export class CharLmDemo extends LitElement {
     } catch (e) {
       if (!(e instanceof TextReadCancelled)) messages.push((e as Error).message);
     }
-    if (messages.length) this.fail(messages.join('\n'));
+    this.failAttributes(messages);
   }
 
   /**
@@ -520,13 +567,41 @@ export class CharLmDemo extends LitElement {
     this.dispatchEvent(charLmEvent(type, detail));
   }
 
-  private fail(message: string): void {
-    this.error = message;
-    this.emit('char-lm-error', { message });
+  /**
+   * Shows a failure in the place of the action that caused it (next to its controls; at
+   * the top when the element has no such panel) and reports it with `char-lm-error`.
+   */
+  private fail(e: Error | string, place: ErrorPlace = 'top'): void {
+    const shown = shownError(e);
+    if (this.placeOf(place) === 'top') this.topAboutModel = false;
+    this.errors = { ...this.errors, [this.placeOf(place)]: shown };
+    this.emit('char-lm-error', { message: shown.message });
   }
 
-  private clearError(): void {
-    this.error = '';
+  /**
+   * The attributes' messages, at the top. When they are all about `model-url` (a model that
+   * did not load), a model loaded afterwards by any other way takes the message away: what
+   * it says stays ("the model trained here stays") would no longer be true.
+   */
+  private failAttributes(messages: string[]): void {
+    if (!messages.length) return;
+    this.fail(messages.join('\n'));
+    this.topAboutModel = messages.every((m) => m.startsWith('model-url: '));
+  }
+
+  /** Takes the message of a place away (its action is taken again, or its cause is gone). */
+  private clearError(place: ErrorPlace = 'top'): void {
+    const where = this.placeOf(place);
+    if (!this.errors[where]) return;
+    const next = { ...this.errors };
+    delete next[where];
+    this.errors = next;
+    if (where === 'top') this.topAboutModel = false;
+  }
+
+  /** The panels show their own messages; with `controls="generate"` there are none: everything goes at the top. */
+  private placeOf(place: ErrorPlace): ErrorPlace {
+    return this.applied.controls === 'all' ? place : 'top';
   }
 
   // ---- building models ----
@@ -565,12 +640,12 @@ export class CharLmDemo extends LitElement {
       if (change) await run.retune(change);
       if (this.runNotice?.kind === 'numerics') this.runNotice = null;
       if (this.ctl.run === run) void run.start();
-    });
+    }, 'training');
   }
 
   /** A run's error: training stopped by the numerics guard is shown by the training panel; anything else in the error box. */
   private onRunError(e: Error): void {
-    if (!(e instanceof NumericsError)) return this.fail(e.message);
+    if (!(e instanceof NumericsError)) return this.fail(e, 'training');
     this.runNotice = { kind: 'numerics', text: e.message };
     this.emit('char-lm-error', { message: e.message });
   }
@@ -605,7 +680,7 @@ export class CharLmDemo extends LitElement {
   pause(): Promise<void> {
     return this.enqueue(async () => {
       await this.ctl.run?.pause();
-    });
+    }, 'training');
   }
 
   /**
@@ -627,10 +702,14 @@ export class CharLmDemo extends LitElement {
         this.emit('char-lm-error', { message });
         return;
       }
-      await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+      try {
+        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+      } catch (e) {
+        throw new Error(`Reset changed nothing: ${(e as Error).message}`);
+      }
       this.modelSource = '';
       this.draft = draftFrom(settings);
-    });
+    }, 'settings');
   }
 
   /** Downloads the model with its whole training state as a .safetensors file. */
@@ -638,8 +717,8 @@ export class CharLmDemo extends LitElement {
     return this.act(async () => {
       const s = this.ctl.run;
       if (!s) return;
-      downloadBytes(await s.checkpoint(), `char-lm-step-${s.step}.safetensors`);
-    });
+      downloadBytes(await s.checkpoint({ withLog: true }), `char-lm-step-${s.step}.safetensors`);
+    }, 'training');
   }
 
   /** Downloads the model alone: .safetensors that PyTorch's load_state_dict takes as it is. */
@@ -648,7 +727,7 @@ export class CharLmDemo extends LitElement {
       const s = this.ctl.run;
       if (!s) return;
       downloadBytes(await s.exportModel(), `char-lm-model-step-${s.step}.safetensors`);
-    });
+    }, 'training');
   }
 
   // ---- models from files and URLs (src/ui/model-file.ts) ----
@@ -660,7 +739,7 @@ export class CharLmDemo extends LitElement {
       if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
       const name = given instanceof File ? given.name : 'the Blob given to load()';
       await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
-    });
+    }, 'training');
   }
 
   /** The Pride and Prejudice preset with the model shipped with the page, ready to sample. */
@@ -672,7 +751,7 @@ export class CharLmDemo extends LitElement {
       if (this.ctl.run?.prepared.corpus.name !== preset.name)
         await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
       await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
-    });
+    }, 'text');
   }
 
   /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
@@ -719,11 +798,12 @@ export class CharLmDemo extends LitElement {
       throw outsideVocabulary(e, corpus.name, name);
     }
     const settings = settingsForModel(contents, parseDraft(this.draft, s.settings), encoded.ids.length);
+    // A file saved by the page's Save brings what its run showed: the chart, the samples and the step it trained towards.
+    const shown = isModelOnly(contents) ? null : runLogFromRecord(contents.runLog, contents.step);
     try {
-      await this.ctl.replace(
-        { corpus, settings, naming: 'label', checkpoint: { contents, name, mode: 'continue' }, encoded, replacement },
-        this.engineKind(settings),
-      );
+      const checkpoint = { contents, name, mode: 'continue' as const };
+      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, this.engineKind(settings), shown?.log);
+      if (shown) run.target = Math.max(shown.target, run.step);
     } catch (e) {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
     }
@@ -731,6 +811,7 @@ export class CharLmDemo extends LitElement {
     const fresh = isModelOnly(contents) ? '; model only: training onward starts from step 0 with a fresh optimizer' : '';
     this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
     this.draft = draftFrom(settings);
+    if (this.topAboutModel) this.clearError(); // a model-url that failed before: another model is in use now
   }
 
   /** The current text in a loaded model's vocabulary (the text's own encoding when they are the same). */
@@ -745,16 +826,14 @@ export class CharLmDemo extends LitElement {
     if (!r) return;
     if (answer === null) {
       this.refusal = null;
-      this.clearError();
-    } else void this.act(() => this.loadModel(r.file, answer));
+      this.clearError('training');
+    } else void this.act(() => this.loadModel(r.file, answer), 'training');
   }
 
   private onDroppedFile(file: File): void {
     if (/\.safetensors$/i.test(file.name)) void this.load(file);
-    else if (/\.txt$/i.test(file.name) || file.type === 'text/plain') {
-      this.clearError();
-      this.useText({ kind: 'file', file });
-    } else this.fail(`${JSON.stringify(file.name)} is neither a model (.safetensors) nor a text (.txt): drop one of those onto the element`);
+    else if (/\.txt$/i.test(file.name) || file.type === 'text/plain') this.useText({ kind: 'file', file });
+    else this.fail(`${JSON.stringify(file.name)} is neither a model (.safetensors) nor a text (.txt): drop one of those onto the element`, 'text');
   }
 
   /** A text chosen in the page (or the element's content): a fresh model on it with the settings in the form. */
@@ -762,15 +841,21 @@ export class CharLmDemo extends LitElement {
     void this.act(async () => {
       const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
       await this.openText(await this.readCorpus(choice), settings);
-      if (this.phase !== 'ready') this.becomeReady();
+      if (this.phase !== 'ready') {
+        this.clearError(); // the element has a text now: the first one's failure, at the top, is over
+        this.becomeReady();
+      }
       if (this.persist) remember(pageStorage(), { text: rememberedText(choice) });
-    });
+    }, 'text');
   }
 
-  /** An action of the page: the last message goes, then the action runs in turn. */
-  private act(action: () => Promise<void>): Promise<void> {
-    this.clearError();
-    return this.enqueue(action);
+  /**
+   * An action of the page: the last message of its place goes, then the action runs in
+   * turn; a failure is shown in that place (next to the control that asked for it).
+   */
+  private act(action: () => Promise<void>, place: ErrorPlace = 'top'): Promise<void> {
+    this.clearError(place);
+    return this.enqueue(action, place);
   }
 
   private onCommand(c: TrainingCommand): void {
@@ -817,6 +902,7 @@ export class CharLmDemo extends LitElement {
 
   private editSettings(d: SettingsDraft): void {
     this.draft = d;
+    this.clearError('settings'); // a failed Reset's cause was these settings: edited, the message is out of date
     if (this.persist) remember(pageStorage(), { draft: d });
   }
 
@@ -909,6 +995,9 @@ export class CharLmDemo extends LitElement {
     return html`
       <header part="header">
         <h1>char-lm</h1>
+        <p class="tagline" data-testid="tagline">
+          Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its text.
+        </p>
         ${this.renderEngineLine()}
         ${
           s
@@ -918,58 +1007,8 @@ export class CharLmDemo extends LitElement {
             : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
         }
       </header>
-      ${this.error ? html`<div class="error" part="error" role="alert" data-testid="error">${this.error}</div>` : nothing}
-      ${
-        this.persist
-          ? html`<char-lm-saved-runs
-              exportparts="saved-runs"
-              .runs=${this.keeper.runs}
-              .error=${this.keeper.storeError}
-              ?ready=${ready}
-              ?offer=${!s || (s.step === 0 && s.status === 'idle')}
-              @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
-            ></char-lm-saved-runs>`
-          : nothing
-      }
-      <char-lm-model-notice
-        part="model-notice"
-        .download=${this.modelDownload}
-        .refusal=${this.refusal}
-        ?ready=${ready}
-        @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
-      ></char-lm-model-notice>
-      ${
-        all
-          ? html`<char-lm-text-source
-                .corpusName=${s?.prepared.corpus.name ?? ''}
-                ?ready=${this.phase !== 'loading' && this.busy === 0}
-                .reading=${this.textRead}
-                @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
-                @panel-cancel-text=${() => this.cancelTextRead()}
-                @panel-try-model=${() => void this.tryShippedModel()}
-              ></char-lm-text-source>
-              <char-lm-settings
-                .draft=${this.attributesRead ? this.draft : null}
-                .pending=${this.pending()}
-                .refused=${this.formRefused}
-                .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-                @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-              ></char-lm-settings>
-              ${this.renderRunNotice()}
-              <char-lm-training
-                exportparts="controls, chart"
-                .run=${s}
-                ?ready=${ready}
-                .modelSource=${this.modelSource}
-                .saveNote=${this.saveNote()}
-                .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
-                .loadLog=${this.loadLog}
-                @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
-                @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
-                @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.onFit(e.detail)}
-              ></char-lm-training>`
-          : this.renderRunNotice()
-      }
+      ${renderError(this.errors.top, 'top')}
+      ${all ? this.renderWork(ready) : html`${this.renderSavedRuns(ready)}${this.renderModelNotice(ready)}${this.renderRunNotice()}`}
       <char-lm-sampler
         part="samples"
         .run=${s}
@@ -982,6 +1021,80 @@ export class CharLmDemo extends LitElement {
       <char-lm-inspector part="inspect" .run=${s} ?ready=${ready} @panel-error=${this.onPanelError}></char-lm-inspector>
       <slot hidden @slotchange=${() => this.onSlotChange()}></slot>
     `;
+  }
+
+  /**
+   * The text, the training panel and the settings: side by side where the element is wide
+   * (the text and settings on the left, the Train button, the chart and the newest samples
+   * on the right, all in view at 1280 × 800), one under the other where it is narrow, Train
+   * and the chart before the settings (a phone sees Train right under the text).
+   */
+  private renderWork(ready: boolean) {
+    const s = this.ctl.run;
+    return html`<div class="work">
+      <div class="setup">
+        ${this.renderSavedRuns(ready)}
+        <char-lm-text-source
+          exportparts="error"
+          .corpusName=${s?.prepared.corpus.name ?? ''}
+          ?ready=${this.phase !== 'loading' && this.busy === 0}
+          .reading=${this.textRead}
+          .error=${this.errors.text ?? null}
+          @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+          @panel-cancel-text=${() => this.cancelTextRead()}
+          @panel-try-model=${() => void this.tryShippedModel()}
+        ></char-lm-text-source>
+      </div>
+      <div class="run">
+        ${this.renderModelNotice(ready)} ${this.renderRunNotice()}
+        <char-lm-training
+          exportparts="controls, chart, error"
+          .run=${s}
+          ?ready=${ready}
+          .modelSource=${this.modelSource}
+          .saveNote=${this.saveNote()}
+          .error=${this.errors.training ?? null}
+          .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
+          .loadLog=${this.loadLog}
+          @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
+          @panel-load-model=${(e: PanelEvent<'panel-load-model'>) => void this.load(e.detail)}
+          @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.onFit(e.detail)}
+        ></char-lm-training>
+      </div>
+      <char-lm-settings
+        class="settings"
+        exportparts="error"
+        .draft=${this.attributesRead ? this.draft : null}
+        .pending=${this.pending()}
+        .refused=${this.formRefused}
+        .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
+        .error=${this.errors.settings ?? null}
+        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+      ></char-lm-settings>
+    </div>`;
+  }
+
+  private renderSavedRuns(ready: boolean) {
+    if (!this.persist) return nothing;
+    const s = this.ctl.run;
+    return html`<char-lm-saved-runs
+      exportparts="saved-runs"
+      .runs=${this.keeper.runs}
+      .error=${this.keeper.storeError}
+      ?ready=${ready}
+      ?offer=${!s || (s.step === 0 && s.status === 'idle')}
+      @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
+    ></char-lm-saved-runs>`;
+  }
+
+  private renderModelNotice(ready: boolean) {
+    return html`<char-lm-model-notice
+      part="model-notice"
+      .download=${this.modelDownload}
+      .refusal=${this.refusal}
+      ?ready=${ready}
+      @panel-replacement=${(e: PanelEvent<'panel-replacement'>) => this.onReplacement(e.detail)}
+    ></char-lm-model-notice>`;
   }
 
   private renderRunNotice() {
@@ -1000,11 +1113,9 @@ export class CharLmDemo extends LitElement {
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
     const d = e.detail;
-    if (!d) this.clearError();
-    else if (d.shown) {
-      this.clearError();
-      this.emit('char-lm-error', { message: d.message });
-    } else this.fail(d.message);
+    if (!d) return;
+    if (d.shown) this.emit('char-lm-error', { message: d.message });
+    else this.fail(d.message);
   };
 
   private parameterLine(): string {

@@ -56,6 +56,8 @@ function alignCurves(curves: { steps: ArrayLike<number>; values: ArrayLike<numbe
   }
   return { x, ys };
 }
+/** uPlot's own y range for a numeric scale: 10% padding, reaching 0 only when the data come near it. */
+const Y_RANGE: uPlot.Range.Config = { min: { pad: 0.1, soft: 0, mode: 3 }, max: { pad: 0.1, soft: 0, mode: 3 } };
 
 export class CharLmLossChart extends LitElement {
   static override styles = [
@@ -132,7 +134,11 @@ export class CharLmLossChart extends LitElement {
     const opts: uPlot.Options = {
       width: Math.max(200, this.clientWidth),
       height: 240,
-      scales: { x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) } },
+      scales: {
+        x: { time: false, range: (_u, lo, hi) => this.xRange(lo, hi) },
+        // Before the first point the y axis is drawn too (uPlot hides an axis whose scale has no range).
+        y: { range: (_u, lo, hi) => (lo === null || hi === null ? [0, 4] : uPlot.rangeNum(lo, hi, Y_RANGE)) },
+      },
       hooks: { draw: [(u) => this.placeMarkers(u)] },
       series: [
         { label: 'step', value: (_u, v) => (v == null ? '–' : Math.round(v).toLocaleString('en')) },

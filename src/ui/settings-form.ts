@@ -139,3 +139,25 @@ export function onTrainChange(d: SettingsDraft, active: RunSettings): Partial<Pi
   for (const f of ['lr', 'lrDecay', 'clip'] as const) if (next.train[f] !== active.train[f]) out[f] = next.train[f];
   return Object.keys(out).length ? out : null;
 }
+
+/**
+ * What each field means, for people meeting the terms for the first time: the page shows
+ * it while the field is hovered or focused (and screen readers read it as the field's description).
+ */
+export const FIELD_HELP: Record<FormField, string> = {
+  embedSize:
+    'Each character becomes a vector of E numbers before it enters the LSTM. A larger E gives characters richer meanings and the model more parameters.',
+  hiddenSize: "Units in each LSTM layer: the model's memory of what it has read. Cost grows with H².",
+  layers: 'LSTM layers stacked on each other, each reading the one below. One or two is usual.',
+  batch: 'Streams (the batch): how many places in the text are trained side by side in one step. More streams: smoother steps, more work per step.',
+  seqLen:
+    'Characters per stream in one step. The gradient flows back through these T characters (truncated backpropagation through time), so T bounds how far back the model learns to look.',
+  lr: 'The size of each Adam step. Too high and the loss jumps or diverges; too low and it crawls.',
+  lrDecay: 'The learning rate is multiplied by this after every step, so steps get smaller as training goes on (1 = constant).',
+  clip: "When the gradients' overall size (their global norm) exceeds this, they are scaled down to it: this keeps an LSTM from blowing up (0 = off).",
+  seed: 'Fixes the initial weights and the places the training reads: the same seed gives the same run.',
+  steps: 'Training steps before training stops by itself; each step trains on B × T characters.',
+  sampleEvery: 'Write a short sample under the chart every this many steps, to see the model learn (0 = never).',
+  valEvery: 'Measure the loss on held-out text (the last tenth of a long text, never trained on) every this many steps (0 = never).',
+  schedule: `How a step picks its text. Contiguous streams: ${SCHEDULE_HELP.streams.replace(/^contiguous streams: /, '')}. Random windows: ${SCHEDULE_HELP.windows.replace(/^random windows \(the notebook\): /, '')}.`,
+};

@@ -6,13 +6,19 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { NUMBER_SETTINGS, SCHEDULE_HELP, SETTINGS_PRESETS, type NumberSetting } from '../run/settings.ts';
+import { NUMBER_SETTINGS, SETTINGS_PRESETS, type NumberSetting } from '../run/settings.ts';
 import { panelEvent } from './events.ts';
-import { FORM_NUMBERS, SCHEDULES, draftFrom, fieldError, type FormNumber, type SettingsDraft } from './settings-form.ts';
+import { renderError, type ShownError } from './error-box.ts';
+import { FIELD_HELP, FORM_NUMBERS, SCHEDULES, draftFrom, fieldError, type FormField, type FormNumber, type SettingsDraft } from './settings-form.ts';
 import { panelStyles } from './styles.ts';
 
 /** Where a field's step arrows go: whole numbers, or any value for the rates. */
 const STEP: Partial<Record<FormNumber, string>> = { lr: 'any', lrDecay: 'any', clip: 'any' };
+
+/** The fields in view, by group, and those behind "More settings". */
+const MODEL_FIELDS: readonly FormField[] = ['embedSize', 'hiddenSize', 'layers'];
+const TRAINING_FIELDS: readonly FormField[] = ['batch', 'seqLen', 'lr', 'steps'];
+const MORE_FIELDS: readonly FormField[] = ['schedule', 'lrDecay', 'clip', 'seed', 'sampleEvery', 'valEvery'];
 
 export class CharLmSettings extends LitElement {
   static override properties = {
@@ -20,6 +26,10 @@ export class CharLmSettings extends LitElement {
     pending: { attribute: false },
     refused: { type: Number },
     onTrain: { attribute: false },
+    error: { attribute: false },
+    hovered: { state: true, attribute: false },
+    focused: { state: true, attribute: false },
+    moreOpen: { state: true, attribute: false },
   };
 
   /** The form as typed. */
@@ -30,6 +40,13 @@ export class CharLmSettings extends LitElement {
   declare refused: number;
   /** Changes to the learning rate, its decay or the clip norm: they take effect when training starts or resumes. */
   declare onTrain: string[];
+  /** Why the last Reset with these settings failed (the model stays), or null. */
+  declare error: ShownError | null;
+  /** The field under the pointer and the field with the keyboard focus: their meaning shows under their group. */
+  declare private hovered: FormField | null;
+  declare private focused: FormField | null;
+  /** "More settings" opened by the user. */
+  declare private moreOpen: boolean;
 
   constructor() {
     super();
@@ -37,6 +54,10 @@ export class CharLmSettings extends LitElement {
     this.pending = [];
     this.refused = 0;
     this.onTrain = [];
+    this.error = null;
+    this.hovered = null;
+    this.focused = null;
+    this.moreOpen = false;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -56,6 +77,47 @@ export class CharLmSettings extends LitElement {
       .note {
         margin-top: 0.4em;
       }
+      .intro {
+        margin: 0 0 0.5em;
+        font-size: 0.9em;
+      }
+      fieldset {
+        border: 0;
+        padding: 0;
+        margin: 0.6em 0 0;
+        min-width: 0;
+      }
+      legend {
+        font-weight: 600;
+        font-size: 0.9em;
+        padding: 0;
+        margin-bottom: 0.2em;
+      }
+      details {
+        margin-top: 0.8em;
+      }
+      details .group {
+        margin-top: 0.5em;
+      }
+      /* The meaning of the field hovered or focused, over what lies under its group: showing and hiding it moves nothing (a click is never lost to a shift). */
+      .group {
+        position: relative;
+      }
+      .help {
+        position: absolute;
+        z-index: 2;
+        top: calc(100% + 4px);
+        left: 0;
+        right: 0;
+        margin: 0;
+        padding: 0.3em 0.6em;
+        font-size: 0.85em;
+        background: white;
+        border-left: 3px solid var(--accent);
+        border-radius: 4px;
+        box-shadow: 0 2px 8px rgba(0, 0, 0, 0.18);
+        pointer-events: none;
+      }
     `,
   ];
 
@@ -66,18 +128,55 @@ export class CharLmSettings extends LitElement {
   private numberField(d: SettingsDraft, f: FormNumber) {
     const spec: NumberSetting = NUMBER_SETTINGS[f];
     const error = fieldError(d, f);
-    return html`<label title=${spec.help}
+    return html`<label @mouseenter=${() => (this.hovered = f)}
       >${spec.label}<input
         type="number"
         name=${spec.flag}
         aria-label=${spec.label}
         aria-invalid=${error ? 'true' : 'false'}
-        aria-describedby=${error ? `error-${spec.flag}` : nothing}
+        aria-describedby=${error ? `help-${spec.flag} error-${spec.flag}` : `help-${spec.flag}`}
         step=${STEP[f] ?? '1'}
         min=${spec.minExclusive ? nothing : spec.min}
         .value=${live(d.numbers[f])}
+        @focus=${() => (this.focused = f)}
+        @blur=${() => (this.focused = null)}
         @input=${(e: Event) => this.edit({ ...d, numbers: { ...d.numbers, [f]: (e.target as HTMLInputElement).value } })}
-    /></label>`;
+      /><span id=${`help-${spec.flag}`} hidden>${FIELD_HELP[f]}</span></label
+    >`;
+  }
+
+  private scheduleField(d: SettingsDraft) {
+    return html`<label @mouseenter=${() => (this.hovered = 'schedule')}
+      >Schedule
+      <select
+        name="schedule"
+        aria-describedby="help-schedule"
+        @focus=${() => (this.focused = 'schedule')}
+        @blur=${() => (this.focused = null)}
+        @change=${(e: Event) => this.edit({ ...d, schedule: (e.target as HTMLSelectElement).value })}
+      >
+        ${SCHEDULES.map((s) => html`<option value=${s} .selected=${d.schedule === s}>${s === 'windows' ? 'random windows (notebook)' : 'contiguous streams'}</option>`)}
+      </select>
+      <span id="help-schedule" hidden>${FIELD_HELP.schedule}</span></label
+    >`;
+  }
+
+  /**
+   * A group of fields with, under it, what the field hovered or focused in it means (the
+   * field focused wins: a keyboard user reads what they are on).
+   */
+  private group(d: SettingsDraft, fields: readonly FormField[]) {
+    const shown = [this.focused, this.hovered].find((f) => f !== null && fields.includes(f)) ?? null;
+    return html`<div class="group" @mouseleave=${() => (this.hovered = null)}>
+      <div class="row">${fields.map((f) => (f === 'schedule' ? this.scheduleField(d) : this.numberField(d, f)))}</div>
+      ${
+        shown
+          ? html`<p class="help" data-testid="settings-help" aria-hidden="true">
+              <strong>${shown === 'schedule' ? 'Schedule' : NUMBER_SETTINGS[shown].label}:</strong> ${FIELD_HELP[shown]}
+            </p>`
+          : nothing
+      }
+    </div>`;
   }
 
   /** The message of each field that does not parse, under the fields (each input points to its own). */
@@ -97,23 +196,28 @@ export class CharLmSettings extends LitElement {
         <h2>Model and training</h2>
         <span class="muted">Loading…</span>
       </section>`;
+    // "More settings" opens by itself while one of its fields does not parse, so that its message points at a field in view.
+    const moreOpen = this.moreOpen || MORE_FIELDS.some((f) => f !== 'schedule' && fieldError(d, f) !== null);
     return html`
       <section>
         <h2>Model and training</h2>
-        <div class="row">
+        <p class="muted intro">Hover over a field, or tab to it, to see what it means.</p>
+        <div class="row presets">
           ${SETTINGS_PRESETS.map((p) => html`<button @click=${() => this.edit(draftFrom(p.settings))} title=${p.description}>${p.label} preset</button>`)}
         </div>
-        <div class="row">
-          ${FORM_NUMBERS.slice(0, 7).map((f) => this.numberField(d, f))}
-          <label title=${SCHEDULES.map((s) => SCHEDULE_HELP[s]).join('\n')}
-            >Schedule
-            <select name="schedule" @change=${(e: Event) => this.edit({ ...d, schedule: (e.target as HTMLSelectElement).value })}>
-              ${SCHEDULES.map((s) => html`<option value=${s} .selected=${d.schedule === s} title=${SCHEDULE_HELP[s]}>${s === 'windows' ? 'random windows (notebook)' : 'contiguous streams'}</option>`)}
-            </select>
-          </label>
-          ${FORM_NUMBERS.slice(7).map((f) => this.numberField(d, f))}
-        </div>
-        ${this.renderErrors(d)}
+        <fieldset>
+          <legend>Model</legend>
+          ${this.group(d, MODEL_FIELDS)}
+        </fieldset>
+        <fieldset>
+          <legend>Training</legend>
+          ${this.group(d, TRAINING_FIELDS)}
+        </fieldset>
+        <details ?open=${moreOpen} @toggle=${(e: Event) => (this.moreOpen = (e.target as HTMLDetailsElement).open)} data-testid="more-settings">
+          <summary>More settings: schedule, learning-rate decay, clipping, seed, samples, validation</summary>
+          ${this.group(d, MORE_FIELDS)}
+        </details>
+        ${this.renderErrors(d)} ${renderError(this.error, 'settings')}
         ${
           this.onTrain.length
             ? html`<div class="pending" data-testid="settings-on-train" role="status">Takes effect on Train: ${this.onTrain.join(', ')}.</div>`

@@ -87,6 +87,13 @@ export const panelStyles = css`
     opacity: 0.5;
     cursor: default;
   }
+  .error .why {
+    margin-top: 0.2em;
+  }
+  .error .why summary {
+    color: inherit;
+    text-decoration: underline;
+  }
   details summary {
     cursor: pointer;
     color: var(--accent);

@@ -10,6 +10,7 @@ import { live } from 'lit/directives/live.js';
 import { CORPUS_PRESETS } from '../text/presets.ts';
 import { formatBytes, type ReadProgress } from '../text/read-text.ts';
 import { panelEvent } from './events.ts';
+import { renderError, type ShownError } from './error-box.ts';
 import type { TextChoice } from './corpus-source.ts';
 import { panelStyles } from './styles.ts';
 
@@ -18,6 +19,7 @@ export class CharLmTextSource extends LitElement {
     corpusName: { attribute: false },
     ready: { type: Boolean },
     reading: { attribute: false },
+    error: { attribute: false },
     url: { state: true, attribute: false },
     paste: { state: true, attribute: false },
   };
@@ -28,6 +30,8 @@ export class CharLmTextSource extends LitElement {
   declare ready: boolean;
   /** A file or URL being read: its name and the bytes so far (null when none). */
   declare reading: { name: string; progress: ReadProgress } | null;
+  /** Why the last text chosen here was refused (the text in use stays), or null. */
+  declare error: ShownError | null;
   declare private url: string;
   declare private paste: string;
 
@@ -36,6 +40,7 @@ export class CharLmTextSource extends LitElement {
     this.corpusName = '';
     this.ready = false;
     this.reading = null;
+    this.error = null;
     this.url = '';
     this.paste = '';
   }
@@ -63,7 +68,11 @@ export class CharLmTextSource extends LitElement {
     `,
   ];
 
+  /** Where the last text was chosen: a refusal is shown under that control (the paste box's own button, or the row above). */
+  private lastKind: TextChoice['kind'] | null = null;
+
   private choose(choice: TextChoice): void {
+    this.lastKind = choice.kind;
     this.dispatchEvent(panelEvent('panel-text', choice));
   }
 
@@ -119,7 +128,7 @@ export class CharLmTextSource extends LitElement {
             Try a trained model
           </button>
         </div>
-        ${this.reading ? this.renderReading(this.reading) : nothing}
+        ${this.reading ? this.renderReading(this.reading) : nothing} ${this.lastKind === 'paste' ? nothing : renderError(this.error, 'text')}
         <details>
           <summary>Paste your own text</summary>
           <textarea
@@ -129,6 +138,7 @@ export class CharLmTextSource extends LitElement {
             @input=${(e: Event) => (this.paste = (e.target as HTMLTextAreaElement).value)}
           ></textarea>
           <button ?disabled=${!this.ready} @click=${() => this.choose({ kind: 'paste', text: this.paste })}>Use this text</button>
+          ${this.lastKind === 'paste' ? renderError(this.error, 'text') : nothing}
         </details>
       </section>
     `;

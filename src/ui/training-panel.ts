@@ -14,6 +14,7 @@ import type { ComparedCurve } from './loss-chart.ts';
 import './compare-runs.ts';
 import { TRAINING_SAMPLE } from '../run/settings.ts';
 import { panelEvent, type PanelEvent, type TrainingCommand } from './events.ts';
+import { renderError, type ShownError } from './error-box.ts';
 import './loss-chart.ts';
 import './progress-line.ts';
 import { RunWatch } from './run-watch.ts';
@@ -27,6 +28,8 @@ export class CharLmTraining extends LitElement {
     saveNote: { attribute: false },
     earlier: { attribute: false },
     loadLog: { attribute: false },
+    error: { attribute: false },
+    pauseAsked: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -40,6 +43,10 @@ export class CharLmTraining extends LitElement {
   declare earlier: SavedRunInfo[];
   /** Reads an earlier run's loss history. */
   declare loadLog: ((id: string) => Promise<RunLog | null>) | null;
+  /** Why the last action of these buttons (Train, Save, Load…) failed, or why training stopped; null: none. */
+  declare error: ShownError | null;
+  /** Pause was pressed and the step in flight is not done yet: the panel says "pausing…" at once. */
+  declare private pauseAsked: boolean;
 
   private watch = new RunWatch(this);
 
@@ -51,6 +58,8 @@ export class CharLmTraining extends LitElement {
     this.saveNote = null;
     this.earlier = [];
     this.loadLog = null;
+    this.error = null;
+    this.pauseAsked = false;
   }
 
   static override styles = [
@@ -60,8 +69,24 @@ export class CharLmTraining extends LitElement {
         font-variant-numeric: tabular-nums;
         overflow-wrap: anywhere;
       }
+      .chart-wrap {
+        position: relative;
+      }
+      .chart-empty {
+        position: absolute;
+        left: 12%;
+        right: 12%;
+        top: 60px;
+        font-size: 0.9em;
+        text-align: center;
+        pointer-events: none;
+        color: var(--muted);
+        background: rgba(255, 255, 255, 0.85);
+        border-radius: 6px;
+        padding: 0.4em 0.6em;
+      }
       .log {
-        max-height: 14em;
+        max-height: 12em;
         overflow-y: auto;
         font:
           13px/1.45 ui-monospace,
@@ -93,11 +118,13 @@ export class CharLmTraining extends LitElement {
   ];
 
   private command(c: TrainingCommand): void {
+    if (c === 'pause') this.pauseAsked = true;
     this.dispatchEvent(panelEvent('panel-command', c));
   }
 
   override willUpdate(): void {
     this.watch.watch(this.run);
+    if (this.run?.status !== 'training') this.pauseAsked = false;
   }
 
   override updated(): void {
@@ -107,7 +134,7 @@ export class CharLmTraining extends LitElement {
 
   override render() {
     const s = this.run;
-    const status = s?.status ?? 'idle';
+    const status = this.pauseAsked && s?.status === 'training' ? 'pausing' : (s?.status ?? 'idle');
     const last = s?.history.last;
     const ready = this.ready && !!s;
     return html`
@@ -163,6 +190,7 @@ export class CharLmTraining extends LitElement {
           </span>
         </div>
         <char-lm-progress .run=${s} @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.dispatchEvent(panelEvent('panel-fit', e.detail))}></char-lm-progress>
+        ${renderError(this.error, 'training')}
         ${
           this.saveNote
             ? html`<div class="save-note ${this.saveNote.error ? 'error' : 'muted'}" data-testid="save-status" role=${this.saveNote.error ? 'alert' : 'status'}>
@@ -173,7 +201,16 @@ export class CharLmTraining extends LitElement {
       </section>
       <section>
         <h2>Training loss</h2>
-        <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+        <div class="chart-wrap">
+          <char-lm-loss-chart part="chart"></char-lm-loss-chart>
+          ${
+            s && s.history.length === 0
+              ? html`<div class="chart-empty" data-testid="chart-empty">
+                  No steps yet: press <strong>Train</strong> and the loss will be drawn here as it falls.
+                </div>`
+              : nothing
+          }
+        </div>
         <char-lm-compare-runs
           .runs=${this.earlier}
           .loadLog=${this.loadLog}
@@ -181,12 +218,18 @@ export class CharLmTraining extends LitElement {
         ></char-lm-compare-runs>
         <h2>
           Samples during training
-          <span class="muted">(prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span>
+          <span class="muted" data-testid="sample-log-prime"
+            >(newest first; prime “${s?.samplePrime ?? TRAINING_SAMPLE.prime}”, temperature ${TRAINING_SAMPLE.temperature})</span
+          >
         </h2>
-        <div class="log" data-testid="sample-log">
+        <div class="log" data-testid="sample-log" tabindex="0" aria-label="Samples during training, newest first">
           ${
             s && s.samples.length
-              ? s.samples.map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`)
+              ? // Newest first: the newest sample sits right under the chart, in view while training runs.
+                s.samples
+                  .slice()
+                  .reverse()
+                  .map((x) => html`<div><span class="muted">step ${x.step}:</span> ${x.text}</div>`)
               : html`<span class="muted">None yet.</span>`
           }
         </div>
