@@ -122,9 +122,10 @@ test('the Engine control overrides the choice: a trained model moves on Reset, a
 });
 
 test('a slow step shows it is running within a second, and a long run offers settings that fit', async () => {
-  // About 0.5 GFLOP a step on the CPU engine: a second or more each.
+  // About 4 GFLOP a step on the CPU engine (float64): seconds each even on a fast, idle machine, so the
+  // indicator (shown from 0.7 s into a step) must appear.
   await demo.getByLabel('Engine').selectOption('cpu');
-  await fillSettings(demo, { embed: 32, hidden: 128, batch: 16, seqLen: 64, steps: 1000 });
+  await fillSettings(demo, { embed: 32, hidden: 256, batch: 32, seqLen: 64, steps: 1000 });
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('engine-name')).toHaveText('CPU (float64, in a Worker)');
   await expect(demo.getByTestId('step')).toHaveText('0');
@@ -162,11 +163,13 @@ test('a slow step shows it is running within a second, and a long run offers set
 
 test('validation is drawn as a line through its points', async () => {
   // A text with a held-out split (the whole novel), a tiny model, a validation every 5 steps.
+  // The tiny settings first: a new text is opened with the form's settings (not the large model above).
+  await fillSettings(demo, { embed: 8, hidden: 16, batch: 1, seqLen: 40, steps: 20 });
+  const more = demo.locator('details', { hasText: 'More settings' });
+  if (!(await more.evaluate((d) => (d as HTMLDetailsElement).open))) await more.locator('summary').click();
+  await demo.locator('input[name="val-every"]').fill('5');
   await demo.locator('select[name="preset"]').selectOption('pride-and-prejudice');
   await expect(demo.getByTestId('corpus')).toContainText('Pride and Prejudice');
-  await fillSettings(demo, { embed: 8, hidden: 16, batch: 1, seqLen: 40, steps: 20 });
-  await demo.locator('input[name="val-every"]').fill('5');
-  await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
   await demo.getByTestId('train').click();
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done');
