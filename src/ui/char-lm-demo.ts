@@ -1148,7 +1148,7 @@ export class CharLmDemo extends LitElement {
           1,000 steps).
         </div>
       `;
-    } else if (this.applied.engine === 'cpu') line = html`<div data-testid="adapter">Engine: CPU reference (slow)</div>`;
+    } else if (this.applied.engine === 'cpu') line = html`<div data-testid="adapter" class="muted">WebGPU not looked for: the CPU engine was asked for</div>`;
     else return html`<div class="muted">Looking for a GPU…</div>`;
     let choice: EngineChoice | null = null;
     try {
