@@ -205,6 +205,11 @@ test('at 390 px the heatmap has its legend and axes and scrolls inside its panel
   await page.mouse.move(sb.x + sb.width - 10, cb.y + 6);
   await expect(heatmap.locator('.tip')).toHaveText(/^character "d" \(#37\), unit 0: h = −?-?\d\.\d{4} \(scale −1\.00 … 1\.00\)$/u);
   await snap(page, 'explore-heatmap-390-scrolled');
+  // The keyboard reads the same values: focus the map, the arrow keys move from the first cell.
+  await scroll.focus();
+  for (const key of ['ArrowRight', 'ArrowRight', 'ArrowDown']) await page.keyboard.press(key);
+  await expect(heatmap.locator('.tip')).toHaveText(/^character "\S+" \(#1\), unit 1: h = −?-?\d\.\d{4} \(scale −1\.00 … 1\.00\)$/u);
+  expect(await scroll.evaluate((el) => el.scrollLeft)).toBe(0); // the cursor's column is brought into view
   // The other panels at a phone's width.
   await snap(demo.locator('char-lm-next-char'), 'explore-next-char-390');
   await snap(demo.locator('char-lm-cell-explorer'), 'explore-cells-390');

@@ -107,7 +107,7 @@ test('generate, per-character loss and the heatmap show what the trained model c
   const heatmap = demo.getByTestId('heatmap');
   const canvas = heatmap.locator('canvas');
   await expect(canvas).toBeVisible();
-  await expect(heatmap.locator('.tip')).toHaveText('hidden state h, layer 0: hover a cell for its value');
+  await expect(heatmap.locator('.tip')).toHaveText('hidden state h, layer 0: hover a cell for its value (or focus the map and use the arrow keys)');
   await expect(heatmap.locator('.axis')).toHaveText(SENTENCE);
   // The cell size rule in heatmap.ts: w = 14 px (one character of the axis), h = clamp(floor(480 / units), 4, 12).
   const cellW = 14;
@@ -120,7 +120,7 @@ test('generate, per-character loss and the heatmap show what the trained model c
   await snap(page, 'heatmap-h');
 
   await demo.locator('select[name="gate"]').selectOption('f');
-  await expect(heatmap.locator('.tip')).toHaveText('gate f, layer 0: hover a cell for its value');
+  await expect(heatmap.locator('.tip')).toHaveText('gate f, layer 0: hover a cell for its value (or focus the map and use the arrow keys)');
   await expect.poll(async () => (await canvasPixels(canvas)).hash).not.toBe(hPixels.hash);
   const fPixels = await canvasPixels(canvas);
   expect([fPixels.width, fPixels.height]).toEqual([hPixels.width, hPixels.height]);

@@ -154,11 +154,17 @@ export class CharLmHeatmap extends LitElement {
 
   declare data: HeatmapData | null;
   declare hover: string;
+  /** The cell the arrow keys have reached (the map focused), outlined on the canvas; null before the first key. */
+  private cursor: { c: number; u: number } | null = null;
 
   constructor() {
     super();
     this.data = null;
     this.hover = '';
+  }
+
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('data')) this.cursor = null;
   }
 
   private cell(): { w: number; h: number } {
@@ -173,10 +179,11 @@ export class CharLmHeatmap extends LitElement {
     const lo = d.center - d.range;
     const hi = d.center + d.range;
     const symbol = d.symbol ?? 'value';
+    const tip = this.hover || `${d.label}: hover a cell for its value (or focus the map and use the arrow keys)`;
     const labels = [];
     for (let u = 0; u < d.units; u += stride) labels.push(html`<span style="top:${u * h + h / 2}px">${u}</span>`);
     return html`
-      <div class="tip" part="tooltip" aria-live="polite">${this.hover || `${d.label}: hover a cell for its value`}</div>
+      <div class="tip" part="tooltip" aria-live="polite">${tip}</div>
       <div class="legend" part="legend" data-testid="heatmap-legend">
         <span>${symbol} =</span>
         <div class="bar">
@@ -185,7 +192,13 @@ export class CharLmHeatmap extends LitElement {
         </div>
         <span>${d.label}</span>
       </div>
-      <div class="scroll" tabindex="0" role="region" aria-label=${`heatmap of ${d.label}: ${d.units} units × ${d.chars.length} characters`}>
+      <div
+        class="scroll"
+        tabindex="0"
+        role="region"
+        aria-label=${`heatmap of ${d.label}: ${d.units} units × ${d.chars.length} characters; the arrow keys read its cells`}
+        @keydown=${this.onKey}
+      >
         <div class="grid" style="grid-template-columns: var(--axis-w) ${d.chars.length * w}px">
           <div class="units" style="height:${d.units * h}px" data-testid="unit-axis">${labels}</div>
           <canvas part="canvas" @mousemove=${this.onMove} @mouseleave=${() => (this.hover = '')}></canvas>
@@ -211,7 +224,42 @@ export class CharLmHeatmap extends LitElement {
         ctx.fillRect(c * w, u * h, w, h);
       }
     }
+    if (this.cursor) {
+      ctx.strokeStyle = '#000';
+      ctx.lineWidth = 2;
+      ctx.strokeRect(this.cursor.c * w + 1, this.cursor.u * h + 1, w - 2, h - 2);
+    }
   }
+
+  /** The readout of one cell, in the words and units the hover uses. */
+  private readout(c: number, u: number): string {
+    const d = this.data!;
+    const v = d.values[c * d.units + u];
+    return `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4)} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
+  }
+
+  /** Arrow keys move a cursor over the cells (from the first cell), reading each out and keeping it in view. */
+  private onKey = (ev: KeyboardEvent): void => {
+    const d = this.data;
+    const step = ({ ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] } as Record<string, [number, number]>)[ev.key];
+    if (!d || !step) return;
+    ev.preventDefault();
+    const at = this.cursor ? { c: this.cursor.c + step[0], u: this.cursor.u + step[1] } : { c: 0, u: 0 };
+    const c = Math.max(0, Math.min(d.chars.length - 1, at.c));
+    const u = Math.max(0, Math.min(d.units - 1, at.u));
+    this.cursor = { c, u };
+    this.hover = this.readout(c, u);
+    this.requestUpdate();
+    const { w, h } = this.cell();
+    const box = ev.currentTarget as HTMLElement;
+    const axis = box.querySelector<HTMLElement>('.units')?.offsetWidth ?? 0;
+    const x = axis + c * w;
+    if (x < box.scrollLeft + axis) box.scrollLeft = x - axis;
+    else if (x + w > box.scrollLeft + box.clientWidth) box.scrollLeft = x + w - box.clientWidth;
+    const y = u * h;
+    if (y < box.scrollTop) box.scrollTop = y;
+    else if (y + h > box.scrollTop + box.clientHeight) box.scrollTop = y + h - box.clientHeight;
+  };
 
   private onMove(ev: MouseEvent): void {
     const d = this.data;
@@ -222,8 +270,7 @@ export class CharLmHeatmap extends LitElement {
     const c = Math.floor(((ev.clientX - r.left) * (canvas.width / r.width)) / w);
     const u = Math.floor(((ev.clientY - r.top) * (canvas.height / r.height)) / h);
     if (c < 0 || c >= d.chars.length || u < 0 || u >= d.units) return;
-    const v = d.values[c * d.units + u];
-    this.hover = `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4)} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
+    this.hover = this.readout(c, u);
   }
 }
 
