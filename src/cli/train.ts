@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parameterCounts } from '../model/config.ts';
+import { parameterCounts, type ModelConfig, type TrainConfig } from '../model/config.ts';
 import { parseTrainingStateRecord, type CorpusIdentity } from '../model/training-state.ts';
 import { CORPUS_PRESETS } from '../text/presets.ts';
 import type { StepResult } from '../engine/contract.ts';
@@ -65,6 +65,11 @@ function recordedCorpus(recorded: CorpusIdentity, where: string): CliCorpus {
 /** Reads and checks everything (files, flags, corpus against the configuration) before any engine starts. */
 function prepare(args: TrainArgs): { prepared: PreparedRun; resumePath: string | null } {
   const common = { steps: args.steps, sampleEvery: args.sampleEvery, valEvery: args.valEvery };
+  const runSettings = ({ model, train }: { model: ModelConfig; train: TrainConfig }): RunSettings => ({
+    model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers },
+    train,
+    ...common,
+  });
   if (args.resume !== null) {
     const where = `--resume ${show(args.resume)}`;
     const contents = readCheckpoint('resume', args.resume);
@@ -75,14 +80,12 @@ function prepare(args: TrainArgs): { prepared: PreparedRun; resumePath: string |
       const record = parseTrainingStateRecord(contents.trainingState, contents.step, saved.model, contents.trainConfig!, where);
       corpus = recordedCorpus(record.corpus, where);
     } else corpus = defaultCorpus();
-    const { model, train } = saved ?? freshConfig(args, contents.config.vocabSize);
-    const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
+    const settings = runSettings(saved ?? freshConfig(args, contents.config.vocabSize));
     const prepared = prepareRun({ corpus, settings, checkpoint: { contents, name: where, mode: 'exact' }, naming: 'flag' });
     return { prepared, resumePath: args.resume };
   }
   const corpus = args.corpus !== null ? givenCorpus(args.corpus) : defaultCorpus();
-  const { model, train } = freshConfig(args, 0);
-  const settings: RunSettings = { model: { embedSize: model.embedSize, hiddenSize: model.hiddenSize, layers: model.layers }, train, ...common };
+  const settings = runSettings(freshConfig(args, 0));
   return { prepared: prepareRun({ corpus, settings, naming: 'flag' }), resumePath: null };
 }
 
