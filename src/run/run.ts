@@ -698,7 +698,6 @@ export class TrainingRun {
     }
     // The step in flight: the one after the last result read back.
     const inFlight = session && this.status === 'training' ? { step: this.lastResultStep + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
-    if (inFlight && msPerStep === 0 && left > 0) remainingMs = null;
     return { step, target: this.target, tokens, epochs: tokens / this.prepared.train.length, elapsedMs, charsPerSecond, msPerStep, remainingMs, inFlight };
   }
 
