@@ -17,7 +17,7 @@ import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts'
 import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
-import { LossHistory } from './history.ts';
+import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
 import { NumericsError, checkStep, copySnapshot, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
 import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
@@ -81,7 +81,7 @@ export interface RunLog {
   samples: LoggedSample[];
   lastValidation: ValidationResult | null;
   /** Steps where the numerics guard stopped training (absent in runs saved before it). */
-  markers?: { step: number; label: string }[];
+  markers?: StepMarker[];
 }
 
 /**
@@ -119,7 +119,7 @@ interface RunLogRecord {
   val: (number | null)[];
   samples: LoggedSample[];
   lastValidation: ValidationResult | null;
-  markers: { step: number; label: string }[];
+  markers: StepMarker[];
 }
 
 /** What a run showed up to `step` (the checkpoint's), for its "run_log" metadata; losses to 6 decimals. */
