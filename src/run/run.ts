@@ -422,8 +422,6 @@ export class TrainingRun {
   numericsStop: NumericsStop | null = null;
   /** Training stopped on an error (not a pause): a run moved to another engine takes it up again. */
   private interrupted = false;
-  /** Bumped when the trainer is replaced: a loop of an earlier trainer stops at its next turn. */
-  private generation = 0;
   /**
    * Where the time per step is measured from for the snapshot budget: wall time over steps
    * since the last snapshot or the loop's start (a burst's own figure is too low right after
@@ -580,9 +578,10 @@ export class TrainingRun {
     this.interrupted = false;
     this.numericsStop = null;
     this.setStatus('training');
-    const generation = this.generation;
-    this.loop = this.run(generation).catch(async (e: Error) => {
-      if (this.destroyed || generation !== this.generation) return;
+    // The loop trains this trainer: when it is replaced, the loop stops at its next turn and says nothing.
+    const trainer = this.trainerNow;
+    this.loop = this.run(trainer).catch(async (e: Error) => {
+      if (this.destroyed || trainer !== this.trainerNow) return;
       let error = e;
       if (this.alarm) {
         error = await this.recover().catch((r: Error) => r);
@@ -610,7 +609,7 @@ export class TrainingRun {
     if (this.status === 'pausing') await this.loop;
   }
 
-  private async run(generation: number): Promise<void> {
+  private async run(trainer: Trainer): Promise<void> {
     const { sampleEvery, valEvery } = this.settings;
     const now = performance.now();
     this.clock = { at: now, step: this.step };
@@ -620,7 +619,7 @@ export class TrainingRun {
     this.lastResultAt = now;
     this.lastResultStep = this.step;
     try {
-      while (this.status === 'training' && this.step < this.target && generation === this.generation) {
+      while (this.status === 'training' && this.step < this.target && trainer === this.trainerNow) {
         const t0 = performance.now();
         // A burst of steps (the GPU runs them while we enqueue), then a turn for the event loop.
         do {
@@ -630,11 +629,11 @@ export class TrainingRun {
           if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
           if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
           else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
-        } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && generation === this.generation);
+        } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && trainer === this.trainerNow);
         this.markThroughput();
         if (this.step < this.target) await yieldTurn();
       }
-      if (generation !== this.generation) return;
+      if (trainer !== this.trainerNow) return;
       this.record(await this.trainer.flush());
       // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
       if (this.checkpointWanted) await this.takeCheckpoint();
@@ -807,7 +806,6 @@ export class TrainingRun {
   private async replaceTrainer(engine: Engine, snap: TrainingSnapshot): Promise<void> {
     const trainer = await engine.trainer(this.table, this.settings.train, this.prepared.train, copySnapshot(snap));
     const old = this.trainerNow;
-    this.generation++;
     this.trainerNow = trainer;
     this.engineNow = engine;
     this.kept = this.kept.filter((k) => k.step <= snap.step);
