@@ -91,17 +91,6 @@ export function snapshotProblem(s: TrainingSnapshot): string | null {
   return null;
 }
 
-/** A deep copy (a trainer may keep the arrays it starts from, and the kept copy must stay as it was). */
-export function copySnapshot(s: TrainingSnapshot): TrainingSnapshot {
-  return {
-    params: s.params.slice(),
-    optimizer: { m: s.optimizer.m.slice(), v: s.optimizer.v.slice() },
-    step: s.step,
-    batcher: structuredClone(s.batcher),
-    carried: { h: s.carried.h.slice(), c: s.carried.c.slice() },
-  };
-}
-
 /**
  * The newest kept snapshot of step `newest` or earlier. The loss of step s+1 is computed
  * from the weights after step s, so a bad step d condemns the weights after step d-1: the

@@ -12,14 +12,21 @@ import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, t
 import { CheckpointError, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams, type ParamTable } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
-import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity, type TrainingSnapshot } from '../model/training-state.ts';
+import {
+  copySnapshot,
+  parseTrainingStateRecord,
+  snapshotFromRecord,
+  trainingStateRecord,
+  type CorpusIdentity,
+  type TrainingSnapshot,
+} from '../model/training-state.ts';
 import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
 import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
 import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
-import { NumericsError, checkStep, copySnapshot, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
+import { NumericsError, checkStep, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
 import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
 
 export interface Corpus {
