@@ -102,9 +102,10 @@ export function lastGood(kept: readonly TrainingSnapshot[], newest: number): Tra
 }
 
 /** The whole message: what happened at which step, where the model is now, and what to change. */
-export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming, then: string): string {
+export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming): string {
   const lr = naming === 'flag' ? '--lr' : 'the learning rate';
   const clip = naming === 'flag' ? '--clip' : 'the clip norm';
+  const then = naming === 'flag' ? 'then train again.' : 'then Train again.';
   const clipNow = train.clip > 0 ? `now ${train.clip}` : 'now off';
   return (
     `Training stopped at step ${stop.step}: ${stop.what}. The model is back at step ${stop.restoredStep}, its last good state. ` +

@@ -797,12 +797,7 @@ export class TrainingRun {
       step: stop.step,
       label: `stopped: ${a.reason === 'divergence' ? 'diverged' : a.reason === 'weights' ? 'NaN weights' : `${a.reason} not finite`}`,
     });
-    const then = this.naming === 'flag' ? 'then train again.' : 'then Train again.';
-    return new NumericsError(numericsMessage(stop, this.settings.train, this.naming, then), stop);
-  }
-
-  private get naming() {
-    return this.prep.naming;
+    return new NumericsError(numericsMessage(stop, this.settings.train, this.prepared.naming), stop);
   }
 
   /**
