@@ -24,6 +24,17 @@ export interface TrainingSnapshot {
   carried: { h: Float32Array; c: Float32Array };
 }
 
+/** A deep copy (a trainer may keep the arrays it starts from, and the kept copy must stay as it was). */
+export function copySnapshot(s: TrainingSnapshot): TrainingSnapshot {
+  return {
+    params: s.params.slice(),
+    optimizer: { m: s.optimizer.m.slice(), v: s.optimizer.v.slice() },
+    step: s.step,
+    batcher: structuredClone(s.batcher),
+    carried: { h: s.carried.h.slice(), c: s.carried.c.slice() },
+  };
+}
+
 export interface CorpusIdentity {
   path: string;
   /** Length in code points. */

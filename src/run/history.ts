@@ -1,3 +1,9 @@
+/** A step the loss chart marks with a labelled line (where the numerics guard stopped training). */
+export interface StepMarker {
+  step: number;
+  label: string;
+}
+
 /** Loss history in growable typed arrays (the chart streams from these without copying). */
 export class LossHistory {
   steps = new Float64Array(1024);
@@ -8,7 +14,7 @@ export class LossHistory {
   val = new Float64Array(1024).fill(NaN);
   length = 0;
   /** Steps where training was stopped (the numerics guard), with a short label for the chart. */
-  markers: { step: number; label: string }[] = [];
+  markers: StepMarker[] = [];
 
   push(step: number, loss: number): void {
     if (this.length === this.steps.length) this.grow();

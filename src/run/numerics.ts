@@ -91,17 +91,6 @@ export function snapshotProblem(s: TrainingSnapshot): string | null {
   return null;
 }
 
-/** A deep copy (a trainer may keep the arrays it starts from, and the kept copy must stay as it was). */
-export function copySnapshot(s: TrainingSnapshot): TrainingSnapshot {
-  return {
-    params: s.params.slice(),
-    optimizer: { m: s.optimizer.m.slice(), v: s.optimizer.v.slice() },
-    step: s.step,
-    batcher: structuredClone(s.batcher),
-    carried: { h: s.carried.h.slice(), c: s.carried.c.slice() },
-  };
-}
-
 /**
  * The newest kept snapshot of step `newest` or earlier. The loss of step s+1 is computed
  * from the weights after step s, so a bad step d condemns the weights after step d-1: the
@@ -113,9 +102,10 @@ export function lastGood(kept: readonly TrainingSnapshot[], newest: number): Tra
 }
 
 /** The whole message: what happened at which step, where the model is now, and what to change. */
-export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming, then: string): string {
+export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming): string {
   const lr = naming === 'flag' ? '--lr' : 'the learning rate';
   const clip = naming === 'flag' ? '--clip' : 'the clip norm';
+  const then = naming === 'flag' ? 'then train again.' : 'then Train again.';
   const clipNow = train.clip > 0 ? `now ${train.clip}` : 'now off';
   return (
     `Training stopped at step ${stop.step}: ${stop.what}. The model is back at step ${stop.restoredStep}, its last good state. ` +

@@ -8,6 +8,7 @@
  * Legend: V vocab, H hidden, n characters.
  */
 import type { ParamTable } from '../model/params.ts';
+import { matmulReference } from '../reference/kernels.ts';
 
 export interface Predictions {
   /** (n, V): the probability of each vocabulary character after characters 0..i of the text. */
@@ -26,21 +27,16 @@ export function headPredictions(table: ParamTable, params: Float32Array, hTop: F
   if (!Number.isInteger(n)) throw new Error(`hidden states of ${hTop.length} floats are not a whole number of rows of H = ${H}`);
   const W = params.subarray(table.headWeight.offset, table.headWeight.offset + V * H); // (V, H)
   const b = params.subarray(table.headBias.offset, table.headBias.offset + V); // (V)
+  // The head exactly as the reference model applies it: logits = hTop·Wᵀ + b.
+  const logits = matmulReference(hTop, W, n, V, H, false, true, b); // (n, V)
   const probs = new Float32Array(n * V);
-  const logits = new Float64Array(V);
   for (let i = 0; i < n; i++) {
-    const h = hTop.subarray(i * H, (i + 1) * H);
+    const row = logits.subarray(i * V, (i + 1) * V);
     let max = -Infinity;
-    for (let v = 0; v < V; v++) {
-      let z = b[v];
-      const row = v * H;
-      for (let k = 0; k < H; k++) z += W[row + k] * h[k];
-      logits[v] = z;
-      if (z > max) max = z;
-    }
+    for (let v = 0; v < V; v++) if (row[v] > max) max = row[v];
     let sum = 0;
-    for (let v = 0; v < V; v++) sum += logits[v] = Math.exp(logits[v] - max);
-    for (let v = 0; v < V; v++) probs[i * V + v] = logits[v] / sum;
+    for (let v = 0; v < V; v++) sum += row[v] = Math.exp(row[v] - max);
+    for (let v = 0; v < V; v++) probs[i * V + v] = row[v] / sum;
   }
   return { probs, n, V };
 }

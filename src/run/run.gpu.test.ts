@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { requestGpu } from '../gpu/device.ts';
 import { testGpu } from '../gpu/testing.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
+import { copySnapshot } from '../model/training-state.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
-import { NumericsError, copySnapshot } from './numerics.ts';
+import { NumericsError } from './numerics.ts';
 import { TrainingRun, prepareRun } from './run.ts';
 import type { RunSettings } from './settings.ts';
 

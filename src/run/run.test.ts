@@ -6,11 +6,12 @@ import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
+import { copySnapshot } from '../model/training-state.ts';
 import { CpuTrainer, cpuEngine } from '../engine/cpu.ts';
 import type { Engine, StepResult, Trainer } from '../engine/contract.ts';
 import { CORPUS, CORPUS_PATH, ok } from '../cli/testing.ts';
 import { LossHistory } from './history.ts';
-import { NumericsError, copySnapshot, divergenceLimit, lastGood } from './numerics.ts';
+import { NumericsError, divergenceLimit, lastGood } from './numerics.ts';
 import { TrainingRun, prepareRun, runLogFromRecord, trainingPrime, type Corpus, type RunInput } from './run.ts';
 import { NOTEBOOK_SETTINGS, copySettings, type RunSettings } from './settings.ts';
 

@@ -12,14 +12,21 @@ import { MAX_VOCAB, parameterCounts, validateModelConfig, validateTrainConfig, t
 import { CheckpointError, saveCheckpoint, type CheckpointContents } from '../model/checkpoint.ts';
 import { buildParamTable, initParams, type ParamTable } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
-import { parseTrainingStateRecord, snapshotFromRecord, trainingStateRecord, type CorpusIdentity, type TrainingSnapshot } from '../model/training-state.ts';
+import {
+  copySnapshot,
+  parseTrainingStateRecord,
+  snapshotFromRecord,
+  trainingStateRecord,
+  type CorpusIdentity,
+  type TrainingSnapshot,
+} from '../model/training-state.ts';
 import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
 import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
 import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
-import { LossHistory } from './history.ts';
+import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
-import { NumericsError, checkStep, copySnapshot, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
+import { NumericsError, checkStep, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
 import { TRAINING_SAMPLE, checkRunSettings, type Naming, type RunSettings } from './settings.ts';
 
 export interface Corpus {
@@ -81,7 +88,7 @@ export interface RunLog {
   samples: LoggedSample[];
   lastValidation: ValidationResult | null;
   /** Steps where the numerics guard stopped training (absent in runs saved before it). */
-  markers?: { step: number; label: string }[];
+  markers?: StepMarker[];
 }
 
 /**
@@ -119,7 +126,7 @@ interface RunLogRecord {
   val: (number | null)[];
   samples: LoggedSample[];
   lastValidation: ValidationResult | null;
-  markers: { step: number; label: string }[];
+  markers: StepMarker[];
 }
 
 /** What a run showed up to `step` (the checkpoint's), for its "run_log" metadata; losses to 6 decimals. */
@@ -422,8 +429,6 @@ export class TrainingRun {
   numericsStop: NumericsStop | null = null;
   /** Training stopped on an error (not a pause): a run moved to another engine takes it up again. */
   private interrupted = false;
-  /** Bumped when the trainer is replaced: a loop of an earlier trainer stops at its next turn. */
-  private generation = 0;
   /**
    * Where the time per step is measured from for the snapshot budget: wall time over steps
    * since the last snapshot or the loop's start (a burst's own figure is too low right after
@@ -580,9 +585,10 @@ export class TrainingRun {
     this.interrupted = false;
     this.numericsStop = null;
     this.setStatus('training');
-    const generation = this.generation;
-    this.loop = this.run(generation).catch(async (e: Error) => {
-      if (this.destroyed || generation !== this.generation) return;
+    // The loop trains this trainer: when it is replaced, the loop stops at its next turn and says nothing.
+    const trainer = this.trainerNow;
+    this.loop = this.run(trainer).catch(async (e: Error) => {
+      if (this.destroyed || trainer !== this.trainerNow) return;
       let error = e;
       if (this.alarm) {
         error = await this.recover().catch((r: Error) => r);
@@ -610,7 +616,7 @@ export class TrainingRun {
     if (this.status === 'pausing') await this.loop;
   }
 
-  private async run(generation: number): Promise<void> {
+  private async run(trainer: Trainer): Promise<void> {
     const { sampleEvery, valEvery } = this.settings;
     const now = performance.now();
     this.clock = { at: now, step: this.step };
@@ -620,7 +626,7 @@ export class TrainingRun {
     this.lastResultAt = now;
     this.lastResultStep = this.step;
     try {
-      while (this.status === 'training' && this.step < this.target && generation === this.generation) {
+      while (this.status === 'training' && this.step < this.target && trainer === this.trainerNow) {
         const t0 = performance.now();
         // A burst of steps (the GPU runs them while we enqueue), then a turn for the event loop.
         do {
@@ -630,11 +636,11 @@ export class TrainingRun {
           if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
           if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
           else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
-        } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && generation === this.generation);
+        } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && trainer === this.trainerNow);
         this.markThroughput();
         if (this.step < this.target) await yieldTurn();
       }
-      if (generation !== this.generation) return;
+      if (trainer !== this.trainerNow) return;
       this.record(await this.trainer.flush());
       // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
       if (this.checkpointWanted) await this.takeCheckpoint();
@@ -698,7 +704,6 @@ export class TrainingRun {
     }
     // The step in flight: the one after the last result read back.
     const inFlight = session && this.status === 'training' ? { step: this.lastResultStep + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
-    if (inFlight && msPerStep === 0 && left > 0) remainingMs = null;
     return { step, target: this.target, tokens, epochs: tokens / this.prepared.train.length, elapsedMs, charsPerSecond, msPerStep, remainingMs, inFlight };
   }
 
@@ -792,12 +797,7 @@ export class TrainingRun {
       step: stop.step,
       label: `stopped: ${a.reason === 'divergence' ? 'diverged' : a.reason === 'weights' ? 'NaN weights' : `${a.reason} not finite`}`,
     });
-    const then = this.naming === 'flag' ? 'then train again.' : 'then Train again.';
-    return new NumericsError(numericsMessage(stop, this.settings.train, this.naming, then), stop);
-  }
-
-  private get naming() {
-    return this.prep.naming;
+    return new NumericsError(numericsMessage(stop, this.settings.train, this.prepared.naming), stop);
   }
 
   /**
@@ -808,7 +808,6 @@ export class TrainingRun {
   private async replaceTrainer(engine: Engine, snap: TrainingSnapshot): Promise<void> {
     const trainer = await engine.trainer(this.table, this.settings.train, this.prepared.train, copySnapshot(snap));
     const old = this.trainerNow;
-    this.generation++;
     this.trainerNow = trainer;
     this.engineNow = engine;
     this.kept = this.kept.filter((k) => k.step <= snap.step);
