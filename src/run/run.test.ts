@@ -497,3 +497,46 @@ describe("the run log in a checkpoint (the page's Save and Load)", () => {
     expect(ok!.log.samples).toEqual([]);
   });
 });
+
+describe('moving to another engine', () => {
+  it('a read left hanging on the lost engine, when it settles late, does not pause training on the new one', async () => {
+    // The lost engine: every read of its model waits until `lose` (as a lost device's mapAsync may).
+    let lose!: (e: Error) => void;
+    const lost = new Promise<never>((_, reject) => (lose = reject));
+    lost.catch(() => undefined);
+    let reading!: () => void;
+    const read = new Promise<void>((r) => (reading = r));
+    const inner = cpuEngine();
+    const engine: Engine = {
+      ...inner,
+      trainer: async (table, config, data, start) => {
+        const t = await inner.trainer(table, config, data, start);
+        const model = Object.create(t.model) as Trainer['model'];
+        model.readParams = () => {
+          reading();
+          return lost;
+        };
+        const wrapped: Trainer = Object.create(t);
+        Object.defineProperty(wrapped, 'model', { value: model });
+        return wrapped;
+      },
+    };
+    const s = copySettings(settings);
+    s.sampleEvery = 0;
+    s.steps = 30;
+    const run = await TrainingRun.open(prepareRun(input({ settings: s })), engine);
+    void run.start();
+    const first = run.exportModel(); // pauses training for the read, which hangs
+    const second = run.exportModel(); // queued behind it
+    first.catch(() => undefined);
+    second.catch(() => undefined);
+    await read;
+    await run.moveTo(cpuEngine()); // training goes on, on the new engine
+    lose(new Error('device lost'));
+    await expect(first).rejects.toThrow('device lost');
+    await expect(second).rejects.toThrow('moved to another device');
+    await expect.poll(() => run.status, { timeout: 20_000 }).toBe('done');
+    expect(run.step).toBe(30);
+    await run.destroy();
+  });
+});

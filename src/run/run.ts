@@ -904,11 +904,17 @@ export class TrainingRun {
     this.reads++;
     const epoch = this.readEpoch;
     // Queued at once, so that destroy() waits for it and frees nothing in use.
-    const work = this.busy.then(async () => {
-      if (this.status === 'training') this.resumeAfterReads = true;
-      await this.stopLoop();
+    // A read whose run was replaced or moved meanwhile (its turn may come late, after a read hung on a
+    // lost device settles) touches nothing: above all it must not pause the loop on the new device.
+    const stale = (): void => {
       if (this.destroyed) throw new Error('the model was replaced before it could be read');
       if (epoch !== this.readEpoch) throw new Error('the model moved to another device before it could be read; try again');
+    };
+    const work = this.busy.then(async () => {
+      stale();
+      if (this.status === 'training') this.resumeAfterReads = true;
+      await this.stopLoop();
+      stale();
       return fn(this.trainer);
     });
     this.busy = work.then(
