@@ -10,6 +10,7 @@ import type { RunLog } from '../run/run.ts';
 import type { SavedRunInfo } from '../run/store.ts';
 import type { ComparedCurve } from './loss-chart.ts';
 import { savedWhen } from './saved-runs.ts';
+import { renderPanelMessage } from './error-box.ts';
 
 /** Colours of the compared curves, in turn (none is the current run's blue or validation's orange). */
 const COLOURS = ['#2b8a3e', '#862e9c', '#c2255c', '#5c940d', '#0b7285', '#495057'];
@@ -163,7 +164,7 @@ export class CharLmCompareRuns extends LitElement {
           >
         </label>`;
       })}
-      ${this.error ? html`<div class="error" role="alert" data-testid="compare-error">${this.error}</div>` : nothing}
+      ${renderPanelMessage(this.error, 'compare-error')}
     </fieldset>`;
   }
 }

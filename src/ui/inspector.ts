@@ -10,7 +10,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { HiddenStates } from '../engine/contract.ts';
 import type { CharLoss, TrainingRun } from '../run/run.ts';
-import { panelEvent } from './events.ts';
+import { panelError, type PanelEvent } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
@@ -146,13 +147,13 @@ export class CharLmInspector extends LitElement {
   /** A message next to a part's controls, reported by the element too. */
   private show(where: Where, message: string): void {
     this.messages = { ...this.messages, [where]: message };
-    this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
+    this.dispatchEvent(panelError(message));
   }
 
   /** A part's message (shown next to its own controls) goes on to the element, which reports it. */
-  private forwardError = (e: CustomEvent): void => {
+  private forwardError = (e: PanelEvent<'panel-error'>): void => {
     e.stopPropagation();
-    this.dispatchEvent(panelEvent('panel-error', e.detail as { message: string; shown?: boolean } | null));
+    this.dispatchEvent(panelError(e.detail?.message ?? null));
   };
 
   /** The sentence as typed: a character the model lacks is named next to the heatmap at once; the heatmap shown stays. */
@@ -170,7 +171,7 @@ export class CharLmInspector extends LitElement {
   private clearMessage(where: Where): void {
     const { [where]: _gone, ...rest } = this.messages;
     this.messages = rest;
-    this.dispatchEvent(panelEvent('panel-error', null));
+    this.dispatchEvent(panelError(null));
   }
 
   /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
@@ -224,8 +225,7 @@ export class CharLmInspector extends LitElement {
   }
 
   private renderMessage(where: Where) {
-    const m = this.messages[where];
-    return m ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m}</div>` : nothing;
+    return renderPanelMessage(this.messages[where], `${where}-error`);
   }
 
   override render() {
