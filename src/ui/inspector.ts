@@ -12,6 +12,7 @@ import type { HiddenStates } from '../engine/contract.ts';
 import type { CharLoss, TrainingRun } from '../run/run.ts';
 import { panelError, type PanelEvent } from './events.ts';
 import { renderPanelMessage } from './error-box.ts';
+import { surpriseColours } from './colours.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
@@ -215,9 +216,9 @@ export class CharLmInspector extends LitElement {
     const span = (c: string, i: number) => {
       if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
       const l = x.losses[i - 1];
-      const alpha = Math.min(1, l / x.maxLoss).toFixed(3);
+      const { bg, fg } = surpriseColours(l, x.maxLoss);
       const title = `${JSON.stringify(c)}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
-      return html`<span style="background: rgba(217,72,15,${alpha})" title=${title}>${c}</span>`;
+      return html`<span style="background:${bg};color:${fg}" title=${title}>${c}</span>`;
     };
     // One span per character and nothing else: the box keeps whitespace, so none may surround them.
     // prettier-ignore
