@@ -213,7 +213,7 @@ export class CharLmProgress extends LitElement {
         ? { text: estimateText, stopAt: p.step + Math.min(p.target - p.step - 1, roundDown(FIT_TARGET_MS / (cost / pace!))) }
         : null;
     // The notebook settings are offered where a step of theirs costs under half of this run's.
-    const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < stepCost(run.settings, run.vocab.size);
+    const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < cost;
     const left = p.remainingMs === null ? 'time left: measuring…' : p.remainingMs === 0 ? '' : `about ${roughly(p.remainingMs)} left`;
     return html`<div data-testid="progress">
       <div class="bar">
