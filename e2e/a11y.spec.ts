@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, type Browser, type Locator, type Page } from '@playwright/test';
-import { fillSettings, generate, snap, waitReady, watchErrors } from './helpers.ts';
+import { cpuEngineBeforeConnect, fillSettings, generate, openDemo, snap, waitReady } from './helpers.ts';
 
 // The page as a keyboard or screen-reader user meets it: axe-core (WCAG 2.x A/AA rules,
 // through the element's open shadow roots) finds no serious or critical violation in the
@@ -20,20 +20,9 @@ test.beforeAll(async ({ browser }: { browser: Browser }) => {
   // axe needs a page of an explicit context (it opens a blank page in it to assemble its results).
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
-  errors = watchErrors(page);
-  // The CPU engine, set before the element connects: where the model runs changes nothing that is
-  // checked here, and a tiny model's steps take microseconds on it instead of SwiftShader's tenths of a second.
-  await page.addInitScript(() =>
-    new MutationObserver((_, observer) => {
-      const el = document.querySelector('char-lm-demo');
-      if (!el) return;
-      el.setAttribute('engine', 'cpu');
-      observer.disconnect();
-    }).observe(document, { childList: true, subtree: true }),
-  );
-  await page.goto('/');
-  demo = page.locator('char-lm-demo');
-  await waitReady(page, demo);
+  // The CPU engine: where the model runs changes nothing that is checked here.
+  await cpuEngineBeforeConnect(page);
+  ({ demo, errors } = await openDemo(page, '/'));
 });
 
 test.afterAll(async () => {

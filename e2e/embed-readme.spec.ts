@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { snap, stepOf, waitReady, watchErrors } from './helpers.ts';
+import { cpuEngineBeforeConnect, snap, stepOf, waitReady, watchErrors } from './helpers.ts';
 
 // The element embedded as a page author would, by the README alone: the library build
 // (`vite build --mode lib`), the files the README's "Embedding" section says to copy, and a
@@ -96,14 +96,7 @@ test("the README's snippet, with only char-lm.js copied beside it: ready, trains
   );
   // The CPU engine, set on the element before it connects (the page stays the snippet, word for word):
   // where files come from does not depend on the engine, and SwiftShader's WebGPU takes 10-20 s to get ready here.
-  await p.addInitScript(() =>
-    new MutationObserver((_, observer) => {
-      const el = document.querySelector('char-lm-demo');
-      if (!el) return;
-      el.setAttribute('engine', 'cpu');
-      observer.disconnect();
-    }).observe(document, { childList: true, subtree: true }),
-  );
+  await cpuEngineBeforeConnect(p);
   served.length = 0;
   await p.goto(`${origin}/site/index.html`);
   const demo = p.locator('char-lm-demo');

@@ -1,5 +1,5 @@
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { expectNoOverflow, snap, trainFresh, waitReady, watchErrors } from './helpers.ts';
+import { expectNoOverflow, openDemo, snap, trainFresh } from './helpers.ts';
 
 // Inspection that explains itself, on one page and one tiny model (E 8, H 16, 20 steps of
 // the notebook passage, on the CPU engine): the bar chart follows its panel's width, the heatmap has a legend
@@ -15,11 +15,8 @@ let errors: string[];
 
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = watchErrors(page);
   // The CPU engine (in its Worker): no shader compilation, and a tiny model trains in a moment.
-  await page.goto('/e2e/cpu-engine.html');
-  demo = page.locator('char-lm-demo');
-  await waitReady(page, demo);
+  ({ demo, errors } = await openDemo(page, '/e2e/cpu-engine.html'));
   await trainFresh(demo, { embed: 8, hidden: HIDDEN, steps: 20 });
 });
 

@@ -7,25 +7,20 @@
  * of it, a tiny model, 20 steps.
  */
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { expectNoOverflow, snap, waitReady, watchErrors } from './helpers.ts';
+import { collectErrors, expectNoOverflow, openDemo, snap } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 let demo: Locator;
 let errors: string[];
+/** The messages of char-lm-error so far. */
+let reportedErrors: () => Promise<string[]>;
 
 test.beforeAll(async ({ browser }) => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  errors = watchErrors(page);
-  await page.goto('/');
-  demo = page.locator('char-lm-demo');
-  await waitReady(page, demo);
-  await page.evaluate(() => {
-    const log: string[] = [];
-    (window as unknown as { charLmErrors: string[] }).charLmErrors = log;
-    document.querySelector('char-lm-demo')!.addEventListener('char-lm-error', (e) => log.push(e.detail.message));
-  });
+  ({ demo, errors } = await openDemo(page, '/'));
+  reportedErrors = await collectErrors(page);
 });
 
 test.afterAll(async () => {
@@ -102,7 +97,7 @@ test('a refused text is explained next to the text panel, not at the top, and st
   // Next to the button that caused it: its top within a few lines of the button's bottom.
   const [b, e] = [(await use.boundingBox())!, (await error.boundingBox())!];
   expect(Math.abs(e.y - (b.y + b.height))).toBeLessThan(60);
-  const reported = await page.evaluate(() => (window as unknown as { charLmErrors: string[] }).charLmErrors);
+  const reported = await reportedErrors();
   expect(reported.at(-1)).toContain('distinct character');
   await expect(demo.getByTestId('corpus')).toContainText('The notebook passage');
   await snap(page, 'first-view-text-error');

@@ -154,3 +154,40 @@ export async function generate(demo: Locator): Promise<string[]> {
   await expect(demo.getByTestId('generate')).toBeEnabled();
   return samples.locator('pre').allTextContents();
 }
+
+/** Opens `url`, collecting page errors from the start, and waits until its <char-lm-demo> (or `selector`) is ready. */
+export async function openDemo(page: Page, url: string, selector = 'char-lm-demo'): Promise<{ demo: Locator; errors: string[] }> {
+  const errors = watchErrors(page);
+  await page.goto(url);
+  const demo = page.locator(selector);
+  await waitReady(page, demo);
+  return { demo, errors };
+}
+
+/**
+ * Sets engine="cpu" on the page's first <char-lm-demo> before it connects (an init script, so the
+ * page's own markup stays as it is): for checks where the engine changes nothing, and a tiny model's
+ * steps take microseconds on the CPU engine instead of SwiftShader's tenths of a second.
+ */
+export async function cpuEngineBeforeConnect(page: Page): Promise<void> {
+  await page.addInitScript(() =>
+    new MutationObserver((_, observer) => {
+      const el = document.querySelector('char-lm-demo');
+      if (!el) return;
+      el.setAttribute('engine', 'cpu');
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true }),
+  );
+}
+
+/** Collects the messages of the page's <char-lm-demo>'s char-lm-error from now on; the function returned reads them. */
+export async function collectErrors(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { charLmErrors: string[] };
+    w.charLmErrors = [];
+    document
+      .querySelector('char-lm-demo')!
+      .addEventListener('char-lm-error', (e) => w.charLmErrors.push((e as CustomEvent<{ message: string }>).detail.message));
+  });
+  return () => page.evaluate(() => (window as unknown as { charLmErrors: string[] }).charLmErrors);
+}

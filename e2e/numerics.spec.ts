@@ -1,7 +1,7 @@
-import { test, expect, type Locator, type Page } from '@playwright/test';
+import { test, expect, type Locator } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
-import { chartPoints, fillSettings, generate, snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
+import { chartPoints, collectErrors, fillSettings, generate, snap, stepOf, trainFresh, waitReady, watchErrors } from './helpers.ts';
 
 /** The steps of the loss history the chart draws, in order. */
 async function historySteps(demo: Locator): Promise<number[]> {
@@ -9,18 +9,6 @@ async function historySteps(demo: Locator): Promise<number[]> {
     const h = (el as unknown as { run: { history: { steps: Float64Array; length: number } } }).run.history;
     return Array.from(h.steps.subarray(0, h.length));
   });
-}
-
-/** Collects the messages of char-lm-error from now on. */
-async function collectErrors(page: Page): Promise<() => Promise<string[]>> {
-  await page.evaluate(() => {
-    const w = window as unknown as { charLmErrors: string[] };
-    w.charLmErrors = [];
-    document
-      .querySelector('char-lm-demo')!
-      .addEventListener('char-lm-error', (e) => w.charLmErrors.push((e as CustomEvent<{ message: string }>).detail.message));
-  });
-  return () => page.evaluate(() => (window as unknown as { charLmErrors: string[] }).charLmErrors);
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

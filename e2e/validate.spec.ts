@@ -1,6 +1,6 @@
 import { test, expect, type Locator, type Page } from '@playwright/test';
 import type { CharLmErrorDetail } from '../src/ui/events.ts';
-import { canvasPixels, chartPoints, generate, snap, stepOf, waitReady, watchErrors } from './helpers.ts';
+import { canvasPixels, chartPoints, generate, openDemo, snap, stepOf } from './helpers.ts';
 
 // Validate, then act: a refused input names the problem next to the control it came
 // from, and the model, its chart, the samples and the text stay exactly as they were.
@@ -22,14 +22,16 @@ async function seen(demo: Locator) {
   };
 }
 
-test('a refused Generate keeps the samples on screen and says why next to the sampler', async ({ page }) => {
-  const errors = watchErrors(page);
-  await page.goto('/e2e/attributes.html');
-  const demo = page.locator('char-lm-demo');
-  await waitReady(page, demo);
+/** The page's tiny model trained through its 10 steps, then three samples generated (their texts returned). */
+async function trainedAndSampled(page: Page): Promise<{ demo: Locator; errors: string[]; texts: string[] }> {
+  const { demo, errors } = await openDemo(page, '/e2e/attributes.html');
   await demo.getByTestId('train').click();
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-  const texts = await generate(demo);
+  return { demo, errors, texts: await generate(demo) };
+}
+
+test('a refused Generate keeps the samples on screen and says why next to the sampler', async ({ page }) => {
+  const { demo, errors, texts } = await trainedAndSampled(page);
   expect(texts).toHaveLength(3);
   const before = await seen(demo);
   const message = demo.getByTestId('sample-error');
@@ -102,13 +104,7 @@ test('a refused Generate keeps the samples on screen and says why next to the sa
 });
 
 test('Reset with a bad Steps field changes nothing and shows the message next to the field', async ({ page }) => {
-  const errors = watchErrors(page);
-  await page.goto('/e2e/attributes.html');
-  const demo = page.locator('char-lm-demo');
-  await waitReady(page, demo);
-  await demo.getByTestId('train').click();
-  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-  await generate(demo);
+  const { demo, errors } = await trainedAndSampled(page);
   const before = await seen(demo);
   expect(before.step).toBe(10);
   const steps = demo.locator('input[name="steps"]');

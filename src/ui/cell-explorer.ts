@@ -15,7 +15,8 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { cellStates, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
-import { panelEvent } from './events.ts';
+import { panelError } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
 import { cellColours } from './colours.ts';
 import { panelStyles } from './styles.ts';
 
@@ -157,7 +158,7 @@ export class CharLmCellExplorer extends LitElement {
 
   private report(where: 'rank' | 'unit', text: string | null): void {
     this.message = text === null ? null : { where, text };
-    this.dispatchEvent(panelEvent('panel-error', text === null ? null : { message: text, shown: true }));
+    this.dispatchEvent(panelError(text));
   }
 
   /** Runs the stretch through the model and ranks the units; then shows the best unit of the first feature the stretch has. */
@@ -227,7 +228,7 @@ export class CharLmCellExplorer extends LitElement {
 
   private renderMessage(where: 'rank' | 'unit') {
     const m = this.message;
-    return m?.where === where ? html`<div class="error" role="alert" data-testid=${`cells-${where}-error`}>${m.text}</div>` : nothing;
+    return renderPanelMessage(m?.where === where ? m.text : null, `cells-${where}-error`);
   }
 
   private renderRanking(x: Stretch) {

@@ -1112,10 +1112,7 @@ export class CharLmDemo extends LitElement {
   }
 
   private onPanelError = (e: PanelEvent<'panel-error'>): void => {
-    const d = e.detail;
-    if (!d) return;
-    if (d.shown) this.emit('char-lm-error', { message: d.message });
-    else this.fail(d.message);
+    if (e.detail) this.emit('char-lm-error', { message: e.detail.message });
   };
 
   private parameterLine(): string {

@@ -6,24 +6,21 @@
  * (`compare-curves`, a plain event for the training panel that holds it).
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LossHistory } from '../run/history.ts';
 import type { RunLog } from '../run/run.ts';
 import type { SavedRunInfo } from '../run/store.ts';
 import type { ComparedCurve } from './loss-chart.ts';
 import { savedWhen } from './saved-runs.ts';
+import { renderPanelMessage } from './error-box.ts';
 
 /** Colours of the compared curves, in turn (none is the current run's blue or validation's orange). */
 const COLOURS = ['#2b8a3e', '#862e9c', '#c2255c', '#5c940d', '#0b7285', '#495057'];
 
-/** The 10-step moving average of a loss series (as the chart draws the current run's). */
-function movingAverage(loss: Float64Array): Float64Array {
-  const out = new Float64Array(loss.length);
-  let sum = 0;
-  for (let i = 0; i < loss.length; i++) {
-    sum += loss[i];
-    if (i >= 10) sum -= loss[i - 10];
-    out[i] = sum / Math.min(i + 1, 10);
-  }
-  return out;
+/** A saved run's 10-step moving average of loss, worked out by LossHistory as for the current run's curve. */
+function movingAverage(log: RunLog): Float64Array {
+  const h = new LossHistory();
+  for (let i = 0; i < log.steps.length; i++) h.push(log.steps[i], log.loss[i]);
+  return h.avg.subarray(0, h.length);
 }
 
 export class CharLmCompareRuns extends LitElement {
@@ -136,7 +133,7 @@ export class CharLmCompareRuns extends LitElement {
       const r = this.runs.find((x) => x.id === id);
       const log = this.logs.get(id);
       if (!r || !log) return [];
-      return [{ label: this.label(r), color: this.colour(id), steps: log.steps, avg: movingAverage(log.loss) }];
+      return [{ label: this.label(r), color: this.colour(id), steps: log.steps, avg: movingAverage(log) }];
     });
     this.dispatchEvent(new CustomEvent<ComparedCurve[]>('compare-curves', { detail: curves }));
   }
@@ -163,7 +160,7 @@ export class CharLmCompareRuns extends LitElement {
           >
         </label>`;
       })}
-      ${this.error ? html`<div class="error" role="alert" data-testid="compare-error">${this.error}</div>` : nothing}
+      ${renderPanelMessage(this.error, 'compare-error')}
     </fieldset>`;
   }
 }

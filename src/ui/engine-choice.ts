@@ -17,6 +17,9 @@ import type { EngineKind } from '../engine/contract.ts';
 import { parameterCounts } from '../model/config.ts';
 import type { RunSettings } from '../run/settings.ts';
 
+/** An engine's short name in the page's sentences ("on the WebGPU engine", "CPU here"). */
+export const ENGINE_NAMES: Record<EngineKind, string> = { gpu: 'WebGPU', cpu: 'CPU' };
+
 /** What the `engine` attribute accepts. */
 export type EngineAsked = 'auto' | 'gpu' | 'cpu';
 

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
-import type { EngineAsked, EngineChoice } from './engine-choice.ts';
+import { ENGINE_NAMES, type EngineAsked, type EngineChoice } from './engine-choice.ts';
 import { panelEvent } from './events.ts';
 
 const NAMES: Record<EngineKind, string> = { gpu: 'WebGPU', cpu: 'CPU (float64, in a Worker)' };
@@ -71,7 +71,7 @@ export class CharLmEngineLine extends LitElement {
   override render() {
     const running = this.running;
     const next = this.choice?.kind;
-    const auto = this.choice && this.asked === 'auto' ? ` (${next === 'gpu' ? 'WebGPU' : 'CPU'} here)` : '';
+    const auto = this.choice && this.asked === 'auto' ? ` (${ENGINE_NAMES[this.choice.kind]} here)` : '';
     return html`<div class="line" data-testid="engine" data-engine=${running ?? ''}>
       <span
         >Engine: <strong data-testid="engine-name">${running ? NAMES[running] : '…'}</strong>${

@@ -24,6 +24,11 @@ export function shownError(e: Error | string): ShownError {
   return e instanceof TextRefusal && e.detail ? { message: e.message, detail: e.detail } : { message: e.message };
 }
 
+/** A panel's own message next to the control that caused it, or nothing: role alert, `data-testid` naming the control. */
+export function renderPanelMessage(text: string | null | undefined, testid: string) {
+  return text ? html`<div class="error" role="alert" data-testid=${testid}>${text}</div>` : nothing;
+}
+
 /** The message for a place, or nothing: role alert, `data-testid="error"`, `data-place` naming where it is. */
 export function renderError(e: ShownError | null | undefined, place: ErrorPlace) {
   if (!e) return nothing;

@@ -69,13 +69,18 @@ export interface PanelEventDetails {
   /** Settings that fit this machine: stop at this step instead, or use the notebook settings (a fresh model). */
   'panel-fit': { stopAt: number } | { preset: 'notebook' };
   /**
-   * A panel's action failed (a message) or started (null: clear the last message). `shown`:
-   * the panel shows the message next to its own controls; the element only reports it.
+   * A panel's action failed (a message) or started (null: clear the last message). The panel
+   * shows the message next to its own controls; the element only reports it (char-lm-error).
    */
-  'panel-error': (CharLmErrorDetail & { shown?: boolean }) | null;
+  'panel-error': CharLmErrorDetail | null;
 }
 
 export type PanelEvent<K extends keyof PanelEventDetails> = CustomEvent<PanelEventDetails[K]>;
+
+/** A panel shows `message` next to its own controls (null: it cleared it); the element reports it with char-lm-error. */
+export function panelError(message: string | null): PanelEvent<'panel-error'> {
+  return panelEvent('panel-error', message === null ? null : { message });
+}
 
 export function panelEvent<K extends keyof PanelEventDetails>(type: K, detail: PanelEventDetails[K]): PanelEvent<K> {
   return new CustomEvent(type, { detail, bubbles: true, composed: false });

@@ -10,7 +10,9 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { HiddenStates } from '../engine/contract.ts';
 import type { CharLoss, TrainingRun } from '../run/run.ts';
-import { panelEvent } from './events.ts';
+import { panelError, type PanelEvent } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
+import { surpriseColours } from './colours.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
@@ -146,13 +148,13 @@ export class CharLmInspector extends LitElement {
   /** A message next to a part's controls, reported by the element too. */
   private show(where: Where, message: string): void {
     this.messages = { ...this.messages, [where]: message };
-    this.dispatchEvent(panelEvent('panel-error', { message, shown: true }));
+    this.dispatchEvent(panelError(message));
   }
 
   /** A part's message (shown next to its own controls) goes on to the element, which reports it. */
-  private forwardError = (e: CustomEvent): void => {
+  private forwardError = (e: PanelEvent<'panel-error'>): void => {
     e.stopPropagation();
-    this.dispatchEvent(panelEvent('panel-error', e.detail as { message: string; shown?: boolean } | null));
+    this.dispatchEvent(panelError(e.detail?.message ?? null));
   };
 
   /** The sentence as typed: a character the model lacks is named next to the heatmap at once; the heatmap shown stays. */
@@ -170,7 +172,7 @@ export class CharLmInspector extends LitElement {
   private clearMessage(where: Where): void {
     const { [where]: _gone, ...rest } = this.messages;
     this.messages = rest;
-    this.dispatchEvent(panelEvent('panel-error', null));
+    this.dispatchEvent(panelError(null));
   }
 
   /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
@@ -214,9 +216,9 @@ export class CharLmInspector extends LitElement {
     const span = (c: string, i: number) => {
       if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
       const l = x.losses[i - 1];
-      const alpha = Math.min(1, l / x.maxLoss).toFixed(3);
+      const { bg, fg } = surpriseColours(l, x.maxLoss);
       const title = `${JSON.stringify(c)}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
-      return html`<span style="background: rgba(217,72,15,${alpha})" title=${title}>${c}</span>`;
+      return html`<span style="background:${bg};color:${fg}" title=${title}>${c}</span>`;
     };
     // One span per character and nothing else: the box keeps whitespace, so none may surround them.
     // prettier-ignore
@@ -224,8 +226,7 @@ export class CharLmInspector extends LitElement {
   }
 
   private renderMessage(where: Where) {
-    const m = this.messages[where];
-    return m ? html`<div class="error" role="alert" data-testid=${`${where}-error`}>${m}</div>` : nothing;
+    return renderPanelMessage(this.messages[where], `${where}-error`);
   }
 
   override render() {

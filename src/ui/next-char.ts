@@ -12,7 +12,8 @@ import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { topPredictions, type Predictions } from '../run/predictions.ts';
 import { surpriseColours } from './colours.ts';
-import { panelEvent } from './events.ts';
+import { panelError } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
 import { panelStyles } from './styles.ts';
 
 /** The longest text read (from zero state each time: the cost grows with it). */
@@ -167,7 +168,7 @@ export class CharLmNextChar extends LitElement {
   private report(message: string): void {
     if (message === this.message) return;
     this.message = message;
-    this.dispatchEvent(panelEvent('panel-error', message ? { message, shown: true } : null));
+    this.dispatchEvent(panelError(message || null));
   }
 
   private onInput(value: string): void {
@@ -277,7 +278,7 @@ export class CharLmNextChar extends LitElement {
             @input=${(e: Event) => this.onInput((e.target as HTMLTextAreaElement).value)}
           ></textarea>
         </label>
-        ${this.message ? html`<div class="error" role="alert" data-testid="next-error">${this.message}</div>` : nothing}
+        ${renderPanelMessage(this.message, 'next-error')}
         ${this.reading && !x ? html`<div class="muted" role="status">The model is reading your text…</div>` : nothing}
         ${x ? html`<div class=${stale ? 'stale' : ''} data-testid="next-result" aria-busy=${stale ? 'true' : 'false'}>${this.renderBars(x)} ${this.renderTyped(x)}</div>` : nothing}
       </section>

@@ -10,6 +10,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { RunProgress, TrainingRun } from '../run/run.ts';
 import { NOTEBOOK_SETTINGS, type RunSettings } from '../run/settings.ts';
 import { stepFlops, totalFlops } from '../engine/bench.ts';
+import { ENGINE_NAMES } from './engine-choice.ts';
 import { panelEvent } from './events.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
@@ -202,18 +203,17 @@ export class CharLmProgress extends LitElement {
     const pace = this.pace.get(kind);
     // Before the first step: the time these settings take at the pace measured here, where there is one.
     const estimate = !started && pace && p.target > p.step ? ((p.target - p.step) * cost) / pace : null;
-    const engineName = kind === 'gpu' ? 'WebGPU' : 'CPU';
     const estimateText =
       estimate === null
         ? ''
-        : `At the pace measured on this page (${(pace! / 1e6).toFixed(2)} GFLOP/s on the ${engineName} engine), these ${n(p.target - p.step)} steps take roughly ${roughly(estimate)}.`;
+        : `At the pace measured on this page (${(pace! / 1e6).toFixed(2)} GFLOP/s on the ${ENGINE_NAMES[kind]} engine), these ${n(p.target - p.step)} steps take roughly ${roughly(estimate)}.`;
     const advice = training
       ? fitAdvice(p, p.elapsedMs)
       : estimate !== null && estimate > FIT_LIMIT_MS
         ? { text: estimateText, stopAt: p.step + Math.min(p.target - p.step - 1, roundDown(FIT_TARGET_MS / (cost / pace!))) }
         : null;
     // The notebook settings are offered where a step of theirs costs under half of this run's.
-    const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < stepCost(run.settings, run.vocab.size);
+    const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < cost;
     const left = p.remainingMs === null ? 'time left: measuring…' : p.remainingMs === 0 ? '' : `about ${roughly(p.remainingMs)} left`;
     return html`<div data-testid="progress">
       <div class="bar">

@@ -5,11 +5,12 @@
  * element's attributes; a prime the model cannot read (a character outside its text)
  * falls back to the run's training prime (less any characters the model lacks).
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { LitElement, css, html, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { DEFAULT_SAMPLE_LENGTH, NUMBER_SETTINGS, parseNumberSetting, parseTemperatures } from '../run/settings.ts';
-import { panelEvent } from './events.ts';
+import { panelError, panelEvent } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
 import { panelStyles } from './styles.ts';
 
 interface SamplerDraft {
@@ -167,7 +168,7 @@ export class CharLmSampler extends LitElement {
   /** Shows a message next to the controls (null: clears it) and passes it on to the element, which reports it. */
   private refuse(message: string | null): void {
     this.message = message ?? '';
-    this.dispatchEvent(panelEvent('panel-error', message === null ? null : { message, shown: true }));
+    this.dispatchEvent(panelError(message));
   }
 
   override render() {
@@ -199,7 +200,7 @@ export class CharLmSampler extends LitElement {
             Generate
           </button>
         </div>
-        ${this.message ? html`<div class="error" role="alert" data-testid="sample-error">${this.message}</div>` : nothing}
+        ${renderPanelMessage(this.message, 'sample-error')}
         <div class="outputs" data-testid="samples">
           ${this.outputs.map(
             (x) =>
