@@ -29,7 +29,7 @@ export async function readFloatsTogether(device: GPUDevice, parts: { src: GPUBuf
   let bytes = 0;
   const at = parts.map((p) => {
     const o = bytes;
-    bytes += Math.ceil((p.count * 4) / 4) * 4;
+    bytes += p.count * 4;
     return o;
   });
   const staging = device.createBuffer({ label: 'read together', size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });

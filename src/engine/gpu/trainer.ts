@@ -249,13 +249,11 @@ export class GpuTrainer implements Trainer {
   }
 
   /**
-   * Builds a trainer and checks that every pipeline and bind group is valid, so that a
-   * mistake fails here with the WebGPU message rather than as silent zero losses.
-   */
-  /**
    * Builds a trainer, after checking that its largest buffers fit this adapter's limits
-   * (nothing is allocated when they do not). Memory the device then cannot give, or any
-   * other failure while building, is an error naming it; the buffers built are freed.
+   * (nothing is allocated when they do not), and checks that every pipeline and bind group
+   * is valid, so that a mistake fails here with the WebGPU message rather than as silent
+   * zero losses. Memory the device then cannot give, or any other failure while building,
+   * is an error naming it; the buffers built are freed.
    */
   static async create(
     gpu: GpuContext,
