@@ -37,13 +37,6 @@ struct Uniforms {
   steps: u32,   // characters drawn per row in this block
 }
 
-struct RowSettings {
-  temperature: f32,
-  top_k: u32,   // 0 = off
-  top_p: f32,   // ≥ 1 = off
-  pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> w: array<f32>;                 // packed weights, see above
 @group(0) @binding(2) var<storage, read> w_base: array<u32>;            // (L + 1) block offsets in w

@@ -14,13 +14,6 @@ struct Uniforms {
   logits_off: u32,
 }
 
-struct RowSettings {
-  temperature: f32,
-  top_k: u32,   // 0 = off
-  top_p: f32,   // ≥ 1 = off
-  pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;        // (R, V)
 @group(0) @binding(2) var<storage, read> settings: array<RowSettings>;  // (R)

@@ -1,9 +1,19 @@
-// One categorical draw, shared by the samplers (pasted in by src/gpu/shaders.ts where a
-// kernel asks for "categorical"). It reads the including kernel's `var<workgroup> q`: the
-// kept probabilities of the n characters (0 where top-k / top-p cut one).
-//
-// Inverts the cumulative sum at r01 · Σq (r01 uniform in [0, 1)); past the end, by
-// rounding, the last kept character.
+// The samplers' shared pieces (pasted in by src/gpu/shaders.ts where a kernel asks for
+// "categorical"): a row's settings and one categorical draw.
+
+// How a row draws, one per row in the samplers' `settings` binding (16 bytes; the host
+// packs it with packRowSettings in src/gpu/kernels.ts).
+struct RowSettings {
+  temperature: f32,
+  top_k: u32,   // 0 = off
+  top_p: f32,   // ≥ 1 = off
+  pad: u32,
+}
+
+// One categorical draw. It reads the including kernel's `var<workgroup> q`: the kept
+// probabilities of the n characters (0 where top-k / top-p cut one). Inverts the
+// cumulative sum at r01 · Σq (r01 uniform in [0, 1)); past the end, by rounding, the
+// last kept character.
 fn draw_kept(n: u32, r01: f32) -> i32 {
   var total = 0.0;
   for (var i = 0u; i < n; i++) { total += q[i]; }

@@ -548,6 +548,20 @@ export class Kernels {
   }
 }
 
+/**
+ * The samplers' `settings` binding: one RowSettings {temperature f32, top_k u32, top_p f32,
+ * pad} per row (shaders/lib/categorical.wgsl), 16 bytes each; top_k floored, at least 0.
+ */
+export function packRowSettings(rows: readonly { temperature: number; topK: number; topP: number }[]): Uint8Array<ArrayBuffer> {
+  const view = new DataView(new ArrayBuffer(rows.length * 16));
+  rows.forEach((r, i) => {
+    view.setFloat32(i * 16, r.temperature, true);
+    view.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
+    view.setFloat32(i * 16 + 8, r.topP, true);
+  });
+  return new Uint8Array(view.buffer);
+}
+
 export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
 
 /**

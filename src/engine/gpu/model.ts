@@ -12,6 +12,7 @@ import {
   destroyDispatches,
   encodeDispatches,
   gemmChoice,
+  packRowSettings,
   sampleBlockShape,
   sampleWeightsLayout,
   type Dispatch,
@@ -263,13 +264,7 @@ abstract class Sampler {
     const steps = P - 1 + req.length;
     const rows = Array.from({ length: R }, () => new Int32Array(req.length));
     if (steps === 0) return rows;
-    const settings = new DataView(new ArrayBuffer(R * 16));
-    req.rows.forEach((r, i) => {
-      settings.setFloat32(i * 16, r.temperature, true);
-      settings.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
-      settings.setFloat32(i * 16 + 8, r.topP, true);
-    });
-    writeArray(device, this.settings, settings);
+    writeArray(device, this.settings, packRowSettings(req.rows));
     writeArray(device, this.rand, samplingUniforms(req.seed, steps * R));
     const forced = new Int32Array(steps).fill(-1);
     for (let i = 0; i + 1 < P; i++) forced[i] = req.prime[i + 1];
