@@ -365,11 +365,6 @@ export class GpuTrainer implements Trainer {
     return readFloats(this.gpu.device, this.grads, this.table.totalSize);
   }
 
-  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array }> {
-    const P = this.table.totalSize;
-    return { m: await readFloats(this.gpu.device, this.m, P), v: await readFloats(this.gpu.device, this.v, P) };
-  }
-
   /** The hidden state carried into the next window, (L, B, H) each. */
   async readCarried(): Promise<{ h: Float32Array; c: Float32Array }> {
     const n = this.table.config.layers * this.config.batch * this.table.config.hiddenSize;
