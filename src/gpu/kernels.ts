@@ -455,7 +455,7 @@ export class Kernels {
       `softmax_cross_entropy (${variant})`,
       [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
       [a.targets, a.logits, a.losses],
-      perRow ? groups1d(Math.ceil(a.n / 64)) : groups1d(a.n),
+      perRow ? groups1d(Math.ceil(a.n / SOFTMAX_WG)) : groups1d(a.n),
       { entryPoint: perRow ? 'per_row' : 'main' },
     );
   }
@@ -571,6 +571,9 @@ export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
  * the row's three passes are long enough that a real GPU gains from spreading them.
  */
 const SOFTMAX_PER_ROW_MAX_V = 256;
+
+/** Positions per workgroup of softmax_cross_entropy's `per_row` (its WG, also main's threads per row). */
+const SOFTMAX_WG = wgslConstU32('softmaxCrossEntropy', 'WG');
 
 function softmaxVariant(V: number): SoftmaxVariant {
   return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';
