@@ -17,7 +17,7 @@ import { destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encode
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
-import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
+import { describeSize, trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { GpuModel, type GpuModelOptions } from './model.ts';
 import type { Recurrence } from './recurrence.ts';
@@ -413,12 +413,6 @@ export class GpuTrainer implements Trainer {
       b.destroy();
     for (const s of this.ring) s.buffer.destroy();
   }
-}
-
-/** "V 38, E 8, H 16, L 1, B 4 × T 40" for messages. */
-function describeSize(table: ParamTable, config: TrainConfig): string {
-  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
-  return `V ${V}, E ${E}, H ${H}, L ${L}, B ${config.batch} × T ${config.seqLen}`;
 }
 
 /**
