@@ -47,22 +47,16 @@ var<workgroup> tile_a: array<vec4<f32>, TILE_VECS>;  // [k][m/4]: op(A) rows 4q.
 var<workgroup> tile_b: array<vec4<f32>, TILE_VECS>;  // [k][n/4]: op(B) columns 4q..4q+3 at slab row k
 
 // #include tile_fma
+// #include tile_load_a_km
 
 fn load_a(m0: u32, k0: u32, lin: u32) {
+  if (TRANS_A) {
+    load_a_km(m0, k0, u.k, lin);
+    return;
+  }
   let threads = WX * WY;
   let bm = 4u * WY;
-  if (VEC_A && TRANS_A) {
-    // A stored (K, M): a vec4 holds 4 neighbouring rows of op(A) at one k.
-    for (var i = lin; i < BK * WY; i += threads) {
-      let kk = i / WY;
-      let q = i % WY;
-      let k = k0 + kk;
-      let m = m0 + 4u * q;
-      var v = vec4<f32>(0.0);
-      if (k < u.k && m < u.m) { v = a4[(u.a_off + k * u.m + m) / 4u]; }
-      tile_a[kk * WY + q] = v;
-    }
-  } else if (VEC_A) {
+  if (VEC_A) {
     // A stored (M, K): a vec4 holds 4 neighbouring k of one row, spread over 4 slab rows.
     for (var i = lin; i < bm * (BK / 4u); i += threads) {
       let r = i / (BK / 4u);
@@ -75,16 +69,13 @@ fn load_a(m0: u32, k0: u32, lin: u32) {
     }
   } else {
     for (var i = lin; i < bm * BK; i += threads) {
-      // Consecutive threads read consecutive stored elements in both layouts.
-      var r: u32;
-      var kk: u32;
-      if (TRANS_A) { kk = i / bm; r = i % bm; } else { r = i / BK; kk = i % BK; }
+      // Consecutive threads read consecutive stored elements.
+      let r = i / BK;
+      let kk = i % BK;
       let m = m0 + r;
       let k = k0 + kk;
       var v = 0.0;
-      if (m < u.m && k < u.k) {
-        if (TRANS_A) { v = a[u.a_off + k * u.m + m]; } else { v = a[u.a_off + m * u.k + k]; }
-      }
+      if (m < u.m && k < u.k) { v = a[u.a_off + m * u.k + k]; }
       tile_a[kk * WY + r / 4u][r % 4u] = v;
     }
   }

@@ -37,13 +37,6 @@ struct Uniforms {
   steps: u32,   // characters drawn per row in this block
 }
 
-struct RowSettings {
-  temperature: f32,
-  top_k: u32,   // 0 = off
-  top_p: f32,   // ≥ 1 = off
-  pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> w: array<f32>;                 // packed weights, see above
 @group(0) @binding(2) var<storage, read> w_base: array<u32>;            // (L + 1) block offsets in w
@@ -76,7 +69,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let H4 = 4u * H;
   let st = settings[row];
   let inv_t = select(1.0, 1.0 / st.temperature, st.temperature > 0.0);
-  let truncate = st.top_k > 0u || st.top_p < 1.0;
   let head = w_base[L];
   let embed = head + H * V + V;
 
@@ -150,21 +142,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var i = 0u; i < V; i++) { sum += p[i]; }
     let inv_sum = 1.0 / sum;
 
-    // Truncation: rank and mass-before of each item, O(V) per item, on p / sum.
-    for (var i = li; i < V; i += WG) {
-      var keep = true;
-      let pi = p[i] * inv_sum;
-      if (truncate) {
-        var rank = 0u;
-        var before = 0.0;
-        for (var j = 0u; j < V; j++) {
-          let pj = p[j] * inv_sum;
-          if (pj > pi || (pj == pi && j < i)) { rank++; before += pj; }
-        }
-        keep = (st.top_k == 0u || rank < st.top_k) && (st.top_p >= 1.0 || before < st.top_p);
-      }
-      q[i] = select(0.0, pi, keep);
-    }
+    // Truncation: the kept probabilities, on p / sum.
+    for (var i = li; i < V; i += WG) { q[i] = kept_prob(i, V, st, inv_sum); }
     workgroupBarrier();
 
     if (li == 0u) {

@@ -14,13 +14,6 @@ struct Uniforms {
   logits_off: u32,
 }
 
-struct RowSettings {
-  temperature: f32,
-  top_k: u32,   // 0 = off
-  top_p: f32,   // ≥ 1 = off
-  pad: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: Uniforms;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;        // (R, V)
 @group(0) @binding(2) var<storage, read> settings: array<RowSettings>;  // (R)
@@ -74,22 +67,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var i = li; i < V; i += WG) { p[i] = p[i] / sum; }
   workgroupBarrier();
 
-  // Truncation: rank and mass-before of each item, O(V) per item.
-  let truncate = st.top_k > 0u || st.top_p < 1.0;
-  for (var i = li; i < V; i += WG) {
-    var keep = true;
-    if (truncate) {
-      var rank = 0u;
-      var before = 0.0;
-      let pi = p[i];
-      for (var j = 0u; j < V; j++) {
-        let pj = p[j];
-        if (pj > pi || (pj == pi && j < i)) { rank++; before += pj; }
-      }
-      keep = (st.top_k == 0u || rank < st.top_k) && (st.top_p >= 1.0 || before < st.top_p);
-    }
-    q[i] = select(0.0, p[i], keep);
-  }
+  // Truncation: the kept probabilities (p is normalised).
+  for (var i = li; i < V; i += WG) { q[i] = kept_prob(i, V, st, 1.0); }
   workgroupBarrier();
 
   if (li == 0u) {

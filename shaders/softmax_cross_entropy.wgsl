@@ -81,8 +81,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 }
 
 // One thread per position: max, sum of exponentials, then loss and dlogits, each a
-// loop over the row. Workgroups of 64 positions, spread over x and y like `main`.
-@compute @workgroup_size(64)
+// loop over the row. Workgroups of WG positions, spread over x and y like `main`.
+@compute @workgroup_size(WG)
 fn per_row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let row = gid.x + gid.y * nwg.x * WG;
   if (row >= u.n) { return; }

@@ -55,6 +55,7 @@ var<workgroup> tile_a: array<vec4<f32>, TILE_VECS>;  // [k][m/4]
 var<workgroup> tile_b: array<vec4<f32>, TILE_VECS>;  // [k][n/4]
 
 // #include tile_fma
+// #include tile_load_a_km
 
 /** Writes one finished value: column < N1 → dW1, < N1 + N2 → dW2, N1 + N2 → db. */
 fn store(row: u32, col: u32, v: f32) {
@@ -84,28 +85,7 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) l
   var acc: array<vec4<f32>, 4>;  // acc[i][j] = dW[m0 + 4·lid.y + i, n0 + 4·lid.x + j]
   var bacc = vec4<f32>(0.0);     // db[m0 + 4·lid.y + i]
   for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-    if (VEC_A) {
-      // A's rows are whole vec4s (M and a_off multiples of 4): 4 neighbouring m at one k.
-      for (var i = lin; i < BK * WY; i += threads) {
-        let kk = i / WY;
-        let q = i % WY;
-        let k = k0 + kk;
-        let m = m0 + 4u * q;
-        var v = vec4<f32>(0.0);
-        if (k < k_end && m < u.m) { v = a4[(u.a_off + k * u.m + m) / 4u]; }
-        tile_a[kk * WY + q] = v;
-      }
-    } else {
-      for (var i = lin; i < bm * BK; i += threads) {
-        let kk = i / bm;
-        let r = i % bm;
-        let k = k0 + kk;
-        let m = m0 + r;
-        var v = 0.0;
-        if (k < k_end && m < u.m) { v = a[u.a_off + k * u.m + m]; }
-        tile_a[kk * WY + r / 4u][r % 4u] = v;
-      }
-    }
+    load_a_km(m0, k0, k_end, lin);
     for (var i = lin; i < bn * BK; i += threads) {
       let kk = i / bn;
       let r = i % bn;

@@ -233,3 +233,9 @@ export function checkSampleRequest(req: SampleRequest, vocabSize: number): void 
   if (req.rows.length < 1) throw new Error('give at least one temperature');
   for (const id of req.prime) if (id < 0 || id >= vocabSize) throw new Error(`prime token ${id} is outside the vocabulary of ${vocabSize}`);
 }
+
+/** "V 38, E 8, H 16, L 1, B 4 × T 40": a model and window size, for messages that refuse settings. */
+export function describeSize(table: ParamTable, config: TrainConfig): string {
+  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+  return `V ${V}, E ${E}, H ${H}, L ${L}, B ${config.batch} × T ${config.seqLen}`;
+}

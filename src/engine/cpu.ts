@@ -13,6 +13,7 @@ import type { TrainingSnapshot } from '../model/training-state.ts';
 import type { Batcher } from '../text/batcher.ts';
 import {
   checkSampleRequest,
+  describeSize,
   evaluationStreams,
   runStreams,
   samplingUniforms,
@@ -133,8 +134,8 @@ function checkCpuMemory(table: ParamTable, config: TrainConfig): void {
   if (bytes > CPU_MEMORY_LIMIT) {
     const gib = (b: number) => `${(b / 2 ** 30).toLocaleString('en', { maximumFractionDigits: 1 })} GiB`;
     throw new Error(
-      `the CPU reference engine would need about ${gib(bytes)} of memory for these settings (V ${V}, E ${E}, H ${H}, L ${L}, ` +
-        `B ${config.batch} × T ${config.seqLen}), more than the ${gib(CPU_MEMORY_LIMIT)} it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine`,
+      `the CPU reference engine would need about ${gib(bytes)} of memory for these settings (${describeSize(table, config)}), ` +
+        `more than the ${gib(CPU_MEMORY_LIMIT)} it takes on: use a smaller model, fewer streams B or a shorter length T, or the GPU engine`,
     );
   }
 }

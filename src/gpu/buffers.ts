@@ -24,18 +24,18 @@ export async function readFloats(device: GPUDevice, src: GPUBuffer, count: numbe
   return new Float32Array(await readBuffer(device, src, count * 4, offset * 4));
 }
 
-/** Several buffers' first `count` floats, copied in one submission and read back in one round trip. */
-export async function readFloatsTogether(device: GPUDevice, parts: { src: GPUBuffer; count: number }[]): Promise<Float32Array[]> {
+/** Several buffers' `count` floats (from float `offset`, default 0), copied in one submission and read back in one round trip. */
+export async function readFloatsTogether(device: GPUDevice, parts: { src: GPUBuffer; count: number; offset?: number }[]): Promise<Float32Array[]> {
   let bytes = 0;
   const at = parts.map((p) => {
     const o = bytes;
-    bytes += Math.ceil((p.count * 4) / 4) * 4;
+    bytes += p.count * 4;
     return o;
   });
   const staging = device.createBuffer({ label: 'read together', size: Math.max(4, bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const enc = device.createCommandEncoder({ label: 'read together' });
   parts.forEach((p, i) => {
-    if (p.count > 0) enc.copyBufferToBuffer(p.src, 0, staging, at[i], p.count * 4);
+    if (p.count > 0) enc.copyBufferToBuffer(p.src, (p.offset ?? 0) * 4, staging, at[i], p.count * 4);
   });
   device.queue.submit([enc.finish()]);
   try {

@@ -9,7 +9,7 @@
  */
 import { requestGpu } from './device.ts';
 import { storageBuffer } from './buffers.ts';
-import { Kernels, encodeDispatches, type Dispatch } from './kernels.ts';
+import { Kernels, encodeDispatches, weightGradShape, type Dispatch } from './kernels.ts';
 
 export interface GemmTimingShape {
   name: string;
@@ -89,7 +89,7 @@ export async function runGemmTiming(
     }));
   const weight = (label: string, m: number, n1: number, n2: number, a: GPUBuffer, b1: GPUBuffer, b2: GPUBuffer | null) => {
     const one = tiled.weightGradShape(m, n1 + n2, N);
-    const single = { ...one, slices: 1, kSlice: Math.ceil(N / 16) * 16, partialFloats: 0 };
+    const single = weightGradShape(m, n1 + n2, N, device.limits.maxComputeInvocationsPerWorkgroup, 1); // one slice of K
     const partials = storageBuffer(device, 'partials', Math.max(1, one.partialFloats));
     const wg = (s: typeof one) =>
       tiled.weightGrad({

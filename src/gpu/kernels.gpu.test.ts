@@ -16,6 +16,7 @@ import {
   embeddingGradMaxSegments,
   sampleBlockShape,
   sampleWeightsLayout,
+  packRowSettings,
   encodeDispatches,
   gemmChoice,
   gemmTile,
@@ -46,6 +47,16 @@ import { Rng } from '../model/rng.ts';
 // ---- harness ----
 
 let kernels: Kernels | null = null;
+
+/** Rows of the sampler tests: argmax, plain temperatures, top_k, top_p and both. */
+const SAMPLE_ROWS = [
+  { temperature: 0, topK: 0, topP: 1 },
+  { temperature: 1.0, topK: 0, topP: 1 },
+  { temperature: 0.5, topK: 0, topP: 1 },
+  { temperature: 1.5, topK: 5, topP: 1 },
+  { temperature: 1.0, topK: 0, topP: 0.9 },
+  { temperature: 0.8, topK: 10, topP: 0.5 },
+];
 
 /** Runs `fn` with the shared device inside error scopes; any WebGPU error fails the test. */
 async function withGpu(fn: (device: GPUDevice, k: Kernels) => Promise<void>): Promise<void> {
@@ -935,28 +946,12 @@ describe('GPU kernels match the CPU reference', () => {
   it('sample_forward: argmax, temperatures, top_k, top_p, forced tokens, counter', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(9);
-      const rowSettings = [
-        { temperature: 0, topK: 0, topP: 1 },
-        { temperature: 1.0, topK: 0, topP: 1 },
-        { temperature: 0.5, topK: 0, topP: 1 },
-        { temperature: 1.5, topK: 5, topP: 1 },
-        { temperature: 1.0, topK: 0, topP: 0.9 },
-        { temperature: 0.8, topK: 10, topP: 0.5 },
-        { temperature: 1.5, topK: 1, topP: 1 },
-      ];
+      const rowSettings = [...SAMPLE_ROWS, { temperature: 1.5, topK: 1, topP: 1 }];
       const R = rowSettings.length;
       for (const V of [3, 65, 130]) {
         const steps = 5,
           logitsOff = 5;
         const forced = Int32Array.from({ length: steps }, (_, s) => (s === 1 ? 7 % V : s === 3 ? V - 1 : -1));
-        const settings = new ArrayBuffer(16 * R);
-        const view = new DataView(settings);
-        rowSettings.forEach((s, r) => {
-          view.setFloat32(16 * r, s.temperature, true);
-          view.setUint32(16 * r + 4, s.topK, true);
-          view.setFloat32(16 * r + 8, s.topP, true);
-          view.setUint32(16 * r + 12, 0, true);
-        });
         const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
         const L = storageBuffer(device, 'logits', logitsOff + R * V + 3);
         const CT = storageBuffer(device, 'counter', R, new Uint32Array(R));
@@ -967,7 +962,7 @@ describe('GPU kernels match the CPU reference', () => {
           rows: R,
           logitsOff,
           logits: L,
-          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          settings: storageBuffer(device, 'settings', 4 * R, packRowSettings(rowSettings)),
           rand: storageBuffer(device, 'rand', rand.length, rand),
           forced: storageBuffer(device, 'forced', steps, forced),
           counter: CT,
@@ -1010,14 +1005,7 @@ describe('GPU kernels match the CPU reference', () => {
   it('sample_block: whole-model draws over two blocks (state carried), forced prime, argmax, top_k, top_p, odd H and V', async () => {
     await withGpu(async (device, k) => {
       const rng = new Rng(15);
-      const rowSettings = [
-        { temperature: 0, topK: 0, topP: 1 },
-        { temperature: 1.0, topK: 0, topP: 1 },
-        { temperature: 0.5, topK: 0, topP: 1 },
-        { temperature: 1.5, topK: 5, topP: 1 },
-        { temperature: 1.0, topK: 0, topP: 0.9 },
-        { temperature: 0.8, topK: 10, topP: 0.5 },
-      ];
+      const rowSettings = SAMPLE_ROWS;
       const R = rowSettings.length;
       // [V, E, H, L, threads]: threads below H and V make every thread own several units and entries.
       for (const [V, E, H, L, wg] of [
@@ -1054,13 +1042,6 @@ describe('GPU kernels match the CPU reference', () => {
         w.set(weights.embed, base[L] + H * V + V);
 
         const forced = Int32Array.from({ length: steps }, (_, s) => (s === 0 ? 2 % V : s === 1 ? V - 1 : -1));
-        const settings = new ArrayBuffer(16 * R);
-        const view = new DataView(settings);
-        rowSettings.forEach((st, r) => {
-          view.setFloat32(16 * r, st.temperature, true);
-          view.setUint32(16 * r + 4, st.topK, true);
-          view.setFloat32(16 * r + 8, st.topP, true);
-        });
         const rand = Float32Array.from({ length: steps * R }, () => Math.fround(rng.uniform()));
         const h0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
         const c0 = Array.from({ length: L }, () => normals(rng, R * H, 0.5));
@@ -1085,7 +1066,7 @@ describe('GPU kernels match the CPU reference', () => {
           shape: { wg },
           w: storageBuffer(device, 'w', size, w),
           wBase: storageBuffer(device, 'w_base', L + 1, Uint32Array.from(base)),
-          settings: storageBuffer(device, 'settings', 4 * R, new Uint8Array(settings)),
+          settings: storageBuffer(device, 'settings', 4 * R, packRowSettings(rowSettings)),
           rand: storageBuffer(device, 'rand', rand.length, rand),
           forced: storageBuffer(device, 'forced', steps, forced),
           cursor: CU,

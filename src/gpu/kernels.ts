@@ -455,7 +455,7 @@ export class Kernels {
       `softmax_cross_entropy (${variant})`,
       [a.n, a.v, a.logitsOff, a.writeGrad ? 1 : 0, { f32: a.scale }, a.lossOff, a.targetOff],
       [a.targets, a.logits, a.losses],
-      perRow ? groups1d(Math.ceil(a.n / 64)) : groups1d(a.n),
+      perRow ? groups1d(Math.ceil(a.n / SOFTMAX_WG)) : groups1d(a.n),
       { entryPoint: perRow ? 'per_row' : 'main' },
     );
   }
@@ -548,6 +548,20 @@ export class Kernels {
   }
 }
 
+/**
+ * The samplers' `settings` binding: one RowSettings {temperature f32, top_k u32, top_p f32,
+ * pad} per row (shaders/lib/categorical.wgsl), 16 bytes each; top_k floored, at least 0.
+ */
+export function packRowSettings(rows: readonly { temperature: number; topK: number; topP: number }[]): Uint8Array<ArrayBuffer> {
+  const view = new DataView(new ArrayBuffer(rows.length * 16));
+  rows.forEach((r, i) => {
+    view.setFloat32(i * 16, r.temperature, true);
+    view.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
+    view.setFloat32(i * 16 + 8, r.topP, true);
+  });
+  return new Uint8Array(view.buffer);
+}
+
 export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
 
 /**
@@ -557,6 +571,9 @@ export type SoftmaxVariant = 'thread-per-row' | 'workgroup-per-row';
  * the row's three passes are long enough that a real GPU gains from spreading them.
  */
 const SOFTMAX_PER_ROW_MAX_V = 256;
+
+/** Positions per workgroup of softmax_cross_entropy's `per_row` (its WG, also main's threads per row). */
+const SOFTMAX_WG = wgslConstU32('softmaxCrossEntropy', 'WG');
 
 function softmaxVariant(V: number): SoftmaxVariant {
   return V <= SOFTMAX_PER_ROW_MAX_V ? 'thread-per-row' : 'workgroup-per-row';

@@ -18,9 +18,10 @@ import activations from '../../shaders/lib/activations.wgsl?raw';
 import categorical from '../../shaders/lib/categorical.wgsl?raw';
 import gemmUniforms from '../../shaders/lib/gemm_uniforms.wgsl?raw';
 import tileFma from '../../shaders/lib/tile_fma.wgsl?raw';
+import tileLoadAKm from '../../shaders/lib/tile_load_a_km.wgsl?raw';
 
 /** Functions shared by several kernels (WGSL has no includes): a line `// #include name` stands for the file shaders/lib/name.wgsl. */
-const LIBRARY: Record<string, string> = { activations, categorical, gemm_uniforms: gemmUniforms, tile_fma: tileFma };
+const LIBRARY: Record<string, string> = { activations, categorical, gemm_uniforms: gemmUniforms, tile_fma: tileFma, tile_load_a_km: tileLoadAKm };
 
 /** A kernel's source with its `// #include` lines replaced by the library files they name. */
 export function withIncludes(name: string, code: string): string {

@@ -12,6 +12,7 @@ import {
   destroyDispatches,
   encodeDispatches,
   gemmChoice,
+  packRowSettings,
   sampleBlockShape,
   sampleWeightsLayout,
   type Dispatch,
@@ -19,7 +20,7 @@ import {
   type SampleBlockShape,
   type SeqLimits,
 } from '../../gpu/kernels.ts';
-import { readFloats, storageBuffer, writeArray } from '../../gpu/buffers.ts';
+import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
@@ -151,14 +152,17 @@ export class GpuModel implements Model {
       pass.end();
       seq.encodeSaveState(enc);
       this.device.queue.submit([enc.finish()]);
-      const losses = await readFloats(this.device, seq.losses, T * S);
-      if (!wantHidden) return { losses };
-      const h: Float32Array[] = [];
-      const gates: Float32Array[] = [];
-      for (let l = 0; l < L; l++) {
-        h.push(await readFloats(this.device, seq.hs[l], T * S * H, S * H)); // slots 1..T
-        gates.push(await readFloats(this.device, seq.gates[l], T * S * 4 * H));
-      }
+      if (!wantHidden) return { losses: await readFloats(this.device, seq.losses, T * S) };
+      // The losses and every layer's h (slots 1..T) and gates in one round trip.
+      const [losses, ...perLayer] = await readFloatsTogether(this.device, [
+        { src: seq.losses, count: T * S },
+        ...seq.hs.flatMap((hs, l) => [
+          { src: hs, count: T * S * H, offset: S * H },
+          { src: seq.gates[l], count: T * S * 4 * H },
+        ]),
+      ]);
+      const h = Array.from({ length: L }, (_, l) => perLayer[2 * l]);
+      const gates = Array.from({ length: L }, (_, l) => perLayer[2 * l + 1]);
       return { losses, h, gates };
     };
   }
@@ -263,13 +267,7 @@ abstract class Sampler {
     const steps = P - 1 + req.length;
     const rows = Array.from({ length: R }, () => new Int32Array(req.length));
     if (steps === 0) return rows;
-    const settings = new DataView(new ArrayBuffer(R * 16));
-    req.rows.forEach((r, i) => {
-      settings.setFloat32(i * 16, r.temperature, true);
-      settings.setUint32(i * 16 + 4, Math.max(0, Math.floor(r.topK)), true);
-      settings.setFloat32(i * 16 + 8, r.topP, true);
-    });
-    writeArray(device, this.settings, settings);
+    writeArray(device, this.settings, packRowSettings(req.rows));
     writeArray(device, this.rand, samplingUniforms(req.seed, steps * R));
     const forced = new Int32Array(steps).fill(-1);
     for (let i = 0; i + 1 < P; i++) forced[i] = req.prime[i + 1];

@@ -17,7 +17,7 @@ import { destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encode
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
-import { trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
+import { describeSize, trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { GpuModel, type GpuModelOptions } from './model.ts';
 import type { Recurrence } from './recurrence.ts';
@@ -249,13 +249,11 @@ export class GpuTrainer implements Trainer {
   }
 
   /**
-   * Builds a trainer and checks that every pipeline and bind group is valid, so that a
-   * mistake fails here with the WebGPU message rather than as silent zero losses.
-   */
-  /**
    * Builds a trainer, after checking that its largest buffers fit this adapter's limits
-   * (nothing is allocated when they do not). Memory the device then cannot give, or any
-   * other failure while building, is an error naming it; the buffers built are freed.
+   * (nothing is allocated when they do not), and checks that every pipeline and bind group
+   * is valid, so that a mistake fails here with the WebGPU message rather than as silent
+   * zero losses. Memory the device then cannot give, or any other failure while building,
+   * is an error naming it; the buffers built are freed.
    */
   static async create(
     gpu: GpuContext,
@@ -367,11 +365,6 @@ export class GpuTrainer implements Trainer {
     return readFloats(this.gpu.device, this.grads, this.table.totalSize);
   }
 
-  async readOptimizer(): Promise<{ m: Float32Array; v: Float32Array }> {
-    const P = this.table.totalSize;
-    return { m: await readFloats(this.gpu.device, this.m, P), v: await readFloats(this.gpu.device, this.v, P) };
-  }
-
   /** The hidden state carried into the next window, (L, B, H) each. */
   async readCarried(): Promise<{ h: Float32Array; c: Float32Array }> {
     const n = this.table.config.layers * this.config.batch * this.table.config.hiddenSize;
@@ -420,12 +413,6 @@ export class GpuTrainer implements Trainer {
       b.destroy();
     for (const s of this.ring) s.buffer.destroy();
   }
-}
-
-/** "V 38, E 8, H 16, L 1, B 4 × T 40" for messages. */
-function describeSize(table: ParamTable, config: TrainConfig): string {
-  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
-  return `V ${V}, E ${E}, H ${H}, L ${L}, B ${config.batch} × T ${config.seqLen}`;
 }
 
 /**
