@@ -414,6 +414,11 @@ describe('bench', () => {
     expect(lines[1]).toMatch(/^notebook E32 H128 L1 B1 T40 V38: [\d.]+ ms\/step, [\d,]+ chars\/s, sampling [\d,]+ chars\/s \(3 timed steps\)$/);
     expect(lines[2]).toMatch(/^small +E32 H128 L1 B\d+ T64 V\d+: /);
     expect(lines[3]).toMatch(/^medium +E64 H256 L2 B\d+ T128 V\d+: /);
-    expect(lines[4]).toMatch(/^large +E128 H512 L2 B64 T128 V\d+: skipped on the CPU engine/);
+    // Whether `large` is skipped or shrunk depends on how fast this machine ran the notebook
+    // (fitToBudget's own tests pin the rule); either way the line says which, and why.
+    expect(lines[4]).toMatch(
+      /^large +E128 H512 L2 (B64 T128 V\d+: skipped on the CPU engine \(~[\d.]+ s\/step, ~[\d.]+ s\/step with B1; it would take more than 20 s\)|B\d+ T128 V\d+: [\d.]+ ms\/step, [\d,]+ chars\/s, sampling [\d,]+ chars\/s \(\d+ timed steps\) \[shrunk from B64 for the CPU engine, which would take ~[\d.]+ s\/step\])$/,
+    );
+    expect(lines).toHaveLength(5);
   }, 180_000);
 });
