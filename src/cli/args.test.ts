@@ -130,6 +130,19 @@ describe('commands', () => {
     expect(freshConfig(a, 10).train).toEqual({ ...NOTEBOOK_TRAIN, batch: 4, seqLen: 32, lr: 0.001, lrDecay: 0.999, clip: 0, schedule: 'streams', seed: 7 });
   });
 
+  it('train: --settings novel starts from the page’s novel preset; flags override it; a resumed run refuses it', () => {
+    const a = parseTrainArgs(['--settings', 'novel', '--hidden', '64']);
+    expect(a).toMatchObject({ steps: 5000, sampleEvery: 200, valEvery: 200 });
+    const c = freshConfig(a, 75);
+    expect(c.model).toEqual({ vocabSize: 75, embedSize: 64, hiddenSize: 64, layers: 2 });
+    expect(c.train).toEqual({ ...NOTEBOOK_TRAIN, batch: 32, seqLen: 64, lr: 0.002, lrDecay: 0.9998, clip: 5, schedule: 'streams' });
+    expect(freshConfig(parseTrainArgs(['--settings', 'notebook']), 38)).toEqual(freshConfig(parseTrainArgs([]), 38));
+    expect(usageError(() => parseTrainArgs(['--settings', 'huge']))).toBe('--settings must be one of notebook, novel, got "huge"');
+    expect(usageError(() => parseTrainArgs(['--settings', 'novel', '--resume', 'a.safetensors']))).toBe(
+      "--settings novel chooses a fresh run's settings; a resumed run keeps its checkpoint's: leave --settings out",
+    );
+  });
+
   it('train: bad flags are one-line usage errors', () => {
     expect(usageError(() => parseTrainArgs(['--hidden', 'abc']))).toBe('--hidden must be an integer from 1 to 2048, got "abc"');
     expect(usageError(() => parseTrainArgs(['--hidden', '4096']))).toContain('from 1 to 2048');

@@ -12,12 +12,14 @@ import {
   DEFAULT_TEMPERATURES,
   NOTEBOOK_SETTINGS,
   NUMBER_SETTINGS,
+  SETTINGS_PRESETS,
   SettingsError,
   TRAINING_SAMPLE,
   parseNumberSetting,
   parseSchedule as parseScheduleSetting,
   parseTemperatures as parseTemperatureSetting,
   type NumberSetting,
+  type RunSettings,
 } from '../run/settings.ts';
 import type { EngineChoice } from '../engine/contract.ts';
 import { UsageError } from './errors.ts';
@@ -30,6 +32,14 @@ const ENGINES: readonly EngineChoice[] = ['auto', 'gpu', 'cpu'];
 const DEFAULT_LOG_EVERY = 100;
 
 const RUN = (c: Command) => `npm run ${c} --`;
+
+/** A settings preset in one line of the usage text: "novel: E 64, H 256, 2 layers, 32 streams × 64, lr 0.002 (decay 0.9998), 5000 steps". */
+function presetLine(id: string): string {
+  const p = SETTINGS_PRESETS.find((x) => x.id === id);
+  if (!p) throw new Error(`no settings preset ${id}`);
+  const t = p.settings.train;
+  return `${id}: ${p.description.replace(/^.*?: /, '')},\n                         lr ${t.lr} (decay ${t.lrDecay}), ${p.settings.steps} steps`;
+}
 
 export const USAGE: Record<Command | 'main', string> = {
   main: `char-lm: a character-level LSTM language model on WebGPU (Dawn) or the CPU
@@ -49,6 +59,9 @@ through Dawn when it finds a hardware adapter, else the CPU reference engine).`,
 With no flags: the notebook's configuration (E 32, H 128, L 1, B 1, T 40, Adam lr 0.005,
 clip 5, random windows) for 1000 steps on data/notebook-passage.txt.
 
+  --settings NAME        start from a settings preset, as the page's Settings menu does:
+                         ${SETTINGS_PRESETS.map((p) => p.id).join(' or ')} (default notebook); the flags below override it.
+                         ${presetLine('novel')}
   --corpus FILE          UTF-8 text to train on (default: data/notebook-passage.txt; when
                          resuming, the text the checkpoint was trained on: its file, or the
                          built-in text of that name for a file saved by the page)
@@ -252,6 +265,8 @@ export interface TrainArgs {
   help: boolean;
   /** null: the default corpus (or, when resuming, the checkpoint's). */
   corpus: string | null;
+  /** The preset a fresh run starts from (--settings; the notebook's by default). */
+  base: RunSettings;
   /** Only the model flags given. */
   model: Partial<Omit<ModelConfig, 'vocabSize'>>;
   /** Only the training flags given. */
@@ -271,6 +286,7 @@ export interface TrainArgs {
 }
 
 const TRAIN_FLAGS = [
+  'settings',
   'corpus',
   'embed',
   'hidden',
@@ -299,6 +315,7 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   if (help) {
     return {
       help,
+      base: NOTEBOOK_SETTINGS,
       corpus: null,
       model: {},
       train: {},
@@ -313,6 +330,10 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
       lossLog: null,
       engine: 'auto',
     };
+  }
+  const base = parsePreset(v.settings);
+  if (v.settings !== undefined && v.resume !== undefined) {
+    throw new UsageError(`--settings ${v.settings} chooses a fresh run's settings; a resumed run keeps its checkpoint's: leave --settings out`);
   }
   const model: TrainArgs['model'] = {};
   const train: TrainArgs['train'] = {};
@@ -338,27 +359,36 @@ export function parseTrainArgs(argv: string[]): TrainArgs {
   }
   return {
     help,
+    base,
     corpus: optionalFile('corpus', v.corpus),
     model,
     train,
-    steps: v.steps === undefined ? NOTEBOOK_SETTINGS.steps : flag(NUMBER_SETTINGS.steps, v.steps),
+    steps: v.steps === undefined ? base.steps : flag(NUMBER_SETTINGS.steps, v.steps),
     out,
     checkpointEvery,
     exportPath,
     resume,
-    sampleEvery: v['sample-every'] === undefined ? NOTEBOOK_SETTINGS.sampleEvery : flag(NUMBER_SETTINGS.sampleEvery, v['sample-every']),
-    valEvery: v['val-every'] === undefined ? NOTEBOOK_SETTINGS.valEvery : flag(NUMBER_SETTINGS.valEvery, v['val-every']),
+    sampleEvery: v['sample-every'] === undefined ? base.sampleEvery : flag(NUMBER_SETTINGS.sampleEvery, v['sample-every']),
+    valEvery: v['val-every'] === undefined ? base.valEvery : flag(NUMBER_SETTINGS.valEvery, v['val-every']),
     logEvery: v['log-every'] === undefined ? DEFAULT_LOG_EVERY : parseIntFlag('log-every', v['log-every'], 1, 100_000_000),
     lossLog: optionalFile('loss-log', v['loss-log']),
     engine: parseEngine(v.engine),
   };
 }
 
-/** The model and training configuration of a fresh run: the notebook's, overridden by the flags given. */
+/** --settings: a preset of the page's Settings menu, by id. */
+function parsePreset(id: string | undefined): RunSettings {
+  if (id === undefined) return NOTEBOOK_SETTINGS;
+  const p = SETTINGS_PRESETS.find((x) => x.id === id);
+  if (!p) throw new UsageError(`--settings must be one of ${SETTINGS_PRESETS.map((x) => x.id).join(', ')}, got ${show(id)}`);
+  return p.settings;
+}
+
+/** The model and training configuration of a fresh run: the preset's (the notebook's by default), overridden by the flags given. */
 export function freshConfig(args: TrainArgs, vocabSize: number): { model: ModelConfig; train: TrainConfig } {
   return {
-    model: { vocabSize, ...NOTEBOOK_SETTINGS.model, ...args.model },
-    train: { ...NOTEBOOK_SETTINGS.train, ...args.train },
+    model: { vocabSize, ...args.base.model, ...args.model },
+    train: { ...args.base.train, ...args.train },
   };
 }
 

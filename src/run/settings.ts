@@ -220,9 +220,9 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
   {
     id: 'novel',
     label: 'Novel',
-    description: 'a whole novel on a laptop GPU: E 64, H 512, 2 layers, 32 streams × 64',
+    description: 'a whole novel on a laptop GPU: E 64, H 256, 2 layers, 32 streams × 64',
     settings: {
-      model: { embedSize: 64, hiddenSize: 512, layers: 2 },
+      model: { embedSize: 64, hiddenSize: 256, layers: 2 },
       train: { ...NOTEBOOK_TRAIN, batch: 32, seqLen: 64, lr: 0.002, clip: 5, schedule: 'streams', lrDecay: 0.9998 },
       steps: 5000,
       sampleEvery: 200,

@@ -3,6 +3,8 @@ import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
 import { chooseEngine } from './engine-choice.ts';
 
 const NOVEL = SETTINGS_PRESETS.find((p) => p.id === 'novel')!.settings;
+/** E 64, H 512, 2 layers: 3.3 million parameters. */
+const LARGE = { ...NOVEL, model: { embedSize: 64, hiddenSize: 512, layers: 2 } };
 const swiftshader = { adapter: 'google swiftshader', software: true, error: null };
 const hardware = { adapter: 'nvidia ampere', software: false, error: null };
 const none = { adapter: null, software: false, error: 'WebGPU is not available' };
@@ -15,7 +17,9 @@ describe('chooseEngine', () => {
 
   it('auto on a software adapter: the CPU engine for small models, WebGPU for large ones', () => {
     expect(chooseEngine('auto', swiftshader, NOTEBOOK_SETTINGS)).toMatchObject({ kind: 'cpu', why: expect.stringContaining('software renderer') });
-    expect(chooseEngine('auto', swiftshader, NOVEL)).toMatchObject({ kind: 'gpu', why: expect.stringContaining('3.3 million parameters') });
+    // The novel preset (880,139 parameters) is under the line; 3.3 million is over it.
+    expect(chooseEngine('auto', swiftshader, NOVEL)).toMatchObject({ kind: 'cpu', why: expect.stringContaining('software renderer') });
+    expect(chooseEngine('auto', swiftshader, LARGE)).toMatchObject({ kind: 'gpu', why: expect.stringContaining('3.3 million parameters') });
   });
 
   it('gpu and cpu override the choice; gpu without WebGPU is refused with what to do', () => {

@@ -51,7 +51,7 @@ describe('the settings form', () => {
     const typed = draftFrom(NOTEBOOK_SETTINGS);
     typed.numbers.seed = '7';
     const next = draftWithFields(typed, novel, ['hiddenSize']);
-    expect(next.numbers.hiddenSize).toBe('512');
+    expect(next.numbers.hiddenSize).toBe('256');
     expect(next.numbers.seed).toBe('7');
     expect(next.numbers.layers).toBe('1');
     expect(withFields(NOTEBOOK_SETTINGS, novel, ['layers']).model).toEqual({ embedSize: 32, hiddenSize: 128, layers: 2 });
