@@ -51,6 +51,8 @@ export interface SampleRequest {
 export interface HiddenStates {
   /** Per layer (n, H): h after each character. */
   h: Float32Array[];
+  /** Per layer (n, H): the cell state c after each character, as the engine carried it (h = o⊙tanh(c)). */
+  c: Float32Array[];
   /** Per layer (n, 4H): activated gates after each character, laid out as GATE_SLICES says. */
   gates: Float32Array[];
 }
@@ -87,7 +89,7 @@ export interface Model {
    * text is cut as evaluationStreams says.
    */
   evaluate(ids: Int32Array, streams?: number): Promise<Float32Array>;
-  /** Hidden states and gates after each character of a text, from zero state. */
+  /** Hidden states, cell states and gates after each character of a text, from zero state. */
   hiddenStates(ids: Int32Array): Promise<HiddenStates>;
   /** `length` characters after the prime for each row; the same seed gives the same text on every engine. */
   sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]>;
@@ -161,6 +163,8 @@ export interface ChunkOutput {
   losses: Float32Array; // (≥ steps·S)
   /** Per layer (≥ steps·S·H), when hidden states were asked for. */
   h?: Float32Array[];
+  /** Per layer (≥ steps·S·H), the cell states, when hidden states were asked for. */
+  c?: Float32Array[];
   /** Per layer (≥ steps·S·4H), when hidden states were asked for. */
   gates?: Float32Array[];
 }
@@ -175,11 +179,12 @@ export async function runStreams(
   s: StreamLayout,
   dims: { H: number; L: number; chunk: number; wantHidden: boolean },
   runChunk: (tokens: Int32Array, targets: Int32Array, steps: number, first: boolean) => Promise<ChunkOutput>,
-): Promise<{ losses: Float32Array; h: Float32Array[]; gates: Float32Array[] }> {
+): Promise<{ losses: Float32Array; h: Float32Array[]; c: Float32Array[]; gates: Float32Array[] }> {
   const { inputs, targets, S, len } = s;
   const { H, L, chunk, wantHidden } = dims;
   const losses = new Float32Array(S * len); // (S, len)
   const h = wantHidden ? Array.from({ length: L }, () => new Float32Array(S * len * H)) : []; // per layer (S, len, H)
+  const c = wantHidden ? Array.from({ length: L }, () => new Float32Array(S * len * H)) : []; // per layer (S, len, H)
   const gates = wantHidden ? Array.from({ length: L }, () => new Float32Array(S * len * 4 * H)) : []; // per layer (S, len, 4H)
   for (let c0 = 0; c0 < len; c0 += chunk) {
     const steps = Math.min(chunk, len - c0);
@@ -199,12 +204,13 @@ export async function runStreams(
         losses[dst] = out.losses[src];
         for (let l = 0; l < L && wantHidden; l++) {
           h[l].set(out.h![l].subarray(src * H, (src + 1) * H), dst * H);
+          c[l].set(out.c![l].subarray(src * H, (src + 1) * H), dst * H);
           gates[l].set(out.gates![l].subarray(src * 4 * H, (src + 1) * 4 * H), dst * 4 * H);
         }
       }
     }
   }
-  return { losses, h, gates };
+  return { losses, h, c, gates };
 }
 
 /**

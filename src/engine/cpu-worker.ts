@@ -63,7 +63,7 @@ const handlers: Handlers = {
   },
   hiddenStates: async ({ handle, ids }) => {
     const s = await model(handle).hiddenStates(ids);
-    return { value: s, transfer: [...s.h, ...s.gates] };
+    return { value: s, transfer: [...s.h, ...s.c, ...s.gates] };
   },
   sample: async ({ id, handle, req }) => {
     const rows = await model(handle).sample(req, (partial) => {

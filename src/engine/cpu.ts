@@ -62,6 +62,7 @@ export class CpuModel implements Model {
       return {
         losses: Float32Array.from(cache.losses),
         h: wantHidden ? cache.hs.map((x) => Float32Array.from(x.subarray(S * H))) : undefined, // slots 1..T
+        c: wantHidden ? cache.cs.map((x) => Float32Array.from(x.subarray(S * H))) : undefined, // slots 1..T
         gates: wantHidden ? cache.gates.map((x) => Float32Array.from(x)) : undefined,
       };
     };
@@ -77,8 +78,8 @@ export class CpuModel implements Model {
     if (ids.length < 1) throw new Error('hidden states need at least one character');
     const { hiddenSize: H, layers: L } = this.table.config;
     const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
-    const { h, gates } = await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: true }, this.chunkRunner(1, true));
-    return { h, gates };
+    const { h, c, gates } = await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: true }, this.chunkRunner(1, true));
+    return { h, c, gates };
   }
 
   /** The same algorithm and the same uniforms as the GPU sampler (uniforms rounded to f32). */

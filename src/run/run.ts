@@ -996,7 +996,7 @@ export class TrainingRun {
   /** The parameters predictions() last read, with the trainer and step they belong to. */
   private headParams: { trainer: Trainer; step: number; params: Float32Array } | null = null;
 
-  /** Hidden states and gates after each of `length` characters of the run's text from `start`, from zero state. */
+  /** Hidden states, cell states and gates after each of `length` characters of the run's text from `start`, from zero state. */
   textStates(start: number, length: number): Promise<{ ids: Int32Array; states: HiddenStates }> {
     const all = this.prepared.ids;
     const from = Math.max(0, Math.min(start, all.length - 1));

@@ -14,7 +14,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
-import { cellStates, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
+import { cellActivations, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
 import { panelError } from './events.ts';
 import { renderPanelMessage } from './error-box.ts';
 import { cellColours } from './colours.ts';
@@ -180,7 +180,7 @@ export class CharLmCellExplorer extends LitElement {
       if (this.run !== s) return;
       const chars = Array.from(ids, (id) => s.vocab.chars[id]);
       const H = s.table.config.hiddenSize;
-      const values = { c: states.gates.map((g) => cellStates(g, H)), h: states.h };
+      const values = { c: states.c.map(cellActivations), h: states.h };
       const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
       // Ranking and drawing 2,000 coloured characters are separate tasks: the page stays responsive between them.
       await new Promise((r) => setTimeout(r, 0));

@@ -3,7 +3,7 @@ import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { CpuModel } from '../engine/cpu.ts';
 import { modelForwardReference } from '../reference/model.ts';
-import { cellStates, featureValues, rankUnits, stretchStart, unitActivations } from './cell-features.ts';
+import { cellActivations, featureValues, rankUnits, stretchStart, unitActivations } from './cell-features.ts';
 
 describe('featureValues', () => {
   it('marks quotes (straight and curly), the column in the line, spaces and capitals after each character', () => {
@@ -75,18 +75,31 @@ describe('unitActivations and stretchStart', () => {
   });
 });
 
-describe('cellStates', () => {
-  it("recomputes tanh(c) from the gates exactly as the reference's forward pass carries c", async () => {
+describe('cellActivations', () => {
+  it("is tanh of the cell state c the engine carried, as the reference's forward pass computes it, across the CPU engine's chunks", async () => {
     const table = buildParamTable({ vocabSize: 9, embedSize: 4, hiddenSize: 5, layers: 2 });
     const params = initParams(table, new Rng(7));
     for (let i = 0; i < params.length; i++) params[i] *= 3; // saturating gates, a cell state that grows
-    const ids = Int32Array.from([1, 4, 0, 8, 3, 3, 7, 2, 5, 6, 1]);
+    const n = 300; // more than the CPU engine's chunk of 256 characters: c is carried from one chunk to the next
+    const ids = Int32Array.from({ length: n }, (_, i) => (i * 7 + (i >> 3)) % 9);
     const states = await new CpuModel(table, params).hiddenStates(ids);
-    const { cache } = modelForwardReference(table, params, ids, new Int32Array(ids.length), ids.length, 1);
+    const { cache } = modelForwardReference(table, params, ids, new Int32Array(n), n, 1);
+    const chars = Array.from(ids, (id) => ' "\nAabc.B'[id]);
+    const mine = states.c.map(cellActivations);
+    const ref = cache.cs.map((c) => Float32Array.from(c.subarray(5), Math.tanh)); // slots 1..n
     for (let l = 0; l < 2; l++) {
-      const mine = cellStates(states.gates[l], 5);
-      const ref = cache.cs[l].subarray(5); // slots 1..n
-      for (let i = 0; i < mine.length; i++) expect(mine[i]).toBeCloseTo(Math.tanh(ref[i]), 5);
+      expect(states.c[l]).toHaveLength(n * 5);
+      for (let i = 0; i < n * 5; i++) {
+        expect(states.c[l][i]).toBeCloseTo(cache.cs[l][5 + i], 5);
+        expect(mine[l][i]).toBeCloseTo(ref[l][i], 5);
+      }
     }
+    // c itself, not tanh(c) or h: it leaves (−1, 1).
+    expect(Math.max(...states.c.map((c) => Math.max(...c.map(Math.abs))))).toBeGreaterThan(1);
+    // The explorer ranks the same units as the float64 reference, with r to rounding.
+    const got = rankUnits(mine, 5, chars);
+    const want = rankUnits(ref, 5, chars);
+    expect(got.map((x) => x.best.map((u) => [u.layer, u.unit]))).toEqual(want.map((x) => x.best.map((u) => [u.layer, u.unit])));
+    got.forEach((x, k) => x.best.forEach((u, j) => expect(u.r).toBeCloseTo(want[k].best[j].r, 5)));
   });
 });

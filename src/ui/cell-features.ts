@@ -129,23 +129,13 @@ export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly
 }
 
 /**
- * tanh of the cell state c after each character, (n, H), recomputed from a layer's activated
- * gates (n, 4H; i, f, g, o as GATE_SLICES lays them out) from zero state: c_t = f⊙c_{t−1} + i⊙g.
- * The cell state carries what the studies of LSTM cells found (quotes, line position) more
- * directly than h = o⊙tanh(c), which the output gate can hide.
+ * tanh of a layer's cell state c after each character, (n, H) from the engine's (n, H): what
+ * the explorer shows and ranks, in (−1, 1) like h while c itself is unbounded. The cell state
+ * carries what the studies of LSTM cells found (quotes, line position) more directly than
+ * h = o⊙tanh(c), which the output gate can hide.
  */
-export function cellStates(gates: Float32Array, H: number): Float32Array {
-  const n = gates.length / (4 * H);
-  const out = new Float32Array(n * H);
-  const c = new Float64Array(H);
-  for (let t = 0; t < n; t++) {
-    const row = t * 4 * H;
-    for (let u = 0; u < H; u++) {
-      c[u] = gates[row + H + u] * c[u] + gates[row + u] * gates[row + 2 * H + u];
-      out[t * H + u] = Math.tanh(c[u]);
-    }
-  }
-  return out;
+export function cellActivations(c: Float32Array): Float32Array {
+  return c.map(Math.tanh);
 }
 
 /** One unit's activation over the stretch, (n), from its layer's (n, H). */

@@ -5,6 +5,7 @@ describe('heatmapOf', () => {
   // 2 characters, H = 2: gates laid out (n, 4H) as i | f | g | o.
   const states = {
     h: [Float32Array.from([0.1, -0.2, 0.3, -0.4])],
+    c: [Float32Array.from([0.2, -0.5, 0.9, -1.3])],
     gates: [Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18])],
   };
 

@@ -1,6 +1,6 @@
 /**
  * A model on the GPU: its flat parameter buffer and the forward-only work —
- * evaluation (per-position losses), hidden-state and gate read-out, and sampling.
+ * evaluation (per-position losses), hidden-state, cell-state and gate read-out, and sampling.
  * The trainer (trainer.ts) shares this parameter buffer and adds gradients and Adam.
  *
  * Legend: V vocab, E embed, H hidden, L layers, S streams, R sample rows, n text length.
@@ -153,17 +153,20 @@ export class GpuModel implements Model {
       seq.encodeSaveState(enc);
       this.device.queue.submit([enc.finish()]);
       if (!wantHidden) return { losses: await readFloats(this.device, seq.losses, T * S) };
-      // The losses and every layer's h (slots 1..T) and gates in one round trip.
+      // The losses and every layer's h and c (slots 1..T, which the forward pass keeps for
+      // the backward pass) and gates in one round trip.
       const [losses, ...perLayer] = await readFloatsTogether(this.device, [
         { src: seq.losses, count: T * S },
         ...seq.hs.flatMap((hs, l) => [
           { src: hs, count: T * S * H, offset: S * H },
+          { src: seq.cs[l], count: T * S * H, offset: S * H },
           { src: seq.gates[l], count: T * S * 4 * H },
         ]),
       ]);
-      const h = Array.from({ length: L }, (_, l) => perLayer[2 * l]);
-      const gates = Array.from({ length: L }, (_, l) => perLayer[2 * l + 1]);
-      return { losses, h, gates };
+      const h = Array.from({ length: L }, (_, l) => perLayer[3 * l]);
+      const c = Array.from({ length: L }, (_, l) => perLayer[3 * l + 1]);
+      const gates = Array.from({ length: L }, (_, l) => perLayer[3 * l + 2]);
+      return { losses, h, c, gates };
     };
   }
 
@@ -179,8 +182,8 @@ export class GpuModel implements Model {
     const { hiddenSize: H, layers: L } = this.table.config;
     const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
     const T = chunkSteps(ids.length);
-    const { h, gates } = await runStreams(layout, { H, L, chunk: T, wantHidden: true }, this.chunkRunner(T, 1, true));
-    return { h, gates };
+    const { h, c, gates } = await runStreams(layout, { H, L, chunk: T, wantHidden: true }, this.chunkRunner(T, 1, true));
+    return { h, c, gates };
   }
 
   /**

@@ -262,7 +262,7 @@ describe('forward-only parity', () => {
       model.destroy();
     });
 
-    it(`hidden states and gates after each character (${path.name})`, async () => {
+    it(`hidden states, cell states and gates after each character (${path.name})`, async () => {
       const gpu = await testGpu();
       const { table, params } = setup(cfg, 5);
       const ids = randomTokens(20, cfg.vocabSize, 3);
@@ -271,11 +271,13 @@ describe('forward-only parity', () => {
       const { cache } = modelForwardReference(table, params, ids, new Int32Array(20), 20, 1);
       for (let l = 0; l < cfg.layers; l++) {
         expect(compareArrays(`h layer ${l}`, got.h[l], cache.hs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
+        expect(compareArrays(`c layer ${l}`, got.c[l], cache.cs[l].subarray(cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
         expect(compareArrays(`gates layer ${l}`, got.gates[l], cache.gates[l], 1e-5, 1e-4)).toBeNull();
       }
       // A shorter text reuses the same padded pass (T = 32 for 17–32 characters) and gets its own states.
       const short = await model.hiddenStates(ids.subarray(0, 17));
       expect(compareArrays('h of 17 characters', short.h[1], cache.hs[1].subarray(cfg.hiddenSize, 18 * cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
+      expect(compareArrays('c of 17 characters', short.c[1], cache.cs[1].subarray(cfg.hiddenSize, 18 * cfg.hiddenSize), 1e-5, 1e-4)).toBeNull();
       model.destroy();
     });
   }
