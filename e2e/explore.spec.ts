@@ -120,6 +120,16 @@ test('the cell explorer ranks units by features of the text and colours the text
   await unit.fill('99');
   await expect(demo.getByTestId('cells-unit-error')).toHaveText(`Unit must be a whole number from 0 to ${HIDDEN - 1} (the hidden size is ${HIDDEN}), got "99"`);
   await expect(text).toHaveAttribute('data-unit', m![1]);
+  // Each message has its own place: a refused Rank units does not wipe the unit's, whose cause is still there.
+  const length = demo.locator('input[name="cell-length"]');
+  await length.fill('10');
+  await demo.getByTestId('rank-units').click();
+  await expect(demo.getByTestId('cells-rank-error')).toHaveText('Characters must be a whole number from 50 to 5,000, got "10"');
+  await expect(demo.getByTestId('cells-unit-error')).toContainText('got "99"');
+  await length.fill('2000');
+  await demo.getByTestId('rank-units').click(); // ranked again: both messages go (the best unit is picked)
+  await expect(demo.getByTestId('cells-rank-error')).toHaveCount(0);
+  await expect(demo.getByTestId('cells-unit-error')).toHaveCount(0);
   await unit.fill('3');
   await expect(demo.getByTestId('cells-unit-error')).toHaveCount(0);
   await expect(text).toHaveAttribute('data-unit', '3');

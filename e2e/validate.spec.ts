@@ -97,6 +97,9 @@ test('a refused Generate keeps the samples on screen and says why next to the sa
   await demo.getByTestId('heatmap-button').click();
   await expect(heatmapError).toHaveText('the sentence has 240 characters; the heatmap shows at most 200: shorten it');
   expect((await canvasPixels(heatmap)).hash).toBe(drawn);
+  // Reported (char-lm-error) once as it was typed, and again for the refused click.
+  const tooLong = (log: string[]) => log.filter((m) => m.startsWith('the sentence has 240 characters')).length;
+  await expect.poll(async () => tooLong(await errorLog(page))).toBe(2);
   await expect(demo.getByTestId('error')).toHaveCount(0);
   await heatmapError.scrollIntoViewIfNeeded();
   await snap(page, 'validate-heatmap-sentence');

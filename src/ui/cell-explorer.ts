@@ -15,8 +15,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { cellActivations, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
-import { panelError } from './events.ts';
-import { renderPanelMessage } from './error-box.ts';
+import { ModelRead, PanelMessage } from './model-read.ts';
 import { cellColours } from './colours.ts';
 import { panelStyles } from './styles.ts';
 
@@ -52,8 +51,6 @@ export class CharLmCellExplorer extends LitElement {
     signal: { state: true, attribute: false },
     unitField: { state: true, attribute: false },
     lengthField: { state: true, attribute: false },
-    busy: { state: true, attribute: false },
-    message: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -64,9 +61,10 @@ export class CharLmCellExplorer extends LitElement {
   /** The unit number as typed. */
   declare private unitField: string;
   declare private lengthField: string;
-  declare private busy: boolean;
-  /** What went wrong, next to the control that caused it. */
-  declare private message: { where: 'rank' | 'unit'; text: string } | null;
+  /** Rank units: its reads of the model and the message next to its button (also why the length typed is refused). */
+  private rankReads = new ModelRead(this, () => this.run);
+  /** Why the unit typed is refused, next to its field. */
+  private unitMessage = new PanelMessage(this);
 
   constructor() {
     super();
@@ -77,8 +75,6 @@ export class CharLmCellExplorer extends LitElement {
     this.signal = 'c';
     this.unitField = '0';
     this.lengthField = String(DEFAULT_LENGTH);
-    this.busy = false;
-    this.message = null;
   }
 
   static override styles = [
@@ -147,8 +143,7 @@ export class CharLmCellExplorer extends LitElement {
     if (changed.has('run')) {
       // Nothing of another model stays on screen.
       this.stretch = null;
-      this.busy = false;
-      this.message = null;
+      this.unitMessage.reset();
       const H = this.run?.table.config.hiddenSize ?? 1;
       const L = this.run?.table.config.layers ?? 1;
       this.picked = { layer: Math.min(this.picked.layer, L - 1), unit: Math.min(this.picked.unit, H - 1) };
@@ -156,43 +151,36 @@ export class CharLmCellExplorer extends LitElement {
     }
   }
 
-  private report(where: 'rank' | 'unit', text: string | null): void {
-    this.message = text === null ? null : { where, text };
-    this.dispatchEvent(panelError(text));
-  }
-
   /** Runs the stretch through the model and ranks the units; then shows the best unit of the first feature the stretch has. */
-  async rank(): Promise<void> {
-    const s = this.run;
-    if (!s || this.busy) return;
+  rank(): Promise<void> {
+    if (!this.run) return Promise.resolve();
     const raw = this.lengthField.trim();
     const length = Number(raw);
     if (!/^\d+$/.test(raw) || length < MIN_LENGTH || length > MAX_LENGTH) {
-      this.report('rank', `Characters must be a whole number from ${MIN_LENGTH} to ${MAX_LENGTH.toLocaleString('en')}, got ${JSON.stringify(raw)}`);
-      return;
+      this.rankReads.message.fail(`Characters must be a whole number from ${MIN_LENGTH} to ${MAX_LENGTH.toLocaleString('en')}, got ${JSON.stringify(raw)}`);
+      return Promise.resolve();
     }
-    this.report('rank', null);
-    this.busy = true;
-    try {
-      const head = Array.from(s.prepared.ids.subarray(0, 20_000), (id) => s.vocab.chars[id]);
-      const start = stretchStart(head);
-      const { ids, states } = await s.textStates(start, length);
-      if (this.run !== s) return;
-      const chars = Array.from(ids, (id) => s.vocab.chars[id]);
-      const H = s.table.config.hiddenSize;
-      const values = { c: states.c.map(cellActivations), h: states.h };
-      const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
-      // Ranking and drawing 2,000 coloured characters are separate tasks: the page stays responsive between them.
-      await new Promise((r) => setTimeout(r, 0));
-      if (this.run !== s) return;
-      this.stretch = { start, chars, values, ranking, step: s.step };
-      const first = ranking[this.signal]!.find((r) => r.best.length > 0)?.best[0];
-      if (first) this.pick(first);
-    } catch (e) {
-      if (this.run === s && !s.closed) this.report('rank', (e as Error).message);
-    } finally {
-      if (this.run === s) this.busy = false;
-    }
+    return this.rankReads.request({
+      read: async (s): Promise<Stretch | null> => {
+        const head = Array.from(s.prepared.ids.subarray(0, 20_000), (id) => s.vocab.chars[id]);
+        const start = stretchStart(head);
+        const { ids, states } = await s.textStates(start, length);
+        if (this.run !== s) return null;
+        const chars = Array.from(ids, (id) => s.vocab.chars[id]);
+        const H = s.table.config.hiddenSize;
+        const values = { c: states.c.map(cellActivations), h: states.h };
+        const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
+        // Ranking and drawing 2,000 coloured characters are separate tasks: the page stays responsive between them.
+        await new Promise((r) => setTimeout(r, 0));
+        return { start, chars, values, ranking, step: s.step };
+      },
+      show: (x) => {
+        if (!x) return;
+        this.stretch = x;
+        const first = x.ranking[this.signal]?.find((r) => r.best.length > 0)?.best[0];
+        if (first) this.pick(first);
+      },
+    });
   }
 
   /** Another signal: the ranking is that signal's, and the best unit of the first feature it has is shown. */
@@ -209,7 +197,7 @@ export class CharLmCellExplorer extends LitElement {
   private pick(u: UnitRef): void {
     this.picked = { layer: u.layer, unit: u.unit };
     this.unitField = String(u.unit);
-    if (this.message?.where === 'unit') this.report('unit', null);
+    this.unitMessage.say('');
   }
 
   /** A unit number typed: checked at once, shown when valid; a bad one is named next to the field and the text stays as it was. */
@@ -219,16 +207,11 @@ export class CharLmCellExplorer extends LitElement {
     const raw = value.trim();
     const u = Number(raw);
     if (!/^\d+$/.test(raw) || u >= H) {
-      this.report('unit', `Unit must be a whole number from 0 to ${H - 1} (the hidden size is ${H}), got ${JSON.stringify(raw)}`);
+      this.unitMessage.say(`Unit must be a whole number from 0 to ${H - 1} (the hidden size is ${H}), got ${JSON.stringify(raw)}`);
       return;
     }
     this.picked = { ...this.picked, unit: u };
-    if (this.message?.where === 'unit') this.report('unit', null);
-  }
-
-  private renderMessage(where: 'rank' | 'unit') {
-    const m = this.message;
-    return renderPanelMessage(m?.where === where ? m.text : null, `cells-${where}-error`);
+    this.unitMessage.say('');
   }
 
   private renderRanking(x: Stretch) {
@@ -338,7 +321,7 @@ export class CharLmCellExplorer extends LitElement {
 
   override render() {
     const run = this.run;
-    const ready = this.ready && !!run && !this.busy;
+    const ready = this.ready && !!run && !this.rankReads.busy;
     const H = run?.table.config.hiddenSize ?? 1;
     const L = run?.table.config.layers ?? 1;
     const x = this.stretch;
@@ -359,13 +342,13 @@ export class CharLmCellExplorer extends LitElement {
               min=${MIN_LENGTH}
               max=${MAX_LENGTH}
               .value=${live(this.lengthField)}
-              aria-invalid=${this.message?.where === 'rank' ? 'true' : 'false'}
+              aria-invalid=${this.rankReads.message.text ? 'true' : 'false'}
               @input=${(e: Event) => (this.lengthField = (e.target as HTMLInputElement).value)}
           /></label>
           <button data-testid="rank-units" ?disabled=${!ready} @click=${() => void this.rank()}>Rank units</button>
-          ${this.busy ? html`<span class="muted" role="status">Running the text through the model…</span>` : nothing}
+          ${this.rankReads.busy ? html`<span class="muted" role="status">Running the text through the model…</span>` : nothing}
         </div>
-        ${this.renderMessage('rank')}
+        ${this.rankReads.message.render('cells-rank-error')}
         ${
           x
             ? html`
@@ -397,11 +380,11 @@ export class CharLmCellExplorer extends LitElement {
                       min="0"
                       max=${H - 1}
                       .value=${live(this.unitField)}
-                      aria-invalid=${this.message?.where === 'unit' ? 'true' : 'false'}
+                      aria-invalid=${this.unitMessage.text ? 'true' : 'false'}
                       @input=${(e: Event) => this.typeUnit((e.target as HTMLInputElement).value)}
                   /></label>
                 </div>
-                ${this.renderMessage('unit')}
+                ${this.unitMessage.render('cells-unit-error')}
                 <div class="legend">
                   <span>${this.signal === 'c' ? 'tanh(c)' : 'h'} =</span><span>−1</span
                   ><span class="ramp" role="img" aria-label="colour scale: blue −1, white 0, red +1"></span><span>+1</span>

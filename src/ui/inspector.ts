@@ -11,7 +11,7 @@ import { live } from 'lit/directives/live.js';
 import type { HiddenStates } from '../engine/contract.ts';
 import type { CharLoss, TrainingRun } from '../run/run.ts';
 import { panelError, type PanelEvent } from './events.ts';
-import { renderPanelMessage } from './error-box.ts';
+import { ModelRead } from './model-read.ts';
 import { surpriseColours } from './colours.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
@@ -24,9 +24,6 @@ import { panelStyles } from './styles.ts';
 
 /** The heatmap's columns: one per character of the sentence. */
 const MAX_SENTENCE = 200;
-
-/** The parts of the panel that show their own messages. */
-type Where = 'analyse' | 'heatmap';
 
 /** Why the model cannot show the heatmap of `sentence` ('' when it can, or when it is empty): the words Show heatmap would use. */
 function sentenceProblem(run: TrainingRun | null, sentence: string): string {
@@ -60,7 +57,6 @@ export class CharLmInspector extends LitElement {
     choice: { state: true, attribute: false },
     layer: { state: true, attribute: false },
     states: { state: true, attribute: false },
-    messages: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
@@ -71,8 +67,14 @@ export class CharLmInspector extends LitElement {
   declare private layer: number;
   /** The hidden states of the sentence last shown, with its characters. */
   declare private states: { chars: string[]; states: HiddenStates } | null;
-  /** Why each part's last action failed (or why its field is refused), shown next to its controls; each stays while its cause does. */
-  declare private messages: Partial<Record<Where, string>>;
+  /** Per-character loss: its reads of the model and the message next to its button. */
+  private analyseReads = new ModelRead(this, () => this.run);
+  /** The heatmap: its reads, and the message next to its button (also why the sentence typed is refused; a new run starts with that). */
+  private heatmapReads = new ModelRead(
+    this,
+    () => this.run,
+    (run) => sentenceProblem(run, this.sentence),
+  );
 
   constructor() {
     super();
@@ -83,7 +85,6 @@ export class CharLmInspector extends LitElement {
     this.choice = 'h';
     this.layer = 0;
     this.states = null;
-    this.messages = {};
   }
 
   static override styles = [
@@ -118,13 +119,10 @@ export class CharLmInspector extends LitElement {
       const previous = changed.get('run') as TrainingRun | null | undefined;
       this.surprise = null;
       this.states = null;
-      this.messages = {};
       if (run) {
         this.layer = Math.min(this.layer, run.table.config.layers - 1);
-        // A new text brings its own sentence; Reset and Load keep the one typed (and say so if this model cannot read it).
+        // A new text brings its own sentence; Reset and Load keep the one typed (and the heatmap's message says so if this model cannot read it).
         if (!previous || previous.prepared.corpus !== run.prepared.corpus || !this.sentence) this.sentence = sentenceOf(run.defaultSentence(60), 40);
-        const problem = sentenceProblem(run, this.sentence);
-        if (problem) this.messages = { heatmap: problem };
       }
     }
     if (changed.has('states') || changed.has('layer') || changed.has('choice') || changed.has('run')) {
@@ -139,18 +137,6 @@ export class CharLmInspector extends LitElement {
     if (changed.has('surprise') && x && bars) void bars.updateComplete.then(() => this.surprise === x && bars.show(x.hardest));
   }
 
-  /** A failed action's message, next to its button (and reported by the element); what was shown stays. */
-  private fail(s: TrainingRun, where: 'analyse' | 'heatmap', e: unknown): void {
-    if (this.run !== s || s.closed) return;
-    this.show(where, (e as Error).message);
-  }
-
-  /** A message next to a part's controls, reported by the element too. */
-  private show(where: Where, message: string): void {
-    this.messages = { ...this.messages, [where]: message };
-    this.dispatchEvent(panelError(message));
-  }
-
   /** A part's message (shown next to its own controls) goes on to the element, which reports it. */
   private forwardError = (e: PanelEvent<'panel-error'>): void => {
     e.stopPropagation();
@@ -160,56 +146,36 @@ export class CharLmInspector extends LitElement {
   /** The sentence as typed: a character the model lacks is named next to the heatmap at once; the heatmap shown stays. */
   private typeSentence(value: string): void {
     this.sentence = value;
-    const run = this.run;
-    if (!run) return;
-    const problem = sentenceProblem(run, value);
-    if (problem) {
-      if (problem !== this.messages.heatmap) this.show('heatmap', problem);
-    } else if (this.messages.heatmap) this.clearMessage('heatmap');
-  }
-
-  /** Clears one part's message (the others stay while their causes do). */
-  private clearMessage(where: Where): void {
-    const { [where]: _gone, ...rest } = this.messages;
-    this.messages = rest;
-    this.dispatchEvent(panelError(null));
+    if (this.run) this.heatmapReads.message.say(sentenceProblem(this.run, value));
   }
 
   /** Per-character loss over the text: the 15 hardest characters and the text coloured by surprise. */
-  async analyse(): Promise<void> {
-    const s = this.run;
-    if (!s) return;
-    this.clearMessage('analyse');
-    try {
-      const r = await s.perCharacterLoss();
-      if (this.run !== s) return;
-      let maxLoss = 1e-6;
-      let sum = 0;
-      for (const l of r.losses) {
-        maxLoss = Math.max(maxLoss, l);
-        sum += l;
-      }
-      this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss, mean: sum / Math.max(1, r.losses.length) };
-    } catch (e) {
-      this.fail(s, 'analyse', e);
-    }
+  analyse(): Promise<void> {
+    return this.analyseReads.request({
+      read: (s) => s.perCharacterLoss(),
+      show: (r) => {
+        let maxLoss = 1e-6;
+        let sum = 0;
+        for (const l of r.losses) {
+          maxLoss = Math.max(maxLoss, l);
+          sum += l;
+        }
+        this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss, mean: sum / Math.max(1, r.losses.length) };
+      },
+    });
   }
 
-  /** Hidden states (and gates) of the sentence in the form. */
-  async showHeatmap(): Promise<void> {
-    const s = this.run;
-    if (!s) return;
-    this.clearMessage('heatmap');
-    try {
-      const text = this.sentence;
-      const problem = sentenceProblem(s, text);
-      if (problem) throw new Error(problem);
-      const states = await s.hiddenStates(text);
-      if (this.run !== s) return;
-      this.states = { chars: [...text], states };
-    } catch (e) {
-      this.fail(s, 'heatmap', e);
-    }
+  /** Hidden states (and gates) of the sentence in the form (a sentence the model cannot read is refused next to the button). */
+  showHeatmap(): Promise<void> {
+    return this.heatmapReads.request({
+      read: async (s) => {
+        const text = this.sentence;
+        const problem = sentenceProblem(s, text);
+        if (problem) throw new Error(problem);
+        return { chars: [...text], states: await s.hiddenStates(text) };
+      },
+      show: (states) => (this.states = states),
+    });
   }
 
   private renderSurprise(x: Surprise) {
@@ -225,10 +191,6 @@ export class CharLmInspector extends LitElement {
     return html`<div class="surprise" data-testid="surprise" tabindex="0" role="region" aria-label="the text coloured by surprise">${x.chars.map(span)}</div>`;
   }
 
-  private renderMessage(where: Where) {
-    return renderPanelMessage(this.messages[where], `${where}-error`);
-  }
-
   override render() {
     const ready = this.ready && !!this.run;
     const layers = this.run?.table.config.layers ?? 1;
@@ -239,7 +201,7 @@ export class CharLmInspector extends LitElement {
         <div class="row">
           <button data-testid="analyse" ?disabled=${!ready} @click=${() => void this.analyse()}>Per-character loss</button>
         </div>
-        ${this.renderMessage('analyse')}
+        ${this.analyseReads.message.render('analyse-error')}
         ${
           x
             ? html`
@@ -279,7 +241,7 @@ export class CharLmInspector extends LitElement {
           </label>
           <button data-testid="heatmap-button" ?disabled=${!ready} @click=${() => void this.showHeatmap()}>Show heatmap</button>
         </div>
-        ${this.renderMessage('heatmap')}
+        ${this.heatmapReads.message.render('heatmap-error')}
         <char-lm-heatmap data-testid="heatmap" .data=${this.heatmap}></char-lm-heatmap>
         <char-lm-next-char .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-next-char>
         <char-lm-cell-explorer .run=${this.run} ?ready=${ready} @panel-error=${this.forwardError}></char-lm-cell-explorer>

@@ -12,8 +12,7 @@ import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { topPredictions, type Predictions } from '../run/predictions.ts';
 import { surpriseColours } from './colours.ts';
-import { panelError } from './events.ts';
-import { renderPanelMessage } from './error-box.ts';
+import { ModelRead } from './model-read.ts';
 import { panelStyles } from './styles.ts';
 
 /** The longest text read (from zero state each time: the cost grows with it). */
@@ -44,18 +43,14 @@ export class CharLmNextChar extends LitElement {
     ready: { type: Boolean },
     text: { state: true, attribute: false },
     shown: { state: true, attribute: false },
-    message: { state: true, attribute: false },
-    reading: { state: true, attribute: false },
   };
 
   declare run: TrainingRun | null;
   declare ready: boolean;
   declare private text: string;
   declare private shown: Shown | null;
-  declare private message: string;
-  /** A read of the model is running (the first one on a GPU also builds its pipelines: seconds on a software adapter). */
-  declare private reading: boolean;
-  private again = false;
+  /** The reads of the model (one at a time; keys typed meanwhile are read together next) and the message next to the box. */
+  private reads = new ModelRead(this, () => this.run);
 
   constructor() {
     super();
@@ -63,8 +58,6 @@ export class CharLmNextChar extends LitElement {
     this.ready = false;
     this.text = '';
     this.shown = null;
-    this.message = '';
-    this.reading = false;
   }
 
   static override styles = [
@@ -135,10 +128,7 @@ export class CharLmNextChar extends LitElement {
   ];
 
   override willUpdate(changed: PropertyValues): void {
-    if (changed.has('run')) {
-      this.shown = null;
-      this.message = '';
-    }
+    if (changed.has('run')) this.shown = null;
   }
 
   override updated(changed: PropertyValues): void {
@@ -161,49 +151,31 @@ export class CharLmNextChar extends LitElement {
         problem = `The model does not know ${bad.map((c) => JSON.stringify(c)).join(', ')} (it knows the ${s.vocab.size} characters of its text): remove ${bad.length > 1 ? 'them' : 'it'} to see predictions again`;
       }
     }
-    this.report(problem);
+    this.reads.message.say(problem);
     return !problem;
-  }
-
-  private report(message: string): void {
-    if (message === this.message) return;
-    this.message = message;
-    this.dispatchEvent(panelError(message || null));
   }
 
   private onInput(value: string): void {
     this.text = value;
     if (!value) {
-      this.report('');
+      this.reads.message.say('');
       this.shown = null;
       return;
     }
     if (this.check(value) && this.ready) void this.predict();
   }
 
-  /** Reads the text typed; while a read runs, later keys wait and the newest text is read next. */
-  private async predict(): Promise<void> {
-    const s = this.run;
-    if (!s) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = true;
-    try {
-      do {
-        this.again = false;
-        const text = this.text;
-        if (!text || !this.check(text)) break;
-        const preds = await s.predictions(text);
-        if (this.run !== s) return;
-        this.shown = { text, chars: [...text], ids: s.encode(text, 'the text'), preds };
-      } while (this.again);
-    } catch (e) {
-      if (this.run === s && !s.closed) this.report((e as Error).message);
-    } finally {
-      this.reading = false;
-    }
+  /** Reads the text typed; while a read runs, later keys wait and the newest text is read next (checked again when its turn comes). */
+  private predict(): Promise<void> {
+    let text = '';
+    return this.reads.request({
+      start: () => {
+        text = this.text;
+        return !!text && this.check(text);
+      },
+      read: (s) => s.predictions(text),
+      show: (preds, s) => (this.shown = { text, chars: [...text], ids: s.encode(text, 'the text'), preds }),
+    });
   }
 
   private renderBars(x: Shown) {
@@ -272,14 +244,14 @@ export class CharLmNextChar extends LitElement {
             rows="2"
             spellcheck="false"
             placeholder="Type here (characters of the model's text)"
-            aria-invalid=${this.message ? 'true' : 'false'}
+            aria-invalid=${this.reads.message.text ? 'true' : 'false'}
             ?disabled=${!run}
             .value=${live(this.text)}
             @input=${(e: Event) => this.onInput((e.target as HTMLTextAreaElement).value)}
           ></textarea>
         </label>
-        ${renderPanelMessage(this.message, 'next-error')}
-        ${this.reading && !x ? html`<div class="muted" role="status">The model is reading your text…</div>` : nothing}
+        ${this.reads.message.render('next-error')}
+        ${this.reads.busy && !x ? html`<div class="muted" role="status">The model is reading your text…</div>` : nothing}
         ${x ? html`<div class=${stale ? 'stale' : ''} data-testid="next-result" aria-busy=${stale ? 'true' : 'false'}>${this.renderBars(x)} ${this.renderTyped(x)}</div>` : nothing}
       </section>
     `;

@@ -9,6 +9,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { SavedRunInfo } from '../run/store.ts';
 import { panelEvent, type SavedRunsAction } from './events.ts';
+import { renderPanelMessage } from './error-box.ts';
 import { panelStyles } from './styles.ts';
 
 /** "3 minutes ago", "yesterday", … for a time in ms since the epoch. */
@@ -88,13 +89,8 @@ export class CharLmSavedRuns extends LitElement {
         display: flex;
         gap: 0.5em;
       }
+      /* panelStyles' message box, spaced as the list around it. */
       .error {
-        background: #fdecea;
-        color: #8a1c12;
-        border-left: 4px solid #d93025;
-        padding: 0.4em 0.8em;
-        border-radius: 4px;
-        overflow-wrap: anywhere;
         margin: 0.3em 0;
       }
       .foot {
@@ -170,7 +166,7 @@ export class CharLmSavedRuns extends LitElement {
                 </ul>`
             : nothing
         }
-        ${this.error ? html`<div class="error" role="alert" data-testid="storage-error">${this.error}</div>` : nothing}
+        ${renderPanelMessage(this.error, 'storage-error')}
         <div class="foot">
           <span class="muted">Runs are kept in this browser as they train; the text and settings are remembered.</span>
           <button
