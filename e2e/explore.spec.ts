@@ -131,7 +131,7 @@ test('the cell explorer ranks units by features of the text and colours the text
   await expectNoOverflow(page, demo.locator('char-lm-inspector section'));
 });
 
-test('the bar chart follows its panel; its hover reads in nats and bits', async () => {
+test('the bar chart follows its panel; its hover and the arrow keys read in nats and bits', async () => {
   await demo.getByTestId('analyse').click();
   const bars = demo.locator('char-lm-bars');
   const canvas = bars.locator('canvas').first();
