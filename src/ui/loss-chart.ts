@@ -94,8 +94,11 @@ export class CharLmLossChart extends LitElement {
   declare private readout: string;
 
   private plot: uPlot | null = null;
-  /** The index (in the data drawn) of the point the arrow keys reached; null when the keys have not moved the cursor (or the mouse has since). */
-  private keyAt: number | null = null;
+  /**
+   * The step of the point the arrow keys reached (its index moves as points stream in beside
+   * earlier runs); null when the keys have not moved the cursor, or the mouse has since.
+   */
+  private keyStep: number | null = null;
   private history: LossHistory | null = null;
   private compared: ComparedCurve[] = [];
   /** The data drawn, following the history by what changed (made afresh with each uPlot). */
@@ -157,7 +160,7 @@ export class CharLmLossChart extends LitElement {
           (u) => {
             this.placeMarkers(u);
             // The scales may have moved under the key cursor: it stays on its point.
-            if (this.keyAt !== null) this.placeKeyCursor(u);
+            if (this.keyStep !== null) this.placeKeyCursor(u);
           },
         ],
       },
@@ -189,10 +192,10 @@ export class CharLmLossChart extends LitElement {
         { label: 'bits/char', scale: 'y', side: 1, grid: { show: false }, values: (_u, splits) => splits.map((v) => (v / Math.LN2).toFixed(2)) },
       ],
     };
-    this.keyAt = null;
+    this.keyStep = null;
     const plot = new uPlot(opts, [[], [], [], [], ...this.compared.map(() => [])] as unknown as uPlot.AlignedData, el);
     // The mouse takes the cursor back from the keys.
-    plot.over.addEventListener('mousemove', () => (this.keyAt = null));
+    plot.over.addEventListener('mousemove', () => (this.keyStep = null));
     return plot;
   }
 
@@ -201,7 +204,7 @@ export class CharLmLossChart extends LitElement {
     const u = this.plot;
     const n = u?.data[0].length ?? 0;
     if (!u || n === 0) return;
-    const at = this.keyAt;
+    const at = this.keyIndex(u);
     const page = Math.max(1, Math.round(n / 10));
     const to = (
       {
@@ -215,23 +218,35 @@ export class CharLmLossChart extends LitElement {
     )[ev.key];
     if (to === undefined) return;
     ev.preventDefault();
-    this.keyAt = Math.max(0, Math.min(n - 1, to));
+    this.keyStep = u.data[0][Math.max(0, Math.min(n - 1, to))];
     this.placeKeyCursor(u);
   };
 
   /** The chart left by the keys: the cursor goes, as when the mouse leaves. */
   private leaveKeys = (): void => {
-    if (this.keyAt === null) return;
-    this.keyAt = null;
+    if (this.keyStep === null) return;
+    this.keyStep = null;
     this.plot?.setCursor({ left: -10, top: -10 });
   };
 
+  /** Where the point the keys reached is in the data drawn (if it is gone: the next step, or the last), null when none. */
+  private keyIndex(u: uPlot): number | null {
+    const x = u.data[0];
+    if (this.keyStep === null || x.length === 0) return null;
+    let lo = 0;
+    let hi = x.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (x[mid] < this.keyStep) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** The cursor and the legend on the point the keys reached, and the point in words. */
   private placeKeyCursor(u: uPlot): void {
-    const n = u.data[0].length;
-    if (n === 0) return;
-    const i = Math.min(this.keyAt!, n - 1);
-    this.keyAt = i;
+    const i = this.keyIndex(u);
+    if (i === null) return;
     const y = u.data.slice(1).find((col) => col[i] != null)?.[i];
     // At the point's own x (unrounded) uPlot's cursor finds this point, and its legend reads it.
     u.setCursor({ left: u.valToPos(u.data[0][i], 'x'), top: y == null ? u.over.clientHeight / 2 : u.valToPos(y, 'y') });
