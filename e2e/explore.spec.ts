@@ -141,7 +141,7 @@ test('the cell explorer ranks units by features of the text and colours the text
   await expectNoOverflow(page, demo.locator('char-lm-inspector section'));
 });
 
-test('the bar chart follows its panel; its hover reads in nats and bits', async () => {
+test('the bar chart follows its panel; its hover and the arrow keys read in nats and bits', async () => {
   await demo.getByTestId('analyse').click();
   const bars = demo.locator('char-lm-bars');
   const canvas = bars.locator('canvas').first();
@@ -152,6 +152,14 @@ test('the bar chart follows its panel; its hover reads in nats and bits', async 
   const box = (await bars.locator('.u-over').boundingBox())!;
   await page.mouse.move(box.x + box.width / 30, box.y + box.height - 4);
   await expect(bars.locator('.tip')).toHaveText(/^".+": \d+\.\d{3} nats \(\d+\.\d{3} bits\) on average, over [\d,]+ occurrences$/u);
+  // The keyboard reads the same: focus the chart, Home goes to the first bar, the arrow keys move on.
+  await bars.locator('#chart').focus();
+  for (const key of ['Home', 'ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+  const third = (await bars.evaluate((el) => (el as unknown as { values: { char: string; loss: number; count: number }[] }).values))[2];
+  await expect(bars.locator('.tip')).toHaveText(
+    `${JSON.stringify(third.char)}: ${third.loss.toFixed(3)} nats (${(third.loss / Math.LN2).toFixed(3)} bits) on average, over ${third.count.toLocaleString('en')} occurrences`,
+  );
+  await bars.locator('#chart').blur();
   await snap(page, 'explore-bars-wide');
   await snap(bars, 'explore-bars-wide-panel');
   await expect(demo.getByTestId('surprise').locator('span').nth(1)).toHaveAttribute('title', /^"t": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/u);
@@ -168,6 +176,27 @@ test('the bar chart follows its panel; its hover reads in nats and bits', async 
   await bars.scrollIntoViewIfNeeded();
   await snap(page, 'explore-bars-390');
   await snap(bars, 'explore-bars-390-panel');
+});
+
+test('the loss chart reads its points from the keyboard, as the legend does on hover', async () => {
+  const chart = demo.locator('char-lm-loss-chart');
+  await chart.locator('#chart').focus();
+  // The arrow keys from the last point: the 19th of the 20 steps.
+  for (const key of ['ArrowLeft', 'ArrowLeft']) await page.keyboard.press(key);
+  const readout = chart.getByTestId('loss-readout');
+  await expect(readout).toHaveText(
+    /^step 19: loss (\d+\.\d{3}) nats \((\d+\.\d{3}) bits\), moving avg \(10\) \d+\.\d{3} nats \(\d+\.\d{3} bits\), validation (–|\d+\.\d{3} nats \(\d+\.\d{3} bits\))$/u,
+  );
+  // The legend reads the same point.
+  const legend = chart.locator('.u-legend .u-value');
+  await expect(legend.first()).toHaveText('19');
+  const [, nats, bits] = /loss (\S+) nats \((\S+) bits\)/u.exec((await readout.textContent())!)!;
+  await expect(legend.nth(1)).toHaveText(`${nats} nats (${bits} bits)`);
+  expect(Number(bits)).toBeCloseTo(Number(nats) / Math.LN2, 2);
+  await page.keyboard.press('Home');
+  await expect(readout).toHaveText(/^step 1: loss /u);
+  await chart.locator('#chart').blur();
+  await expect(legend.first()).toHaveText('–');
 });
 
 test('at 390 px the heatmap has its legend and axes and scrolls inside its panel; its hover names the value', async () => {

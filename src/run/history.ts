@@ -4,7 +4,12 @@ export interface StepMarker {
   label: string;
 }
 
-/** Loss history in growable typed arrays (the chart streams from these without copying). */
+/**
+ * Loss history in growable typed arrays (the chart streams from these without copying).
+ * Points are appended; of those already there only the last one's validation loss changes
+ * (`pushVal`), until `truncate` forgets some. `version` and `epoch` let a reader (the chart)
+ * take up only what changed since it last looked.
+ */
 export class LossHistory {
   steps = new Float64Array(1024);
   loss = new Float64Array(1024);
@@ -15,6 +20,13 @@ export class LossHistory {
   length = 0;
   /** Steps where training was stopped (the numerics guard), with a short label for the chart. */
   markers: StepMarker[] = [];
+  /** Bumped by every change to the points: a reader that has seen this version has seen them all. */
+  version = 0;
+  /**
+   * Bumped when points are forgotten (`truncate`). While it stays the same, the points a
+   * reader has seen stay as they were, but for the validation loss of the last of them.
+   */
+  epoch = 0;
 
   push(step: number, loss: number): void {
     if (this.length === this.steps.length) this.grow();
@@ -26,11 +38,14 @@ export class LossHistory {
     for (let k = from; k <= i; k++) s += this.loss[k];
     this.avg[i] = s / (i - from + 1);
     this.val[i] = NaN;
+    this.version++;
   }
 
   /** Marks the validation loss at the latest step. */
   pushVal(v: number): void {
-    if (this.length > 0) this.val[this.length - 1] = v;
+    if (this.length === 0) return;
+    this.val[this.length - 1] = v;
+    this.version++;
   }
 
   /**
@@ -40,8 +55,11 @@ export class LossHistory {
   truncate(step: number): void {
     let n = this.length;
     while (n > 0 && this.steps[n - 1] > step) n--;
+    if (n === this.length) return;
     this.val.fill(NaN, n, this.length);
     this.length = n;
+    this.version++;
+    this.epoch++;
   }
 
   private grow(): void {

@@ -2,9 +2,10 @@
  * <char-lm-bars>: the notebook's "hardest characters" bar chart (uPlot bars), one bar
  * per character with its mean loss in nats. It takes the width of its panel and follows it
  * (a ResizeObserver); hovering a bar reads out its character, loss in nats and bits, and
- * how often the character occurs.
+ * how often the character occurs. Focused, the arrow keys move the cursor over the bars
+ * (Home, End: the first and the last) and read each out the same way.
  *
- * @csspart chart - the chart container
+ * @csspart chart - the chart container (focusable)
  * @csspart tooltip - the hover readout
  */
 import { LitElement, css, html } from 'lit';
@@ -33,6 +34,10 @@ export class CharLmBars extends LitElement {
         min-height: 1.4em;
         color: var(--char-lm-text, #222);
       }
+      #chart:focus-visible {
+        outline: 2px solid var(--char-lm-accent, #1f4fbf);
+        outline-offset: 2px;
+      }
     `,
   ];
 
@@ -50,8 +55,17 @@ export class CharLmBars extends LitElement {
   }
 
   override render() {
-    return html`<div class="tip" part="tooltip" aria-live="polite">${this.hover || (this.bars.length ? 'Hover a bar for its loss' : '')}</div>
-      <div part="chart" id="chart"></div>`;
+    const tip = this.hover || (this.bars.length ? 'Hover a bar for its loss (or focus the chart and use the arrow keys)' : '');
+    return html`<div class="tip" part="tooltip" aria-live="polite">${tip}</div>
+      <div
+        part="chart"
+        id="chart"
+        tabindex="0"
+        role="region"
+        aria-label=${`the ${this.bars.length} hardest characters by mean loss, in nats; the Left and Right arrow keys read its bars`}
+        @keydown=${this.onKey}
+        @focusout=${() => this.plot?.setCursor({ left: -10, top: -10 })}
+      ></div>`;
   }
 
   override connectedCallback(): void {
@@ -80,6 +94,19 @@ export class CharLmBars extends LitElement {
   get values(): CharLoss[] {
     return this.bars;
   }
+
+  /** Left / Right (Home, End) move the cursor from bar to bar; uPlot's cursor hook reads the bar reached, as for a hover. */
+  private onKey = (ev: KeyboardEvent): void => {
+    const u = this.plot;
+    const n = this.bars.length;
+    if (!u || n === 0) return;
+    const at = u.cursor.idx ?? null;
+    const to = ({ ArrowLeft: at === null ? n - 1 : at - 1, ArrowRight: at === null ? 0 : at + 1, Home: 0, End: n - 1 } as Record<string, number>)[ev.key];
+    if (to === undefined) return;
+    ev.preventDefault();
+    const i = Math.max(0, Math.min(n - 1, to));
+    u.setCursor({ left: u.valToPos(i, 'x'), top: u.valToPos(this.bars[i].loss, 'y') });
+  };
 
   show(bars: CharLoss[]): void {
     this.bars = bars;
