@@ -294,9 +294,11 @@ test('the shipped model, trained on the novel: next-character bars, and its unit
   await expect(demo.getByTestId('cell-text')).toHaveAttribute('data-signal', 'c');
   const found = { quote: await best('quote'), line: await best('line'), space: await best('space'), capital: await best('capital') };
   console.log(`loaded ${t1 - t0} ms, ranked ${t2 - t1} ms`, JSON.stringify(found));
-  // Every feature varies in the novel's dialogue; word starts are what the small model tracks best (r = −0.55 for the shipped file).
-  for (const f of Object.values(found)) expect(f.r).toBeGreaterThan(0.1);
-  expect(found.space.r).toBeGreaterThan(0.4);
+  // Every feature varies in the novel's dialogue. The shipped file (novel preset, H 256, L 2) has a
+  // unit for word starts (r = 0.73), capitals (0.47) and quotes (0.39, in layer 1).
+  for (const f of Object.values(found)) expect(f.r).toBeGreaterThan(0.2);
+  expect(found.space.r).toBeGreaterThan(0.6);
+  expect(found.quote.r).toBeGreaterThan(0.3);
   await expect(demo.getByTestId('cell-stretch')).toContainText('2,000 characters from character 429 of the text;');
   await table.locator('tr[data-feature="quote"] button').first().click();
   await demo.locator('char-lm-cell-explorer').scrollIntoViewIfNeeded();
