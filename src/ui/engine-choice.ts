@@ -59,7 +59,7 @@ export function chooseEngine(asked: EngineAsked, gpu: GpuOffer, settings: RunSet
   if (n <= SOFTWARE_ADAPTER_CPU_PARAMETERS) {
     return {
       kind: 'cpu',
-      why: 'automatic: this WebGPU adapter is a software renderer (no GPU); a model this small trains faster on the CPU engine (about 5× for the notebook’s settings)',
+      why: 'automatic: this WebGPU adapter is a software renderer (no GPU); a model this small trains faster on the CPU engine',
     };
   }
   return {
