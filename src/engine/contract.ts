@@ -67,7 +67,7 @@ export interface LstmState {
 }
 
 /** The state after character i of a read (row i of every layer's h and c, as views), to resume from. */
-export function stateAfter(s: HiddenStates, H: number, i: number): LstmState {
+export function stateAfter(s: Pick<HiddenStates, 'h' | 'c'>, H: number, i: number): LstmState {
   const row = (x: Float32Array) => x.subarray(i * H, (i + 1) * H);
   return { h: s.h.map(row), c: s.c.map(row) };
 }
