@@ -57,6 +57,21 @@ export interface HiddenStates {
   gates: Float32Array[];
 }
 
+/**
+ * The LSTM state to resume a read from: per layer h and c, each (H), as the last row of an
+ * earlier HiddenStates gives them.
+ */
+export interface LstmState {
+  h: Float32Array[];
+  c: Float32Array[];
+}
+
+/** The state after character i of a read (row i of every layer's h and c, as views), to resume from. */
+export function stateAfter(s: Pick<HiddenStates, 'h' | 'c'>, H: number, i: number): LstmState {
+  const row = (x: Float32Array) => x.subarray(i * H, (i + 1) * H);
+  return { h: s.h.map(row), c: s.c.map(row) };
+}
+
 export type GateName = 'i' | 'f' | 'g' | 'o';
 
 /**
@@ -89,8 +104,12 @@ export interface Model {
    * text is cut as evaluationStreams says.
    */
   evaluate(ids: Int32Array, streams?: number): Promise<Float32Array>;
-  /** Hidden states, cell states and gates after each character of a text, from zero state. */
-  hiddenStates(ids: Int32Array): Promise<HiddenStates>;
+  /**
+   * Hidden states, cell states and gates after each character of a text, from zero state or,
+   * given `from`, from that state (reading a text in two parts, the second from the first's
+   * last row, gives the rows of reading it whole).
+   */
+  hiddenStates(ids: Int32Array, from?: LstmState): Promise<HiddenStates>;
   /** `length` characters after the prime for each row; the same seed gives the same text on every engine. */
   sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]>;
   destroy(): void;
@@ -231,6 +250,13 @@ export function samplingUniforms(seed: number, count: number): Float32Array {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = rng.uniform();
   return out;
+}
+
+/** Checks a starting state against a model (L layers of H units) before any work starts. */
+export function checkLstmState(from: LstmState, H: number, L: number): void {
+  if (from.h.length !== L || from.c.length !== L)
+    throw new Error(`the starting state has ${from.h.length} h and ${from.c.length} c layers, the model has ${L}`);
+  for (const x of [...from.h, ...from.c]) if (x.length !== H) throw new Error(`a starting state layer has ${x.length} units, the model has H = ${H}`);
 }
 
 /** Checks a sample request against a model before any work starts. */

@@ -16,7 +16,7 @@
 import type { ParamTable } from '../model/params.ts';
 import type { TrainConfig } from '../model/config.ts';
 import type { TrainingSnapshot } from '../model/training-state.ts';
-import type { Engine, HiddenStates, Model, SampleRequest, StepResult, Trainer, TrainerStart } from './contract.ts';
+import type { Engine, HiddenStates, LstmState, Model, SampleRequest, StepResult, Trainer, TrainerStart } from './contract.ts';
 import { buffersOf, type CpuWorkerOp, type CpuWorkerOps, type CpuWorkerReply, type CpuWorkerRequest } from './cpu-worker-protocol.ts';
 import CpuWorker from './cpu-worker.ts?worker&inline';
 
@@ -133,9 +133,11 @@ class WorkerModel implements Model {
     return this.conn.call('evaluate', { handle: this.handle, ids: copy, streams }, [copy]);
   }
 
-  hiddenStates(ids: Int32Array): Promise<HiddenStates> {
+  hiddenStates(ids: Int32Array, from?: LstmState): Promise<HiddenStates> {
     const copy = copyOf(ids);
-    return this.conn.call('hiddenStates', { handle: this.handle, ids: copy }, [copy]);
+    // Copies of `from` (the caller keeps it; its rows may be views of a larger read), transferred.
+    const start = from && { h: from.h.map((x) => x.slice()), c: from.c.map((x) => x.slice()) };
+    return this.conn.call('hiddenStates', { handle: this.handle, ids: copy, from: start }, [copy, ...(start ? [...start.h, ...start.c] : [])]);
   }
 
   sample(req: SampleRequest, onProgress?: (rows: Int32Array[]) => void): Promise<Int32Array[]> {

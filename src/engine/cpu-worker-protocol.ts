@@ -9,7 +9,7 @@
 import type { ParamTable } from '../model/params.ts';
 import type { TrainConfig } from '../model/config.ts';
 import type { TrainingSnapshot } from '../model/training-state.ts';
-import type { HiddenStates, SampleRequest, StepResult, TrainerStart } from './contract.ts';
+import type { HiddenStates, LstmState, SampleRequest, StepResult, TrainerStart } from './contract.ts';
 
 /** Every request, by operation, with the value its reply carries. */
 export interface CpuWorkerOps {
@@ -20,7 +20,7 @@ export interface CpuWorkerOps {
   };
   readParams: { args: { handle: number }; value: Float32Array };
   evaluate: { args: { handle: number; ids: Int32Array; streams?: number }; value: Float32Array };
-  hiddenStates: { args: { handle: number; ids: Int32Array }; value: HiddenStates };
+  hiddenStates: { args: { handle: number; ids: Int32Array; from?: LstmState }; value: HiddenStates };
   sample: { args: { handle: number; req: SampleRequest }; value: Int32Array[] };
   trainStep: { args: { handle: number }; value: { results: StepResult[]; step: number } };
   flush: { args: { handle: number }; value: StepResult[] };

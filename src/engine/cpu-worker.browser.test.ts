@@ -9,7 +9,7 @@ import { NOTEBOOK_TRAIN, type ModelConfig, type TrainConfig } from '../model/con
 import { Rng } from '../model/rng.ts';
 import { cpuEngine } from './cpu.ts';
 import { workerCpuEngine, type WorkerCpuEngine } from './cpu-worker-client.ts';
-import type { Engine, SampleRequest, StepResult } from './contract.ts';
+import { stateAfter, type Engine, type SampleRequest, type StepResult } from './contract.ts';
 import { BACKGROUND_MIN_LENGTH, encodeInBackground } from '../run/encode-async.ts';
 import { encodeText } from '../text/encoded.ts';
 import { VocabError } from '../text/vocab.ts';
@@ -32,6 +32,7 @@ async function exercise(engine: Engine) {
   for (let i = 0; i < 5; i++) steps.push(...(await trainer.trainStep()));
   steps.push(...(await trainer.flush()));
   const text = randomTokens(90, MODEL.vocabSize, 5);
+  const first = await trainer.model.hiddenStates(text.subarray(0, 20));
   const progress: number[][][] = [];
   const req: SampleRequest = {
     prime: Int32Array.of(1, 2, 3),
@@ -50,6 +51,7 @@ async function exercise(engine: Engine) {
     evaluate1: await trainer.model.evaluate(text),
     evaluate4: await trainer.model.evaluate(text.subarray(5, 80), 4),
     hidden: await trainer.model.hiddenStates(text.subarray(0, 20)),
+    hiddenResumed: await trainer.model.hiddenStates(text.subarray(20, 30), stateAfter(first, MODEL.hiddenSize, 19)),
     sample: await trainer.model.sample(req, (rows) => progress.push(rows.map((r) => Array.from(r)))),
     progress,
   };
@@ -58,6 +60,7 @@ async function exercise(engine: Engine) {
   expect(params.length).toBe(table.totalSize);
   expect(text.length).toBe(90);
   expect(req.prime.length).toBe(3);
+  expect(first.h[1].length).toBe(20 * MODEL.hiddenSize);
   // A second trainer resumed from the snapshot continues exactly as this one does.
   const resumed = await engine.trainer(table, TRAIN, data, out.snapshot);
   const next = [...(await trainer.trainStep()), ...(await resumed.trainStep())];

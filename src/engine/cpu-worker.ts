@@ -61,8 +61,8 @@ const handlers: Handlers = {
     const losses = await model(handle).evaluate(ids, streams);
     return { value: losses, transfer: [losses] };
   },
-  hiddenStates: async ({ handle, ids }) => {
-    const s = await model(handle).hiddenStates(ids);
+  hiddenStates: async ({ handle, ids, from }) => {
+    const s = await model(handle).hiddenStates(ids, from);
     return { value: s, transfer: [...s.h, ...s.c, ...s.gates] };
   },
   sample: async ({ id, handle, req }) => {

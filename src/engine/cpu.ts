@@ -12,6 +12,7 @@ import { sampleReference } from '../reference/kernels.ts';
 import type { TrainingSnapshot } from '../model/training-state.ts';
 import type { Batcher } from '../text/batcher.ts';
 import {
+  checkLstmState,
   checkSampleRequest,
   describeSize,
   evaluationStreams,
@@ -20,6 +21,7 @@ import {
   trainingBatcher,
   type Engine,
   type HiddenStates,
+  type LstmState,
   type Model,
   type SampleRequest,
   type StepResult,
@@ -46,15 +48,15 @@ export class CpuModel implements Model {
     return Float32Array.from(this.params);
   }
 
-  /** One chunk of S streams through the reference, carrying (h, c) between calls. */
-  private chunkRunner(S: number, wantHidden: boolean) {
+  /** One chunk of S streams through the reference, carrying (h, c) between calls; the first starts from `from` (S = 1) or zeros. */
+  private chunkRunner(S: number, wantHidden: boolean, from?: LstmState) {
     const { hiddenSize: H, layers: L } = this.table.config;
     let h0: Float64Array[] = [];
     let c0: Float64Array[] = [];
     return async (tok: Int32Array, tgt: Int32Array, T: number, first: boolean) => {
       if (first) {
-        h0 = Array.from({ length: L }, () => new Float64Array(S * H));
-        c0 = Array.from({ length: L }, () => new Float64Array(S * H));
+        h0 = Array.from({ length: L }, (_, l) => (from ? Float64Array.from(from.h[l]) : new Float64Array(S * H)));
+        c0 = Array.from({ length: L }, (_, l) => (from ? Float64Array.from(from.c[l]) : new Float64Array(S * H)));
       }
       const { cache } = modelForwardReference(this.table, this.params, tok, tgt, T, S, h0, c0);
       h0 = cache.hs.map((x) => x.slice(T * S * H));
@@ -74,11 +76,12 @@ export class CpuModel implements Model {
     return (await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: false }, this.chunkRunner(layout.S, false))).losses;
   }
 
-  async hiddenStates(ids: Int32Array): Promise<HiddenStates> {
+  async hiddenStates(ids: Int32Array, from?: LstmState): Promise<HiddenStates> {
     if (ids.length < 1) throw new Error('hidden states need at least one character');
     const { hiddenSize: H, layers: L } = this.table.config;
+    if (from) checkLstmState(from, H, L);
     const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
-    const { h, c, gates } = await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: true }, this.chunkRunner(1, true));
+    const { h, c, gates } = await runStreams(layout, { H, L, chunk: CHUNK, wantHidden: true }, this.chunkRunner(1, true, from));
     return { h, c, gates };
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
@@ -41,6 +41,63 @@ describe('TrainingRun.predictions', () => {
     expect(-Math.log(p.probs[run.vocab.chars.indexOf('h')])).toBeCloseTo(losses[0], 4);
     await expect(run.predictions('the Zebra')).rejects.toThrow(/"Z"/);
     await expect(run.predictions('')).rejects.toThrow(/at least one character/);
+    await run.destroy();
+  });
+});
+
+describe('TrainingRun.predictions, typed', () => {
+  it('reads only the new characters of an extended text and none after a backspace, with the distributions of a whole read; trained further, it reads whole again', async () => {
+    const corpus = { name: 'test', text: 'The quick brown fox jumps over the lazy dog; the cat sat on the mat. '.repeat(3) };
+    const settings = { model: { embedSize: 4, hiddenSize: 8, layers: 2 }, train: { ...NOTEBOOK_TRAIN, seqLen: 8 }, steps: 1, sampleEvery: 0, valEvery: 0 };
+    const run = await TrainingRun.open(prepareRun({ corpus, settings, naming: 'label' }), cpuEngine());
+    const V = run.vocab.size;
+    /** The distributions of `text` read whole from zero state, as predictions() read it before it kept anything. */
+    const whole = async (text: string) => {
+      const states = await run.trainer.model.hiddenStates(run.encode(text, 'x'));
+      return headPredictions(run.table, await run.trainer.model.readParams(), states.h[1]).probs;
+    };
+    // The lengths of the texts the model reads for each predictions() call.
+    const model = run.trainer.model;
+    const hiddenStates = model.hiddenStates.bind(model);
+    let reads: number[] = [];
+    vi.spyOn(model, 'hiddenStates').mockImplementation((ids, from) => {
+      reads.push(ids.length);
+      return hiddenStates(ids, from);
+    });
+    const typing = async (text: string): Promise<number[]> => {
+      reads = [];
+      const p = await run.predictions(text);
+      const read = reads;
+      reads = [];
+      const want = await whole(text);
+      expect([p.n, p.V]).toEqual([[...text].length, V]);
+      // The CPU engine carries float64 state inside a read and resumes from the f32 rows: equal to f32 rounding.
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(p.probs[i] - want[i]));
+      expect(worst, text).toBeLessThan(1e-6);
+      return read;
+    };
+    // A key at a time, backspaces and a new ending, then an edit before the end.
+    const typed: [string, number[]][] = [
+      ['t', [1]],
+      ['th', [1]],
+      ['the', [1]],
+      ['the ', [1]],
+      ['the ca', [2]],
+      ['the c', []],
+      ['the', []],
+      ['the d', [2]],
+      ['the dog', [2]],
+      ['tha dog', [7]],
+    ];
+    for (const [text, read] of typed) expect(await typing(text), text).toEqual(read);
+    // Trained a step further: the same text is read whole, then typing goes on from it.
+    const step = run.step;
+    await run.start(step + 1);
+    expect(run.step).toBe(step + 1);
+    expect(run.trainer.model).toBe(model);
+    expect(await typing('tha dog')).toEqual([7]);
+    expect(await typing('tha dogs')).toEqual([1]);
     await run.destroy();
   });
 });

@@ -23,7 +23,16 @@ import {
 import { CorpusError, checkCorpusShape, splitTrainVal } from '../text/corpus.ts';
 import { encodeIn, encodeText, type EncodedText } from '../text/encoded.ts';
 import { Vocab, VocabError } from '../text/vocab.ts';
-import { trainingBatcher, type Engine, type HiddenStates, type SampleRow, type StepResult, type Trainer, type TrainerStart } from '../engine/contract.ts';
+import {
+  stateAfter,
+  trainingBatcher,
+  type Engine,
+  type HiddenStates,
+  type SampleRow,
+  type StepResult,
+  type Trainer,
+  type TrainerStart,
+} from '../engine/contract.ts';
 import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
 import { NumericsError, checkStep, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
@@ -374,6 +383,21 @@ const MAX_SNAPSHOT_EVERY = 500;
 class GuardTripped extends Error {}
 
 /** A bad step found by the guard, and the newest step whose snapshot may still be restored. */
+/**
+ * A read of predictions(): the text's ids, per layer h and c after each character (n, H), to
+ * resume from any of them, and the distributions (n, V), with the parameters, trainer and step
+ * they were computed with.
+ */
+interface PredictionsRead {
+  trainer: Trainer;
+  step: number;
+  params: Float32Array;
+  ids: Int32Array;
+  h: Float32Array[];
+  c: Float32Array[];
+  probs: Float32Array;
+}
+
 type Alarm = Omit<NumericsStop, 'restoredStep'> & { newestGood: number };
 
 export class TrainingRun {
@@ -979,22 +1003,54 @@ export class TrainingRun {
   /**
    * The model's next-character distribution after each character of `text` (vocabulary
    * characters only), from zero state: the top layer's hidden states through the head on the
-   * host (see predictions.ts). The parameters are read once per trained step.
+   * host (see predictions.ts). The parameters are read once per trained step. Typing is
+   * incremental: a text that extends the last one read with the same model (trainer and step)
+   * reads only its new characters, from the state the last read left after its end; a prefix of
+   * it (backspace) is answered from what was kept, without reading. Anything else (trained
+   * further, another model, an edit before the end) reads the whole text.
    */
   async predictions(text: string): Promise<Predictions> {
     const ids = this.encode(text, 'the text');
     if (ids.length === 0) throw new Error('type at least one character to see what the model expects next');
     return this.withModel(async (t) => {
-      const states = await t.model.hiddenStates(ids);
-      const cached = this.headParams;
-      const params = cached && cached.trainer === t && cached.step === t.step ? cached.params : await t.model.readParams();
-      this.headParams = { trainer: t, step: t.step, params };
-      return headPredictions(this.table, params, states.h[states.h.length - 1]);
+      const { hiddenSize: H, vocabSize: V, layers: L } = this.table.config;
+      const last = this.lastRead && this.lastRead.trainer === t && this.lastRead.step === t.step ? this.lastRead : null;
+      const params = last?.params ?? (await t.model.readParams());
+      const n = ids.length;
+      // The characters of the last read that this text keeps: all of them when it extends that text, all of its own when it is a prefix.
+      const kept = last ? wholePrefixLength(ids, last.ids) : 0;
+      let read: PredictionsRead;
+      if (last && kept === n) {
+        const rows = (x: Float32Array) => x.subarray(0, n * H);
+        read = { trainer: t, step: t.step, params, ids, h: last.h.map(rows), c: last.c.map(rows), probs: last.probs.subarray(0, n * V) };
+      } else {
+        const states = await t.model.hiddenStates(ids.subarray(kept), last && kept > 0 ? stateAfter(last, H, kept - 1) : undefined);
+        const fresh = headPredictions(this.table, params, states.h[L - 1]).probs;
+        const joined = (before: Float32Array | undefined, after: Float32Array, width: number) => {
+          if (!before || kept === 0) return after;
+          const out = new Float32Array(n * width);
+          out.set(before.subarray(0, kept * width));
+          out.set(after, kept * width);
+          return out;
+        };
+        read = {
+          trainer: t,
+          step: t.step,
+          params,
+          ids,
+          h: states.h.map((x, l) => joined(last?.h[l], x, H)),
+          c: states.c.map((x, l) => joined(last?.c[l], x, H)),
+          probs: joined(last?.probs, fresh, V),
+        };
+      }
+      this.lastRead = read;
+      // A copy: the kept rows stay predictions()'s own.
+      return { probs: read.probs.slice(), n, V };
     });
   }
 
-  /** The parameters predictions() last read, with the trainer and step they belong to. */
-  private headParams: { trainer: Trainer; step: number; params: Float32Array } | null = null;
+  /** predictions()'s last read, with the parameters, trainer and step it was computed with. */
+  private lastRead: PredictionsRead | null = null;
 
   /** Hidden states, cell states and gates after each of `length` characters of the run's text from `start`, from zero state. */
   textStates(start: number, length: number): Promise<{ ids: Int32Array; states: HiddenStates }> {
@@ -1062,6 +1118,13 @@ export class TrainingRun {
     this.trainer.destroy();
     this.listeners.clear();
   }
+}
+
+/** The length of the shorter of a and b when it is the start of the other, else 0. */
+function wholePrefixLength(a: Int32Array, b: Int32Array): number {
+  const k = Math.min(a.length, b.length);
+  for (let i = 0; i < k; i++) if (a[i] !== b[i]) return 0;
+  return k;
 }
 
 function mean(a: Float32Array): number {

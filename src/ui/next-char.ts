@@ -4,8 +4,9 @@
  * their probability and surprise (−ln p in nats, and in bits); the text typed is coloured by
  * the probability the model gave each character that was actually typed (hover for the
  * numbers). Distributions come from TrainingRun.predictions (hidden states, then the head on
- * the host: see src/run/predictions.ts). One read of the model at a time: keys typed while
- * one runs are taken up together when it ends.
+ * the host: see src/run/predictions.ts); a key typed at the end reads only the new characters,
+ * and a backspace reads none (TrainingRun keeps the last read). One read of the model at a
+ * time: keys typed while one runs are taken up together when it ends.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';

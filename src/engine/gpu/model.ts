@@ -25,12 +25,14 @@ import { SequenceBuffers, buildForward } from './sequence.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
 import {
+  checkLstmState,
   checkSampleRequest,
   evaluationStreams,
   runStreams,
   samplingUniforms,
   type ChunkOutput,
   type HiddenStates,
+  type LstmState,
   type Model,
   type SampleRequest,
 } from '../contract.ts';
@@ -131,9 +133,10 @@ export class GpuModel implements Model {
 
   /**
    * One chunk of S streams through the forward pass (T = EVAL_CHUNK or less, padded):
-   * the state is carried in the pass's stateH/stateC between chunks.
+   * the state is carried in the pass's stateH/stateC between chunks. The first chunk starts
+   * from zeros or, given `from` (S = 1), from that state written into stateH/stateC (L, 1, H).
    */
-  private chunkRunner(T: number, S: number, wantHidden: boolean) {
+  private chunkRunner(T: number, S: number, wantHidden: boolean, from?: LstmState) {
     const { hiddenSize: H, layers: L } = this.table.config;
     const { seq, forward } = this.forwardPass(T, S);
     const tok = new Int32Array(T * S); // (T, S), zero padded
@@ -145,8 +148,14 @@ export class GpuModel implements Model {
       tgt.set(targets);
       writeArray(this.device, seq.tokens, tok);
       writeArray(this.device, seq.targets, tgt);
+      if (first && from) {
+        for (let l = 0; l < L; l++) {
+          writeArray(this.device, seq.stateH, from.h[l], l * H * 4);
+          writeArray(this.device, seq.stateC, from.c[l], l * H * 4);
+        }
+      }
       const enc = this.device.createCommandEncoder({ label: 'forward chunk' });
-      seq.encodeLoadState(enc, first);
+      seq.encodeLoadState(enc, first && !from);
       const pass = enc.beginComputePass({ label: 'forward' });
       encodeDispatches(pass, forward);
       pass.end();
@@ -177,12 +186,13 @@ export class GpuModel implements Model {
     return (await runStreams(layout, { H, L, chunk: T, wantHidden: false }, this.chunkRunner(T, layout.S, false))).losses;
   }
 
-  async hiddenStates(ids: Int32Array): Promise<HiddenStates> {
+  async hiddenStates(ids: Int32Array, from?: LstmState): Promise<HiddenStates> {
     if (ids.length < 1) throw new Error('hidden states need at least one character');
     const { hiddenSize: H, layers: L } = this.table.config;
+    if (from) checkLstmState(from, H, L);
     const layout = { inputs: ids, targets: new Int32Array(ids.length), S: 1, len: ids.length };
     const T = chunkSteps(ids.length);
-    const { h, c, gates } = await runStreams(layout, { H, L, chunk: T, wantHidden: true }, this.chunkRunner(T, 1, true));
+    const { h, c, gates } = await runStreams(layout, { H, L, chunk: T, wantHidden: true }, this.chunkRunner(T, 1, true, from));
     return { h, c, gates };
   }
 
