@@ -180,7 +180,7 @@ def main():
             extra["validation_loss"] = f"{val:.6f}"
         write_safetensors(a.out, model, chars, config, train, step, extra)
 
-    state, started, window, val = None, time.time(), [], None
+    state, started, window = None, time.time(), []
     for step in range(1, a.steps + 1):
         x, y, reset = streams.next()
         if reset:
@@ -203,11 +203,12 @@ def main():
                   f"{step * a.batch * a.seq_len / el:,.0f} chars/s, {el / 60:.1f} min, "
                   f"~{el / step * (a.steps - step) / 60:.0f} min left", flush=True)
             window = []
+        val = None  # the validation loss at this step, when one is measured
         if val_ids is not None and ((a.val_every and step % a.val_every == 0) or step == a.steps):
             val = mean_loss(model, val_ids)
             print(f"validation at step {step}: {val:.4f} nats/char = {val / math.log(2):.4f} bits/char", flush=True)
         if (a.export_every and step % a.export_every == 0) or step == a.steps:
-            export(step, time.time() - started, val if step % (a.val_every or a.steps) == 0 or step == a.steps else None)
+            export(step, time.time() - started, val)
     el = time.time() - started
     train_loss = mean_loss(model, train_ids)
     print(f"done: {a.steps} steps in {el / 60:.1f} min; loss on the training text {train_loss:.4f} nats/char; "

@@ -17,7 +17,7 @@ import type { TrainingRun } from '../run/run.ts';
 import { cellActivations, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
 import { ModelRead, PanelMessage } from './model-read.ts';
 import { cellColours } from './colours.ts';
-import { panelStyles } from './styles.ts';
+import { nestedPanelStyles } from './styles.ts';
 
 const DEFAULT_LENGTH = 2000;
 const MIN_LENGTH = 50;
@@ -78,13 +78,8 @@ export class CharLmCellExplorer extends LitElement {
   }
 
   static override styles = [
-    panelStyles,
+    ...nestedPanelStyles,
     css`
-      section {
-        background: none;
-        padding: 0;
-        margin: 0.8em 0 0;
-      }
       table {
         border-collapse: collapse;
         font-size: 0.9em;

@@ -14,7 +14,7 @@ import type { TrainingRun } from '../run/run.ts';
 import { topPredictions, type Predictions } from '../run/predictions.ts';
 import { surpriseColours } from './colours.ts';
 import { ModelRead } from './model-read.ts';
-import { panelStyles } from './styles.ts';
+import { nestedPanelStyles } from './styles.ts';
 
 /** The longest text read (from zero state each time: the cost grows with it). */
 const MAX_TYPED = 500;
@@ -62,13 +62,8 @@ export class CharLmNextChar extends LitElement {
   }
 
   static override styles = [
-    panelStyles,
+    ...nestedPanelStyles,
     css`
-      section {
-        background: none;
-        padding: 0;
-        margin: 0.8em 0 0;
-      }
       textarea {
         width: 36em;
         max-width: 100%;

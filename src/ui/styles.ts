@@ -99,3 +99,15 @@ export const panelStyles = css`
     color: var(--accent);
   }
 `;
+
+/** A panel shown inside another (the inspector's "What comes next?" and cell explorer): no box of its own. */
+export const nestedPanelStyles = [
+  panelStyles,
+  css`
+    section {
+      background: none;
+      padding: 0;
+      margin: 0.8em 0 0;
+    }
+  `,
+];

@@ -149,10 +149,14 @@ export class GpuModel implements Model {
       writeArray(this.device, seq.tokens, tok);
       writeArray(this.device, seq.targets, tgt);
       if (first && from) {
-        for (let l = 0; l < L; l++) {
-          writeArray(this.device, seq.stateH, from.h[l], l * H * 4);
-          writeArray(this.device, seq.stateC, from.c[l], l * H * 4);
-        }
+        // (L, 1, H): every layer's row in one write per buffer.
+        const packed = (rows: Float32Array[]) => {
+          const out = new Float32Array(L * H);
+          rows.forEach((r, l) => out.set(r, l * H));
+          return out;
+        };
+        writeArray(this.device, seq.stateH, packed(from.h));
+        writeArray(this.device, seq.stateC, packed(from.c));
       }
       const enc = this.device.createCommandEncoder({ label: 'forward chunk' });
       seq.encodeLoadState(enc, first && !from);
