@@ -79,6 +79,18 @@ describe('prepareRun: validate everything, build nothing', () => {
     expect(() => prepareRun(input({ settings: streams }))).toThrow(/too short/);
   });
 
+  it('refuses a text with more distinct characters than the model takes, both counts grouped alike', () => {
+    // 1,101 distinct characters (CJK ideographs after ASCII letters), each twice.
+    const chars = Array.from({ length: 1101 }, (_, i) => String.fromCodePoint(0x4e00 + i));
+    const text = [...chars, ...chars].join('');
+    expect(() => prepareRun(input({ corpus: { name: 'wide.txt', text } }))).toThrow(
+      'wide.txt has 1,101 distinct characters; the model handles at most 1,024: use a text with a smaller alphabet',
+    );
+    // At the limit it is taken.
+    const limit = [...chars.slice(0, 1024), ...chars.slice(0, 1024)].join('');
+    expect(prepareRun(input({ corpus: { name: 'ok.txt', text: limit } })).vocab.size).toBe(1024);
+  });
+
   it('a loaded model refuses a text with characters outside its vocabulary, naming the character', async () => {
     const run = await open();
     const contents = loadCheckpoint(await run.checkpoint());

@@ -257,7 +257,7 @@ export function prepareRun(input: RunInput): PreparedRun {
   inCorpus(() => checkCorpusShape(ids.length, ckpt ? distinctIds(ids, vocab.size) : vocab.size, vocab.chars[ids[0]] ?? '', settings.train.seqLen));
   if (vocab.size > MAX_VOCAB) {
     throw new CorpusError(
-      `${corpus.name} has ${vocab.size.toLocaleString('en')} distinct characters; the model handles at most ${MAX_VOCAB}: use a text with a smaller alphabet`,
+      `${corpus.name} has ${vocab.size.toLocaleString('en')} distinct characters; the model handles at most ${MAX_VOCAB.toLocaleString('en')}: use a text with a smaller alphabet`,
     );
   }
   const model: ModelConfig = { vocabSize: vocab.size, ...settings.model };

@@ -80,6 +80,14 @@ function describeValue(v: unknown): string {
   return `a ${typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v}`;
 }
 
+/**
+ * An action refused because the settings form has a value that does not parse: the form
+ * shows the field's own message beside it and takes the focus to it.
+ */
+class FormRefusal extends Error {
+  override name = 'FormRefusal';
+}
+
 /** What is remembered of a chosen text: a preset or URL itself, only the kind of any other. */
 function rememberedText(c: TextChoice): RememberedText {
   return c.kind === 'preset' || c.kind === 'url' ? c : { kind: c.kind };
@@ -105,7 +113,8 @@ function rememberedText(c: TextChoice): RememberedText {
  * - `model-url`: fetch that checkpoint (the progress shows) and load it onto the text (again
  *   when the text changes); it is ready to sample and inspect at once, and `autotrain`
  *   fine-tunes it. A URL that fails (404, network, not a checkpoint) is reported by name
- *   and the element goes on with a fresh model on its text. Removing it keeps the model.
+ *   and changes nothing: the model in use stays (one loaded before, or the one trained
+ *   here; a fresh model on the text when the element had none). Removing it keeps the model.
  * - `controls`: `all`, or `generate` for a generation-only demo (no text, settings or
  *   training panels: the sampler and the inspector remain), at once.
  * A bad value is reported (`char-lm-error` and the error box) naming the attribute and
@@ -265,6 +274,8 @@ export class CharLmDemo extends LitElement {
   /** The text in the element when it was last used. */
   private slotText = '';
   private readyFired = false;
+  /** The message of the last action refused for a field of the form: editing the form takes it away. */
+  private formRefusalShown = '';
   /** The message at the top is only about a `model-url` that did not load (see failAttributes). */
   private topAboutModel = false;
   /** A .safetensors file dropped onto the element loads it; a .txt file becomes the text. */
@@ -492,7 +503,9 @@ export class CharLmDemo extends LitElement {
       if (asked.key !== this.attributeTextKey || !run || retry) {
         this.attributeTextKey = asked.key;
         this.attributeTextFailed = true; // until it has loaded
-        await this.openText(await this.readCorpus(asked.choice), parseDraft(this.draft, run?.settings ?? applied.settings));
+        // The form is checked before the text is read (a fresh model on it takes the form's settings).
+        const settings = this.formSettings('the text was not loaded', run?.settings ?? applied.settings);
+        await this.openText(await this.readCorpus(asked.choice), settings);
         this.attributeTextFailed = false;
         if (applied.modelUrl) await this.loadAttributeModel(applied.modelUrl, messages);
         if (this.phase !== 'ready') this.becomeReady();
@@ -606,6 +619,23 @@ export class CharLmDemo extends LitElement {
 
   // ---- building models ----
 
+  /**
+   * The settings in the form, for an action that reads them (Train, Reset, a new text, a
+   * model): checked before anything is read, discarded or sent to the GPU. A value that does
+   * not parse refuses the action with a FormRefusal, "<refused>: <the field's message>", the
+   * form takes the focus to the field (its own message is beside it) and nothing changes.
+   */
+  private formSettings(refused: string, base: RunSettings): RunSettings {
+    try {
+      return parseDraft(this.draft, base);
+    } catch (e) {
+      if (this.applied.controls === 'all') this.formRefused++;
+      const message = `${refused}: ${(e as Error).message}`;
+      this.formRefusalShown = message;
+      throw new FormRefusal(message);
+    }
+  }
+
   /** A new text: encoded once (off the main thread where possible), then a fresh model on it. */
   private async openText(corpus: Corpus, settings: RunSettings): Promise<void> {
     const encoded = await encodeInBackground(corpus.text);
@@ -629,14 +659,18 @@ export class CharLmDemo extends LitElement {
   /**
    * Starts or resumes training, after the actions called before it (a Reset called just
    * before trains the new model); a learning rate, decay or clip norm changed in the form
-   * is applied first (the model goes on from where it is with them). Resolves once
+   * is applied first (the model goes on from where it is with them). A form with a value
+   * that does not parse changes nothing: "Train changed nothing: <the field's message>" next
+   * to Train (and `char-lm-error`), and the form takes the focus to the field. Resolves once
    * training has started; it runs on its own.
    */
   train(): Promise<void> {
     return this.act(async () => {
       const run = this.ctl.run;
       if (!run) return;
-      const change = run.status === 'training' || run.status === 'pausing' ? null : onTrainChange(this.draft, run.settings);
+      // Checked whatever the run is doing: a form with a bad value never trains (not even on the old values).
+      const asked = this.formSettings('Train changed nothing', run.settings);
+      const change = run.status === 'training' || run.status === 'pausing' ? null : onTrainChange(asked, run.settings);
       if (change) await run.retune(change);
       if (this.runNotice?.kind === 'numerics') this.runNotice = null;
       if (this.ctl.run === run) void run.start();
@@ -694,12 +728,11 @@ export class CharLmDemo extends LitElement {
       if (!s) return;
       let settings: RunSettings;
       try {
-        settings = parseDraft(this.draft, s.settings);
+        settings = this.formSettings('Reset changed nothing', s.settings);
       } catch (e) {
-        const message = `Reset changed nothing: ${(e as Error).message}`;
-        if (this.applied.controls !== 'all') throw new Error(message); // no form on the page: the error box says it
-        this.formRefused++;
-        this.emit('char-lm-error', { message });
+        if (this.applied.controls !== 'all') throw e; // no form on the page: the error box says it
+        // The settings panel shows the field's message beside the field, under Reset's own box.
+        this.emit('char-lm-error', { message: (e as Error).message });
         return;
       }
       try {
@@ -738,6 +771,7 @@ export class CharLmDemo extends LitElement {
       const given: unknown = file;
       if (!(given instanceof Blob)) throw new Error(`load() takes a File or Blob holding a .safetensors checkpoint, got ${describeValue(given)}`);
       const name = given instanceof File ? given.name : 'the Blob given to load()';
+      this.formSettings('the model was not loaded', this.ctl.run?.settings ?? this.applied.settings);
       await this.loadModel(readModelFile(new Uint8Array(await given.arrayBuffer()), name));
     }, 'training');
   }
@@ -746,19 +780,21 @@ export class CharLmDemo extends LitElement {
   tryShippedModel(): Promise<void> {
     return this.act(async () => {
       // Imported on demand: the library build inlines the file, which only this button needs.
+      const settings = this.formSettings('the shipped model was not loaded', this.ctl.run?.settings ?? this.applied.settings);
       const { SHIPPED_MODEL } = await import('./shipped-model.ts');
       const preset = await loadCorpus({ kind: 'preset', id: SHIPPED_MODEL.preset });
-      if (this.ctl.run?.prepared.corpus.name !== preset.name)
-        await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
+      if (this.ctl.run?.prepared.corpus.name !== preset.name) await this.openText(preset, settings);
       await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
     }, 'text');
   }
 
-  /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
+  /** Loads `model-url`; when it fails the message names it and the model in use stays (see the class comment). */
   private async loadAttributeModel(url: string, messages: string[]): Promise<void> {
     try {
+      this.formSettings('the model was not loaded', this.ctl.run?.settings ?? this.applied.settings); // before the download
       await this.loadModel(await this.fetchWithProgress(url, fileNameOf(url)));
     } catch (e) {
+      if (e instanceof FormRefusal) return void messages.push(`model-url: ${e.message}`);
       const run = this.ctl.run;
       const instead = this.modelSource
         ? `the model loaded before (${this.modelSource}) stays`
@@ -786,6 +822,7 @@ export class CharLmDemo extends LitElement {
   private async loadModel(model: ModelFile, replacement?: string): Promise<void> {
     const s = this.ctl.run;
     if (!s) return;
+    const form = this.formSettings('the model was not loaded', s.settings);
     this.refusal = null;
     const { contents, name } = model;
     const corpus = s.prepared.corpus;
@@ -797,7 +834,7 @@ export class CharLmDemo extends LitElement {
       this.refusal = { model: name, text: corpus.name, characters: e.characters, vocab: contents.vocab, file: model };
       throw outsideVocabulary(e, corpus.name, name);
     }
-    const settings = settingsForModel(contents, parseDraft(this.draft, s.settings), encoded.ids.length);
+    const settings = settingsForModel(contents, form, encoded.ids.length);
     // A file saved by the page's Save brings what its run showed: the chart, the samples and the step it trained towards.
     const shown = isModelOnly(contents) ? null : runLogFromRecord(contents.runLog, contents.step);
     try {
@@ -839,7 +876,7 @@ export class CharLmDemo extends LitElement {
   /** A text chosen in the page (or the element's content): a fresh model on it with the settings in the form. */
   private useText(choice: TextChoice): void {
     void this.act(async () => {
-      const settings = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
+      const settings = this.formSettings('the text was not loaded', this.ctl.run?.settings ?? this.applied.settings);
       await this.openText(await this.readCorpus(choice), settings);
       if (this.phase !== 'ready') {
         this.clearError(); // the element has a text now: the first one's failure, at the top, is over
@@ -903,6 +940,8 @@ export class CharLmDemo extends LitElement {
   private editSettings(d: SettingsDraft): void {
     this.draft = d;
     this.clearError('settings'); // a failed Reset's cause was these settings: edited, the message is out of date
+    // So is an action refused for a bad field, wherever its message is (next to Train, the text panel).
+    for (const place of ['top', 'text', 'training'] as const) if (this.errors[place]?.message === this.formRefusalShown) this.clearError(place);
     if (this.persist) remember(pageStorage(), { draft: d });
   }
 
@@ -915,11 +954,20 @@ export class CharLmDemo extends LitElement {
   /**
    * Continues a saved run exactly where it was stored: its text, settings and training
    * state (mode 'exact'), its loss history and samples; training does not start by itself.
+   * Needs `persist` (read when the element connects): without it the call is refused up
+   * front, in the error box at the top, and nothing changes.
    */
   continueRun(id: string): Promise<void> {
     return this.act(async () => {
       const given: unknown = id;
       if (typeof given !== 'string' || !given) throw new Error(`continueRun() takes the id of a saved run (a non-empty string), got ${describeValue(given)}`);
+      if (!this.keeper.enabled) {
+        // Retrying never helps: only an element that connected with `persist` has saved runs.
+        const why = this.persist
+          ? 'it was set after the element connected, and is read only then: remove the element and add it again, or set persist before adding it'
+          : 'runs are kept in this browser only by an element with persist, read when it connects: add persist to the element before it is added to the page';
+        throw new Error(`continueRun() needs the persist attribute (${why})`);
+      }
       let saved: SavedRun | null;
       try {
         saved = await this.keeper.load(id);

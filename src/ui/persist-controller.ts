@@ -165,6 +165,7 @@ export class PersistController implements ReactiveController {
 
   /** A saved run, whole (null when it is gone); a failure is shown in the saved-runs panel and thrown. */
   async load(id: string): Promise<SavedRun | null> {
+    await this.opening; // a call made while the store is still opening waits for it
     try {
       return await this.needStore().load(id);
     } catch (e) {
@@ -173,6 +174,7 @@ export class PersistController implements ReactiveController {
   }
 
   async delete(id: string): Promise<void> {
+    await this.opening;
     try {
       await this.needStore().delete(id);
       this.runs = this.runs.filter((r) => r.id !== id);
@@ -183,7 +185,8 @@ export class PersistController implements ReactiveController {
   }
 
   private needStore(): RunStore {
-    if (!this.store) throw new StorageError(this.storeError || 'saved runs are not open yet; try again in a moment');
+    // Opened (open() awaited by the callers) and failed, or never asked for: retrying would not help.
+    if (!this.store) throw new StorageError(this.storeError || 'saved runs are kept only by an element with the persist attribute');
     return this.store;
   }
 

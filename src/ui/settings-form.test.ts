@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
-import { changedFields, draftFrom, draftWithFields, fieldError, parseDraft, pendingChanges, withFields } from './settings-form.ts';
+import { changedFields, draftFrom, draftWithFields, fieldError, onTrainChange, parseDraft, pendingChanges, withFields } from './settings-form.ts';
 
 describe('the settings form', () => {
   it('round-trips run settings through a draft', () => {
@@ -40,6 +40,15 @@ describe('the settings form', () => {
     expect(pendingChanges(d, NOTEBOOK_SETTINGS)).toEqual(['Hidden H 24 (now 128)', 'Schedule streams (now windows)']);
     d.numbers.layers = 'x';
     expect(pendingChanges(d, NOTEBOOK_SETTINGS)).toEqual([]);
+  });
+
+  it('names the learning rate, decay and clip norm that Train applies, from settings already parsed', () => {
+    const d = draftFrom(NOTEBOOK_SETTINGS);
+    expect(onTrainChange(parseDraft(d, NOTEBOOK_SETTINGS), NOTEBOOK_SETTINGS)).toBeNull();
+    d.numbers.lr = '0.01';
+    d.numbers.clip = '1';
+    d.numbers.hiddenSize = '24'; // a Reset field: not Train's
+    expect(onTrainChange(parseDraft(d, NOTEBOOK_SETTINGS), NOTEBOOK_SETTINGS)).toEqual({ lr: 0.01, clip: 1 });
   });
 
   it('moves only the fields that changed', () => {

@@ -127,14 +127,12 @@ export function pendingChanges(d: SettingsDraft, active: RunSettings, only?: (f:
 /** The fields a run takes on when training starts or resumes (its trainer is rebuilt from its state): the rest wait for Reset. */
 export const ON_TRAIN_FIELDS: readonly FormField[] = ['lr', 'lrDecay', 'clip'];
 
-/** The learning rate, decay and clip norm of the form where they differ from the run's (null: none differ, or the form does not parse). */
-export function onTrainChange(d: SettingsDraft, active: RunSettings): Partial<Pick<RunSettings['train'], 'lr' | 'lrDecay' | 'clip'>> | null {
-  let next: RunSettings;
-  try {
-    next = parseDraft(d, active);
-  } catch {
-    return null;
-  }
+/**
+ * The learning rate, decay and clip norm of `next` (the form, parsed: parseDraft) where they
+ * differ from the run's; null when none differ. Parsing is the caller's, so that a form that
+ * does not parse refuses Train rather than passing for "nothing changed".
+ */
+export function onTrainChange(next: RunSettings, active: RunSettings): Partial<Pick<RunSettings['train'], 'lr' | 'lrDecay' | 'clip'>> | null {
   const out: Partial<Pick<RunSettings['train'], 'lr' | 'lrDecay' | 'clip'>> = {};
   for (const f of ['lr', 'lrDecay', 'clip'] as const) if (next.train[f] !== active.train[f]) out[f] = next.train[f];
   return Object.keys(out).length ? out : null;
