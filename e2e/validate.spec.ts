@@ -1,5 +1,7 @@
 import { test, expect, type Locator, type Page } from '@playwright/test';
+import { NUMBER_SETTINGS } from '../src/run/settings.ts';
 import type { CharLmErrorDetail } from '../src/ui/events.ts';
+import { FORM_NUMBERS } from '../src/ui/settings-form.ts';
 import { canvasPixels, chartPoints, generate, openDemo, snap, stepOf } from './helpers.ts';
 
 // Validate, then act: a refused input names the problem next to the control it came
@@ -106,12 +108,68 @@ test('a refused Generate keeps the samples on screen and says why next to the sa
   expect(errors).toEqual([]);
 });
 
-test('Reset with a bad Steps field changes nothing and shows the message next to the field', async ({ page }) => {
+test('Reset and Train with a bad field change nothing: the message next to the field and next to Train, the field focused', async ({ page }) => {
   const { demo, errors } = await trainedAndSampled(page);
   const before = await seen(demo);
   expect(before.step).toBe(10);
   const steps = demo.locator('input[name="steps"]');
   const formError = demo.getByTestId('settings-errors');
+  const trainError = demo.locator('[data-testid="error"][data-place="training"]');
+  const train = demo.getByTestId('train');
+
+  // Train reads the form too (the learning rate, decay and clip take effect on it): a bad value
+  // refuses it, rather than training on at the old values.
+  const lr = demo.locator('input[name="lr"]');
+  await lr.fill('-1');
+  await expect(formError).toContainText('Learning rate must be a number > 0 and ≤ 10, got "-1"');
+  await expect(train).toBeEnabled();
+  await train.click();
+  const lrMessage = 'Train changed nothing: Learning rate must be a number > 0 and ≤ 10, got "-1"';
+  await expect(trainError).toHaveText(lrMessage);
+  await expect(lr).toBeFocused();
+  await expect.poll(() => errorLog(page)).toContainEqual(lrMessage);
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'done');
+  expect(await seen(demo)).toEqual(before);
+  await trainError.scrollIntoViewIfNeeded();
+  await snap(page, 'validate-train-lr');
+  // A page's script gets the same answer.
+  await demo.evaluate((host) => (host as unknown as { train(): Promise<void> }).train());
+  await expect.poll(async () => (await errorLog(page)).filter((m) => m === lrMessage).length).toBe(2);
+  expect(await seen(demo)).toEqual(before);
+  // Fixing the field takes the message next to Train away.
+  await lr.fill('0.005');
+  await expect(trainError).toHaveCount(0);
+  await expect(formError).toHaveCount(0);
+
+  // Every numeric field of the form: a bad value refuses Train, naming that field, and focuses it.
+  await demo.getByTestId('more-settings').locator('summary').click();
+  for (const f of FORM_NUMBERS) {
+    const { flag, label } = NUMBER_SETTINGS[f];
+    const input = demo.locator(`input[name="${flag}"]`);
+    const good = await input.inputValue();
+    await input.fill('-1');
+    await demo.locator('input[name="prime"]').focus(); // elsewhere: the refusal brings the focus back to the field
+    await train.click();
+    await expect(trainError).toContainText(`Train changed nothing: ${label} must be`);
+    await expect(trainError).toContainText('got "-1"');
+    await expect(input).toBeFocused();
+    expect(await stepOf(demo), `${flag} -1 then Train`).toBe(10);
+    await input.fill(good);
+    await expect(trainError).toHaveCount(0);
+  }
+  expect(await seen(demo)).toEqual(before);
+
+  // A new text reads the form as well (its fresh model takes these settings): refused before it is read.
+  await lr.fill('-1');
+  await demo.getByText('Paste your own text').click();
+  await demo.locator('textarea[name="paste"]').fill('a new text to train on, long enough for a window or two. '.repeat(4));
+  await demo.getByRole('button', { name: 'Use this text' }).click();
+  await expect(demo.getByRole('alert').filter({ hasText: 'the text was not loaded' })).toHaveText(
+    'the text was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"',
+  );
+  await expect(lr).toBeFocused();
+  expect(await seen(demo)).toEqual(before);
+  await lr.fill('0.005');
 
   for (const value of ['-5', '0', '1.5']) {
     await steps.fill(value);
@@ -124,6 +182,12 @@ test('Reset with a bad Steps field changes nothing and shows the message next to
     await expect.poll(() => errorLog(page)).toContainEqual(`Reset changed nothing: Steps must be an integer from 1 to 100000000, got "${value}"`);
     expect(await seen(demo)).toEqual(before);
     await expect(demo.getByTestId('error')).toHaveCount(0);
+    // Train more: refused as well (it would have trained 10 more steps with the run's old Steps).
+    await demo.locator('input[name="hidden"]').focus();
+    await train.click();
+    await expect(trainError).toHaveText(`Train changed nothing: Steps must be an integer from 1 to 100000000, got "${value}"`);
+    await expect(steps).toBeFocused();
+    expect(await seen(demo)).toEqual(before);
   }
   await snap(page, 'validate-reset-steps');
   await page.setViewportSize({ width: 390, height: 900 });
@@ -166,6 +230,11 @@ test('Reset with a bad Steps field changes nothing and shows the message next to
   expect(refused).toBe('load() takes a File or Blob holding a .safetensors checkpoint, got "model.safetensors"');
   await demo.evaluate((host) => (host as unknown as { continueRun(id: unknown): Promise<void> }).continueRun(42));
   await expect(demo.locator('[data-testid="error"][data-place="top"]')).toHaveText('continueRun() takes the id of a saved run (a non-empty string), got 42');
+  // An element without `persist` has no saved runs: said at once (retrying would never help).
+  await demo.evaluate((host) => (host as unknown as { continueRun(id: unknown): Promise<void> }).continueRun('run-1'));
+  await expect(demo.locator('[data-testid="error"][data-place="top"]')).toHaveText(
+    'continueRun() needs the persist attribute (runs are kept in this browser only by an element with persist, read when it connects: add persist to the element before it is added to the page)',
+  );
   expect(await seen(demo)).toEqual(trained);
   expect(errors).toEqual([]);
 });
