@@ -9,13 +9,19 @@
  * a response at once, whole); it allows cross-origin requests as a static host would.
  */
 import { test, expect, type Locator, type Page } from '@playwright/test';
-import { closeSync, ftruncateSync, openSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chartPoints, snap, trainFresh, waitReady, watchErrors } from './helpers.ts';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
 const TEXT = 'the quick brown fox jumps over the lazy dog. '.repeat(20);
+/** 1,101 distinct characters (CJK ideographs), each twice: more than the model's vocabulary takes (1,024). */
+const WIDE = (() => {
+  const chars = Array.from({ length: 1101 }, (_, i) => String.fromCodePoint(0x4e00 + i)).join('');
+  return chars + chars;
+})();
+const tooWide = (name: string) => `${name} has 1,101 distinct characters; the model handles at most 1,024: use a text with a smaller alphabet`;
 
 let server: Server;
 let origin = '';
@@ -101,7 +107,7 @@ const loadUrl = async (demo: Locator, url: string) => {
   await demo.getByRole('button', { name: 'Load URL' }).click();
 };
 
-test('a PNG, an invalid UTF-8 file and a file over the size limit are refused by name; the trained model stays', async ({ page }, testInfo) => {
+test('a PNG, an invalid UTF-8 file, a file over the size limit and a vocabulary over 1,024 characters (file, element content, paste) are refused by name; the trained model stays', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
   const { demo, before } = await trained(page);
   const error = demo.getByRole('alert');
@@ -142,6 +148,21 @@ test('a PNG, an invalid UTF-8 file and a file over the size limit are refused by
   await page.setViewportSize({ width: 390, height: 900 });
   await demo.getByRole('alert').scrollIntoViewIfNeeded();
   await snap(page, 'texts-too-large-390');
+  await page.setViewportSize({ width: 1200, height: 900 });
+
+  // A vocabulary over the model's limit, from every way a text gets in: refused with its count, the model stays.
+  await file.setInputFiles({ name: 'wide.txt', mimeType: 'text/plain', buffer: Buffer.from(WIDE) });
+  await expect(error).toHaveText(tooWide('wide.txt'));
+  await expectUnchanged(demo, before);
+  await demo.evaluate((el, text) => (el.textContent = text), WIDE); // the element's own content (its slot)
+  await expect(error).toHaveText(tooWide('text in the page'));
+  await expectUnchanged(demo, before);
+  await demo.evaluate((el) => (el.textContent = ''));
+  await demo.getByText('Paste your own text').click();
+  await demo.locator('textarea[name="paste"]').fill(WIDE);
+  await demo.getByRole('button', { name: 'Use this text' }).click();
+  await expect(error).toHaveText(tooWide('pasted text'));
+  await expectUnchanged(demo, before);
   expect(errors).toEqual([]);
 });
 
@@ -184,7 +205,7 @@ test('by URL: a PNG, a web page, and texts over the limit (announced, or counted
   expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
 });
 
-test('a slow URL shows its progress and Cancel stops it: no message, the model, chart, samples and text stay', async ({ page }) => {
+test('a slow URL or file shows its progress and Cancel stops it: no message, the model, chart, samples and text stay', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
   const { demo, before } = await trained(page);
   await loadUrl(demo, `${origin}/slow.txt`);
@@ -195,6 +216,33 @@ test('a slow URL shows its progress and Cancel stops it: no message, the model, 
   await page.setViewportSize({ width: 390, height: 900 });
   await reading.scrollIntoViewIfNeeded();
   await snap(page, 'texts-reading-390');
+  await reading.getByRole('button', { name: 'Cancel' }).click();
+  await expect(reading).toHaveCount(0);
+  await expect(demo.getByRole('alert')).toHaveCount(0);
+  await expectUnchanged(demo, before);
+
+  // A file on a drive that stalls after 3 MB of its 8 MB (its stream is held back here): the same progress and Cancel.
+  const path = testInfo.outputPath('slow.txt');
+  writeFileSync(path, Buffer.alloc(8e6, 'a'));
+  await page.evaluate(() => {
+    const real = File.prototype.stream;
+    File.prototype.stream = function (this: File) {
+      if (this.name !== 'slow.txt') return real.call(this);
+      const file = this;
+      let sent = false;
+      return new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (sent) return new Promise<void>(() => undefined); // stalls until cancelled
+          sent = true;
+          c.enqueue(new Uint8Array(await file.slice(0, 3e6).arrayBuffer()));
+        },
+      }) as ReturnType<File['stream']>;
+    };
+  });
+  await demo.locator('input[name="file"]').setInputFiles(path);
+  await expect(reading).toContainText('Reading slow.txt… 3.0 MB / 8.0 MB');
+  await expect(reading.locator('progress')).toHaveAttribute('max', String(8e6));
+  await expect(demo.locator('input[name="file"]')).toBeDisabled();
   await reading.getByRole('button', { name: 'Cancel' }).click();
   await expect(reading).toHaveCount(0);
   await expect(demo.getByRole('alert')).toHaveCount(0);
