@@ -160,6 +160,20 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   await expect(demo.getByTestId('step')).toHaveText('0');
   await expect(notice).toHaveCount(0);
   await expect(demo.getByTestId('adapter')).toContainText('WebGPU adapter');
+
+  // And a new text: a fresh model on it, on the new device, that trains.
+  const text = 'a new text after the device was lost, read on a new device. '.repeat(8);
+  await demo.getByText('Paste your own text').click();
+  await demo.locator('textarea[name="paste"]').fill(text);
+  await demo.getByRole('button', { name: 'Use this text' }).click();
+  await expect(demo.getByTestId('corpus')).toContainText(`Corpus: pasted text — ${text.length} characters`);
+  await expect(demo.getByTestId('engine')).toHaveAttribute('data-engine', 'gpu'); // still the GPU engine
+  await demo.getByTestId('train').click();
+  await expect.poll(() => stepOf(demo), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+  await demo.getByTestId('pause').click();
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
+  expect(await historySteps(demo)).toEqual(range(1, await stepOf(demo)));
+  await expect(demo.getByRole('alert')).toHaveCount(0);
 });
 
 test('a lost GPU device with no new one to be had: the run goes on with the same state on the CPU engine, and the page says so', async ({ page }) => {
