@@ -107,7 +107,9 @@ const loadUrl = async (demo: Locator, url: string) => {
   await demo.getByRole('button', { name: 'Load URL' }).click();
 };
 
-test('a PNG, an invalid UTF-8 file, a file over the size limit and a vocabulary over 1,024 characters (file, element content, paste) are refused by name; the trained model stays', async ({ page }, testInfo) => {
+test('a PNG, an invalid UTF-8 file, a file over the size limit and a vocabulary over 1,024 characters (file, element content, paste) are refused by name; the trained model stays', async ({
+  page,
+}, testInfo) => {
   const errors = watchErrors(page);
   const { demo, before } = await trained(page);
   const error = demo.getByRole('alert');
