@@ -193,6 +193,8 @@ test('Reset and Train with a bad field change nothing: the message next to the f
   await page.setViewportSize({ width: 390, height: 900 });
   await formError.scrollIntoViewIfNeeded();
   await snap(page, 'validate-reset-steps-390');
+  await trainError.scrollIntoViewIfNeeded();
+  await snap(demo.locator('char-lm-training').locator('section').first(), 'validate-train-steps-390');
 
   // The kept model still trains on; a good value then resets as asked.
   await steps.fill('20');
