@@ -169,7 +169,16 @@ test('Reset and Train with a bad field change nothing: the message next to the f
   );
   await expect(lr).toBeFocused();
   expect(await seen(demo)).toEqual(before);
+  // And a model load (its run takes the form's Steps and sampling): refused before the file is read, under Load model.
+  await demo.evaluate(async (host) => {
+    const el = host as unknown as { load(f: Blob): Promise<void>; ctl: { run: { exportModel(): Promise<Uint8Array> } } };
+    await el.load(new Blob([(await el.ctl.run.exportModel()) as Uint8Array<ArrayBuffer>]));
+  });
+  await expect(trainError).toHaveText('the model was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"');
+  await expect(demo.getByTestId('model-source')).toHaveCount(0);
+  expect(await seen(demo)).toEqual(before);
   await lr.fill('0.005');
+  await expect(trainError).toHaveCount(0);
 
   for (const value of ['-5', '0', '1.5']) {
     await steps.fill(value);

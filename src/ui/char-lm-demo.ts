@@ -274,8 +274,8 @@ export class CharLmDemo extends LitElement {
   /** The text in the element when it was last used. */
   private slotText = '';
   private readyFired = false;
-  /** The message of the last action refused for a field of the form: editing the form takes it away. */
-  private formRefusalShown = '';
+  /** The messages of actions refused for a field of the form: editing the form takes them away. */
+  private formRefusals = new Set<string>();
   /** The message at the top is only about a `model-url` that did not load (see failAttributes). */
   private topAboutModel = false;
   /** A .safetensors file dropped onto the element loads it; a .txt file becomes the text. */
@@ -631,7 +631,7 @@ export class CharLmDemo extends LitElement {
     } catch (e) {
       if (this.applied.controls === 'all') this.formRefused++;
       const message = `${refused}: ${(e as Error).message}`;
-      this.formRefusalShown = message;
+      this.formRefusals.add(message);
       throw new FormRefusal(message);
     }
   }
@@ -941,7 +941,8 @@ export class CharLmDemo extends LitElement {
     this.draft = d;
     this.clearError('settings'); // a failed Reset's cause was these settings: edited, the message is out of date
     // So is an action refused for a bad field, wherever its message is (next to Train, the text panel).
-    for (const place of ['top', 'text', 'training'] as const) if (this.errors[place]?.message === this.formRefusalShown) this.clearError(place);
+    for (const place of ['top', 'text', 'training'] as const) if (this.formRefusals.has(this.errors[place]?.message ?? '')) this.clearError(place);
+    this.formRefusals.clear();
     if (this.persist) remember(pageStorage(), { draft: d });
   }
 
