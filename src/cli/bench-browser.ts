@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import { gpuBenchCases, type GpuBenchOptions, type GpuBenchReport } from '../engine/gpu/bench-gpu.ts';
-import { formatReport, readRecord, writeRecord } from './bench-record.ts';
+import { formatReport, readRecords, writeRecord } from './bench-record.ts';
 import { TFJS_MODULE, TFJS_WASM, ensureTfjs, formatComparison, type TfjsReport } from './bench-tfjs.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,14 +62,14 @@ async function main(argv: string[]): Promise<number> {
       },
       [cases, options] as const,
     );
-    const previous = readRecord(RECORD);
+    const adapter = `${report.adapter} — WebGPU in headless Chromium`;
     const printed: string[] = [];
     const say = (l: string) => {
       console.log(l);
       printed.push(l);
     };
     say(`engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`);
-    for (const l of formatReport(report, previous)) say(l);
+    for (const l of formatReport(report, readRecords(RECORD), adapter)) say(l);
     if (compare) {
       const ran = base.filter((c) => !report.skipped.some((s) => s.name === c.name));
       const tfjs: TfjsReport = await page.evaluate(
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
           .replace(/:\d\d\.\d+Z$/, ' UTC')
           .replace('T', ' '),
         command,
-        adapter: `${report.adapter} — WebGPU in headless Chromium`,
+        adapter,
         where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
         notes: report.software ? ['a software adapter (SwiftShader): CPU-bound, noisy under load, nothing to judge a real GPU by'] : [],
         output: printed,
