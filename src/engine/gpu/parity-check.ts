@@ -20,7 +20,7 @@ import type { GpuModelOptions } from './model.ts';
 import { GpuTrainer } from './trainer.ts';
 
 /** The tests' tolerance for whole steps: |got − ref| ≤ atol + rtol·|ref|. */
-export const PARITY_TOLERANCE = { atol: 1e-6, rtol: 1e-4 } as const;
+const PARITY_TOLERANCE = { atol: 1e-6, rtol: 1e-4 } as const;
 
 export interface ParityCase {
   name: string;
@@ -33,7 +33,7 @@ export interface ParityCase {
 }
 
 /** One comparison: what, the largest |got − ref| / (atol + rtol·|ref|) (≤ 1 passes), and the mismatch report when it fails. */
-export interface ParityComparison {
+interface ParityComparison {
   what: string;
   worst: number;
   failure: string | null;
