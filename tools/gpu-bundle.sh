@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Prepares tools/gpu-bundle/ on a networked Linux x86-64 machine (after `npm ci`), so that
 # tools/gpu-bench.sh can run the bench through Dawn on a machine with an NVIDIA GPU and no
-# network. What it holds (about 35 MiB; the limit for carrying it is 64 MiB):
+# network. What it holds (about 29 MiB; the limit for carrying it is 64 MiB):
 #   char-lm.mjs                     the CLI bundled into one ES module (esbuild; WGSL inlined)
 #   node_modules/webgpu/            the webgpu@0.6.2 package with only linux-x64 dawn.node (xz)
 #   node.xz                         this machine's Node binary (Node 20+, xz-compressed)
 #   debs/libvulkan1_*.deb           the Vulkan loader (Debian/Ubuntu package; dawn.node dlopens libvulkan.so.1)
 # tools/gpu-bundle/ is ignored by git: copy it beside the checkout (or name it in a
-# device run's `carry`), then run tools/gpu-bench.sh there.
+# device run's `carry`), then run tools/gpu-bench.sh there (it also runs
+# tools/torch-step-bench.py from the checkout when the GPU machine's python3 has torch).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=tools/gpu-bundle

@@ -239,14 +239,25 @@ describe('commands', () => {
     expect(parseEvalArgs(['--model', 'm', '--text', 't', '--engine', 'gpu'])).toEqual({ help: false, model: 'm', text: 't', engine: 'gpu' });
     expect(usageError(() => parseEvalArgs(['--model', 'm']))).toBe('eval needs --text FILE; see npm run eval -- --help');
     expect(usageError(() => parseEvalArgs(['--text', 't']))).toContain('eval needs --model FILE');
-    expect(parseBenchArgs([])).toEqual({ help: false, steps: null, engine: 'auto', profile: false, record: false });
+    expect(parseBenchArgs([])).toEqual({ help: false, steps: null, engine: 'auto', profile: false, record: false, parity: false, notebookRun: false });
     expect(parseBenchArgs(['--steps', '3', '--profile', '--record', '--engine', 'gpu'])).toEqual({
       help: false,
       steps: 3,
       engine: 'gpu',
       profile: true,
       record: true,
+      parity: false,
+      notebookRun: false,
     });
+    expect(parseBenchArgs(['--parity', '--engine', 'gpu'])).toMatchObject({ parity: true, notebookRun: false, engine: 'gpu' });
+    expect(parseBenchArgs(['--notebook-run'])).toMatchObject({ parity: false, notebookRun: true });
+    expect(usageError(() => parseBenchArgs(['--parity', '--notebook-run']))).toBe(
+      '--parity and --notebook-run each replace the figures: give one of them (run bench twice for both)',
+    );
+    expect(usageError(() => parseBenchArgs(['--notebook-run', '--record']))).toBe(
+      '--notebook-run runs no speed figures, so --record has nothing to apply to: leave one of them out',
+    );
+    expect(usageError(() => parseBenchArgs(['--parity', '--steps', '3']))).toContain('--parity runs no speed figures, so --steps');
     expect(usageError(() => parseBenchArgs(['--profile=yes']))).toBe('--profile does not take a value');
     expect(usageError(() => parseBenchArgs(['--steps', 'x']))).toContain('--steps must be an integer');
   });

@@ -127,7 +127,11 @@ chars/s and sampling chars/s, shrinking or skipping what would take too long.
                          each configuration's own count on the GPU)
   --engine E             auto, gpu or cpu (default auto)
   --profile              per-kernel GPU times (timestamp-query where Dawn offers it)
-  --record               write the GPU figures into BENCHMARKS.md
+  --record               write the GPU figures into BENCHMARKS.md (the record of this adapter)
+  --parity               instead of the figures: whole training steps on the GPU against the
+                         float64 CPU reference at the tests' tolerance; exit 1 when they disagree
+  --notebook-run         instead of the figures: the notebook run (1,000 steps, notebook settings)
+                         and the loss on the whole passage; exit 1 when it is not < 0.3 nats/char
   --help                 this text`,
 };
 
@@ -469,17 +473,27 @@ export interface BenchArgs {
   profile: boolean;
   /** Write the figures into BENCHMARKS.md (GPU engine only). */
   record: boolean;
+  /** Only the whole-step parity check against the CPU reference (GPU engine only). */
+  parity: boolean;
+  /** Only the notebook run and its loss on the passage. */
+  notebookRun: boolean;
 }
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const { values: v, help, on } = parseFlags('bench', argv, ['steps', 'engine'], ['profile', 'record']);
-  if (help) return { help, steps: null, engine: 'auto', profile: false, record: false };
+  const { values: v, help, on } = parseFlags('bench', argv, ['steps', 'engine'], ['profile', 'record', 'parity', 'notebook-run']);
+  if (help) return { help, steps: null, engine: 'auto', profile: false, record: false, parity: false, notebookRun: false };
+  const only = ['parity', 'notebook-run'].filter((f) => on.has(f));
+  if (only.length > 1) throw new UsageError(`--parity and --notebook-run each replace the figures: give one of them (run bench twice for both)`);
+  const clash = [...['profile', 'record'].filter((f) => on.has(f)), ...(v.steps === undefined ? [] : ['steps'])];
+  if (only.length && clash.length) throw new UsageError(`--${only[0]} runs no speed figures, so --${clash[0]} has nothing to apply to: leave one of them out`);
   return {
     help,
     steps: v.steps === undefined ? null : parseIntFlag('steps', v.steps, 1, 100_000),
     engine: parseEngine(v.engine),
     profile: on.has('profile'),
     record: on.has('record'),
+    parity: on.has('parity'),
+    notebookRun: on.has('notebook-run'),
   };
 }
 

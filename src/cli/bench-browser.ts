@@ -11,6 +11,8 @@
  *   --compare-recurrence  each case with the per-timestep recurrent kernels forced first
  *   --record              write the new figures into BENCHMARKS.md
  *   --quick               fewer timed steps
+ *   --notebook-run        instead of the figures: the notebook run (1,000 steps) on the
+ *                         WebGPU engine and its loss on the passage (target < 0.3 nats/char)
  */
 import { createServer } from 'vite';
 import { chromium } from '@playwright/test';
@@ -20,12 +22,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import { gpuBenchCases, type GpuBenchOptions, type GpuBenchReport } from '../engine/gpu/bench-gpu.ts';
-import { formatReport, readRecord, writeRecord } from './bench-record.ts';
+import { formatReport, readRecords, writeRecord } from './bench-record.ts';
+import { NOTEBOOK_TARGET, formatNotebookRun, type NotebookRunFigures } from '../run/notebook-run.ts';
 import { TFJS_MODULE, TFJS_WASM, ensureTfjs, formatComparison, type TfjsReport } from './bench-tfjs.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RECORD = `${root}BENCHMARKS.md`;
-const FLAGS = ['--quick', '--profile', '--compare', '--compare-recurrence', '--record', '--help'];
+const FLAGS = ['--quick', '--profile', '--compare', '--compare-recurrence', '--record', '--notebook-run', '--help'];
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !FLAGS.includes(a));
@@ -36,6 +39,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
     console.log(fileHelp());
     return 0;
+  }
+  if (argv.includes('--notebook-run') && argv.length > 1) {
+    console.error('error: --notebook-run runs no speed figures: give it alone (npm run bench:browser -- --notebook-run)');
+    return 2;
   }
   const quick = argv.includes('--quick');
   const options: GpuBenchOptions = { profile: argv.includes('--profile'), gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] };
@@ -55,6 +62,17 @@ async function main(argv: string[]): Promise<number> {
       if (m.text().startsWith('bench:')) console.error(m.text());
     });
     await page.goto(`${url}e2e/browser-bench.html`);
+    if (argv.includes('--notebook-run')) {
+      const f: NotebookRunFigures = await page.evaluate(
+        async ([t, n]) => {
+          const m = await import('/src/run/bench-snapshots.ts' as string);
+          return m.benchNotebookRun(t, n);
+        },
+        [readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8'), 1000] as const,
+      );
+      for (const l of formatNotebookRun(f)) console.log(l);
+      return f.passageLoss < NOTEBOOK_TARGET ? 0 : 1;
+    }
     const report: GpuBenchReport = await page.evaluate(
       async ([cs, o]) => {
         const m = await import('/src/engine/gpu/bench-browser.ts' as string);
@@ -62,14 +80,14 @@ async function main(argv: string[]): Promise<number> {
       },
       [cases, options] as const,
     );
-    const previous = readRecord(RECORD);
+    const adapter = `${report.adapter} — WebGPU in headless Chromium`;
     const printed: string[] = [];
     const say = (l: string) => {
       console.log(l);
       printed.push(l);
     };
     say(`engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`);
-    for (const l of formatReport(report, previous)) say(l);
+    for (const l of formatReport(report, readRecords(RECORD), adapter)) say(l);
     if (compare) {
       const ran = base.filter((c) => !report.skipped.some((s) => s.name === c.name));
       const tfjs: TfjsReport = await page.evaluate(
@@ -104,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
           .replace(/:\d\d\.\d+Z$/, ' UTC')
           .replace('T', ' '),
         command,
-        adapter: `${report.adapter} — WebGPU in headless Chromium`,
+        adapter,
         where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
         notes: report.software ? ['a software adapter (SwiftShader): CPU-bound, noisy under load, nothing to judge a real GPU by'] : [],
         output: printed,
@@ -124,7 +142,8 @@ function fileHelp(): string {
   --compare             the same model and batches on TensorFlow.js (WebGPU and WASM) in the same page (installs bench/tfjs)
   --compare-recurrence  each configuration with the per-timestep recurrent kernels forced first (name/pt)
   --record              write the figures, adapter, date and command into BENCHMARKS.md
-  --quick               fewer timed steps`;
+  --quick               fewer timed steps
+  --notebook-run        only the notebook run (1,000 steps) on the WebGPU engine and its passage loss (< 0.3 nats/char); exit 1 when missed`;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuBenchReport, GpuCaseResult } from '../engine/gpu/bench-gpu.ts';
 import { spread } from '../engine/bench.ts';
-import { RECORD_BEGIN, RECORD_END, formatProfile, formatReport, parseRecord, recordNumber, renderRecord, replaceRecord } from './bench-record.ts';
+import {
+  RECORD_BEGIN,
+  RECORD_END,
+  findRecord,
+  formatProfile,
+  formatReport,
+  parseRecords,
+  recordNumber,
+  renderRecord,
+  replaceRecord,
+  type ParsedRecord,
+} from './bench-record.ts';
+
+/** The one record of a text (the tests' texts have one). */
+const parseRecord = (md: string): ParsedRecord | null => parseRecords(md)[0] ?? null;
 
 function result(name: string, ms: number[], extra: Partial<GpuCaseResult> = {}): GpuCaseResult {
   const chars = 32 * 64;
@@ -16,6 +30,7 @@ function result(name: string, ms: number[], extra: Partial<GpuCaseResult> = {}):
     firstStepMs: 1500,
     flopsPerStep: 2e9,
     memoryBytes: 5 * 2 ** 20,
+    sampleRowCharsPerSecond: 411.5,
     sampleCharsPerSecond: 1234.5,
     sample: '500 characters × 3 temperatures (0.5, 1, 1.5)',
     ...extra,
@@ -56,7 +71,8 @@ describe('BENCHMARKS.md record', () => {
       'GEMM GFLOP/s': '4',
       'step / GEMM time': '4×',
       'GPU memory': '5.0 MiB',
-      'sampling chars/s': '1,235',
+      'sampling chars/s per row': '412',
+      'sampling chars/s (all rows)': '1,235',
     });
     expect([...p.rows.keys()]).toEqual(['small']);
   });
@@ -77,6 +93,25 @@ describe('BENCHMARKS.md record', () => {
     expect(parseRecord('# no record here')).toBeNull();
   });
 
+  it('keeps one record per adapter: --record replaces its own and leaves the others', () => {
+    const soft = renderRecord(report, meta);
+    const gpuMeta = { ...meta, adapter: 'nvidia ampere — WebGPU through Dawn (webgpu npm package)', date: '2026-12-01 09:00 UTC' };
+    const gpu = renderRecord({ ...report, adapter: 'nvidia ampere', software: false, results: [result('small', [10])] }, gpuMeta);
+    // A first GPU record goes after the existing one, prose around both kept.
+    const two = replaceRecord(`# Benchmarks\n\nintro\n\n${soft}\n\n## After\n`, gpu);
+    expect(two).toBe(`# Benchmarks\n\nintro\n\n${soft}\n\n${gpu}\n\n## After\n`);
+    expect(parseRecords(two).map((r) => r.meta.adapter)).toEqual([meta.adapter, gpuMeta.adapter]);
+    // A new SwiftShader run replaces only the SwiftShader record.
+    const later = renderRecord({ ...report, results: [result('small', [1000])] }, { ...meta, date: '2026-12-02 10:00 UTC' });
+    const three = replaceRecord(two, later);
+    const records = parseRecords(three);
+    expect(records.map((r) => r.meta.date)).toEqual(['2026-12-02 10:00 UTC', gpuMeta.date]);
+    expect(findRecord(records, gpuMeta.adapter)!.rows.get('small')!['chars/s (median)']).toBe('204,800');
+    expect(findRecord(records, meta.adapter)!.rows.get('small')!['chars/s (median)']).toBe('2,048');
+    expect(findRecord(records, 'apple m3 — WebGPU in headless Chromium')).toBeNull();
+    expect(three).toContain('## After');
+  });
+
   it('reads figures as numbers', () => {
     expect(recordNumber('12,345')).toBe(12345);
     expect(recordNumber('4.5×')).toBe(4.5);
@@ -89,10 +124,18 @@ describe('BENCHMARKS.md record', () => {
 describe('formatReport', () => {
   it('prints the figures with the previous record beside them, and why a case did not run', () => {
     const previous = parseRecord(renderRecord({ ...report, results: [result('small', [4000])] }, meta));
-    const lines = formatReport(report, previous);
+    const lines = formatReport(report, [previous!], meta.adapter);
     expect(lines[0]).toBe(`previous record: ${meta.date} on ${meta.adapter} (BENCHMARKS.md)`);
     expect(lines[1]).toBe('small    E32 H128 L1 B32 T64 V75 — recurrence persistent (…)');
     expect(lines[2]).toBe('  train    1,024 chars/s median (previous 512, ×2.00), 512–2,048 over 3 steps; 2,000 ms/step (quartiles 1,500–3,000)');
+    expect(lines.find((l) => l.startsWith('  sampling'))).toBe(
+      '  sampling 412 chars/s per row (previous 412, ×1.00), 1,235 chars/s for all rows together (previous 1,235, ×1.00): 500 characters × 3 temperatures (0.5, 1, 1.5), one generation',
+    );
+    // A record from before the per-row column had only the total, as "sampling chars/s".
+    const old = parseRecord(renderRecord({ ...report, results: [result('small', [4000])] }, meta).replace('sampling chars/s (all rows)', 'sampling chars/s'))!;
+    expect(formatReport(report, [old], meta.adapter).find((l) => l.startsWith('  sampling'))).toBe(
+      '  sampling 412 chars/s per row (previous 412, ×1.00), 1,235 chars/s for all rows together (previous 1,235, ×1.00): 500 characters × 3 temperatures (0.5, 1, 1.5), one generation',
+    );
     expect(lines.find((l) => l.startsWith('  GEMM'))).toBe(
       "  GEMM     the matmul kernel alone at the step's whole-window GEMM shapes: 4 GFLOP/s (300 ms for their 1.2 GFLOP); the step takes 4× the 500 ms its FLOPs need at that rate",
     );
@@ -103,7 +146,21 @@ describe('formatReport', () => {
 
   it('leaves the previous figure out when the record measured another shape', () => {
     const other = parseRecord(renderRecord({ ...report, results: [result('small', [4000], { shape: 'E32 H128 L1 B16 T64 V75' })] }, meta));
-    expect(formatReport(report, other).join('\n')).not.toContain('(previous');
+    expect(formatReport(report, [other!], meta.adapter).join('\n')).not.toContain('(previous');
+  });
+
+  it('compares only with the record of the same adapter, and says when there is none', () => {
+    const soft = parseRecord(renderRecord({ ...report, results: [result('small', [4000])] }, meta))!;
+    const gpu = `nvidia ampere — WebGPU through Dawn (webgpu npm package)`;
+    const lines = formatReport({ ...report, adapter: 'nvidia ampere', software: false }, [soft], gpu);
+    expect(lines[0]).toBe(`no earlier record on this adapter (${gpu}) in BENCHMARKS.md; it has records for ${meta.adapter}, not compared`);
+    expect(lines.join('\n')).not.toContain('(previous');
+    expect(formatReport(report, [], meta.adapter)[0]).toBe(`no earlier record on this adapter (${meta.adapter}) in BENCHMARKS.md`);
+    // With both records there, each run reads its own.
+    const mine = parseRecord(renderRecord({ ...report, results: [result('small', [500])] }, { ...meta, adapter: gpu }))!;
+    const both = formatReport({ ...report, adapter: 'nvidia ampere', software: false }, [soft, mine], gpu);
+    expect(both[0]).toBe(`previous record: ${meta.date} on ${gpu} (BENCHMARKS.md)`);
+    expect(both[2]).toContain('(previous 4,096, ×0.25)');
   });
 
   it('prints a profile sorted as given, with shares and GFLOP/s, and says how it was timed', () => {

@@ -1,7 +1,11 @@
 /**
  * The speed record: how `npm run bench` prints a GPU bench report, the previous figures
- * beside the new ones, and the record section of BENCHMARKS.md (`--record` writes it,
- * every run reads it). Pure functions but for readRecord/writeRecord.
+ * beside the new ones, and the record sections of BENCHMARKS.md (`--record` writes one,
+ * every run reads them). One section per adapter — its `- Adapter:` line, the adapter's
+ * name and how it was reached (headless Chromium or Dawn), is the key — so a run is only
+ * compared with, and only replaces, the record of the same adapter: a GPU run never reads
+ * as ×N against SwiftShader nor overwrites its baseline. Pure functions but for
+ * readRecord/writeRecord.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatMiB, formatNumber } from '../engine/bench.ts';
@@ -24,12 +28,14 @@ const COLUMNS = [
   'GEMM GFLOP/s',
   'step / GEMM time',
   'GPU memory',
-  'sampling chars/s',
+  'sampling chars/s per row',
+  'sampling chars/s (all rows)',
 ] as const;
 
 export interface RecordMeta {
   date: string;
   command: string;
+  /** The adapter and how it was reached, e.g. "google swiftshader — WebGPU in headless Chromium": the record's key. */
   adapter: string;
   where: string;
   notes: string[];
@@ -61,6 +67,7 @@ function row(r: GpuCaseResult): string[] {
     r.gemm ? formatNumber(gflop(r.gemm.flopsPerSecond)) : '—',
     r.gemm ? `${formatNumber(r.stepMs.median / ((r.flopsPerStep / r.gemm.flopsPerSecond) * 1000))}×` : '—',
     formatMiB(r.memoryBytes),
+    formatNumber(r.sampleRowCharsPerSecond),
     formatNumber(r.sampleCharsPerSecond),
   ];
 }
@@ -87,24 +94,41 @@ export function renderRecord(report: GpuBenchReport, meta: RecordMeta): string {
   return lines.join('\n');
 }
 
-/** Puts a record section in place of the old one (or at the end when there is none). */
-export function replaceRecord(markdown: string, section: string): string {
-  const b = markdown.indexOf(RECORD_BEGIN);
-  const e = markdown.indexOf(RECORD_END);
-  if (b < 0 || e < b) return `${markdown.trimEnd()}\n\n${section}\n`;
-  return markdown.slice(0, b) + section + markdown.slice(e + RECORD_END.length);
+/** Where each record section lies in a markdown text: [start of its begin marker, end of its end marker). */
+function sections(markdown: string): [number, number][] {
+  const out: [number, number][] = [];
+  let from = 0;
+  for (;;) {
+    const b = markdown.indexOf(RECORD_BEGIN, from);
+    if (b < 0) return out;
+    const e = markdown.indexOf(RECORD_END, b);
+    if (e < 0) return out;
+    out.push([b, e + RECORD_END.length]);
+    from = e + RECORD_END.length;
+  }
 }
 
-/** The record section of BENCHMARKS.md, or null when it has none (or an unreadable table). */
-export function parseRecord(markdown: string): ParsedRecord | null {
-  const b = markdown.indexOf(RECORD_BEGIN);
-  const e = markdown.indexOf(RECORD_END);
-  if (b < 0 || e < b) return null;
+/**
+ * Puts a record section in place of the one for the same adapter (its `- Adapter:` line),
+ * or after the last section when this adapter has none yet (at the end when there is none).
+ */
+export function replaceRecord(markdown: string, section: string): string {
+  const all = sections(markdown);
+  const key = parseSection(section)?.meta.adapter;
+  const same = all.find(([b, e]) => parseSection(markdown.slice(b, e))?.meta.adapter === key);
+  if (same) return markdown.slice(0, same[0]) + section + markdown.slice(same[1]);
+  if (!all.length) return `${markdown.trimEnd()}\n\n${section}\n`;
+  const end = all[all.length - 1][1];
+  return `${markdown.slice(0, end)}\n\n${section}${markdown.slice(end)}`;
+}
+
+/** One record section (markers included): its meta lines and table, or null when it has no table. */
+function parseSection(text: string): ParsedRecord | null {
   const meta: Record<string, string> = {};
   const rows = new Map<string, Record<string, string>>();
   let header: string[] | null = null;
   let fenced = false;
-  for (const raw of markdown.slice(b + RECORD_BEGIN.length, e).split('\n')) {
+  for (const raw of text.split('\n')) {
     const l = raw.trim();
     if (l.startsWith('```')) fenced = !fenced;
     if (fenced || l.startsWith('```')) continue;
@@ -121,6 +145,18 @@ export function parseRecord(markdown: string): ParsedRecord | null {
   return header ? { meta, rows } : null;
 }
 
+/** Every record section of BENCHMARKS.md (one per adapter), in order; unreadable ones left out. */
+export function parseRecords(markdown: string): ParsedRecord[] {
+  return sections(markdown)
+    .map(([b, e]) => parseSection(markdown.slice(b, e)))
+    .filter((r): r is ParsedRecord => r !== null);
+}
+
+/** The record of one adapter (as RecordMeta.adapter names it), or null when it has none. */
+export function findRecord(records: ParsedRecord[], adapter: string): ParsedRecord | null {
+  return records.find((r) => r.meta.adapter === adapter) ?? null;
+}
+
 /** A figure of the record as a number ("12,345" → 12345, "1.5×" → 1.5, "—" → NaN). */
 export function recordNumber(cell: string | undefined): number {
   if (!cell) return NaN;
@@ -134,10 +170,21 @@ function versus(now: number, before: number, unit: string): string {
   return ` (previous ${formatNumber(before)}${unit}, ×${(now / before).toFixed(2)})`;
 }
 
-/** The lines `npm run bench` prints for a report, with the previous record's figures beside the new ones. */
-export function formatReport(report: GpuBenchReport, previous: ParsedRecord | null): string[] {
+/**
+ * The lines `npm run bench` prints for a report, with the figures of the previous record
+ * on the same adapter beside the new ones. `adapter`: the record key of this run
+ * (RecordMeta.adapter); `records`: BENCHMARKS.md's. Records of other adapters are never compared with.
+ */
+export function formatReport(report: GpuBenchReport, records: ParsedRecord[], adapter: string): string[] {
   const out: string[] = [];
+  const previous = findRecord(records, adapter);
   if (previous) out.push(`previous record: ${previous.meta.date ?? '?'} on ${previous.meta.adapter ?? '?'} (BENCHMARKS.md)`);
+  else {
+    const others = records.map((r) => r.meta.adapter).filter(Boolean);
+    out.push(
+      `no earlier record on this adapter (${adapter}) in BENCHMARKS.md${others.length ? `; it has records for ${others.join('; ')}, not compared` : ''}`,
+    );
+  }
   for (const r of report.results) {
     const p = previous?.rows.get(r.name);
     const same = p && p.shape === r.shape ? p : undefined;
@@ -167,7 +214,9 @@ export function formatReport(report: GpuBenchReport, previous: ParsedRecord | nu
       `  memory   ${formatMiB(r.memoryBytes)} of GPU buffers (trainer and model)${versus(r.memoryBytes / 2 ** 20, recordNumber(same?.['GPU memory']), ' MiB')}`,
     );
     out.push(
-      `  sampling ${formatNumber(r.sampleCharsPerSecond)} chars/s, ${r.sample}${versus(r.sampleCharsPerSecond, recordNumber(same?.['sampling chars/s']), '')}`,
+      `  sampling ${formatNumber(r.sampleRowCharsPerSecond)} chars/s per row${versus(r.sampleRowCharsPerSecond, recordNumber(same?.['sampling chars/s per row']), '')}, ` +
+        `${formatNumber(r.sampleCharsPerSecond)} chars/s for all rows together${versus(r.sampleCharsPerSecond, recordNumber(same?.['sampling chars/s (all rows)'] ?? same?.['sampling chars/s']), '')}: ` +
+        `${r.sample}, one generation`,
     );
     if (r.profile) out.push(...formatProfile(r.profile, r.stepMs.median));
   }
@@ -199,10 +248,12 @@ export function formatProfile(p: StepProfile, stepMs: number): string[] {
   return out;
 }
 
-export function readRecord(path: string): ParsedRecord | null {
-  return existsSync(path) ? parseRecord(readFileSync(path, 'utf8')) : null;
+/** BENCHMARKS.md's records (none when the file is missing). */
+export function readRecords(path: string): ParsedRecord[] {
+  return existsSync(path) ? parseRecords(readFileSync(path, 'utf8')) : [];
 }
 
+/** Writes the record of meta.adapter into BENCHMARKS.md, leaving the other adapters' records as they are. */
 export function writeRecord(path: string, report: GpuBenchReport, meta: RecordMeta): void {
   const before = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
   writeFileSync(path, replaceRecord(before, renderRecord(report, meta)));

@@ -2,7 +2,9 @@
  * `bench`: throughput figures for the chosen engine (never asserts). On the GPU engine
  * (Dawn on a hardware adapter) it runs the same speed record as the browser bench
  * (src/engine/gpu/bench-gpu.ts) and prints it beside BENCHMARKS.md's previous figures;
- * `--profile` adds per-kernel times, `--record` writes the figures. On the CPU engine, for
+ * `--profile` adds per-kernel times, `--record` writes the figures. `--parity` runs only the
+ * whole-step check against the float64 reference, `--notebook-run` only the notebook run
+ * (tools/gpu-bench.sh runs both before the figures). On the CPU engine, for
  * each configuration: warm-up steps, then timed steps → ms/step, chars/s (B·T per step)
  * and sampling chars/s; configurations estimated to take more than ~20 s are shrunk
  * (fewer streams) or skipped, and the output says so.
@@ -14,7 +16,9 @@ import type { ModelConfig, TrainConfig } from '../model/config.ts';
 import { BENCH_CONFIGS, benchTrainer, type BenchConfig, type BenchFigures } from '../engine/bench.ts';
 import { gpuBenchCases, runGpuBench } from '../engine/gpu/bench-gpu.ts';
 import type { GpuContext } from '../gpu/device.ts';
-import { formatReport, readRecord, writeRecord } from './bench-record.ts';
+import { formatReport, readRecords, writeRecord } from './bench-record.ts';
+import { formatParity, runParityCheck } from '../engine/gpu/parity-check.ts';
+import { formatNotebookRun, notebookRun, NOTEBOOK_TARGET } from '../run/notebook-run.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
@@ -104,6 +108,22 @@ export async function benchCommand(argv: string[], io: Io): Promise<number> {
   try {
     if (engine.note) io.note(engine.note);
     line(io, engine.line);
+    if (args.parity) {
+      if (!engine.gpu) {
+        io.note(
+          `error: --parity checks the GPU engine against the CPU reference, and this run is on the CPU engine; give --engine gpu on a machine with a GPU`,
+        );
+        return 1;
+      }
+      const outcomes = await runParityCheck(engine.gpu, (s) => io.note(`bench: ${s}`));
+      for (const l of formatParity(outcomes)) line(io, l);
+      return outcomes.every((o) => o.ok) ? 0 : 1;
+    }
+    if (args.notebookRun) {
+      const f = await notebookRun(engine.engine, readText('corpus', DEFAULT_CORPUS));
+      for (const l of formatNotebookRun(f)) line(io, l);
+      return f.passageLoss < NOTEBOOK_TARGET ? 0 : 1;
+    }
     if (engine.gpu) return await gpuBench(engine.gpu, args, argv, io);
     if (args.profile || args.record) io.note('bench: --profile and --record apply to the GPU engine; the CPU engine prints its figures only');
     const small = readText('corpus', DEFAULT_CORPUS);
@@ -148,7 +168,9 @@ async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>
   const report = await runGpuBench(gpu, cases, { profile: args.profile, gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] }, (s) =>
     io.note(`bench: ${s}`),
   );
-  const printed = [`engine: WebGPU (Dawn) on ${report.adapter}`, ...formatReport(report, readRecord(RECORD))];
+  // The record's key: the adapter and how it was reached (Node's version goes in "Where", so that it does not split the record).
+  const adapter = `${report.adapter} — WebGPU through Dawn (webgpu npm package)`;
+  const printed = [`engine: WebGPU (Dawn) on ${report.adapter}`, ...formatReport(report, readRecords(RECORD), adapter)];
   for (const l of printed.slice(1)) line(io, l);
   if (args.record) {
     writeRecord(RECORD, report, {
@@ -158,8 +180,8 @@ async function gpuBench(gpu: GpuContext, args: ReturnType<typeof parseBenchArgs>
         .replace('T', ' '),
       // tools/gpu-bench.sh names itself (it runs the bundled CLI, not npm).
       command: process.env.CHAR_LM_BENCH_COMMAND ?? `npm run bench:node -- ${argv.join(' ')}`.trim(),
-      adapter: `${report.adapter} — WebGPU through Dawn (webgpu npm package) in Node ${process.version}`,
-      where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
+      adapter,
+      where: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} at the end of the run`,
       notes: report.software ? ['a software adapter: nothing to judge a real GPU by'] : [],
       output: printed,
     });

@@ -10,36 +10,50 @@
 import { GpuUnavailableError, isSoftwareAdapter, type AdapterDescription, type GpuContext } from '../gpu/device.ts';
 import type { Engine, EngineChoice } from '../engine/contract.ts';
 import { cpuEngine } from '../engine/cpu.ts';
+import { dawnHost, dawnLoadMessage, runsBundled } from '../gpu/node.ts';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/** What the child process saw: an adapter, none, or a `webgpu` package that would not load (its error). */
+type Probe = { adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'> | null } | { loadError: string };
 
 /**
- * Asks Dawn for an adapter in a child process and describes it (null: none). Loading
- * Dawn in this process would start driver threads that can crash it later even when
- * the CPU engine is chosen, so `auto` looks first from a distance. The child's stderr
+ * Asks Dawn for an adapter in a child process and describes it. Loading Dawn in this
+ * process would start driver threads that can crash it later even when the CPU engine is
+ * chosen, so `auto` looks first from a distance. The child imports `webgpu` by the path
+ * this module resolves (from the sources: the checkout's node_modules; from the bundle,
+ * tools/gpu-bundle/node_modules), never from its working directory. The child's stderr
  * (Dawn's warnings) is dropped.
  */
-function probeAdapterInChild(): Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'> | null {
+function probeAdapterInChild(): Probe {
+  let webgpu: string;
+  try {
+    webgpu = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch (e) {
+    return { loadError: (e as Error).message };
+  }
   const script = `
     import { existsSync } from 'node:fs';
-    const { create, globals } = await import('webgpu');
+    let m;
+    try { m = await import(${JSON.stringify(webgpu)}); }
+    catch (e) { process.stdout.write(JSON.stringify({ loadError: String(e && e.message) })); process.exit(0); }
+    const { create, globals } = m;
     Object.assign(globalThis, globals);
     const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
     let a = await create([]).requestAdapter();
     if (!a && !process.env.VK_ICD_FILENAMES && existsSync(icd)) { process.env.VK_ICD_FILENAMES = icd; a = await create([]).requestAdapter(); }
-    process.stdout.write(JSON.stringify(a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null));
+    process.stdout.write(JSON.stringify({ adapter: a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null }));
     process.exit(0);`;
-  const root = fileURLToPath(new URL('../..', import.meta.url));
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: root,
     encoding: 'utf8',
     timeout: 30_000,
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   try {
-    return r.status === 0 ? JSON.parse(r.stdout) : null;
+    return r.status === 0 ? (JSON.parse(r.stdout) as Probe) : { adapter: null };
   } catch {
-    return null;
+    return { adapter: null };
   }
 }
 
@@ -96,7 +110,9 @@ export async function openEngine(choice: EngineChoice, probe?: () => Promise<Gpu
   const request = probe ?? (async () => (await import('../gpu/node.ts')).requestNodeGpu(features));
   if (choice === 'gpu') return onGpu(await request());
   if (!probe) {
-    const seen = probeAdapterInChild();
+    const probed = probeAdapterInChild();
+    if ('loadError' in probed) return onCpu(`engine: CPU reference (${dawnLoadMessage(probed.loadError, dawnHost(), runsBundled(import.meta.url))})`);
+    const seen = probed.adapter;
     if (!seen) return onCpu('engine: CPU reference (Dawn found no WebGPU adapter)');
     if (isSoftwareAdapter(seen)) {
       return onCpu(`engine: CPU reference (Dawn found only a software adapter, ${softwareName(seen)}, on which it is unstable; use --engine gpu to force it)`);

@@ -1,12 +1,14 @@
 /**
  * What keeping the training state off the GPU costs a run (`npm run bench:browser`): the
  * notebook's run on the WebGPU engine with its snapshots kept as the page keeps them
- * (every N steps, N chosen for a 1% budget), against the same run with none.
+ * (every N steps, N chosen for a 1% budget), against the same run with none. And the
+ * notebook run itself as a check of what the model learns (`--notebook-run`).
  */
 import { requestGpu } from '../gpu/device.ts';
 import { gpuEngine } from '../engine/gpu/engine.ts';
 import { TrainingRun, prepareRun } from './run.ts';
 import { NOTEBOOK_SETTINGS, copySettings } from './settings.ts';
+import { notebookRun, type NotebookRunFigures } from './notebook-run.ts';
 
 export interface SnapshotFigures {
   adapter: string;
@@ -53,4 +55,14 @@ export async function benchSnapshots(text: string, steps: number): Promise<Snaps
     withoutMs: without.ms,
     share: kept.cost.ms / kept.ms,
   };
+}
+
+/** The notebook run (src/run/notebook-run.ts) on the WebGPU engine of this page: `npm run bench:browser -- --notebook-run`. */
+export async function benchNotebookRun(text: string, steps: number): Promise<NotebookRunFigures> {
+  const gpu = await requestGpu(navigator.gpu, 'start Chromium with --enable-unsafe-webgpu');
+  try {
+    return await notebookRun(gpuEngine(gpu, `WebGPU in headless Chromium on ${gpu.adapter.summary}`, false), text, steps);
+  } finally {
+    gpu.device.destroy();
+  }
 }

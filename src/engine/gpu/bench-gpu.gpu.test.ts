@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testGpu } from '../../gpu/testing.ts';
 import { buildParamTable } from '../../model/params.ts';
 import { runGpuBench, type GpuBenchCase } from './bench-gpu.ts';
+import { PARITY_CASES, formatParity, runParityCase } from './parity-check.ts';
 
 // What the bench reports, on a tiny case: every field filled, the profile covering each
 // dispatch of the step. No speed is asserted (speed is `npm run bench`'s business).
@@ -36,6 +37,7 @@ describe('runGpuBench', () => {
     expect(c.memoryBytes).toBeGreaterThanOrEqual(4 * 4 * P); // parameters, gradients, Adam m and v at least
     expect(c.sample).toBe('7 characters × 2 temperatures (0.5, 1)');
     expect(c.sampleCharsPerSecond).toBeGreaterThan(0);
+    expect(c.sampleRowCharsPerSecond).toBeCloseTo(c.sampleCharsPerSecond / 2, 6); // two rows in one generation
     // The test device has no timestamp-query: the fallback, and it says so.
     expect(r.timestamps).toBe(false);
     const p = c.profile!;
@@ -51,5 +53,20 @@ describe('runGpuBench', () => {
     // On a software adapter a case not marked for it is skipped, with its FLOPs for the estimate.
     if (r.software) expect(r.skipped).toEqual([{ name: 'big', shape: 'E4 H8 L2 B3 T5 V11', flopsPerStep: c.flopsPerStep }]);
     else expect(r.results.map((x) => x.name)).toEqual(['tiny', 'big']);
+  });
+});
+
+describe('the parity check run before real-GPU figures (bench --parity)', () => {
+  // One case here: the rest are the whole-step tests of trainer.gpu.test.ts (same sizes, same
+  // tolerance), which this suite runs already; this checks the check's own plumbing.
+  it('agrees with the float64 reference on this device within the tests’ tolerance', async () => {
+    const gpu = await testGpu();
+    const c = PARITY_CASES.find((p) => p.kind === 'adam' && p.options.recurrence === undefined)!;
+    const o = await runParityCase(gpu, c);
+    expect(o.comparisons.map((x) => x.what)).toEqual(['losses of steps 1, 2, 3, 4, 5', 'parameters after 5 steps', 'carried h']);
+    expect(o.comparisons.map((x) => x.failure)).toEqual([null, null, null]);
+    expect(Math.max(...o.comparisons.map((x) => x.worst))).toBeLessThanOrEqual(1);
+    expect(o.ok).toBe(true);
+    expect(formatParity([o]).at(-1)).toMatch(/^parity: all 1 cases agree/);
   });
 });

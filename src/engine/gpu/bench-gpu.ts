@@ -90,6 +90,9 @@ export interface GpuCaseResult {
   flopsPerStep: number;
   /** Bytes of the GPU buffers the trainer and model created (live after the timed steps). */
   memoryBytes: number;
+  /** Characters per second of each row (temperature) of the generation: the figure a user waiting for one text sees. */
+  sampleRowCharsPerSecond: number;
+  /** All rows together (rows × length over the generation's time). */
   sampleCharsPerSecond: number;
   sample: string;
   profile?: StepProfile;
@@ -212,6 +215,7 @@ async function benchCase(gpu: GpuContext, c: GpuBenchCase, o: GpuBenchOptions, t
       firstStepMs,
       flopsPerStep,
       memoryBytes,
+      sampleRowCharsPerSecond: o.sampleLength / sampleS,
       sampleCharsPerSecond: (o.sampleLength * rows.length) / sampleS,
       sample: `${sampled[0].length} characters × ${rows.length} temperatures (${o.temperatures.join(', ')})`,
     };
