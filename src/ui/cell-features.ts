@@ -31,9 +31,9 @@ const FEATURES: readonly Feature[] = [
  * A 0/1 feature is ranked only when it holds on at least this many characters of the stretch,
  * and fails on as many: with fewer, a unit's r says more about a few characters than about the feature.
  */
-export const MIN_CHARACTERS_EACH_WAY = 10;
+const MIN_CHARACTERS_EACH_WAY = 10;
 /** Position in line is ranked only over at least this many line breaks: with none it is the position in the text, with one it is two ramps. */
-export const MIN_LINE_BREAKS = 2;
+const MIN_LINE_BREAKS = 2;
 
 const count = (f: Float64Array, v: number) => f.reduce((k, x) => k + (x === v ? 1 : 0), 0);
 const plural = (k: number, one: string, many = `${one}s`) => `${k.toLocaleString('en')} ${k === 1 ? one : many}`;

@@ -44,7 +44,7 @@ export function cellColours(x: number): { bg: string; fg: string } {
 const SURPRISE_MAX: [number, number, number] = [217, 72, 15];
 
 /** The surprise scale as a CSS gradient, for legends: white (0 nats) at the left, deep orange (`max`) at the right; sRGB interpolation, as surpriseColours. */
-export const SURPRISE_RAMP = `linear-gradient(to right, rgb(255,255,255), rgb(${SURPRISE_MAX.join(',')}))`;
+const SURPRISE_RAMP = `linear-gradient(to right, rgb(255,255,255), rgb(${SURPRISE_MAX.join(',')}))`;
 
 /** Background and text colour for a character by its surprise: white (0 nats) to deep orange (`max` nats and above). */
 export function surpriseColours(nats: number, max: number): { bg: string; fg: string } {

@@ -13,7 +13,7 @@
  * @csspart legend - the colour legend
  */
 import { LitElement, css, html } from 'lit';
-import { diverging } from './colours.ts';
+import { DIVERGING_RAMP, diverging } from './colours.ts';
 
 export interface HeatmapData {
   /** Characters along x. */
@@ -83,7 +83,6 @@ export class CharLmHeatmap extends LitElement {
     .ramp {
       height: 12px;
       border: 1px solid #ccc;
-      background: linear-gradient(to right, rgb(0, 0, 255), white, rgb(255, 0, 0));
     }
     .ticks {
       display: flex;
@@ -189,7 +188,12 @@ export class CharLmHeatmap extends LitElement {
       <div class="legend" part="legend" data-testid="heatmap-legend">
         <span>${symbol} =</span>
         <div class="bar">
-          <div class="ramp" role="img" aria-label=${`colour scale: blue ${fmt(lo)}, white ${fmt(d.center)}, red ${fmt(hi)}`}></div>
+          <div
+            class="ramp"
+            role="img"
+            aria-label=${`colour scale: blue ${fmt(lo)}, white ${fmt(d.center)}, red ${fmt(hi)}`}
+            style=${`background:${DIVERGING_RAMP}`}
+          ></div>
           <div class="ticks"><span>${fmt(lo)}</span><span>${fmt(d.center)}</span><span>${fmt(hi)}</span></div>
         </div>
         <span>${d.label}</span>
