@@ -71,11 +71,6 @@ export class CharLmCharText extends LitElement {
       margin: 0.3em 0;
     }
     .readout {
-      /* Stays in view above the text while the page scrolls through it. */
-      position: sticky;
-      top: 0;
-      z-index: 1;
-      background: var(--char-lm-bg, #f6f7f9);
       font:
         12px/1.5 ui-monospace,
         monospace;

@@ -224,7 +224,7 @@ export class CharLmInspector extends LitElement {
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
                 <h3>
                   Surprise per character
-                  <span class="muted">(what predicting each character cost; hover or tap one, or focus the text and use the arrow keys)</span>
+                  <span class="muted">(what predicting each character cost the model)</span>
                 </h3>
                 ${this.renderSurprise(x)}
               `
