@@ -270,6 +270,9 @@ test('the bar chart follows its panel; its hover and the arrow keys read in nats
   await bars.scrollIntoViewIfNeeded();
   await snap(page, 'explore-bars-390');
   await snap(bars, 'explore-bars-390-panel');
+  // The surprise text at a phone's width: legend, readout line and text within the panel.
+  await surprise.scrollIntoViewIfNeeded();
+  await snap(surprise, 'explore-surprise-390');
 });
 
 test('the loss chart reads its points from the keyboard, as the legend does on hover', async () => {

@@ -163,8 +163,14 @@ export class CharLmCellExplorer extends LitElement {
         if (this.run !== s) return null;
         const chars = Array.from(ids, (id) => s.vocab.chars[id]);
         const H = s.table.config.hiddenSize;
-        const values = { c: states.c.map(cellActivations), h: states.h };
-        // tanh of every cell state (n · H · L of them) and the ranking are separate tasks too.
+        // tanh of every cell state (n · H per layer: 512,000 of them for 2,000 characters of the shipped model), one layer a task, then the ranking.
+        const c: Float32Array[] = [];
+        for (const layer of states.c) {
+          await new Promise((r) => setTimeout(r, 0));
+          if (this.run !== s) return null;
+          c.push(cellActivations(layer));
+        }
+        const values = { c, h: states.h };
         await new Promise((r) => setTimeout(r, 0));
         if (this.run !== s) return null;
         const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
