@@ -430,6 +430,14 @@ test('the shipped model, trained on the novel: next-character bars, and its unit
   const cb = (await canvas.boundingBox())!;
   expect(Math.abs(lb!.y + lb!.height / 2 - (cb.y + 605))).toBeLessThanOrEqual(3);
   await snap(heatmap, 'explore-shipped-heatmap-scrolled');
+  // Page Down goes a box's height of rows further; End to the last character of the row.
+  await page.keyboard.press('PageDown');
+  await expect(heatmap.locator('.tip')).toHaveText(/^character ".+" \(#0\), unit (\d+): /u);
+  const paged = Number(/unit (\d+):/u.exec((await heatmap.locator('.tip').textContent())!)![1]);
+  expect(paged).toBeGreaterThan(60 + 20);
+  await page.keyboard.press('End');
+  const sentence = [...((await heatmap.locator('.axis').textContent()) ?? '')];
+  await expect(heatmap.locator('.tip')).toContainText(`character ${JSON.stringify(sentence.at(-1))} (#${sentence.length - 1}), unit ${paged}: `);
   await expect(demo.getByTestId('error')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

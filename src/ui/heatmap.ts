@@ -244,11 +244,26 @@ export class CharLmHeatmap extends LitElement {
     return `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4).replace('-', '−')} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
   }
 
-  /** Arrow keys move a cursor over the cells (from the first cell), reading each out and keeping it in view. */
+  /** Arrow keys (and Page Up / Down, Home / End) move a cursor over the cells (from the first cell), reading each out and keeping it in view. */
   private onKey = (ev: KeyboardEvent): void => {
     const d = this.data;
-    const step = ({ ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] } as Record<string, [number, number]>)[ev.key];
-    if (!d || !step) return;
+    if (!d) return;
+    // Page Up / Page Down move by the rows in view (256 units are 2,560 px), Home / End to the first / last character.
+    const page = Math.max(1, Math.floor((ev.currentTarget as HTMLElement).clientHeight / this.cell().h) - 2);
+    const n = d.chars.length;
+    const step = (
+      {
+        ArrowLeft: [-1, 0],
+        ArrowRight: [1, 0],
+        ArrowUp: [0, -1],
+        ArrowDown: [0, 1],
+        PageUp: [0, -page],
+        PageDown: [0, page],
+        Home: [-n, 0],
+        End: [n, 0],
+      } as Record<string, [number, number]>
+    )[ev.key];
+    if (!step) return;
     ev.preventDefault();
     const at = this.cursor ? { c: this.cursor.c + step[0], u: this.cursor.u + step[1] } : { c: 0, u: 0 };
     const c = Math.max(0, Math.min(d.chars.length - 1, at.c));
