@@ -3,9 +3,11 @@
  * (2,000 characters by default, from the line of its first quotation mark) goes through the
  * model once; the units of every layer are ranked by how well they track simple features of
  * the text (cell-features.ts: inside quotes, position in line, after a space, capital
- * letters), and the stretch is shown coloured by the activation of the unit picked — by
- * hand, or by a click on the best unit of a feature — as in Karpathy, Johnson & Fei-Fei,
- * "Visualizing and understanding recurrent networks" (2015).
+ * letters; a feature the stretch does not vary in is shown as not in this text, with why),
+ * and the stretch is shown coloured by the activation of the unit picked — first the
+ * strongest of all (highest |r|), then by hand or by a click on the best units of a feature —
+ * as in Karpathy, Johnson & Fei-Fei, "Visualizing and understanding recurrent networks"
+ * (2015). Each character's value is read out by hover, tap or keyboard (char-text.ts).
  *
  * The model is read through TrainingRun.textStates (queued like every read of the model; on
  * the page's CPU engine it runs in the engine's Worker); ranking is one pass over the stretch
