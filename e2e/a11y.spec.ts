@@ -4,7 +4,8 @@ import { cpuEngineBeforeConnect, fillSettings, generate, openDemo, snap, waitRea
 
 // The page as a keyboard or screen-reader user meets it: axe-core (WCAG 2.x A/AA rules,
 // through the element's open shadow roots) finds no serious or critical violation in the
-// page's main states (first view, trained, after generating, with inspection shown, an
+// page's main states (first view, trained, after generating, with inspection shown, the
+// next-character bars for a typed text, the cell explorer ranked with a unit picked, an
 // error shown); every control has a name and Tab reaches it; at 390 px wide nothing
 // reaches past the right edge. One page, a tiny model: the states follow one another.
 
@@ -30,12 +31,20 @@ test.afterAll(async () => {
   await page.context().close();
 });
 
-/** The text coloured by surprise: thousands of spans, which axe takes about 20 s over; surpriseContrast() checks them. */
-const SURPRISE = { fromShadowDom: ['char-lm-demo', 'char-lm-inspector', '.surprise'] as [string, string, string] };
+/**
+ * The characters of the texts coloured by surprise and by a unit: a thousand spans or more each,
+ * which axe takes about 20 s over; colourContrast() checks them. Their readout lines and legends are checked.
+ */
+const COLOURED_TEXTS: { fromShadowDom: [string, string, ...string[]] }[] = [
+  { fromShadowDom: ['char-lm-demo', 'char-lm-inspector', '[data-testid="surprise"]', '.text'] },
+  { fromShadowDom: ['char-lm-demo', 'char-lm-inspector', 'char-lm-cell-explorer', '[data-testid="cell-text"]', '.text'] },
+];
 
 /** Serious and critical axe violations, one line each: rule, impact, what to fix, and where. */
 async function seriousViolations(): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).exclude(SURPRISE).analyze();
+  const axe = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']);
+  for (const text of COLOURED_TEXTS) axe.exclude(text);
+  const { violations } = await axe.analyze();
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .flatMap((v) =>
@@ -78,14 +87,16 @@ async function pastRightEdge(): Promise<string[]> {
 }
 
 /**
- * The lowest WCAG contrast ratio of the surprise text: each span's text colour against its
- * background (a translucent shade composited over the box's white), as axe computes it.
+ * The lowest WCAG contrast ratio of a coloured text (<char-lm-char-text>, by its test id): each
+ * character's text colour against its background (a translucent shade composited over the
+ * box's white), as axe computes it.
  */
-async function surpriseContrast(): Promise<{ lowest: number; spans: number }> {
+async function colourContrast(testid: string): Promise<{ lowest: number; spans: number }> {
   return page
     .locator('char-lm-demo')
-    .getByTestId('surprise')
-    .evaluate((box) => {
+    .getByTestId(testid)
+    .evaluate((host) => {
+      const box = host.shadowRoot!.querySelector('.text')!;
       const rgba = (s: string) => (s.match(/[\d.]+/g) ?? []).map(Number);
       const lum = ([r, g, b]: number[]) => {
         const lin = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
@@ -208,8 +219,33 @@ test('inspection shown, as on a phone: nothing past 390 px; no serious axe viola
   await snap(page, 'a11y-inspection-390');
   await page.setViewportSize({ width: 1280, height: 800 });
   expect(await seriousViolations(), 'axe, inspection').toEqual([]);
-  const contrast = await surpriseContrast();
+  const contrast = await colourContrast('surprise');
   expect(contrast.spans).toBeGreaterThan(100);
   expect(contrast.lowest, 'contrast of the text coloured by surprise (WCAG AA: 4.5)').toBeGreaterThanOrEqual(4.5);
   await snap(page, 'a11y-inspection');
+});
+
+test('next-character bars for a typed text, and the cell explorer ranked with a unit picked: no serious axe violation; nothing past 390 px', async () => {
+  await demo.locator('textarea[name="next-text"]').fill('It is a tru');
+  await expect(demo.getByTestId('next-bars').locator('li')).toHaveCount(10);
+  // The typed characters' values, from the keyboard: the readout line names the probability.
+  await demo.getByTestId('next-typed').locator('.text').focus();
+  for (const key of ['ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+  await expect(demo.getByTestId('next-typed').getByTestId('readout')).toHaveText(/^"t": p = /u);
+  await demo.getByTestId('rank-units').click();
+  const table = demo.getByTestId('cell-ranking');
+  await expect(table).toBeVisible();
+  await table.locator('tr[data-feature="capital"] button').first().click();
+  await expect(table.locator('tr[data-feature="capital"] button').first()).toHaveAttribute('aria-pressed', 'true');
+  const cells = demo.getByTestId('cell-text');
+  await cells.locator('.text').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(cells.getByTestId('readout')).toHaveText(/^"I" \(character 0\): tanh\(c\) = /u);
+  await demo.locator('char-lm-cell-explorer').scrollIntoViewIfNeeded();
+  await checkState('next-char-and-cells');
+  for (const testid of ['cell-text', 'next-typed']) {
+    const contrast = await colourContrast(testid);
+    expect(contrast.spans).toBeGreaterThan(10);
+    expect(contrast.lowest, `contrast of the coloured text ${testid} (WCAG AA: 4.5)`).toBeGreaterThanOrEqual(4.5);
+  }
 });

@@ -14,7 +14,8 @@ let demo: Locator;
 let errors: string[];
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // hasTouch: the readouts are tapped, as on a phone.
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, hasTouch: true });
   // The CPU engine (in its Worker): no shader compilation, and a tiny model trains in a moment.
   ({ demo, errors } = await openDemo(page, '/e2e/cpu-engine.html'));
   await trainFresh(demo, { embed: 8, hidden: HIDDEN, steps: 20 });
@@ -59,12 +60,36 @@ test('next-character bars follow what is typed, with % and nats/bits; a characte
   await box.press('n');
   await expect(after).toContainText('After “Mr Benn”');
   await expect.poll(async () => JSON.stringify(await read())).not.toBe(JSON.stringify(first));
-  // Each typed character after the first is coloured, with its probability and surprise on hover.
-  const typed = demo.getByTestId('next-typed').locator('span');
+  // Each typed character after the first is coloured; its probability and surprise are read out
+  // by the keyboard (focus the text, arrow keys), a tap or a hover, and the colours have a legend.
+  const typedText = demo.getByTestId('next-typed');
+  const typed = typedText.locator('.text span');
   await expect(typed).toHaveCount(7);
-  await expect(typed.nth(0)).toHaveAttribute('title', 'first character: not predicted');
-  await expect(typed.nth(1)).toHaveAttribute('title', /^"r": p = \d+(\.\d+)?%, surprise \d+\.\d\d nats \(\d+\.\d\d bits\); the likeliest was ".+" \(\d/u);
+  const readout = typedText.getByTestId('readout');
+  await expect(readout).toHaveText('Hover or tap a character for its value, or focus the text and use the arrow keys');
+  await typedText.locator('.text').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(readout).toHaveText('"M": the first character, not predicted');
+  await page.keyboard.press('ArrowRight');
+  const rRead = /^"r": p = \d+(\.\d+)?%, surprise (\d+\.\d\d) nats \((\d+\.\d\d) bits\); the likeliest was ".+" \(\d/u;
+  await expect(readout).toHaveText(rRead);
+  await expect(typed.nth(1)).toHaveClass('at');
+  await page.keyboard.press('End');
+  await expect(readout).toHaveText(/^"n": p = /u);
+  await typed.nth(2).tap();
+  await expect(readout).toHaveText(/^" ": p = \d+(\.\d+)?%, surprise /u);
+  await expect(typed.nth(2)).toHaveClass('at');
+  await typed.nth(1).hover();
+  await expect(readout).toHaveText(rRead);
+  await expect(typed.nth(1)).toHaveAttribute('title', rRead);
+  // The legend: white at 0 to full colour at a blind guess among the model's 38 characters (ln 38 = 3.64 nats, 5.25 bits) or more.
+  const legend = typedText.getByTestId('legend');
+  await expect(legend).toContainText('surprise =');
+  await expect(legend.locator('.ticks').first()).toHaveText(/^0\s*1\.82\s*≥ 3\.64 nats$/u);
+  await expect(legend.locator('.ticks').nth(1)).toHaveText(/^0\s*2\.62\s*≥ 5\.25 bits$/u);
   await expect(demo.getByTestId('next-mean')).toContainText(/Mean surprise of the characters typed: \d+\.\d{3} nats\/char \(\d+\.\d{3} bits\)/);
+  await typedText.scrollIntoViewIfNeeded();
+  await snap(demo.locator('char-lm-next-char'), 'explore-next-char-readout-panel');
 
   // A character outside the model's vocabulary: named next to the box; the bars shown stay.
   await box.pressSequentially('€');
@@ -84,33 +109,79 @@ test('the cell explorer ranks units by features of the text and colours the text
   await demo.getByTestId('rank-units').click();
   const table = demo.getByTestId('cell-ranking');
   await expect(table).toBeVisible();
-  // The notebook passage is one line without quotation marks: quotes have no unit; the other features do.
-  await expect(table.locator('tr[data-feature="quote"] td')).toHaveText('no quotation marks in this stretch');
-  for (const f of ['line', 'space', 'capital']) await expect(table.locator(`tr[data-feature="${f}"] button`)).toHaveCount(3);
+  // The notebook passage is one line without quotation marks: quotes and position in line are not in it, and are not ranked; the other features are.
+  await expect(table.locator('tr[data-feature="quote"] td')).toHaveText('not in this text: no quotation marks');
+  await expect(table.locator('tr[data-feature="line"] td')).toHaveText(
+    'not in this text: no line breaks: the position in line would be the position in the text',
+  );
+  for (const f of ['quote', 'line']) await expect(table.locator(`tr[data-feature="${f}"] button`)).toHaveCount(0);
+  for (const f of ['space', 'capital']) await expect(table.locator(`tr[data-feature="${f}"] button`)).toHaveCount(3);
+  // Each feature says what it measures, and one line says what r is.
+  await expect(table.locator('tr[data-feature="space"] th')).toContainText('1 once a space is read');
+  await expect(demo.getByTestId('cell-r-meaning')).toContainText("r is how closely a unit's activation follows the feature");
   await expect(demo.getByTestId('cell-stretch')).toContainText('1,153 characters from character 0 of the text, the model as trained at step 20');
   const text = demo.getByTestId('cell-text');
-  await expect(text.locator('span')).toHaveCount(1153);
+  const spans = text.locator('.text span');
+  await expect(spans).toHaveCount(1153);
+
+  // The unit shown first is the strongest of the table: the highest |r| of any feature.
+  const parse = (label: string) => {
+    const m = /unit (\d+) \(r = (−?\d\.\d\d)\)/u.exec(label.replace(/\s+/g, ' '));
+    expect(m, label).not.toBeNull();
+    return { unit: m![1], r: Number(m![2].replace('−', '-')) };
+  };
+  const firsts = await Promise.all(
+    ['space', 'capital'].map(async (f) => parse((await table.locator(`tr[data-feature="${f}"] button`).first().textContent()) ?? '')),
+  );
+  const strongest = firsts.reduce((a, b) => (Math.abs(b.r) > Math.abs(a.r) ? b : a));
+  await expect(text).toHaveAttribute('data-unit', strongest.unit);
+  await expect(table.locator('button[aria-pressed="true"]').first()).toContainText(`unit ${strongest.unit} `);
+  const summary = demo.getByTestId('cell-unit-summary');
+  await expect(summary).toContainText(`unit ${strongest.unit} (the unit that tracks a feature most closely):`);
+  await expect(summary).toContainText(
+    /after a space r = −?\d\.\d\d · capital letter r = −?\d\.\d\d|capital letter r = −?\d\.\d\d · after a space r = −?\d\.\d\d/u,
+  );
+  await expect(summary).not.toContainText('position in line');
 
   // Jump to the unit that best follows "after a space": it is pressed and colours the text.
   const best = table.locator('tr[data-feature="space"] button').first();
-  const label = (await best.textContent()) ?? '';
-  const m = /unit (\d+) \(r = (−?\d\.\d\d)\)/u.exec(label.replace(/\s+/g, ' '));
-  expect(m, label).not.toBeNull();
-  const r = Math.abs(Number(m![2].replace('−', '-')));
+  const m = parse((await best.textContent()) ?? '');
+  const r = Math.abs(m.r);
   expect(r).toBeGreaterThan(0);
   expect(r).toBeLessThanOrEqual(1);
   await best.click();
   await expect(best).toHaveAttribute('aria-pressed', 'true');
-  await expect(text).toHaveAttribute('data-unit', m![1]);
-  await expect(demo.locator('input[name="cell-unit"]')).toHaveValue(m![1]);
-  const colours = await text.locator('span').evaluateAll((els) => new Set(els.map((e) => (e as HTMLElement).style.background)).size);
+  await expect(text).toHaveAttribute('data-unit', m.unit);
+  await expect(demo.locator('input[name="cell-unit"]')).toHaveValue(m.unit);
+  await expect(summary).toContainText(`after a space r = ${m.r.toFixed(2).replace('-', '−')}`);
+  const colours = await spans.evaluateAll((els) => new Set(els.map((e) => (e as HTMLElement).style.background)).size);
   expect(colours).toBeGreaterThan(20);
   await expect(text).toHaveAttribute('data-signal', 'c');
-  await text.locator('span').nth(1).hover();
-  await expect(text.locator('span').nth(1)).toHaveAttribute(
-    'title',
-    new RegExp(`^"t": tanh\\(c\\) = -?\\d\\.\\d{3} \\(layer 0, unit ${m![1]}; −1 … 1\\)$`, 'u'),
-  );
+  await expect(text.getByTestId('legend')).toContainText('tanh(c) =');
+  await expect(text.getByTestId('legend').locator('.ticks')).toHaveText(/^−1\s*0\s*\+1$/u);
+  // A character's value: by hover, by the keyboard (focus the text, arrow keys) and by a tap.
+  const readout = text.getByTestId('readout');
+  const tRead = new RegExp(`^"t" \\(character 1\\): tanh\\(c\\) = −?\\d\\.\\d{3} \\(layer 0, unit ${m.unit}; −1 … 1\\)$`, 'u');
+  await spans.nth(1).hover();
+  await expect(readout).toHaveText(tRead);
+  await expect(spans.nth(1)).toHaveAttribute('title', tRead);
+  await text.locator('.text').focus();
+  for (const key of ['ArrowRight', 'ArrowRight']) await page.keyboard.press(key);
+  await expect(readout).toHaveText(tRead);
+  await expect(spans.nth(1)).toHaveClass('at');
+  // Down one line: a character further on, on the next line of the box.
+  const lineTop = async (i: number) => (await spans.nth(i).boundingBox())!.y;
+  await page.keyboard.press('ArrowDown');
+  const below = await spans.evaluateAll((els) => els.findIndex((e) => e.classList.contains('at')));
+  expect(below).toBeGreaterThan(20);
+  expect(await lineTop(below)).toBeGreaterThan(await lineTop(1));
+  await expect(readout).toHaveText(new RegExp(`^".+" \\(character ${below}\\): tanh\\(c\\) = `, 'u'));
+  await page.keyboard.press('ArrowUp');
+  await expect(spans.nth(1)).toHaveClass('at');
+  await page.keyboard.press('End');
+  await expect(readout).toHaveText(/^"\." \(character 1,152\): tanh\(c\) = /u);
+  await spans.nth(3).tap();
+  await expect(readout).toHaveText(/^"i" \(character 3\): tanh\(c\) = /u);
   await table.scrollIntoViewIfNeeded();
   await snap(page, 'explore-cells');
   await snap(demo.locator('char-lm-cell-explorer'), 'explore-cells-panel');
@@ -119,7 +190,7 @@ test('the cell explorer ranks units by features of the text and colours the text
   const unit = demo.locator('input[name="cell-unit"]');
   await unit.fill('99');
   await expect(demo.getByTestId('cells-unit-error')).toHaveText(`Unit must be a whole number from 0 to ${HIDDEN - 1} (the hidden size is ${HIDDEN}), got "99"`);
-  await expect(text).toHaveAttribute('data-unit', m![1]);
+  await expect(text).toHaveAttribute('data-unit', m.unit);
   // Each message has its own place: a refused Rank units does not wipe the unit's, whose cause is still there.
   const length = demo.locator('input[name="cell-length"]');
   await length.fill('10');
@@ -136,8 +207,9 @@ test('the cell explorer ranks units by features of the text and colours the text
   // The hidden state h instead of the cell state: its own ranking, its best unit shown.
   await demo.locator('select[name="cell-signal"]').selectOption('h');
   await expect(text).toHaveAttribute('data-signal', 'h');
-  await text.locator('span').nth(1).hover();
-  await expect(text.locator('span').nth(1)).toHaveAttribute('title', /^"t": h = -?\d\.\d{3} \(layer 0, unit \d+; −1 … 1\)$/u);
+  await spans.nth(1).hover();
+  await expect(readout).toHaveText(/^"t" \(character 1\): h = −?\d\.\d{3} \(layer 0, unit \d+; −1 … 1\)$/u);
+  await expect(text.getByTestId('legend')).toContainText('h =');
   await expectNoOverflow(page, demo.locator('char-lm-inspector section'));
 });
 
@@ -162,7 +234,29 @@ test('the bar chart follows its panel; its hover and the arrow keys read in nats
   await bars.locator('#chart').blur();
   await snap(page, 'explore-bars-wide');
   await snap(bars, 'explore-bars-wide-panel');
-  await expect(demo.getByTestId('surprise').locator('span').nth(1)).toHaveAttribute('title', /^"t": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/u);
+  // The text coloured by surprise: its legend in nats and bits, and each character's value by hover, keyboard or tap.
+  const surprise = demo.getByTestId('surprise');
+  const legend = surprise.getByTestId('legend');
+  await expect(legend).toContainText('surprise =');
+  await expect(legend.locator('.ticks').first()).toHaveText(/^0\s*\d+\.\d\d\s*\d+\.\d\d nats$/u);
+  await expect(legend.locator('.ticks').nth(1)).toHaveText(/^0\s*\d+\.\d\d\s*\d+\.\d\d bits$/u);
+  const [natsTop, bitsTop] = await Promise.all(
+    [0, 1].map(async (k) => parseFloat((await legend.locator('.ticks').nth(k).locator('span').last().textContent())!)),
+  );
+  expect(bitsTop).toBeCloseTo(natsTop / Math.LN2, 1);
+  const sRead = surprise.getByTestId('readout');
+  const tSurprise = /^"t": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/u;
+  await surprise.locator('.text span').nth(1).hover();
+  await expect(sRead).toHaveText(tSurprise);
+  await surprise.locator('.text').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(sRead).toHaveText('"I": the first character, not predicted');
+  await page.keyboard.press('ArrowRight');
+  await expect(sRead).toHaveText(tSurprise);
+  await surprise.locator('.text span').nth(4).tap();
+  await expect(sRead).toHaveText(/^"s": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/u);
+  await surprise.scrollIntoViewIfNeeded();
+  await snap(surprise, 'explore-surprise-panel');
 
   await page.setViewportSize({ width: 390, height: 844 });
   await expect
@@ -176,6 +270,9 @@ test('the bar chart follows its panel; its hover and the arrow keys read in nats
   await bars.scrollIntoViewIfNeeded();
   await snap(page, 'explore-bars-390');
   await snap(bars, 'explore-bars-390-panel');
+  // The surprise text at a phone's width: legend, readout line and text within the panel.
+  await surprise.scrollIntoViewIfNeeded();
+  await snap(surprise, 'explore-surprise-390');
 });
 
 test('the loss chart reads its points from the keyboard, as the legend does on hover', async () => {
@@ -277,7 +374,7 @@ test('the shipped model, trained on the novel: next-character bars, and its unit
   await demo.getByTestId('rank-units').click();
   const table = demo.getByTestId('cell-ranking');
   await expect(table).toBeVisible({ timeout: 30_000 });
-  await expect(demo.getByTestId('cell-text').locator('span')).toHaveCount(2000);
+  await expect(demo.getByTestId('cell-text').locator('.text span')).toHaveCount(2000);
   const t2 = Date.now();
   const longest = await page.evaluate(async () => {
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -299,12 +396,48 @@ test('the shipped model, trained on the novel: next-character bars, and its unit
   for (const f of Object.values(found)) expect(f.r).toBeGreaterThan(0.2);
   expect(found.space.r).toBeGreaterThan(0.6);
   expect(found.quote.r).toBeGreaterThan(0.3);
-  await expect(demo.getByTestId('cell-stretch')).toContainText('2,000 characters from character 429 of the text;');
+  await expect(demo.getByTestId('cell-stretch')).toContainText('2,000 characters from character 429 of the text.');
   await table.locator('tr[data-feature="quote"] button').first().click();
   await demo.locator('char-lm-cell-explorer').scrollIntoViewIfNeeded();
   await snap(demo.locator('char-lm-cell-explorer'), 'explore-shipped-quote-unit');
   await table.locator('tr[data-feature="line"] button').first().click();
   await snap(demo.locator('char-lm-cell-explorer'), 'explore-shipped-line-unit');
+
+  // The heatmap of the shipped model's 256 units: rows of 10 px, which a person can follow and
+  // point at; the map scrolls inside its panel down as well as across, the unit axis with it.
+  await demo.getByTestId('heatmap-button').click();
+  const heatmap = demo.getByTestId('heatmap');
+  const canvas = heatmap.locator('canvas');
+  await expect(heatmap.locator('.tip')).toContainText('layer 0');
+  await expect.poll(() => canvas.evaluate((c: HTMLCanvasElement) => c.height)).toBe(256 * 10);
+  const scroll = heatmap.locator('.scroll');
+  await scroll.scrollIntoViewIfNeeded();
+  const size = await scroll.evaluate((el) => ({ sh: el.scrollHeight, ch: el.clientHeight }));
+  expect(size.sh).toBeGreaterThan(size.ch);
+  expect(size.ch).toBeLessThanOrEqual(800 * 0.7 + 1);
+  // The arrow keys go down the rows, and the box follows the cursor: unit 60's row and label are in view, above the character axis.
+  await scroll.focus();
+  await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 60; i++) await page.keyboard.press('ArrowDown');
+  await expect(heatmap.locator('.tip')).toHaveText(/^character ".+" \(#0\), unit 60: h = −?\d\.\d{4} \(scale −1\.00 … 1\.00\)$/u);
+  const scrolled = await scroll.evaluate((el) => el.scrollTop);
+  expect(scrolled).toBeGreaterThan(0);
+  const label = heatmap.getByTestId('unit-axis').locator('span', { hasText: /^60$/ });
+  const [lb, sb2, ab] = [await label.boundingBox(), await scroll.boundingBox(), await heatmap.locator('.axis').boundingBox()];
+  expect(lb!.y).toBeGreaterThanOrEqual(sb2!.y);
+  expect(lb!.y + lb!.height).toBeLessThanOrEqual(ab!.y + 1);
+  // The label sits on its row: unit 60's row is 600–610 px down the canvas.
+  const cb = (await canvas.boundingBox())!;
+  expect(Math.abs(lb!.y + lb!.height / 2 - (cb.y + 605))).toBeLessThanOrEqual(3);
+  await snap(heatmap, 'explore-shipped-heatmap-scrolled');
+  // Page Down goes a box's height of rows further; End to the last character of the row.
+  await page.keyboard.press('PageDown');
+  await expect(heatmap.locator('.tip')).toHaveText(/^character ".+" \(#0\), unit (\d+): /u);
+  const paged = Number(/unit (\d+):/u.exec((await heatmap.locator('.tip').textContent())!)![1]);
+  expect(paged).toBeGreaterThan(60 + 20);
+  await page.keyboard.press('End');
+  const sentence = [...((await heatmap.locator('.axis').textContent()) ?? '')];
+  await expect(heatmap.locator('.tip')).toContainText(`character ${JSON.stringify(sentence.at(-1))} (#${sentence.length - 1}), unit ${paged}: `);
   await expect(demo.getByTestId('error')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -78,25 +78,34 @@ test('generate, per-character loss and the heatmap show what the trained model c
   expect(barPixels.blue).toBeGreaterThan(1000);
   expect(barPixels.maxBlueRunsInARow).toBe(15);
 
+  // The text coloured by surprise: one span per character, each read out (hover, tap, keyboard) in nats and bits.
   const surprise = demo.getByTestId('surprise');
-  const spans = await surprise.locator('span').evaluateAll((els) => els.map((e) => ({ text: e.textContent ?? '', title: e.getAttribute('title') ?? '' })));
+  const spans = await surprise.evaluate((el) => {
+    const t = el as unknown as { readout: (i: number) => string };
+    return Array.from(el.shadowRoot!.querySelectorAll('.text span'), (e, i) => ({ text: e.textContent ?? '', readout: t.readout(i) }));
+  });
   expect(spans).toHaveLength(1153);
   expect(spans.every((s) => [...s.text].length === 1)).toBe(true);
   expect(spans.map((s) => s.text).join('')).toMatch(/^It is a truth universally acknowledged/);
   // Nothing but the characters is shown (the box keeps whitespace: no template indentation before the text).
-  expect(await surprise.evaluate((e) => e.textContent)).toBe(spans.map((s) => s.text).join(''));
-  expect(spans[0].title).toBe('first character: not predicted');
+  expect(await surprise.locator('.text').evaluate((e) => e.textContent)).toBe(spans.map((s) => s.text).join(''));
+  expect(spans[0].readout).toBe('"I": the first character, not predicted');
   const nats: number[] = [];
   for (const s of spans.slice(1)) {
-    const m = /^(".+"): (\d+\.\d{3}) nats \((\d+\.\d{3}) bits\), p = \d+\.\d%$/u.exec(s.title);
-    expect(m, `title "${s.title}"`).not.toBeNull();
+    const m = /^(".+"): (\d+\.\d{3}) nats \((\d+\.\d{3}) bits\), p = \d+\.\d%$/u.exec(s.readout);
+    expect(m, `readout "${s.readout}"`).not.toBeNull();
     expect(JSON.parse(m![1])).toBe(s.text);
     nats.push(Number(m![2]));
     expect(Number(m![3])).toBeCloseTo(Number(m![2]) / Math.LN2, 2);
   }
   expect(nats.every(Number.isFinite)).toBe(true);
   expect(new Set(nats).size).toBeGreaterThan(50);
-  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"t": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/);
+  // The colour legend tops out at the largest surprise in the text.
+  const top = surprise.getByTestId('legend').locator('.ticks').first().locator('span').last();
+  await expect(top).toHaveText(/^\d+\.\d\d nats$/u);
+  expect(Math.abs(parseFloat((await top.textContent())!) - Math.max(...nats))).toBeLessThan(0.006);
+  await surprise.locator('.text span').nth(1).hover();
+  await expect(surprise.getByTestId('readout')).toHaveText(spans[1].readout);
   await expectNoOverflow(page, surprise);
   await surprise.scrollIntoViewIfNeeded();
   await snap(page, 'per-character-loss');
@@ -109,9 +118,10 @@ test('generate, per-character loss and the heatmap show what the trained model c
   await expect(canvas).toBeVisible();
   await expect(heatmap.locator('.tip')).toHaveText('hidden state h, layer 0: hover a cell for its value (or focus the map and use the arrow keys)');
   await expect(heatmap.locator('.axis')).toHaveText(SENTENCE);
-  // The cell size rule in heatmap.ts: w = 14 px (one character of the axis), h = clamp(floor(480 / units), 4, 12).
+  // The cell size rule in heatmap.ts: w = 14 px (one character of the axis), h = clamp(floor(480 / units), 10, 16): 15 px for 32 units.
   const cellW = 14;
-  const cellH = Math.max(4, Math.min(12, Math.floor(480 / HIDDEN)));
+  const cellH = Math.max(10, Math.min(16, Math.floor(480 / HIDDEN)));
+  expect(cellH).toBe(15);
   const hPixels = await canvasPixels(canvas);
   expect([hPixels.width, hPixels.height]).toEqual([SENTENCE.length * cellW, HIDDEN * cellH]);
   expect(hPixels.painted).toBe(hPixels.width * hPixels.height);

@@ -55,13 +55,14 @@ test('markup in the text is shown as text everywhere and never runs', async ({ p
 
   // Per-character loss: the surprise area holds the corpus, markup included, as text.
   await demo.getByTestId('analyse').click();
-  const surprise = demo.getByTestId('surprise');
+  const surprise = demo.getByTestId('surprise').locator('.text');
   await expect(surprise).toBeVisible();
   expect(await surprise.textContent()).toBe(CORPUS);
   await expect(surprise).toContainText(SCRIPT);
   await expect(surprise).toContainText(IMG);
   await expect(surprise.locator('span')).toHaveCount(length);
-  await expect(surprise.locator('span').nth(1)).toHaveAttribute('title', /^"s": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/);
+  await surprise.locator('span').nth(1).hover();
+  await expect(demo.getByTestId('surprise').getByTestId('readout')).toHaveText(/^"s": \d+\.\d{3} nats \(\d+\.\d{3} bits\), p = \d+\.\d%$/);
   await expect(demo.getByTestId('hardest-list')).toHaveText(/^(\S+ \d+\.\d\d · ){14}\S+ \d+\.\d\d$/u);
 
   // Heatmap of a sentence of markup: its axis shows the characters as text.
@@ -70,15 +71,25 @@ test('markup in the text is shown as text everywhere and never runs', async ({ p
   const heatmap = demo.getByTestId('heatmap');
   await expect(heatmap.locator('.axis')).toHaveText(SENTENCE);
   await heatmap.locator('canvas').hover({ position: { x: 4, y: 4 } });
-  await expect(heatmap.locator('.tip')).toHaveText(/^character "<" \(#0\), unit 0: h = -?\d+\.\d{4} \(scale −1\.00 … 1\.00\)$/);
+  await expect(heatmap.locator('.tip')).toHaveText(/^character "<" \(#0\), unit 0: h = −?\d+\.\d{4} \(scale −1\.00 … 1\.00\)$/);
 
   // The next-character box and the cell explorer show markup as text too.
   await demo.locator('textarea[name="next-text"]').fill(SENTENCE);
   await expect(demo.getByTestId('next-bars').locator('li')).toHaveCount(10);
-  expect(await demo.getByTestId('next-typed').evaluate((e) => e.textContent)).toBe(SENTENCE);
+  expect(
+    await demo
+      .getByTestId('next-typed')
+      .locator('.text')
+      .evaluate((e) => e.textContent),
+  ).toBe(SENTENCE);
   await demo.getByTestId('rank-units').click();
-  await expect(demo.getByTestId('cell-text').locator('span')).toHaveCount(length);
-  expect(await demo.getByTestId('cell-text').evaluate((e) => e.textContent)).toBe(CORPUS);
+  await expect(demo.getByTestId('cell-text').locator('.text span')).toHaveCount(length);
+  expect(
+    await demo
+      .getByTestId('cell-text')
+      .locator('.text')
+      .evaluate((e) => e.textContent),
+  ).toBe(CORPUS);
   await expect(error).toHaveCount(0);
   await snap(page, 'xss');
 

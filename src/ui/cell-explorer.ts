@@ -3,9 +3,11 @@
  * (2,000 characters by default, from the line of its first quotation mark) goes through the
  * model once; the units of every layer are ranked by how well they track simple features of
  * the text (cell-features.ts: inside quotes, position in line, after a space, capital
- * letters), and the stretch is shown coloured by the activation of the unit picked — by
- * hand, or by a click on the best unit of a feature — as in Karpathy, Johnson & Fei-Fei,
- * "Visualizing and understanding recurrent networks" (2015).
+ * letters; a feature the stretch does not vary in is shown as not in this text, with why),
+ * and the stretch is shown coloured by the activation of the unit picked — first the
+ * strongest of all (highest |r|), then by hand or by a click on the best units of a feature —
+ * as in Karpathy, Johnson & Fei-Fei, "Visualizing and understanding recurrent networks"
+ * (2015). Each character's value is read out by hover, tap or keyboard (char-text.ts).
  *
  * The model is read through TrainingRun.textStates (queued like every read of the model; on
  * the page's CPU engine it runs in the engine's Worker); ranking is one pass over the stretch
@@ -14,9 +16,20 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
-import { cellActivations, rankUnits, stretchStart, unitActivations, type FeatureRanking, type UnitRef } from './cell-features.ts';
+import {
+  cellActivations,
+  rankUnits,
+  stretchStart,
+  strongestUnit,
+  unitActivations,
+  unitCorrelations,
+  type FeatureRanking,
+  type UnitRef,
+} from './cell-features.ts';
 import { ModelRead, PanelMessage } from './model-read.ts';
-import { cellColours } from './colours.ts';
+import { activationScale, cellColours, type ColourScale } from './colours.ts';
+import type { CharPaint } from './char-text.ts';
+import './char-text.ts';
 import { nestedPanelStyles } from './styles.ts';
 
 const DEFAULT_LENGTH = 2000;
@@ -40,6 +53,21 @@ interface Stretch {
   ranking: Partial<Record<Signal, FeatureRanking[]>>;
   /** The step of the model it was computed with. */
   step: number;
+}
+
+/** What the text box shows for the unit picked. */
+interface TextView {
+  chars: readonly string[];
+  paint: (i: number) => CharPaint;
+  readout: (i: number) => string;
+  scale: ColourScale;
+  /** The unit's r with each feature (null where the stretch lacks it). */
+  correlations: ReturnType<typeof unitCorrelations>;
+}
+
+/** x to `digits` decimals, with a real minus sign. */
+function signed(x: number, digits = 2): string {
+  return x.toFixed(digits).replace('-', '−');
 }
 
 export class CharLmCellExplorer extends LitElement {
@@ -104,49 +132,23 @@ export class CharLmCellExplorer extends LitElement {
         overflow-x: auto;
         max-width: 100%;
       }
-      .cells {
-        font:
-          13px/1.7 ui-monospace,
-          monospace;
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-        background: white;
-        padding: 0.6em;
-        border-radius: 4px;
-        max-height: 22em;
-        overflow-y: auto;
-      }
-      .legend {
-        display: flex;
-        align-items: center;
-        gap: 0.5em;
+      th .help {
+        display: block;
+        font-weight: normal;
         font-size: 0.85em;
         color: var(--muted);
-        margin: 0.4em 0;
-        flex-wrap: wrap;
+        max-width: 16em;
       }
-      .ramp {
-        width: 10em;
-        height: 0.9em;
-        border: 1px solid #ccc;
-        background: linear-gradient(to right, rgb(0, 0, 255), white, rgb(255, 0, 0));
+      .absent {
+        color: var(--muted);
+      }
+      .cells {
+        --char-lm-text-max-height: 22em;
       }
     `,
   ];
 
-  override willUpdate(changed: PropertyValues): void {
-    if (changed.has('run')) {
-      // Nothing of another model stays on screen.
-      this.stretch = null;
-      this.unitMessage.reset();
-      const H = this.run?.table.config.hiddenSize ?? 1;
-      const L = this.run?.table.config.layers ?? 1;
-      this.picked = { layer: Math.min(this.picked.layer, L - 1), unit: Math.min(this.picked.unit, H - 1) };
-      this.unitField = String(this.picked.unit);
-    }
-  }
-
-  /** Runs the stretch through the model and ranks the units; then shows the best unit of the first feature the stretch has. */
+  /** Runs the stretch through the model and ranks the units; then shows the unit that tracks a feature most closely (highest |r| over every feature). */
   rank(): Promise<void> {
     if (!this.run) return Promise.resolve();
     const raw = this.lengthField.trim();
@@ -163,7 +165,16 @@ export class CharLmCellExplorer extends LitElement {
         if (this.run !== s) return null;
         const chars = Array.from(ids, (id) => s.vocab.chars[id]);
         const H = s.table.config.hiddenSize;
-        const values = { c: states.c.map(cellActivations), h: states.h };
+        // tanh of every cell state (n · H per layer: 512,000 of them for 2,000 characters of the shipped model), one layer a task, then the ranking.
+        const c: Float32Array[] = [];
+        for (const layer of states.c) {
+          await new Promise((r) => setTimeout(r, 0));
+          if (this.run !== s) return null;
+          c.push(cellActivations(layer));
+        }
+        const values = { c, h: states.h };
+        await new Promise((r) => setTimeout(r, 0));
+        if (this.run !== s) return null;
         const ranking = { [this.signal]: rankUnits(values[this.signal], H, chars) };
         // Ranking and drawing 2,000 coloured characters are separate tasks: the page stays responsive between them.
         await new Promise((r) => setTimeout(r, 0));
@@ -172,21 +183,24 @@ export class CharLmCellExplorer extends LitElement {
       show: (x) => {
         if (!x) return;
         this.stretch = x;
-        const first = x.ranking[this.signal]?.find((r) => r.best.length > 0)?.best[0];
-        if (first) this.pick(first);
+        this.pickStrongest(x.ranking[this.signal] ?? []);
       },
     });
   }
 
-  /** Another signal: the ranking is that signal's, and the best unit of the first feature it has is shown. */
+  /** Another signal: the ranking is that signal's, and its strongest unit is shown. */
   private chooseSignal(signal: Signal): void {
     this.signal = signal;
     const x = this.stretch;
     if (!x || !this.run) return;
-    const ranking = (x.ranking[signal] ??= rankUnits(x.values[signal], this.run.table.config.hiddenSize, x.chars));
-    const first = ranking.find((r) => r.best.length > 0)?.best[0];
-    if (first) this.pick(first);
+    this.pickStrongest((x.ranking[signal] ??= rankUnits(x.values[signal], this.run.table.config.hiddenSize, x.chars)));
     this.requestUpdate();
+  }
+
+  /** Shows the unit with the highest |r| over every feature ranked (none ranked: the unit shown stays). */
+  private pickStrongest(ranking: readonly FeatureRanking[]): void {
+    const best = strongestUnit(ranking);
+    if (best) this.pick(best.unit);
   }
 
   private pick(u: UnitRef): void {
@@ -226,7 +240,7 @@ export class CharLmCellExplorer extends LitElement {
             ${(x.ranking[this.signal] ?? []).map(
               (r) =>
                 html`<tr data-feature=${r.feature.key}>
-                  <th scope="row" title=${r.feature.help}>${r.feature.title}</th>
+                  <th scope="row">${r.feature.title}<span class="help">${r.feature.help}</span></th>
                   <td>
                     ${
                       r.best.length
@@ -237,10 +251,10 @@ export class CharLmCellExplorer extends LitElement {
                                 title=${`Colour the text by ${name(u)}: its activation correlates with "${r.feature.title}" at r = ${u.r.toFixed(2)}`}
                                 @click=${() => this.pick(u)}
                               >
-                                ${name(u)} <span>(r = ${u.r.toFixed(2).replace('-', '−')})</span>
+                                ${name(u)} <span>(r = ${signed(u.r)})</span>
                               </button>`,
                           )
-                        : html`<span class="muted">${r.feature.absent}</span>`
+                        : html`<span class="absent" data-testid="feature-absent"><strong>not in this text</strong>: ${r.absent}</span>`
                     }
                   </td>
                 </tr>`,
@@ -251,67 +265,66 @@ export class CharLmCellExplorer extends LitElement {
     `;
   }
 
-  private renderText() {
+  /** What the unit shown follows: its r with each feature of the stretch, strongest first, and whether it is the strongest unit of all. */
+  private renderSummary(x: Stretch, view: TextView) {
+    const L = x.values.h.length;
+    const { layer, unit } = this.picked;
+    const who = L > 1 ? `layer ${layer} unit ${unit}` : `unit ${unit}`;
+    const best = strongestUnit(x.ranking[this.signal] ?? []);
+    const isBest = best && best.unit.layer === layer && best.unit.unit === unit;
+    const ranked = view.correlations.filter((c) => c.r !== null).sort((a, b) => Math.abs(b.r!) - Math.abs(a.r!));
+    return html`<p data-testid="cell-unit-summary">
+      <strong>${who}</strong>${isBest ? html` <span class="muted">(the unit that tracks a feature most closely)</span>` : nothing}:
+      ${ranked.length ? ranked.map((c, k) => html`${k ? ' · ' : ''}${c.title} r = ${signed(c.r!)}`) : 'no feature of this stretch to compare it with'}
+    </p>`;
+  }
+
+  private renderText(view: TextView) {
     const { layer, unit } = this.picked;
     const name = this.signal === 'c' ? 'tanh(c)' : 'h';
-    // The characters are drawn by colourText (one span each, built once per stretch): Lit leaves the box's children alone.
-    return html`<div
+    return html`<char-lm-char-text
       class="cells"
       data-testid="cell-text"
       data-signal=${this.signal}
       data-layer=${layer}
       data-unit=${unit}
-      tabindex="0"
-      role="region"
-      aria-label=${`the text coloured by ${name} of layer ${layer}, unit ${unit}`}
-      @mouseover=${this.onHover}
-      @focusin=${this.onHover}
-    ></div>`;
+      label=${`the text coloured by ${name} of layer ${layer}, unit ${unit}`}
+      .chars=${view.chars}
+      .paint=${view.paint}
+      .readout=${view.readout}
+      .scale=${view.scale}
+    ></char-lm-char-text>`;
   }
 
-  /** The stretch's characters in the box, one span each (made once per stretch, by the DOM: 2,000 of them in a few ms), coloured by the unit picked. */
-  private colourText(x: Stretch): void {
-    const box = this.renderRoot.querySelector('.cells');
-    if (!box) return;
-    if (this.drawn !== x || box.childElementCount !== x.chars.length) {
-      box.replaceChildren(
-        ...x.chars.map((c) => {
-          const span = document.createElement('span');
-          span.textContent = c;
-          return span;
-        }),
-      );
-      this.drawn = x;
+  /** The text as the unit shown colours it: made when the stretch, the unit or the signal change (2,000 characters are recoloured only then). */
+  private view: TextView | null = null;
+
+  override willUpdate(changed: PropertyValues): void {
+    if (changed.has('run')) {
+      // Nothing of another model stays on screen.
+      this.stretch = null;
+      this.unitMessage.reset();
+      const H = this.run?.table.config.hiddenSize ?? 1;
+      const L = this.run?.table.config.layers ?? 1;
+      this.picked = { layer: Math.min(this.picked.layer, L - 1), unit: Math.min(this.picked.unit, H - 1) };
+      this.unitField = String(this.picked.unit);
     }
-    const { layer, unit } = this.picked;
-    const acts = unitActivations(x.values[this.signal][layer], this.run!.table.config.hiddenSize, unit);
-    const name = this.signal === 'c' ? 'tanh(c)' : 'h';
-    const spans = box.children;
-    for (let i = 0; i < spans.length; i++) {
-      const { bg, fg } = cellColours(acts[i]);
-      (spans[i] as HTMLElement).style.cssText = `background:${bg};color:${fg}`;
-    }
-    // A character's title (its value) is written when it is hovered: 2,000 strings per unit would be most of the work.
-    this.titleOf = (i) => `${JSON.stringify(x.chars[i])}: ${name} = ${acts[i].toFixed(3)} (layer ${layer}, unit ${unit}; −1 … 1)`;
-    for (const span of box.querySelectorAll<HTMLElement>('span[title]')) span.title = this.titleOf(Array.prototype.indexOf.call(spans, span));
-  }
-
-  /** The stretch whose characters are in the box. */
-  private drawn: Stretch | null = null;
-  /** The hover title of character i, for the unit shown. */
-  private titleOf: ((i: number) => string) | null = null;
-
-  /** Gives the character under the pointer its title (value of the unit shown), as it is hovered. */
-  private onHover = (e: Event): void => {
-    const span = e.target as HTMLElement;
-    const box = span.parentElement;
-    if (span.tagName !== 'SPAN' || !box?.classList.contains('cells') || !this.titleOf) return;
-    span.title = this.titleOf(Array.prototype.indexOf.call(box.children, span));
-  };
-
-  override updated(changed: PropertyValues): void {
     const x = this.stretch;
-    if (x && (changed.has('stretch') || changed.has('picked') || changed.has('signal'))) this.colourText(x);
+    if (!x) this.view = null;
+    else if (!this.view || changed.has('stretch') || changed.has('picked') || changed.has('signal')) {
+      const { layer, unit } = this.picked;
+      const values = x.values[this.signal][layer];
+      const acts = unitActivations(values, values.length / x.chars.length, unit);
+      const name = this.signal === 'c' ? 'tanh(c)' : 'h';
+      this.view = {
+        chars: x.chars,
+        paint: (i) => cellColours(acts[i]),
+        readout: (i) =>
+          `${JSON.stringify(x.chars[i])} (character ${(x.start + i).toLocaleString('en')}): ${name} = ${signed(acts[i], 3)} (layer ${layer}, unit ${unit}; −1 … 1)`,
+        scale: activationScale(name),
+        correlations: unitCorrelations(acts, x.chars),
+      };
+    }
   }
 
   override render() {
@@ -320,6 +333,7 @@ export class CharLmCellExplorer extends LitElement {
     const H = run?.table.config.hiddenSize ?? 1;
     const L = run?.table.config.layers ?? 1;
     const x = this.stretch;
+    const view = this.view;
     return html`
       <section>
         <h3>Cell explorer</h3>
@@ -349,8 +363,11 @@ export class CharLmCellExplorer extends LitElement {
             ? html`
                 <p class="muted" data-testid="cell-stretch">
                   ${x.chars.length.toLocaleString('en')} characters from character ${x.start.toLocaleString('en')} of the
-                  text${x.step > 0 ? `, the model as trained at step ${x.step.toLocaleString('en')}` : ''}; r is the correlation of a unit's activation with the
-                  feature over them (hover a feature for what it measures).
+                  text${x.step > 0 ? `, the model as trained at step ${x.step.toLocaleString('en')}` : ''}.
+                </p>
+                <p class="muted" data-testid="cell-r-meaning">
+                  r is how closely a unit's activation follows the feature over these characters: +1 rises and falls with it, −1 exactly against it, 0
+                  unrelated.
                 </p>
                 ${this.renderRanking(x)}
                 <div class="row">
@@ -379,13 +396,7 @@ export class CharLmCellExplorer extends LitElement {
                       @input=${(e: Event) => this.typeUnit((e.target as HTMLInputElement).value)}
                   /></label>
                 </div>
-                ${this.unitMessage.render('cells-unit-error')}
-                <div class="legend">
-                  <span>${this.signal === 'c' ? 'tanh(c)' : 'h'} =</span><span>−1</span
-                  ><span class="ramp" role="img" aria-label="colour scale: blue −1, white 0, red +1"></span><span>+1</span>
-                  <span>· hover a character for its value</span>
-                </div>
-                ${this.renderText()}
+                ${this.unitMessage.render('cells-unit-error')} ${view ? html`${this.renderSummary(x, view)} ${this.renderText(view)}` : nothing}
               `
             : nothing
         }

@@ -3,7 +3,7 @@ import { buildParamTable, initParams } from '../model/params.ts';
 import { Rng } from '../model/rng.ts';
 import { CpuModel } from '../engine/cpu.ts';
 import { modelForwardReference } from '../reference/model.ts';
-import { cellActivations, featureValues, rankUnits, stretchStart, unitActivations } from './cell-features.ts';
+import { cellActivations, featureProblem, featureValues, rankUnits, stretchStart, strongestUnit, unitActivations } from './cell-features.ts';
 
 describe('featureValues', () => {
   it('marks quotes (straight and curly), the column in the line, spaces and capitals after each character', () => {
@@ -17,7 +17,7 @@ describe('featureValues', () => {
 
 describe('rankUnits', () => {
   // 2 layers of H = 3 over a text; each layer has one unit built to follow one feature.
-  const chars = [...'He said "go on" and\nthen "Stop" Now we\nsee it all. "Yes" A b'];
+  const chars = [...'He said "Go On" And\nThen "Stop" Now We\nSee It All. "Yes" A B'];
   const n = chars.length;
   const f = featureValues(chars);
   const H = 3;
@@ -50,16 +50,55 @@ describe('rankUnits', () => {
     expect(all[0].best.find((u) => u.layer === 0 && u.unit === 1)?.r).toBe(0);
   });
 
-  it('ranks nothing for a feature the stretch lacks (no quotes, no line breaks)', () => {
-    const plain = [...'It is a truth universally acknowledged'];
+  it('ranks nothing for a feature the stretch lacks, and says why (one line: no position in line)', () => {
+    // The notebook passage's shape: one line, no quotation marks, a few capitals.
+    const plain = [
+      ...'It is a truth universally acknowledged that a single man in possession of a good fortune must be in want of a wife. However little known',
+    ];
     const h = new Float32Array(plain.length * 2).map((_, i) => Math.sin(i));
     const r = rankUnits([h], 2, plain);
-    expect(r.map((x) => [x.feature.key, x.best.length])).toEqual([
-      ['quote', 0],
-      ['line', 2],
-      ['space', 2],
-      ['capital', 2],
+    expect(r.map((x) => [x.feature.key, x.best.length, x.absent])).toEqual([
+      ['quote', 0, 'no quotation marks'],
+      ['line', 0, 'no line breaks: the position in line would be the position in the text'],
+      ['space', 2, ''],
+      ['capital', 0, 'only 2 capital letters: too few to rank by'],
     ]);
+    // The strongest unit is that of the one feature ranked.
+    expect(strongestUnit(r)).toMatchObject({ feature: { key: 'space' }, unit: r[2].best[0] });
+  });
+
+  it('asks each feature for enough of the text on both sides of it', () => {
+    const problem = (text: string) => {
+      const chars = [...text];
+      const v = featureValues(chars);
+      return Object.fromEntries((['quote', 'line', 'space', 'capital'] as const).map((k) => [k, featureProblem(k, chars, v)]));
+    };
+    const words = 'the cat sat on the mat and the dog ran off ';
+    expect(problem(`${words}\n${words}`)).toMatchObject({
+      line: 'only 1 line break: too few lines to compare',
+      quote: 'no quotation marks',
+      capital: 'no capital letters',
+    });
+    expect(problem(`${words}\n${words}\n${words}`).line).toBe('');
+    expect(problem(`${words}"ab"`).quote).toBe('only 3 characters inside quotes: too few to rank by');
+    expect(problem(`"${words}"`).quote).toBe('only 1 character outside quotes: too few to rank by');
+    expect(problem(`"${words}" ${words}`).quote).toBe('');
+    expect(problem('abcdefghijklmnopqrstuvwxyz').space).toBe('no spaces');
+    expect(problem('a b c d e f g').space).toBe('only 6 characters after a space: too few to rank by');
+    expect(problem(`${' '.repeat(12)}ab`).space).toBe('only 2 characters not after a space: too few to rank by');
+    expect(problem('ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklm').capital).toBe('');
+  });
+
+  it('finds the strongest unit over every feature by |r|, a negative r included', () => {
+    const feature = (key: string) => ({ key, title: key, help: '' }) as never;
+    const r = [
+      { feature: feature('quote'), best: [], absent: 'no quotation marks' },
+      { feature: feature('line'), best: [{ layer: 0, unit: 54, r: 0.15 }], absent: '' },
+      { feature: feature('space'), best: [{ layer: 1, unit: 7, r: -0.58 }], absent: '' },
+      { feature: feature('capital'), best: [{ layer: 0, unit: 3, r: 0.41 }], absent: '' },
+    ];
+    expect(strongestUnit(r)).toEqual({ feature: r[2].feature, unit: { layer: 1, unit: 7, r: -0.58 } });
+    expect(strongestUnit([r[0]])).toBeNull();
   });
 
   it('refuses states that do not match the text', () => {

@@ -16,23 +16,61 @@ interface Feature {
   key: FeatureKey;
   /** For the table of best units. */
   title: string;
-  /** What it is, in one line (shown on hover). */
+  /** What it is, in one line (shown under its name). */
   help: string;
-  /** Shown instead of a unit when the stretch gives the feature no variation. */
-  absent: string;
 }
 
 const FEATURES: readonly Feature[] = [
-  {
-    key: 'quote',
-    title: 'inside quotes',
-    help: '1 from an opening quotation mark (" or “) up to its closing one, else 0',
-    absent: 'no quotation marks in this stretch',
-  },
-  { key: 'line', title: 'position in line', help: 'characters since the last line break', absent: 'no line breaks in this stretch' },
-  { key: 'space', title: 'after a space', help: '1 when the character just read is a space (a word starts next), else 0', absent: 'no spaces in this stretch' },
-  { key: 'capital', title: 'capital letter', help: '1 when the character just read is a capital letter, else 0', absent: 'no capital letters in this stretch' },
+  { key: 'quote', title: 'inside quotes', help: '1 from an opening quotation mark (" or “) to its closing one, else 0' },
+  { key: 'line', title: 'position in line', help: 'characters since the last line break' },
+  { key: 'space', title: 'after a space', help: '1 once a space is read (a word starts next), else 0' },
+  { key: 'capital', title: 'capital letter', help: '1 once a capital letter is read, else 0' },
 ];
+
+/**
+ * A 0/1 feature is ranked only when it holds on at least this many characters of the stretch,
+ * and fails on as many: with fewer, a unit's r says more about a few characters than about the feature.
+ */
+const MIN_CHARACTERS_EACH_WAY = 10;
+/** Position in line is ranked only over at least this many line breaks: with none it is the position in the text, with one it is two ramps. */
+const MIN_LINE_BREAKS = 2;
+
+const count = (f: Float64Array, v: number) => f.reduce((k, x) => k + (x === v ? 1 : 0), 0);
+const plural = (k: number, one: string, many = `${one}s`) => `${k.toLocaleString('en')} ${k === 1 ? one : many}`;
+
+/**
+ * Why a feature says nothing about the units over this stretch ('' when it can be ranked):
+ * a feature that does not vary meaningfully in it is shown as absent rather than ranked.
+ */
+export function featureProblem(key: FeatureKey, chars: readonly string[], values: Record<FeatureKey, Float64Array>): string {
+  const n = chars.length;
+  if (key === 'line') {
+    const breaks = chars.reduce((k, c) => k + (c === '\n' ? 1 : 0), 0);
+    if (breaks === 0) return 'no line breaks: the position in line would be the position in the text';
+    if (breaks < MIN_LINE_BREAKS) return `only ${plural(breaks, 'line break')}: too few lines to compare`;
+    return '';
+  }
+  const on = count(values[key], 1);
+  const off = n - on;
+  // What holds on `on` characters and on the `off` others, in words.
+  const words = {
+    quote: {
+      none: 'no quotation marks',
+      on: (k: number) => `${plural(k, 'character')} inside quotes`,
+      off: (k: number) => `${plural(k, 'character')} outside quotes`,
+    },
+    space: {
+      none: 'no spaces',
+      on: (k: number) => `${plural(k, 'character')} after a space`,
+      off: (k: number) => `${plural(k, 'character')} not after a space`,
+    },
+    capital: { none: 'no capital letters', on: (k: number) => plural(k, 'capital letter'), off: (k: number) => `${plural(k, 'character')} not a capital` },
+  }[key];
+  if (on === 0) return words.none;
+  if (on < MIN_CHARACTERS_EACH_WAY) return `only ${words.on(on)}: too few to rank by`;
+  if (off < MIN_CHARACTERS_EACH_WAY) return `only ${words.off(off)}: too few to rank by`;
+  return '';
+}
 
 /** Each feature's value after each character, (n) per feature. */
 export function featureValues(chars: readonly string[]): Record<FeatureKey, Float64Array> {
@@ -70,19 +108,23 @@ interface RankedUnit extends UnitRef {
 
 export interface FeatureRanking {
   feature: Feature;
-  /** The units that track it best, by |r|, best first (empty when the feature does not vary). */
+  /** The units that track it best, by |r|, best first (empty when the feature is absent). */
   best: RankedUnit[];
+  /** Why the feature is not ranked over this stretch (featureProblem), '' when it is. */
+  absent: string;
 }
 
 /**
- * Ranks every unit of every layer by |correlation| with each feature. `h` is per layer (n, H);
- * a unit that never moves correlates with nothing (r = 0). One pass over the stretch per
- * layer: O(n · L · H · features).
+ * Ranks every unit of every layer by |correlation| with each feature the stretch has (a
+ * feature that does not vary meaningfully in it is absent: featureProblem). `h` is per layer
+ * (n, H); a unit that never moves correlates with nothing (r = 0). One pass over the stretch
+ * per layer: O(n · L · H · features).
  */
 export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly string[], top = 3): FeatureRanking[] {
   const n = chars.length;
   const values = featureValues(chars);
-  // The features that vary, centred: d_k(t) = f_k(t) − mean f_k, and Σ d_k².
+  const absent = FEATURES.map((feature) => featureProblem(feature.key, chars, values));
+  // The features ranked, centred: d_k(t) = f_k(t) − mean f_k, and Σ d_k².
   const varying = FEATURES.map((feature) => {
     const f = values[feature.key];
     let mean = 0;
@@ -92,7 +134,7 @@ export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly
     let ss = 0;
     for (let t = 0; t < n; t++) ss += d[t] * d[t];
     return { feature, d, ss };
-  }).filter((x) => n >= 2 && x.ss > 1e-12);
+  }).filter((x, k) => !absent[k] && n >= 2 && x.ss > 1e-12);
   const K = varying.length;
   const ranked: RankedUnit[][] = varying.map(() => []);
   h.forEach((hl, layer) => {
@@ -120,11 +162,49 @@ export function rankUnits(h: readonly Float32Array[], H: number, chars: readonly
       }
     }
   });
-  return FEATURES.map((feature) => {
+  return FEATURES.map((feature, f) => {
     const k = varying.findIndex((v) => v.feature === feature);
-    if (k < 0) return { feature, best: [] };
+    if (k < 0) return { feature, best: [], absent: absent[f] || 'it does not vary here' };
     const units = ranked[k].sort((a, b) => Math.abs(b.r) - Math.abs(a.r) || a.layer - b.layer || a.unit - b.unit);
-    return { feature, best: units.slice(0, top) };
+    return { feature, best: units.slice(0, top), absent: '' };
+  });
+}
+
+/** The unit that tracks a feature most closely (highest |r| over every feature ranked), with that feature; null when none is ranked. */
+export function strongestUnit(ranking: readonly FeatureRanking[]): { unit: RankedUnit; feature: Feature } | null {
+  let out: { unit: RankedUnit; feature: Feature } | null = null;
+  for (const r of ranking) {
+    const u = r.best[0];
+    if (u && (!out || Math.abs(u.r) > Math.abs(out.unit.r))) out = { unit: u, feature: r.feature };
+  }
+  return out;
+}
+
+/** One unit's correlation r with each feature over the stretch (null for a feature absent from it), in the order of the ranking. */
+export function unitCorrelations(acts: Float32Array, chars: readonly string[]): { key: FeatureKey; title: string; r: number | null }[] {
+  const n = chars.length;
+  if (n !== acts.length) throw new Error(`${acts.length} activations, expected one for each of ${n} characters`);
+  const values = featureValues(chars);
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += acts[t];
+  mean /= Math.max(1, n);
+  return FEATURES.map(({ key, title }) => {
+    if (featureProblem(key, chars, values)) return { key, title, r: null };
+    const f = values[key];
+    let fMean = 0;
+    for (let t = 0; t < n; t++) fMean += f[t];
+    fMean /= n;
+    let cross = 0;
+    let ssA = 0;
+    let ssF = 0;
+    for (let t = 0; t < n; t++) {
+      const a = acts[t] - mean;
+      const d = f[t] - fMean;
+      cross += a * d;
+      ssA += a * a;
+      ssF += d * d;
+    }
+    return { key, title, r: ssA > 1e-12 && ssF > 1e-12 ? Math.max(-1, Math.min(1, cross / Math.sqrt(ssA * ssF))) : 0 };
   });
 }
 

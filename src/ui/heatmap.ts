@@ -2,16 +2,18 @@
  * <char-lm-heatmap>: a units × characters heatmap on a canvas, diverging colours around
  * `center` (0 for h and the cell candidate g, 0.5 for the σ gates), with what a reader needs
  * to read it: a colour legend with values, the units along the left (labelled every few
- * units) and the characters along the bottom, one column each. Cells are at least 14 px wide
- * and 4 px tall; a heatmap larger than its panel scrolls inside it (the unit axis and the
- * character axis stay in view). Hovering a cell shows the character, the unit and the value.
+ * units) and the characters along the bottom, one column each. Cells are 14 px wide and
+ * 10–16 px tall, so that one unit's row can be followed and pointed at (128 units: 1,280 px);
+ * a heatmap larger than its panel scrolls inside it, both ways (the unit axis scrolls with
+ * the rows and stays at the left; the character axis stays at the bottom). Hovering a cell,
+ * or the arrow keys with the map focused, read the character, the unit and the value.
  *
  * @csspart canvas - the heatmap canvas
  * @csspart tooltip - the hover readout
  * @csspart legend - the colour legend
  */
 import { LitElement, css, html } from 'lit';
-import { diverging } from './colours.ts';
+import { DIVERGING_RAMP, diverging } from './colours.ts';
 
 export interface HeatmapData {
   /** Characters along x. */
@@ -31,9 +33,9 @@ export interface HeatmapData {
 /** Cell width (px): room for one character of the axis below. */
 const HEATMAP_CELL_W = 14;
 
-/** Cell height (px) for a number of units: 480 px in all where that leaves 4–12 px a unit. */
+/** Cell height (px) for a number of units: 480 px in all where that leaves 10–16 px a unit (more units scroll). */
 function heatmapCellHeight(units: number): number {
-  return Math.max(4, Math.min(12, Math.floor(480 / Math.max(1, units))));
+  return Math.max(10, Math.min(16, Math.floor(480 / Math.max(1, units))));
 }
 
 /** Every how many units the axis has a label, so that labels are ≥ 14 px apart. */
@@ -81,7 +83,6 @@ export class CharLmHeatmap extends LitElement {
     .ramp {
       height: 12px;
       border: 1px solid #ccc;
-      background: linear-gradient(to right, rgb(0, 0, 255), white, rgb(255, 0, 0));
     }
     .ticks {
       display: flex;
@@ -93,7 +94,7 @@ export class CharLmHeatmap extends LitElement {
       overflow: auto;
       width: fit-content;
       max-width: 100%;
-      max-height: 34em;
+      max-height: min(34em, 70vh);
       border: 1px solid #ddd;
       background: white;
     }
@@ -187,7 +188,12 @@ export class CharLmHeatmap extends LitElement {
       <div class="legend" part="legend" data-testid="heatmap-legend">
         <span>${symbol} =</span>
         <div class="bar">
-          <div class="ramp" role="img" aria-label=${`colour scale: blue ${fmt(lo)}, white ${fmt(d.center)}, red ${fmt(hi)}`}></div>
+          <div
+            class="ramp"
+            role="img"
+            aria-label=${`colour scale: blue ${fmt(lo)}, white ${fmt(d.center)}, red ${fmt(hi)}`}
+            style=${`background:${DIVERGING_RAMP}`}
+          ></div>
           <div class="ticks"><span>${fmt(lo)}</span><span>${fmt(d.center)}</span><span>${fmt(hi)}</span></div>
         </div>
         <span>${d.label}</span>
@@ -235,14 +241,29 @@ export class CharLmHeatmap extends LitElement {
   private readout(c: number, u: number): string {
     const d = this.data!;
     const v = d.values[c * d.units + u];
-    return `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4)} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
+    return `character ${JSON.stringify(d.chars[c])} (#${c}), unit ${u}: ${d.symbol ?? 'value'} = ${v.toFixed(4).replace('-', '−')} (scale ${fmt(d.center - d.range)} … ${fmt(d.center + d.range)})`;
   }
 
-  /** Arrow keys move a cursor over the cells (from the first cell), reading each out and keeping it in view. */
+  /** Arrow keys (and Page Up / Down, Home / End) move a cursor over the cells (from the first cell), reading each out and keeping it in view. */
   private onKey = (ev: KeyboardEvent): void => {
     const d = this.data;
-    const step = ({ ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] } as Record<string, [number, number]>)[ev.key];
-    if (!d || !step) return;
+    if (!d) return;
+    // Page Up / Page Down move by the rows in view (256 units are 2,560 px), Home / End to the first / last character.
+    const page = Math.max(1, Math.floor((ev.currentTarget as HTMLElement).clientHeight / this.cell().h) - 2);
+    const n = d.chars.length;
+    const step = (
+      {
+        ArrowLeft: [-1, 0],
+        ArrowRight: [1, 0],
+        ArrowUp: [0, -1],
+        ArrowDown: [0, 1],
+        PageUp: [0, -page],
+        PageDown: [0, page],
+        Home: [-n, 0],
+        End: [n, 0],
+      } as Record<string, [number, number]>
+    )[ev.key];
+    if (!step) return;
     ev.preventDefault();
     const at = this.cursor ? { c: this.cursor.c + step[0], u: this.cursor.u + step[1] } : { c: 0, u: 0 };
     const c = Math.max(0, Math.min(d.chars.length - 1, at.c));
@@ -256,9 +277,11 @@ export class CharLmHeatmap extends LitElement {
     const x = axis + c * w;
     if (x < box.scrollLeft + axis) box.scrollLeft = x - axis;
     else if (x + w > box.scrollLeft + box.clientWidth) box.scrollLeft = x + w - box.clientWidth;
+    // The character axis stays over the bottom of the box: a row under it is not in view.
+    const below = box.querySelector<HTMLElement>('.axis')?.offsetHeight ?? 0;
     const y = u * h;
     if (y < box.scrollTop) box.scrollTop = y;
-    else if (y + h > box.scrollTop + box.clientHeight) box.scrollTop = y + h - box.clientHeight;
+    else if (y + h > box.scrollTop + box.clientHeight - below) box.scrollTop = y + h - box.clientHeight + below;
   };
 
   private onMove(ev: MouseEvent): void {

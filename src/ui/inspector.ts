@@ -12,7 +12,9 @@ import type { HiddenStates } from '../engine/contract.ts';
 import type { CharLoss, TrainingRun } from '../run/run.ts';
 import { panelError, type PanelEvent } from './events.ts';
 import { ModelRead } from './model-read.ts';
-import { surpriseColours } from './colours.ts';
+import { surpriseColours, surpriseScale, type ColourScale } from './colours.ts';
+import type { CharPaint } from './char-text.ts';
+import './char-text.ts';
 import { showChar } from './bar-chart.ts';
 import './bar-chart.ts';
 import './heatmap.ts';
@@ -46,6 +48,17 @@ interface Surprise {
   maxLoss: number;
   /** The mean of `losses`: the loss over these characters from zero state, as the CLI's `eval` measures it. */
   mean: number;
+  /** Character i's colour, its readout and the legend (made once per analysis: the text is recoloured only when they change). */
+  paint: (i: number) => CharPaint | null;
+  readout: (i: number) => string;
+  scale: ColourScale;
+}
+
+/** Character i of the text coloured by surprise: what predicting it cost, in nats and bits, and its probability. */
+function surpriseReadout(chars: readonly string[], losses: Float32Array, i: number): string {
+  if (i === 0) return `${JSON.stringify(chars[0])}: the first character, not predicted`;
+  const l = losses[i - 1];
+  return `${JSON.stringify(chars[i])}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
 }
 
 export class CharLmInspector extends LitElement {
@@ -91,18 +104,7 @@ export class CharLmInspector extends LitElement {
     panelStyles,
     css`
       .surprise {
-        font:
-          13px/1.7 ui-monospace,
-          monospace;
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-        background: white;
-        /* Black: on the darkest surprise shade (rgb(217,72,15)) it keeps 4.9:1; the page's #222 had 3.7:1. */
-        color: #000;
-        padding: 0.6em;
-        border-radius: 4px;
-        max-height: 16em;
-        overflow-y: auto;
+        --char-lm-text-max-height: 16em;
       }
       input[name='sentence'] {
         width: 24em;
@@ -160,7 +162,16 @@ export class CharLmInspector extends LitElement {
           maxLoss = Math.max(maxLoss, l);
           sum += l;
         }
-        this.surprise = { hardest: r.hardest, chars: r.chars, losses: r.losses, maxLoss, mean: sum / Math.max(1, r.losses.length) };
+        this.surprise = {
+          hardest: r.hardest,
+          chars: r.chars,
+          losses: r.losses,
+          maxLoss,
+          mean: sum / Math.max(1, r.losses.length),
+          paint: (i) => (i === 0 ? null : surpriseColours(r.losses[i - 1], maxLoss)),
+          readout: (i) => surpriseReadout(r.chars, r.losses, i),
+          scale: surpriseScale(maxLoss),
+        };
       },
     });
   }
@@ -179,16 +190,15 @@ export class CharLmInspector extends LitElement {
   }
 
   private renderSurprise(x: Surprise) {
-    const span = (c: string, i: number) => {
-      if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
-      const l = x.losses[i - 1];
-      const { bg, fg } = surpriseColours(l, x.maxLoss);
-      const title = `${JSON.stringify(c)}: ${l.toFixed(3)} nats (${(l / Math.LN2).toFixed(3)} bits), p = ${(100 * Math.exp(-l)).toFixed(1)}%`;
-      return html`<span style="background:${bg};color:${fg}" title=${title}>${c}</span>`;
-    };
-    // One span per character and nothing else: the box keeps whitespace, so none may surround them.
-    // prettier-ignore
-    return html`<div class="surprise" data-testid="surprise" tabindex="0" role="region" aria-label="the text coloured by surprise">${x.chars.map(span)}</div>`;
+    return html`<char-lm-char-text
+      class="surprise"
+      data-testid="surprise"
+      label="the text coloured by surprise"
+      .chars=${x.chars}
+      .paint=${x.paint}
+      .readout=${x.readout}
+      .scale=${x.scale}
+    ></char-lm-char-text>`;
   }
 
   override render() {
@@ -212,7 +222,10 @@ export class CharLmInspector extends LitElement {
                 <h3>The 15 hardest characters <span class="muted">(mean loss in nats/char; hover a bar for bits)</span></h3>
                 <char-lm-bars data-testid="hardest"></char-lm-bars>
                 <div class="muted" data-testid="hardest-list">${x.hardest.map((h) => `${showChar(h.char)} ${h.loss.toFixed(2)}`).join(' · ')}</div>
-                <h3>Surprise per character <span class="muted">(hover for the loss in nats and bits)</span></h3>
+                <h3>
+                  Surprise per character
+                  <span class="muted">(what predicting each character cost the model)</span>
+                </h3>
                 ${this.renderSurprise(x)}
               `
             : nothing

@@ -2,8 +2,8 @@
  * <char-lm-next-char>: what does the model expect next? As a person types, the model reads
  * the text (from zero state) and the ten likeliest next characters are shown as bars with
  * their probability and surprise (−ln p in nats, and in bits); the text typed is coloured by
- * the probability the model gave each character that was actually typed (hover for the
- * numbers). Distributions come from TrainingRun.predictions (hidden states, then the head on
+ * the probability the model gave each character that was actually typed (hover or tap one,
+ * or the arrow keys, for the numbers: char-text.ts). Distributions come from TrainingRun.predictions (hidden states, then the head on
  * the host: see src/run/predictions.ts); a key typed at the end reads only the new characters,
  * and a backspace reads none (TrainingRun keeps the last read). One read of the model at a
  * time: keys typed while one runs are taken up together when it ends.
@@ -12,7 +12,9 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { TrainingRun } from '../run/run.ts';
 import { topPredictions, type Predictions } from '../run/predictions.ts';
-import { surpriseColours } from './colours.ts';
+import { surpriseColours, surpriseScale, type ColourScale } from './colours.ts';
+import type { CharPaint } from './char-text.ts';
+import './char-text.ts';
 import { ModelRead } from './model-read.ts';
 import { nestedPanelStyles } from './styles.ts';
 
@@ -25,6 +27,12 @@ interface Shown {
   chars: string[];
   ids: Int32Array;
   preds: Predictions;
+  /** The typed characters' colours, readouts and legend (made once per read). */
+  paint: (i: number) => CharPaint | null;
+  readout: (i: number) => string;
+  scale: ColourScale;
+  /** Mean surprise of the characters typed after the first (nats/char; NaN for one character). */
+  mean: number;
 }
 
 /** A character as the bars name it: whitespace in words (glyphs such as ␠ are missing from many monospace fonts). */
@@ -37,6 +45,30 @@ const nats = (p: number) => {
   const n = -Math.log(Math.max(p, 1e-30));
   return `${n.toFixed(2)} nats (${(n / Math.LN2).toFixed(2)} bits)`;
 };
+
+/** What is shown for a read of `text`: each typed character after the first coloured by its surprise (full colour at a blind guess's, ln V) and read out with what the model expected. */
+function shownOf(s: TrainingRun, text: string, preds: Predictions): Shown {
+  const chars = [...text];
+  const ids = s.encode(text, 'the text');
+  const V = preds.V;
+  const p = (i: number) => preds.probs[(i - 1) * V + ids[i]];
+  let sum = 0;
+  for (let i = 1; i < chars.length; i++) sum -= Math.log(p(i));
+  return {
+    text,
+    chars,
+    ids,
+    preds,
+    paint: (i) => (i === 0 ? null : surpriseColours(-Math.log(p(i)), Math.log(V))),
+    readout: (i) => {
+      if (i === 0) return `${JSON.stringify(chars[0])}: the first character, not predicted`;
+      const best = topPredictions(preds, i - 1, 1)[0];
+      return `${JSON.stringify(chars[i])}: p = ${pct(p(i))}, surprise ${nats(p(i))}; the likeliest was ${JSON.stringify(s.vocab.chars[best.id])} (${pct(best.p)})`;
+    },
+    scale: surpriseScale(Math.log(V), true),
+    mean: chars.length > 1 ? sum / (chars.length - 1) : NaN,
+  };
+}
 
 export class CharLmNextChar extends LitElement {
   static override properties = {
@@ -107,15 +139,7 @@ export class CharLmNextChar extends LitElement {
         min-width: 1px;
       }
       .typed {
-        font:
-          14px/1.8 ui-monospace,
-          monospace;
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-        background: white;
-        padding: 0.4em 0.6em;
-        border-radius: 4px;
-        margin: 0.3em 0;
+        --char-lm-text-max-height: 12em;
       }
       .stale {
         opacity: 0.55;
@@ -170,7 +194,7 @@ export class CharLmNextChar extends LitElement {
         return !!text && this.check(text);
       },
       read: (s) => s.predictions(text),
-      show: (preds, s) => (this.shown = { text, chars: [...text], ids: s.encode(text, 'the text'), preds }),
+      show: (preds, s) => (this.shown = shownOf(s, text, preds)),
     });
   }
 
@@ -195,27 +219,20 @@ export class CharLmNextChar extends LitElement {
 
   private renderTyped(x: Shown) {
     const V = x.preds.V;
-    const scale = Math.log(V); // the surprise of a uniform guess: full colour
-    let sum = 0;
-    const span = (c: string, i: number) => {
-      if (i === 0) return html`<span title="first character: not predicted">${c}</span>`;
-      const p = x.preds.probs[(i - 1) * V + x.ids[i]];
-      sum += -Math.log(p);
-      const best = topPredictions(x.preds, i - 1, 1)[0];
-      const { bg, fg } = surpriseColours(-Math.log(p), scale);
-      const title = `${JSON.stringify(c)}: p = ${pct(p)}, surprise ${nats(p)}; the likeliest was ${JSON.stringify(this.run!.vocab.chars[best.id])} (${pct(best.p)})`;
-      return html`<span style="background:${bg};color:${fg}" title=${title}>${c}</span>`;
-    };
-    // One span per character and nothing else: the box keeps whitespace.
-    // prettier-ignore
-    const typed = html`<div class="typed" data-testid="next-typed">${x.chars.map(span)}</div>`;
-    const mean = x.chars.length > 1 ? sum / (x.chars.length - 1) : NaN;
     return html`
-      ${typed}
+      <char-lm-char-text
+        class="typed"
+        data-testid="next-typed"
+        label="the characters typed, coloured by the probability the model gave each"
+        .chars=${x.chars}
+        .paint=${x.paint}
+        .readout=${x.readout}
+        .scale=${x.scale}
+      ></char-lm-char-text>
       <div class="muted" data-testid="next-mean">
         ${
           x.chars.length > 1
-            ? `Mean surprise of the characters typed: ${mean.toFixed(3)} nats/char (${(mean / Math.LN2).toFixed(3)} bits) · white: expected, orange: as surprising as a blind guess among ${V} characters or more · hover a character for its probability`
+            ? `Mean surprise of the characters typed: ${x.mean.toFixed(3)} nats/char (${(x.mean / Math.LN2).toFixed(3)} bits) · white: expected, orange: as surprising as a blind guess among ${V} characters or more`
             : 'Type more: each character after the first is coloured by the probability the model gave it'
         }
       </div>
