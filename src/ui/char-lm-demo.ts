@@ -23,6 +23,7 @@ import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
 import { chooseEngine, type EngineChoice } from './engine-choice.ts';
+import { engineReason } from './engine-line.ts';
 import { isSoftwareAdapter } from '../gpu/device.ts';
 import {
   ON_TRAIN_FIELDS,
@@ -171,6 +172,7 @@ export class CharLmDemo extends LitElement {
     applied: { state: true, attribute: false },
     draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
+    trainedBefore: { state: true, attribute: false },
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
@@ -218,6 +220,8 @@ export class CharLmDemo extends LitElement {
   declare private draft: SettingsDraft;
   /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
   declare private modelSource: string;
+  /** Steps a model loaded from a model-only file was trained before it came here (its run counts from 0); 0 otherwise. */
+  declare private trainedBefore: number;
   /** Actions queued or running (loading a text, Reset, Load…); the panels wait for them. */
   declare private busy: number;
   /** A model-url being fetched. */
@@ -287,6 +291,7 @@ export class CharLmDemo extends LitElement {
     this.applied = DEFAULT_ATTRIBUTES;
     this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
@@ -321,6 +326,25 @@ export class CharLmDemo extends LitElement {
     }
     header > div.muted {
       font-size: 0.85em;
+    }
+    header .nw {
+      white-space: nowrap;
+    }
+    /* What the run is made of, one line until opened: the work below stays in view. */
+    .about {
+      font-size: 0.85em;
+      color: var(--muted);
+      overflow-wrap: anywhere;
+    }
+    .about summary {
+      cursor: pointer;
+      color: var(--accent);
+      width: fit-content;
+    }
+    .about-body {
+      border-left: 3px solid #d5dbe7;
+      padding: 0.2em 0 0.2em 0.8em;
+      margin: 0.2em 0 0.4em;
     }
     /* The text, settings and training panels: one column, or two where the element is wide enough. */
     @container char-lm (min-width: 900px) {
@@ -612,6 +636,7 @@ export class CharLmDemo extends LitElement {
     await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
     this.text = encoded;
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.refusal = null;
     this.draft = draftFrom(this.ctl.run!.settings);
   }
@@ -621,6 +646,7 @@ export class CharLmDemo extends LitElement {
     const s = this.ctl.run!;
     await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
   }
 
@@ -708,6 +734,7 @@ export class CharLmDemo extends LitElement {
         throw new Error(`Reset changed nothing: ${(e as Error).message}`);
       }
       this.modelSource = '';
+      this.trainedBefore = 0;
       this.draft = draftFrom(settings);
     }, 'settings');
   }
@@ -810,6 +837,7 @@ export class CharLmDemo extends LitElement {
     const replaced = replacement === undefined || encoded === this.text ? '' : `, ${JSON.stringify(replacement)} for characters it lacks`;
     const fresh = isModelOnly(contents) ? '; model only: training onward starts from step 0 with a fresh optimizer' : '';
     this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
+    this.trainedBefore = isModelOnly(contents) ? contents.step : 0;
     this.draft = draftFrom(settings);
     if (this.topAboutModel) this.clearError(); // a model-url that failed before: another model is in use now
   }
@@ -949,6 +977,7 @@ export class CharLmDemo extends LitElement {
       }
       this.text = own;
       this.modelSource = name;
+      this.trainedBefore = 0;
       this.draft = draftFrom(info.settings);
     });
   }
@@ -998,14 +1027,7 @@ export class CharLmDemo extends LitElement {
         <p class="tagline" data-testid="tagline">
           Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its text.
         </p>
-        ${this.renderEngineLine()}
-        ${
-          s
-            ? html`<div class="muted" data-testid="params">${this.parameterLine()}</div>
-                <div class="muted" data-testid="corpus">${this.corpusLine()}</div>
-                ${!all && this.modelSource ? html`<div class="muted" data-testid="model-line">Model: ${this.modelSource}</div>` : nothing}`
-            : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
-        }
+        ${this.renderEngineLine()} ${s ? this.renderAbout() : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`}
       </header>
       ${renderError(this.errors.top, 'top')}
       ${all ? this.renderWork(ready) : html`${this.renderSavedRuns(ready)}${this.renderModelNotice(ready)}${this.renderRunNotice()}`}
@@ -1033,7 +1055,7 @@ export class CharLmDemo extends LitElement {
     const s = this.ctl.run;
     return html`<div class="work">
       <div class="setup">
-        ${this.renderSavedRuns(ready)}
+        ${this.savedRunsFirst() ? this.renderSavedRuns(ready) : nothing}
         <char-lm-text-source
           exportparts="error"
           .corpusName=${s?.prepared.corpus.name ?? ''}
@@ -1052,6 +1074,7 @@ export class CharLmDemo extends LitElement {
           .run=${s}
           ?ready=${ready}
           .modelSource=${this.modelSource}
+          .trainedBefore=${this.trainedBefore}
           .saveNote=${this.saveNote()}
           .error=${this.errors.training ?? null}
           .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
@@ -1061,28 +1084,45 @@ export class CharLmDemo extends LitElement {
           @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.onFit(e.detail)}
         ></char-lm-training>
       </div>
-      <char-lm-settings
-        class="settings"
-        exportparts="error"
-        .draft=${this.attributesRead ? this.draft : null}
-        .pending=${this.pending()}
-        .refused=${this.formRefused}
-        .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-        .error=${this.errors.settings ?? null}
-        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-      ></char-lm-settings>
+      <div class="settings">
+        <char-lm-settings
+          exportparts="error"
+          .draft=${this.attributesRead ? this.draft : null}
+          .pending=${this.pending()}
+          .refused=${this.formRefused}
+          .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
+          .error=${this.errors.settings ?? null}
+          @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+        ></char-lm-settings>
+        ${this.savedRunsFirst() ? nothing : this.renderSavedRuns(ready)}
+      </div>
     </div>`;
+  }
+
+  /** The saved-runs panel offers the last run to continue: nothing has been trained here yet. */
+  private offerLastRun(): boolean {
+    const s = this.ctl.run;
+    return !s || (s.step === 0 && s.status === 'idle');
+  }
+
+  /**
+   * The saved-runs panel opens the left column when it offers a run to continue or says that
+   * saved runs are unavailable; otherwise (the list of earlier runs, the note that runs are
+   * kept here, "Reset to defaults") it goes under the settings: the text comes first, and
+   * the panel does not move the work while it trains.
+   */
+  private savedRunsFirst(): boolean {
+    return (this.offerLastRun() && this.keeper.runs.length > 0) || !!this.keeper.storeError;
   }
 
   private renderSavedRuns(ready: boolean) {
     if (!this.persist) return nothing;
-    const s = this.ctl.run;
     return html`<char-lm-saved-runs
       exportparts="saved-runs"
       .runs=${this.keeper.runs}
       .error=${this.keeper.storeError}
       ?ready=${ready}
-      ?offer=${!s || (s.step === 0 && s.status === 'idle')}
+      ?offer=${this.offerLastRun()}
       @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
     ></char-lm-saved-runs>`;
   }
@@ -1130,14 +1170,13 @@ export class CharLmDemo extends LitElement {
     return `Corpus: ${p.corpus.name} — ${n(p.ids.length)} characters, vocabulary ${s.vocab.size}, ${split}`;
   }
 
+  /**
+   * Which engine trains, in one line with the control that overrides it (or, without WebGPU,
+   * the warning that training runs on the CPU engine); why is in "About this run".
+   */
   private renderEngineLine() {
     const s = this.ctl.run;
-    let line: unknown = nothing;
-    if (this.ctl.gpu) {
-      line = html`<div data-testid="adapter">
-        WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
-      </div>`;
-    } else if (this.ctl.gpuError) {
+    if (this.ctl.gpuError) {
       return html`
         <div class="warning" data-testid="no-webgpu">
           <strong>${this.ctl.gpuError}.</strong><br />
@@ -1145,23 +1184,57 @@ export class CharLmDemo extends LitElement {
           1,000 steps).
         </div>
       `;
-    } else if (this.applied.engine === 'cpu') line = html`<div data-testid="adapter" class="muted">WebGPU not looked for: the CPU engine was asked for</div>`;
-    else return html`<div class="muted">Looking for a GPU…</div>`;
-    let choice: EngineChoice | null = null;
-    try {
-      choice = this.engineChoice(parseDraft(this.draft, s?.settings ?? this.applied.settings));
-    } catch {
-      // A form that does not parse, or engine="gpu" without WebGPU: their own messages say so.
     }
-    return html`${line}
-      <char-lm-engine-line
-        .asked=${this.applied.engine}
-        .choice=${choice}
-        .running=${s?.engine.kind ?? null}
-        ?hasGpu=${!this.ctl.gpuError}
-        ?ready=${this.phase === 'ready' && this.busy === 0}
-        @panel-engine=${(e: PanelEvent<'panel-engine'>) => (this.engine = e.detail)}
-      ></char-lm-engine-line>`;
+    if (!this.ctl.gpu && this.applied.engine !== 'cpu') return html`<div class="muted">Looking for a GPU…</div>`;
+    return html`<char-lm-engine-line
+      .asked=${this.applied.engine}
+      .choice=${this.formEngineChoice()}
+      .running=${s?.engine.kind ?? null}
+      ?hasGpu=${!this.ctl.gpuError}
+      ?ready=${this.phase === 'ready' && this.busy === 0}
+      @panel-engine=${(e: PanelEvent<'panel-engine'>) => (this.engine = e.detail)}
+    ></char-lm-engine-line>`;
+  }
+
+  /** The engine the settings in the form would train on, and why; null when the form does not parse or the engine asked for cannot be had (their own messages say so). */
+  private formEngineChoice(): EngineChoice | null {
+    try {
+      return this.engineChoice(parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * "About this run", collapsed: the adapter, why this engine, the parameters and the text,
+   * summed up in its one-line summary (the work below stays in view).
+   */
+  private renderAbout() {
+    const s = this.ctl.run!;
+    const gpu = this.ctl.gpu;
+    const reason = engineReason(this.formEngineChoice(), s.engine.kind);
+    const n = (x: number) => x.toLocaleString('en');
+    return html`<details class="about" data-testid="about">
+        <summary>
+          About this run: <span class="nw">${n(s.counts.total)} parameters</span> ·
+          <span class="nw">${s.prepared.corpus.name}, ${n(s.prepared.ids.length)} characters</span>
+        </summary>
+        <div class="about-body">
+          ${
+            gpu
+              ? html`<div data-testid="adapter">
+                  WebGPU adapter: <strong>${gpu.adapter.summary}</strong>${s.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
+                </div>`
+              : this.applied.engine === 'cpu'
+                ? html`<div data-testid="adapter">WebGPU not looked for: the CPU engine was asked for.</div>`
+                : nothing
+          }
+          ${reason ? html`<div>Engine: <span data-testid="engine-why">${reason}</span></div>` : nothing}
+          <div data-testid="params">${this.parameterLine()}</div>
+          <div data-testid="corpus">${this.corpusLine()}</div>
+        </div>
+      </details>
+      ${this.applied.controls !== 'all' && this.modelSource ? html`<div class="muted" data-testid="model-line">Model: ${this.modelSource}</div>` : nothing}`;
   }
 }
 
