@@ -778,7 +778,19 @@ export class CharLmDemo extends LitElement {
       if (this.ctl.run?.prepared.corpus.name !== preset.name)
         await this.openText(preset, parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
       await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
+      void this.showLoadedModel();
     }, 'text');
+  }
+
+  /** A trained model just loaded to try: the sampler comes into view and writes a first sample from it at once. */
+  private async showLoadedModel(): Promise<void> {
+    const run = this.ctl.run;
+    await this.updateComplete;
+    const sampler = this.renderRoot.querySelector('char-lm-sampler');
+    if (!sampler || !run || this.ctl.run !== run) return;
+    await sampler.updateComplete;
+    sampler.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    await sampler.generate();
   }
 
   /** Loads `model-url`; when it fails the message names it and the fresh model on the text stays. */
