@@ -178,6 +178,7 @@ export class CharLmDemo extends LitElement {
     refusal: { state: true, attribute: false },
     textRead: { state: true, attribute: false },
     formRefused: { state: true, attribute: false },
+    resetRefused: { state: true, attribute: false },
     runNotice: { state: true, attribute: false },
   };
 
@@ -232,6 +233,8 @@ export class CharLmDemo extends LitElement {
   declare private textRead: { name: string; progress: ReadProgress } | null;
   /** Resets refused because the form does not parse (the form then focuses the field in error). */
   declare private formRefused: number;
+  /** Resets that failed with settings that parse (the text is too short for them…): the message goes next to Reset, which focuses it. */
+  declare private resetRefused: number;
   /**
    * What happened to the run, shown above the training panel: training stopped by the
    * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
@@ -297,6 +300,7 @@ export class CharLmDemo extends LitElement {
     this.refusal = null;
     this.textRead = null;
     this.formRefused = 0;
+    this.resetRefused = 0;
     this.runNotice = null;
   }
 
@@ -635,6 +639,7 @@ export class CharLmDemo extends LitElement {
     const encoded = await encodeInBackground(corpus.text);
     await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
     this.text = encoded;
+    this.clearError('settings'); // a failed Reset's message is out of date: a model on this text is built
     this.modelSource = '';
     this.trainedBefore = 0;
     this.refusal = null;
@@ -731,6 +736,7 @@ export class CharLmDemo extends LitElement {
       try {
         await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
       } catch (e) {
+        this.resetRefused++; // the training panel shows the message next to Reset and moves the focus to it
         throw new Error(`Reset changed nothing: ${(e as Error).message}`);
       }
       this.modelSource = '';
@@ -1065,6 +1071,8 @@ export class CharLmDemo extends LitElement {
    */
   private renderWork(ready: boolean) {
     const s = this.ctl.run;
+    const pending = this.pending();
+    const onTrain = s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : [];
     return html`<div class="work">
       <div class="setup">
         ${this.savedRunsFirst() ? this.renderSavedRuns(ready) : nothing}
@@ -1089,6 +1097,10 @@ export class CharLmDemo extends LitElement {
           .trainedBefore=${this.trainedBefore}
           .saveNote=${this.saveNote()}
           .error=${this.errors.training ?? null}
+          .resetError=${this.errors.settings ?? null}
+          .resetRefused=${this.resetRefused}
+          .pending=${pending}
+          .onTrain=${onTrain}
           .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
           .loadLog=${this.loadLog}
           @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
@@ -1100,10 +1112,11 @@ export class CharLmDemo extends LitElement {
         <char-lm-settings
           exportparts="error"
           .draft=${this.attributesRead ? this.draft : null}
-          .pending=${this.pending()}
+          .pending=${pending}
           .refused=${this.formRefused}
-          .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-          .error=${this.errors.settings ?? null}
+          .onTrain=${onTrain}
+          .text=${s ? { name: s.prepared.corpus.name, characters: s.prepared.train.length } : null}
+          @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
           @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
         ></char-lm-settings>
         ${this.savedRunsFirst() ? nothing : this.renderSavedRuns(ready)}

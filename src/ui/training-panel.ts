@@ -30,6 +30,10 @@ export class CharLmTraining extends LitElement {
     earlier: { attribute: false },
     loadLog: { attribute: false },
     error: { attribute: false },
+    resetError: { attribute: false },
+    resetRefused: { type: Number },
+    pending: { attribute: false },
+    onTrain: { attribute: false },
     pauseAsked: { state: true, attribute: false },
   };
 
@@ -48,6 +52,14 @@ export class CharLmTraining extends LitElement {
   declare loadLog: ((id: string) => Promise<RunLog | null>) | null;
   /** Why the last action of these buttons (Train, Save, Load…) failed, or why training stopped; null: none. */
   declare error: ShownError | null;
+  /** Why the last Reset failed (the model stays): shown next to Reset; null: none. */
+  declare resetError: ShownError | null;
+  /** Counts the Resets that failed: each moves the focus to the message. */
+  declare resetRefused: number;
+  /** What the form would change on Reset ("Hidden H 256 (now 128)"): said next to Train, which goes on with this model. */
+  declare pending: string[];
+  /** What the form changes when training starts or resumes (the learning rate, its decay, the clip norm). */
+  declare onTrain: string[];
   /** Pause was pressed and the step in flight is not done yet: the panel says "pausing…" at once. */
   declare private pauseAsked: boolean;
 
@@ -63,6 +75,10 @@ export class CharLmTraining extends LitElement {
     this.earlier = [];
     this.loadLog = null;
     this.error = null;
+    this.resetError = null;
+    this.resetRefused = 0;
+    this.pending = [];
+    this.onTrain = [];
     this.pauseAsked = false;
   }
 
@@ -144,6 +160,15 @@ export class CharLmTraining extends LitElement {
         opacity: 0;
         cursor: inherit;
       }
+      .form-note {
+        background: #fff4e5;
+        border-left: 4px solid #f29900;
+        padding: 0.3em 0.8em;
+        border-radius: 4px;
+        margin-top: 0.5em;
+        font-size: 0.9em;
+        overflow-wrap: anywhere;
+      }
       .save-note {
         font-size: 0.85em;
         margin-top: 0.4em;
@@ -167,7 +192,16 @@ export class CharLmTraining extends LitElement {
     if (this.run?.status !== 'training') this.pauseAsked = false;
   }
 
+  /** The failed Reset whose message has had the focus. */
+  private focusedRefusal = 0;
+
   override updated(): void {
+    if (this.resetError && this.resetRefused !== this.focusedRefusal) {
+      this.focusedRefusal = this.resetRefused;
+      const box = this.renderRoot.querySelector<HTMLElement>('[data-place="settings"]');
+      box?.setAttribute('tabindex', '-1');
+      box?.focus();
+    }
     // One chart redraw per frame at most (the chart throttles), from the run's own arrays.
     if (this.run) this.renderRoot.querySelector('char-lm-loss-chart')?.show(this.run.history);
   }
@@ -203,6 +237,20 @@ export class CharLmTraining extends LitElement {
     if (this.modelSource)
       return html`A trained model is loaded: generate from it below, or press <strong>${s.status === 'paused' ? 'Resume' : 'Train'}</strong> to train it on.`;
     return html`No steps yet: press <strong>Train</strong> and the loss will be drawn here as it falls.`;
+  }
+
+  /** Where the form differs from the model in use, said by Train: Train goes on with this model, Reset builds the form's. */
+  private renderFormNote() {
+    if (!this.pending.length && !this.onTrain.length) return nothing;
+    return html`<div class="form-note" data-testid="form-note" role="status">
+      ${
+        this.pending.length
+          ? html`The form differs from this model (${this.pending.join(', ')}): <strong>Reset</strong> builds a fresh model with it; Train goes on with this
+              one.`
+          : nothing
+      }
+      ${this.onTrain.length ? html`Train applies ${this.onTrain.join(', ')} from the form.` : nothing}
+    </div>`;
   }
 
   override render() {
@@ -261,7 +309,7 @@ export class CharLmTraining extends LitElement {
         </div>
         <div class="figures" data-testid="status" data-status=${status}>${this.statusLine(status)}</div>
         <char-lm-progress .run=${s} @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.dispatchEvent(panelEvent('panel-fit', e.detail))}></char-lm-progress>
-        ${renderError(this.error, 'training')}
+        ${renderError(this.resetError, 'settings')} ${renderError(this.error, 'training')} ${this.renderFormNote()}
         ${
           this.saveNote
             ? html`<div class="save-note ${this.saveNote.error ? 'error' : 'muted'}" data-testid="save-status" role=${this.saveNote.error ? 'alert' : 'status'}>
@@ -276,11 +324,6 @@ export class CharLmTraining extends LitElement {
           <char-lm-loss-chart part="chart"></char-lm-loss-chart>
           ${s && s.history.length === 0 ? html`<div class="chart-empty" data-testid="chart-empty">${this.emptyChartNote(s)}</div>` : nothing}
         </div>
-        <char-lm-compare-runs
-          .runs=${this.earlier}
-          .loadLog=${this.loadLog}
-          @compare-curves=${(e: CustomEvent<ComparedCurve[]>) => this.renderRoot.querySelector('char-lm-loss-chart')?.compare(e.detail)}
-        ></char-lm-compare-runs>
         <h2>
           Samples during training
           <span class="muted" data-testid="sample-log-prime"
@@ -298,6 +341,12 @@ export class CharLmTraining extends LitElement {
               : html`<span class="muted">None yet.</span>`
           }
         </div>
+        <!-- Under the samples: the newest sample stays right under the chart. -->
+        <char-lm-compare-runs
+          .runs=${this.earlier}
+          .loadLog=${this.loadLog}
+          @compare-curves=${(e: CustomEvent<ComparedCurve[]>) => this.renderRoot.querySelector('char-lm-loss-chart')?.compare(e.detail)}
+        ></char-lm-compare-runs>
       </section>
     `;
   }
