@@ -29,7 +29,14 @@ describe('shownError', () => {
     expect(sentenceCase('could not load "x"')).toBe('Could not load "x"');
     expect(sentenceCase('pasted text: the corpus has only 1 distinct character')).toBe('Pasted text: the corpus has only 1 distinct character');
     expect(sentenceCase('Reset changed nothing: x')).toBe('Reset changed nothing: x');
-    for (const kept of ['photo.png is a PNG image', 'model-url: could not fetch', 'continueRun() takes the id', 'engine="gpu" asks', '"x" is not'])
+    for (const kept of [
+      'photo.png is a PNG image',
+      'http://x/a.txt is 40.0 MB',
+      'model-url: could not fetch',
+      'continueRun() takes the id',
+      'engine="gpu" asks',
+      '"x" is not',
+    ])
       expect(sentenceCase(kept)).toBe(kept);
   });
 });

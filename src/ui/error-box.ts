@@ -27,11 +27,12 @@ export function shownError(e: Error | string): ShownError {
 /**
  * A message as the page shows it: in sentence case, its first word capitalised when it is a
  * plain word ("could not load…" → "Could not load…"); a message that opens with a name as it
- * is written (a file "photo.png", an attribute "model-url:", a call "continueRun()") keeps it.
+ * is written (a file "photo.png", an address "http://…", an attribute "model-url:", a call
+ * "continueRun()") keeps it.
  * `char-lm-error` reports the message as it was made.
  */
 export function sentenceCase(text: string): string {
-  return /^[a-z]+(?=[\s,:;]|$)/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
+  return /^[a-z]+(?=[\s,;]|:(?!\/)|$)/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 /** A panel's own message next to the control that caused it, or nothing: role alert, `data-testid` naming the control. */
