@@ -73,8 +73,6 @@ test('the first view says what this is, shows Train and a trained model to try, 
 test('while the default settings train, the chart and the newest sample are in view at 1280 × 800, with the line saying the run is kept', async () => {
   const status = demo.getByTestId('status');
   await demo.getByTestId('train').click();
-  // The chart says the first step is running until its loss is in.
-  await expect(demo.getByTestId('chart-empty').or(demo.locator('char-lm-loss-chart canvas')).first()).toBeVisible();
   const newest = demo.getByTestId('sample-log').locator('div').first();
   await expect(newest).toContainText('step 100:', { timeout: 120_000 });
   await expect(status).toHaveAttribute('data-status', 'training'); // 1,000 steps: still going
