@@ -146,7 +146,7 @@ test('a refused text is explained next to the text panel, not at the top, and st
     'These settings (windows of 2,000 characters) need a text of at least 2,001 characters; The notebook passage has 1,153 to train on: Reset would refuse them.',
   );
   await expect(demo.getByTestId('form-note')).toContainText('The form differs from this model (');
-  await expect(demo.getByTestId('form-note')).toContainText('BPTT length T 2000 (now 40)');
+  await expect(demo.getByTestId('form-note')).toContainText('Embedding E 8 (now 32), Hidden H 16 (now 128), BPTT length T 2000 (now 40) and 1 more)');
   const reset = demo.getByTestId('reset');
   await reset.click();
   const resetError = demo.locator('char-lm-training [data-place="settings"]');

@@ -20,6 +20,11 @@ import './progress-line.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
 
+/** Up to three changes in words, then how many more (the whole list is under the form): the line by Train stays short. */
+function listed(changes: string[]): string {
+  return changes.length > 3 ? `${changes.slice(0, 3).join(', ')} and ${changes.length - 3} more` : changes.join(', ');
+}
+
 export class CharLmTraining extends LitElement {
   static override properties = {
     run: { attribute: false },
@@ -245,11 +250,13 @@ export class CharLmTraining extends LitElement {
     return html`<div class="form-note" data-testid="form-note" role="status">
       ${
         this.pending.length
-          ? html`The form differs from this model (${this.pending.join(', ')}): <strong>Reset</strong> builds a fresh model with it; Train goes on with this
-              one.`
+          ? html`<span title=${this.pending.join(', ')}
+              >The form differs from this model (${listed(this.pending)}): <strong>Reset</strong> builds a fresh model with it; Train goes on with this
+              one.</span
+            >`
           : nothing
       }
-      ${this.onTrain.length ? html`Train applies ${this.onTrain.join(', ')} from the form.` : nothing}
+      ${this.onTrain.length ? html`Train applies ${listed(this.onTrain)} from the form.` : nothing}
     </div>`;
   }
 
