@@ -1254,7 +1254,7 @@ export class CharLmDemo extends LitElement {
                 ? html`<div data-testid="adapter">WebGPU not looked for: the CPU engine was asked for.</div>`
                 : nothing
           }
-          ${reason ? html`<div>Engine: <span data-testid="engine-why">${reason}</span></div>` : nothing}
+          ${reason ? html`<div>Engine choice: <span data-testid="engine-why">${reason}</span></div>` : nothing}
           <div data-testid="params">${this.parameterLine()}</div>
           <div data-testid="corpus">${this.corpusLine()}</div>
         </div>
