@@ -135,12 +135,12 @@ function rememberedText(c: TextChoice): RememberedText {
  * @fires {CustomEvent<CharLmSampleDetail>} char-lm-sample - {temperatures, texts} when a generation completes
  * @fires {CustomEvent<CharLmErrorDetail>} char-lm-error - {message} when something failed or an attribute is bad; nothing is lost
  *
- * @csspart header - the title, adapter, parameter and corpus lines
+ * @csspart header - the title, the engine line and "About this run" (the adapter, why this engine, the parameters and the text)
  * @csspart controls - Train / Pause / Reset and the live figures
  * @csspart chart - the loss chart
  * @csspart samples - the generation panel
  * @csspart inspect - the per-character loss and heatmap panel
- * @csspart error - a message box: at the top (attributes, scripts) and in the text, settings and training panels, next to the control that caused it
+ * @csspart error - a message box: at the top (attributes, scripts) and in the text and training panels (a failed Reset next to Reset), next to the control that caused it
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
  * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
