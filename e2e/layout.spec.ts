@@ -28,6 +28,13 @@ for (const size of [
     await waitReady(page, demo);
     await expectNoOverflow(page, demo.locator('section, header'));
     await snap(page, `layout-${size.name}-ready`);
+    // "About this run" opened: its lines wrap within the window too.
+    const about = demo.getByTestId('about').locator('summary');
+    await about.click();
+    await expect(demo.getByTestId('corpus')).toBeVisible();
+    await expectNoOverflow(page, demo.locator('header, header details, header details > div'));
+    await snap(demo.locator('header'), `layout-${size.name}-about`);
+    await about.click();
     await fillEveryPanel(page);
     await expectNoOverflow(page, demo.locator('section, header, .row, pre, .surprise, .log'));
     await snap(page, `layout-${size.name}-trained`);

@@ -60,6 +60,15 @@ test('Try a trained model: the novel with the shipped model, ready to sample', a
   await expect(demo.getByTestId('model-source')).toContainText(`pride-and-prejudice.safetensors (step ${SHIPPED_STEP}; model only`, { timeout: 120_000 });
   await expect(demo.getByTestId('corpus')).toContainText('Pride and Prejudice');
   expect(await stepOf(demo)).toBe(0); // a model-only file trains on from step 0 with a fresh optimizer
+  // Something to try at once: the sampler comes into view with a sample written by the model; the chart and the status say what was loaded.
+  const samples = demo.getByTestId('samples').locator('pre');
+  await expect(samples).toHaveCount(3);
+  await expect(demo.getByTestId('generate')).toBeEnabled();
+  for (const text of await samples.allTextContents()) expect(text.length).toBeGreaterThan(100);
+  await expect(demo.locator('char-lm-sampler')).toBeInViewport();
+  await expect(demo.getByTestId('chart-empty')).toHaveText(/^A trained model is loaded: generate from it below, or press Train to train it on\.$/);
+  await expect(demo.getByTestId('status')).toContainText(`trained ${Number(SHIPPED_STEP).toLocaleString('en')} steps · 0 / 1,000 more`);
+  await snap(page, 'loaded-model-sampled-1280');
   await generate(demo);
   await snap(page, 'loaded-model-1280');
   await page.setViewportSize({ width: 390, height: 900 });

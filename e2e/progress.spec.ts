@@ -133,6 +133,10 @@ test('a slow step shows it is running within a second, and a long run offers set
   const running = demo.getByTestId('step-running');
   await expect(running).toContainText(/step 1 running… \d+(\.\d)? s/, { timeout: 1500 });
   await expect(running.getByRole('progressbar')).toBeVisible();
+  // One notion of the step: the count is of steps done (none yet), the chart says which one is running.
+  await expect(demo.getByTestId('chart-empty')).toHaveText('Step 1 running… its loss will be drawn here when it is done.');
+  await expect(demo.getByTestId('step')).toHaveText('0');
+  await expect(demo.getByTestId('progress-steps')).toHaveText('0 / 1,000 steps');
   await snap(page, 'progress-step-running');
   // After the first step the pace is known: 1,000 steps of seconds each do not fit in 10 minutes.
   const fit = demo.getByTestId('fit');

@@ -49,7 +49,7 @@ test('after a model-url that 404s and a file that is not a checkpoint, another m
   const notModel = join(tmpdir(), `char-lm-recovery-${process.pid}.safetensors`);
   writeFileSync(notModel, 'this is not a safetensors file');
   await demo.locator('input[name="model-file"]').setInputFiles(notModel);
-  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('could not load'); // under Load model
+  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('Could not load'); // under Load model
   await expect(demo.locator('[data-testid="error"][data-place="top"]')).toContainText('garbage.safetensors'); // model-url still points at it
   expect(await seen(demo)).toEqual(before);
   await snap(page, 'recovery-refused');

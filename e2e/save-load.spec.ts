@@ -70,7 +70,7 @@ test('Save downloads a checkpoint; Load brings the model back (same samples) and
   const bad = join(tmpdir(), `char-lm-e2e-${process.pid}.txt`);
   writeFileSync(bad, 'this is not a safetensors file');
   await demo.locator('input[name="model-file"]').setInputFiles(bad);
-  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('could not load'); // next to Load model
+  await expect(demo.locator('char-lm-training').getByTestId('error')).toContainText('Could not load'); // next to Load model
   expect(await stepOf(demo)).toBe(20);
   expect(errors).toEqual([]);
 });

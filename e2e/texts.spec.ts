@@ -202,7 +202,7 @@ test('by URL: a PNG, a web page, and texts over the limit (announced, or counted
   await expectUnchanged(demo, before);
 
   await loadUrl(demo, '   ');
-  await expect(error).toContainText('type the address of a plain-text file');
+  await expect(error).toContainText('Type the address of a plain-text file');
   await expectUnchanged(demo, before);
   expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
 });

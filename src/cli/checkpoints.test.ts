@@ -179,7 +179,9 @@ describe('resume: the text a checkpoint was trained on', () => {
     () => {
       const r = cli(['train', '--engine', 'cpu', '--seq-len', '2000']);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/^error: the default corpus \(data\/notebook-passage\.txt; choose another with --corpus FILE\): the corpus has 1153 characters/);
+      expect(r.stderr).toMatch(
+        /^error: the default corpus \(data\/notebook-passage\.txt; choose another with --corpus FILE\): the corpus has 1,153 characters/,
+      );
     },
     RUN_S,
   );

@@ -143,6 +143,54 @@ describe('TrainingRun.progress', () => {
   });
 });
 
+describe('TrainingRun.progress while steps run ahead of their results', () => {
+  it("counts the steps whose results are in, as the GPU engine reads them back: the step in flight is the next one, the loss shown is the count's", async () => {
+    // A trainer that returns each step's result one step late, as the GPU engine does (its step counts the steps submitted).
+    const base = cpuEngine();
+    const lagging: Engine = {
+      ...base,
+      kind: base.kind,
+      description: base.description,
+      model: (t, p) => base.model(t, p),
+      close: () => base.close(),
+      async trainer(table, config, data, start) {
+        const t = await base.trainer(table, config, data, start);
+        let pending: StepResult[] = [];
+        const trainStep = t.trainStep.bind(t);
+        const flush = t.flush.bind(t);
+        t.trainStep = async () => {
+          const late = pending;
+          pending = await trainStep();
+          return late;
+        };
+        t.flush = async () => {
+          const late = [...pending, ...(await flush())];
+          pending = [];
+          return late;
+        };
+        return t;
+      },
+    };
+    const run = await TrainingRun.open(prepareRun(input({ settings: { ...settings, steps: 8, sampleEvery: 0 } })), lagging);
+    const seen: { result: number; submitted: number; step: number; inFlight: number | undefined; last: number | undefined }[] = [];
+    run.on('step', (r) => {
+      const p = run.progress();
+      seen.push({ result: r.step, submitted: run.step, step: p.step, inFlight: p.inFlight?.step, last: run.history.last?.step });
+    });
+    await run.start();
+    expect(seen.map((x) => x.result)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // While the loop ran, a step was submitted ahead of each result; the count, the step in flight and the loss agree with the results.
+    for (const x of seen.slice(0, -1)) {
+      expect(x.submitted).toBe(x.result + 1);
+      expect(x).toMatchObject({ step: x.result, inFlight: x.result + 1, last: x.result });
+    }
+    const p = run.progress();
+    expect(p.step).toBe(8);
+    expect(p.inFlight).toBeNull();
+    await run.destroy();
+  });
+});
+
 describe('TrainingRun on the CPU engine', () => {
   it('trains to its target with typed events: steps, samples, status', async () => {
     const run = await open();

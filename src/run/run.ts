@@ -106,6 +106,7 @@ export interface RunLog {
  * samples, validation and snapshots taken between steps.
  */
 export interface RunProgress {
+  /** Steps whose results are in (while training on the GPU, steps after it may already be queued). */
   step: number;
   target: number;
   /** Characters (positions) trained on so far: step × B × T. */
@@ -120,7 +121,7 @@ export interface RunProgress {
   msPerStep: number;
   /** Estimated time to the target at the current pace, samples and validation included, ms; null until a step has been timed. */
   remainingMs: number | null;
-  /** While training: the step in flight and how long it has run, ms (a long step shows it is alive). */
+  /** While training: the step in flight (the one after `step`) and how long it has run, ms (a long step shows it is alive). */
   inFlight: { step: number; ms: number } | null;
 }
 
@@ -711,10 +712,12 @@ export class TrainingRun {
   /** How far the run has got and how fast (see RunProgress). */
   progress(): RunProgress {
     const now = performance.now();
-    const step = this.step;
+    const session = this.session;
+    // While the loop runs, the steps whose results are in (the GPU engine runs a step or two
+    // ahead of what it has read back): the count, the loss shown and the step in flight agree.
+    const step = session ? this.lastResultStep : this.step;
     const { batch: B, seqLen: T } = this.settings.train;
     const tokens = step * B * T;
-    const session = this.session;
     const elapsedMs = this.pastLoopMs + (session ? now - session.at : 0);
     const { charsPerSecond, msPerStep } = this.throughput;
     let remainingMs: number | null = null;
@@ -726,8 +729,8 @@ export class TrainingRun {
       const otherPerStep = session && sessionSteps > 0 ? (this.otherMs - session.otherMs) / sessionSteps : 0;
       remainingMs = left * (msPerStep + otherPerStep);
     }
-    // The step in flight: the one after the last result read back.
-    const inFlight = session && this.status === 'training' ? { step: this.lastResultStep + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
+    // The step in flight: the one after the last result read back (later ones may be queued behind it).
+    const inFlight = session && this.status === 'training' ? { step: step + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
     return { step, target: this.target, tokens, epochs: tokens / this.prepared.train.length, elapsedMs, charsPerSecond, msPerStep, remainingMs, inFlight };
   }
 

@@ -203,6 +203,8 @@ export interface SettingsPreset {
   label: string;
   description: string;
   settings: RunSettings;
+  /** The corpus preset these settings are made for, where the default text is too short for them. */
+  text?: string;
 }
 
 /** The notebook's run: CharLSTM(32, 128), random windows of 40, Adam 0.005, 1,000 steps. */
@@ -228,6 +230,7 @@ export const SETTINGS_PRESETS: SettingsPreset[] = [
       sampleEvery: 200,
       valEvery: 200,
     },
+    text: 'pride-and-prejudice',
   },
 ];
 

@@ -72,7 +72,7 @@ export class Batcher {
     if (schedule === 'streams') {
       if (N - 1 < B * T) {
         throw new CorpusError(
-          `corpus of ${N} characters is too short for ${B} streams of ${T} characters; it needs at least ${B * T + 1} characters: use fewer streams or a shorter sequence length`,
+          `corpus of ${N.toLocaleString('en')} characters is too short for ${B} streams of ${T} characters; it needs at least ${(B * T + 1).toLocaleString('en')} characters: use fewer streams or a shorter sequence length`,
         );
       }
       this.segment = Math.floor((N - 1) / B);
@@ -81,7 +81,7 @@ export class Batcher {
     } else if (schedule === 'windows') {
       if (N < T + 1) {
         throw new CorpusError(
-          `corpus of ${N} characters is too short for windows of ${T} characters; it needs at least ${T + 1} characters: use a longer text or a shorter sequence length`,
+          `corpus of ${N.toLocaleString('en')} characters is too short for windows of ${T.toLocaleString('en')} characters; it needs at least ${(T + 1).toLocaleString('en')} characters: use a longer text or a shorter sequence length`,
         );
       }
       this.segment = 0;

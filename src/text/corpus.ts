@@ -25,7 +25,7 @@ export function checkCorpusShape(characters: number, distinct: number, first: st
   }
   if (characters < seqLen + 1) {
     throw new CorpusError(
-      `the corpus has ${characters} characters but a sequence length of ${seqLen} needs at least ${seqLen + 1}; use a longer text or a shorter sequence length`,
+      `the corpus has ${characters.toLocaleString('en')} characters but a sequence length of ${seqLen.toLocaleString('en')} needs at least ${(seqLen + 1).toLocaleString('en')}; use a longer text or a shorter sequence length`,
     );
   }
 }

@@ -23,6 +23,7 @@ import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
 import { chooseEngine, type EngineChoice } from './engine-choice.ts';
+import { engineReason } from './engine-line.ts';
 import { isSoftwareAdapter } from '../gpu/device.ts';
 import {
   ON_TRAIN_FIELDS,
@@ -143,12 +144,12 @@ function rememberedText(c: TextChoice): RememberedText {
  * @fires {CustomEvent<CharLmSampleDetail>} char-lm-sample - {temperatures, texts} when a generation completes
  * @fires {CustomEvent<CharLmErrorDetail>} char-lm-error - {message} when something failed or an attribute is bad; nothing is lost
  *
- * @csspart header - the title, adapter, parameter and corpus lines
+ * @csspart header - the title, the engine line and "About this run" (the adapter, why this engine, the parameters and the text)
  * @csspart controls - Train / Pause / Reset and the live figures
  * @csspart chart - the loss chart
  * @csspart samples - the generation panel
  * @csspart inspect - the per-character loss and heatmap panel
- * @csspart error - a message box: at the top (attributes, scripts) and in the text, settings and training panels, next to the control that caused it
+ * @csspart error - a message box: at the top (attributes, scripts) and in the text and training panels (a failed Reset next to Reset), next to the control that caused it
  * @csspart model-notice - a model-url download in progress, or a model refused for characters it lacks
  * @csspart run-notice - training stopped by the numerics guard, or a lost GPU device (with the kept state to download)
  * @csspart saved-runs - the saved runs panel (with `persist`)
@@ -180,11 +181,13 @@ export class CharLmDemo extends LitElement {
     applied: { state: true, attribute: false },
     draft: { state: true, attribute: false },
     modelSource: { state: true, attribute: false },
+    trainedBefore: { state: true, attribute: false },
     busy: { state: true, attribute: false },
     modelDownload: { state: true, attribute: false },
     refusal: { state: true, attribute: false },
     textRead: { state: true, attribute: false },
     formRefused: { state: true, attribute: false },
+    resetRefused: { state: true, attribute: false },
     runNotice: { state: true, attribute: false },
   };
 
@@ -227,6 +230,8 @@ export class CharLmDemo extends LitElement {
   declare private draft: SettingsDraft;
   /** Where the current model came from when it was loaded from a file ('' for a fresh one). */
   declare private modelSource: string;
+  /** Steps a model loaded from a model-only file was trained before it came here (its run counts from 0); 0 otherwise. */
+  declare private trainedBefore: number;
   /** Actions queued or running (loading a text, Reset, Load…); the panels wait for them. */
   declare private busy: number;
   /** A model-url being fetched. */
@@ -237,6 +242,8 @@ export class CharLmDemo extends LitElement {
   declare private textRead: { name: string; progress: ReadProgress } | null;
   /** Resets refused because the form does not parse (the form then focuses the field in error). */
   declare private formRefused: number;
+  /** Resets that failed with settings that parse (the text is too short for them…): the message goes next to Reset, which focuses it. */
+  declare private resetRefused: number;
   /**
    * What happened to the run, shown above the training panel: training stopped by the
    * numerics guard, or a lost GPU device (with the step its state was kept at, to download).
@@ -298,11 +305,13 @@ export class CharLmDemo extends LitElement {
     this.applied = DEFAULT_ATTRIBUTES;
     this.draft = draftFrom(DEFAULT_ATTRIBUTES.settings);
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.busy = 0;
     this.modelDownload = null;
     this.refusal = null;
     this.textRead = null;
     this.formRefused = 0;
+    this.resetRefused = 0;
     this.runNotice = null;
   }
 
@@ -332,6 +341,25 @@ export class CharLmDemo extends LitElement {
     }
     header > div.muted {
       font-size: 0.85em;
+    }
+    header .nw {
+      white-space: nowrap;
+    }
+    /* What the run is made of, one line until opened: the work below stays in view. */
+    .about {
+      font-size: 0.85em;
+      color: var(--muted);
+      overflow-wrap: anywhere;
+    }
+    .about summary {
+      cursor: pointer;
+      color: var(--accent);
+      width: fit-content;
+    }
+    .about-body {
+      border-left: 3px solid #d5dbe7;
+      padding: 0.2em 0 0.2em 0.8em;
+      margin: 0.2em 0 0.4em;
     }
     /* The text, settings and training panels: one column, or two where the element is wide enough. */
     @container char-lm (min-width: 900px) {
@@ -641,7 +669,9 @@ export class CharLmDemo extends LitElement {
     const encoded = await encodeInBackground(corpus.text);
     await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
     this.text = encoded;
+    this.clearError('settings'); // a failed Reset's message is out of date: a model on this text is built
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.refusal = null;
     this.draft = draftFrom(this.ctl.run!.settings);
   }
@@ -651,6 +681,7 @@ export class CharLmDemo extends LitElement {
     const s = this.ctl.run!;
     await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
     this.modelSource = '';
+    this.trainedBefore = 0;
     this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
   }
 
@@ -738,9 +769,11 @@ export class CharLmDemo extends LitElement {
       try {
         await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
       } catch (e) {
+        this.resetRefused++; // the training panel shows the message next to Reset and moves the focus to it
         throw new Error(`Reset changed nothing: ${(e as Error).message}`);
       }
       this.modelSource = '';
+      this.trainedBefore = 0;
       this.draft = draftFrom(settings);
     }, 'settings');
   }
@@ -785,7 +818,19 @@ export class CharLmDemo extends LitElement {
       const preset = await loadCorpus({ kind: 'preset', id: SHIPPED_MODEL.preset });
       if (this.ctl.run?.prepared.corpus.name !== preset.name) await this.openText(preset, settings);
       await this.loadModel(await this.fetchWithProgress(SHIPPED_MODEL.url, SHIPPED_MODEL.name));
+      void this.showLoadedModel();
     }, 'text');
+  }
+
+  /** A trained model just loaded to try: the sampler comes into view and writes a first sample from it at once. */
+  private async showLoadedModel(): Promise<void> {
+    const run = this.ctl.run;
+    await this.updateComplete;
+    const sampler = this.renderRoot.querySelector('char-lm-sampler');
+    if (!sampler || !run || this.ctl.run !== run) return;
+    await sampler.updateComplete;
+    sampler.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    await sampler.generate();
   }
 
   /** Loads `model-url`; when it fails the message names it and the model in use stays (see the class comment). */
@@ -847,6 +892,7 @@ export class CharLmDemo extends LitElement {
     const replaced = replacement === undefined || encoded === this.text ? '' : `, ${JSON.stringify(replacement)} for characters it lacks`;
     const fresh = isModelOnly(contents) ? '; model only: training onward starts from step 0 with a fresh optimizer' : '';
     this.modelSource = `${name} (step ${contents.step}${replaced}${fresh})`;
+    this.trainedBefore = isModelOnly(contents) ? contents.step : 0;
     this.draft = draftFrom(settings);
     if (this.topAboutModel) this.clearError(); // a model-url that failed before: another model is in use now
   }
@@ -998,6 +1044,7 @@ export class CharLmDemo extends LitElement {
       }
       this.text = own;
       this.modelSource = name;
+      this.trainedBefore = 0;
       this.draft = draftFrom(info.settings);
     });
   }
@@ -1047,14 +1094,7 @@ export class CharLmDemo extends LitElement {
         <p class="tagline" data-testid="tagline">
           Train a small language model that writes one character at a time (an LSTM) right here in your browser, and watch it learn to write like its text.
         </p>
-        ${this.renderEngineLine()}
-        ${
-          s
-            ? html`<div class="muted" data-testid="params">${this.parameterLine()}</div>
-                <div class="muted" data-testid="corpus">${this.corpusLine()}</div>
-                ${!all && this.modelSource ? html`<div class="muted" data-testid="model-line">Model: ${this.modelSource}</div>` : nothing}`
-            : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`
-        }
+        ${this.renderEngineLine()} ${s ? this.renderAbout() : html`<div class="muted">${this.phase === 'loading' ? 'Loading…' : ''}</div>`}
       </header>
       ${renderError(this.errors.top, 'top')}
       ${all ? this.renderWork(ready) : html`${this.renderSavedRuns(ready)}${this.renderModelNotice(ready)}${this.renderRunNotice()}`}
@@ -1080,9 +1120,11 @@ export class CharLmDemo extends LitElement {
    */
   private renderWork(ready: boolean) {
     const s = this.ctl.run;
+    const pending = this.pending();
+    const onTrain = s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : [];
     return html`<div class="work">
       <div class="setup">
-        ${this.renderSavedRuns(ready)}
+        ${this.savedRunsFirst() ? this.renderSavedRuns(ready) : nothing}
         <char-lm-text-source
           exportparts="error"
           .corpusName=${s?.prepared.corpus.name ?? ''}
@@ -1101,8 +1143,13 @@ export class CharLmDemo extends LitElement {
           .run=${s}
           ?ready=${ready}
           .modelSource=${this.modelSource}
+          .trainedBefore=${this.trainedBefore}
           .saveNote=${this.saveNote()}
           .error=${this.errors.training ?? null}
+          .resetError=${this.errors.settings ?? null}
+          .resetRefused=${this.resetRefused}
+          .pending=${pending}
+          .onTrain=${onTrain}
           .earlier=${s ? this.keeper.runs.filter((r) => r.fingerprint === s.prepared.identity.fingerprint) : []}
           .loadLog=${this.loadLog}
           @panel-command=${(e: PanelEvent<'panel-command'>) => this.onCommand(e.detail)}
@@ -1110,28 +1157,46 @@ export class CharLmDemo extends LitElement {
           @panel-fit=${(e: PanelEvent<'panel-fit'>) => this.onFit(e.detail)}
         ></char-lm-training>
       </div>
-      <char-lm-settings
-        class="settings"
-        exportparts="error"
-        .draft=${this.attributesRead ? this.draft : null}
-        .pending=${this.pending()}
-        .refused=${this.formRefused}
-        .onTrain=${s ? pendingChanges(this.draft, s.settings, (f) => ON_TRAIN_FIELDS.includes(f)) : []}
-        .error=${this.errors.settings ?? null}
-        @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
-      ></char-lm-settings>
+      <div class="settings">
+        <char-lm-settings
+          exportparts="error"
+          .draft=${this.attributesRead ? this.draft : null}
+          .pending=${pending}
+          .refused=${this.formRefused}
+          .onTrain=${onTrain}
+          .text=${s ? { name: s.prepared.corpus.name, characters: s.prepared.train.length } : null}
+          @panel-text=${(e: PanelEvent<'panel-text'>) => this.useText(e.detail)}
+          @panel-settings=${(e: PanelEvent<'panel-settings'>) => this.editSettings(e.detail)}
+        ></char-lm-settings>
+        ${this.savedRunsFirst() ? nothing : this.renderSavedRuns(ready)}
+      </div>
     </div>`;
+  }
+
+  /** The saved-runs panel offers the last run to continue: nothing has been trained here yet. */
+  private offerLastRun(): boolean {
+    const s = this.ctl.run;
+    return !s || (s.step === 0 && s.status === 'idle');
+  }
+
+  /**
+   * The saved-runs panel opens the left column when it offers a run to continue or says that
+   * saved runs are unavailable; otherwise (the list of earlier runs, the note that runs are
+   * kept here, "Reset to defaults") it goes under the settings: the text comes first, and
+   * the panel does not move the work while it trains.
+   */
+  private savedRunsFirst(): boolean {
+    return (this.offerLastRun() && this.keeper.runs.length > 0) || !!this.keeper.storeError;
   }
 
   private renderSavedRuns(ready: boolean) {
     if (!this.persist) return nothing;
-    const s = this.ctl.run;
     return html`<char-lm-saved-runs
       exportparts="saved-runs"
       .runs=${this.keeper.runs}
       .error=${this.keeper.storeError}
       ?ready=${ready}
-      ?offer=${!s || (s.step === 0 && s.status === 'idle')}
+      ?offer=${this.offerLastRun()}
       @panel-saved-runs=${(e: PanelEvent<'panel-saved-runs'>) => this.onSavedRuns(e.detail)}
     ></char-lm-saved-runs>`;
   }
@@ -1179,14 +1244,13 @@ export class CharLmDemo extends LitElement {
     return `Corpus: ${p.corpus.name} — ${n(p.ids.length)} characters, vocabulary ${s.vocab.size}, ${split}`;
   }
 
+  /**
+   * Which engine trains, in one line with the control that overrides it (or, without WebGPU,
+   * the warning that training runs on the CPU engine); why is in "About this run".
+   */
   private renderEngineLine() {
     const s = this.ctl.run;
-    let line: unknown = nothing;
-    if (this.ctl.gpu) {
-      line = html`<div data-testid="adapter">
-        WebGPU adapter: <strong>${this.ctl.gpu.adapter.summary}</strong>${s?.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
-      </div>`;
-    } else if (this.ctl.gpuError) {
+    if (this.ctl.gpuError) {
       return html`
         <div class="warning" data-testid="no-webgpu">
           <strong>${this.ctl.gpuError}.</strong><br />
@@ -1194,23 +1258,57 @@ export class CharLmDemo extends LitElement {
           1,000 steps).
         </div>
       `;
-    } else if (this.applied.engine === 'cpu') line = html`<div data-testid="adapter" class="muted">WebGPU not looked for: the CPU engine was asked for</div>`;
-    else return html`<div class="muted">Looking for a GPU…</div>`;
-    let choice: EngineChoice | null = null;
-    try {
-      choice = this.engineChoice(parseDraft(this.draft, s?.settings ?? this.applied.settings));
-    } catch {
-      // A form that does not parse, or engine="gpu" without WebGPU: their own messages say so.
     }
-    return html`${line}
-      <char-lm-engine-line
-        .asked=${this.applied.engine}
-        .choice=${choice}
-        .running=${s?.engine.kind ?? null}
-        ?hasGpu=${!this.ctl.gpuError}
-        ?ready=${this.phase === 'ready' && this.busy === 0}
-        @panel-engine=${(e: PanelEvent<'panel-engine'>) => (this.engine = e.detail)}
-      ></char-lm-engine-line>`;
+    if (!this.ctl.gpu && this.applied.engine !== 'cpu') return html`<div class="muted">Looking for a GPU…</div>`;
+    return html`<char-lm-engine-line
+      .asked=${this.applied.engine}
+      .choice=${this.formEngineChoice()}
+      .running=${s?.engine.kind ?? null}
+      ?hasGpu=${!this.ctl.gpuError}
+      ?ready=${this.phase === 'ready' && this.busy === 0}
+      @panel-engine=${(e: PanelEvent<'panel-engine'>) => (this.engine = e.detail)}
+    ></char-lm-engine-line>`;
+  }
+
+  /** The engine the settings in the form would train on, and why; null when the form does not parse or the engine asked for cannot be had (their own messages say so). */
+  private formEngineChoice(): EngineChoice | null {
+    try {
+      return this.engineChoice(parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * "About this run", collapsed: the adapter, why this engine, the parameters and the text,
+   * summed up in its one-line summary (the work below stays in view).
+   */
+  private renderAbout() {
+    const s = this.ctl.run!;
+    const gpu = this.ctl.gpu;
+    const reason = engineReason(this.formEngineChoice(), s.engine.kind);
+    const n = (x: number) => x.toLocaleString('en');
+    return html`<details class="about" data-testid="about">
+        <summary>
+          About this run: <span class="nw">${n(s.counts.total)} parameters</span> ·
+          <span class="nw">${s.prepared.corpus.name}, ${n(s.prepared.ids.length)} characters</span>
+        </summary>
+        <div class="about-body">
+          ${
+            gpu
+              ? html`<div data-testid="adapter">
+                  WebGPU adapter: <strong>${gpu.adapter.summary}</strong>${s.engine.kind === 'cpu' ? html` (using the CPU reference engine)` : nothing}
+                </div>`
+              : this.applied.engine === 'cpu'
+                ? html`<div data-testid="adapter">WebGPU not looked for: the CPU engine was asked for.</div>`
+                : nothing
+          }
+          ${reason ? html`<div>Engine choice: <span data-testid="engine-why">${reason}</span></div>` : nothing}
+          <div data-testid="params">${this.parameterLine()}</div>
+          <div data-testid="corpus">${this.corpusLine()}</div>
+        </div>
+      </details>
+      ${this.applied.controls !== 'all' && this.modelSource ? html`<div class="muted" data-testid="model-line">Model: ${this.modelSource}</div>` : nothing}`;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * <char-lm-engine-line>: which engine the model trains on and why (src/ui/engine-choice.ts),
- * with the Engine control that overrides the automatic choice. What the control does is
- * the element's business (`panel-engine`: it sets the `engine` attribute).
+ * <char-lm-engine-line>: which engine the model trains on, in one short line, with the Engine
+ * control that overrides the automatic choice (src/ui/engine-choice.ts); why it was chosen
+ * (engineReason) is the element's "About this run". What the control does is the element's
+ * business (`panel-engine`: it sets the `engine` attribute).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
@@ -9,6 +10,15 @@ import { ENGINE_NAMES, type EngineAsked, type EngineChoice } from './engine-choi
 import { panelEvent } from './events.ts';
 
 const NAMES: Record<EngineKind, string> = { gpu: 'WebGPU', cpu: 'CPU (float64, in a Worker)' };
+
+/**
+ * Why the model trains on its engine, or which engine the form would move it to on Reset and
+ * why: "automatic: …", "WebGPU on Reset (chosen by hand)". Null before there is a choice and a model.
+ */
+export function engineReason(choice: EngineChoice | null, running: EngineKind | null): string | null {
+  if (!choice || !running) return null;
+  return choice.kind === running ? choice.why : `${NAMES[choice.kind]} on Reset (${choice.why})`;
+}
 
 export class CharLmEngineLine extends LitElement {
   static override properties = {
@@ -75,16 +85,18 @@ export class CharLmEngineLine extends LitElement {
     return html`<div class="line" data-testid="engine" data-engine=${running ?? ''}>
       <span
         >Engine: <strong data-testid="engine-name">${running ? NAMES[running] : '…'}</strong>${
-          this.choice && running === next ? html` <span class="why" data-testid="engine-why">— ${this.choice.why}</span>` : nothing
-        }${
-          this.choice && running && next !== running
-            ? html` <span class="why" data-testid="engine-why">— ${NAMES[next!]} on Reset (${this.choice.why})</span>`
-            : nothing
+          next && running && next !== running ? html` <span class="why" data-testid="engine-next">→ ${NAMES[next]} on Reset</span>` : nothing
         }</span
       >
       <label
-        >Engine
-        <select name="engine" ?disabled=${!this.ready} .value=${this.asked} @change=${(e: Event) => this.onChange(e)}>
+        ><select
+          name="engine"
+          aria-label="Engine"
+          title="Which engine trains: the faster one here (Automatic), or the one you pick"
+          ?disabled=${!this.ready}
+          .value=${this.asked}
+          @change=${(e: Event) => this.onChange(e)}
+        >
           <option value="auto" ?selected=${this.asked === 'auto'}>Automatic${auto}</option>
           <option value="gpu" ?selected=${this.asked === 'gpu'} ?disabled=${!this.hasGpu}>WebGPU</option>
           <option value="cpu" ?selected=${this.asked === 'cpu'}>CPU</option>

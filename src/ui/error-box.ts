@@ -24,6 +24,17 @@ export function shownError(e: Error | string): ShownError {
   return e instanceof TextRefusal && e.detail ? { message: e.message, detail: e.detail } : { message: e.message };
 }
 
+/**
+ * A message as the page shows it: in sentence case, its first word capitalised when it is a
+ * plain word ("could not load…" → "Could not load…"); a message that opens with a name as it
+ * is written (a file "photo.png", an address "http://…", an attribute "model-url:", a call
+ * "continueRun()") keeps it.
+ * `char-lm-error` reports the message as it was made.
+ */
+export function sentenceCase(text: string): string {
+  return /^[a-z]+(?=[\s,;]|:(?!\/)|$)/.test(text) ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
 /** A panel's own message next to the control that caused it, or nothing: role alert, `data-testid` naming the control. */
 export function renderPanelMessage(text: string | null | undefined, testid: string) {
   return text ? html`<div class="error" role="alert" data-testid=${testid}>${text}</div>` : nothing;
@@ -32,7 +43,9 @@ export function renderPanelMessage(text: string | null | undefined, testid: stri
 /** The message for a place, or nothing: role alert, `data-testid="error"`, `data-place` naming where it is. */
 export function renderError(e: ShownError | null | undefined, place: ErrorPlace) {
   if (!e) return nothing;
-  const short = e.detail ? e.message.replace(` (${e.detail})`, '') : e.message;
+  const whole = e.detail ? e.message.replace(` (${e.detail})`, '') : e.message;
+  // The panels' messages in sentence case; at the top, a message names the attribute or call it is about as written ("steps must be…").
+  const short = place === 'top' ? whole : sentenceCase(whole);
   const why =
     e.detail && short !== e.message
       ? html`<details class="why">

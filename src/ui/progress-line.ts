@@ -234,8 +234,9 @@ export class CharLmProgress extends LitElement {
                 training || p.step < p.target ? html` · <span class="nw" data-testid="time-left">${left || 'done'}</span>` : nothing
               }
               · <span class="nw" data-testid="tokens">${n(p.tokens)} characters seen</span> ·
-              <span class="nw" data-testid="epochs">${epochs(p.epochs)} epochs</span>
-              <span class="muted">(passes over the ${n(run.prepared.train.length)} training characters)</span>
+              <span class="nw" data-testid="epochs" title="Passes over the ${n(run.prepared.train.length)} training characters"
+                >${epochs(p.epochs)} epochs</span
+              >
             </div>`
           : html`<div class="figures muted" data-testid="estimate">
               Press Train: the figures (chars/s, time left, characters seen, epochs) appear with the first

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
-import { changedFields, draftFrom, draftWithFields, fieldError, onTrainChange, parseDraft, pendingChanges, withFields } from './settings-form.ts';
+import { changedFields, draftFrom, draftWithFields, fieldError, isPresetDraft, onTrainChange, parseDraft, pendingChanges, textNeeded, withFields } from './settings-form.ts';
 
 describe('the settings form', () => {
   it('round-trips run settings through a draft', () => {
@@ -65,5 +65,19 @@ describe('the settings form', () => {
     expect(next.numbers.layers).toBe('1');
     expect(withFields(NOTEBOOK_SETTINGS, novel, ['layers']).model).toEqual({ embedSize: 32, hiddenSize: 128, layers: 2 });
     expect(NOTEBOOK_SETTINGS.model.layers).toBe(1);
+  });
+
+  it('says how many characters of text the batches need, and whether the form is a preset', () => {
+    const novel = SETTINGS_PRESETS.find((p) => p.id === 'novel')!;
+    expect(textNeeded(draftFrom(novel.settings))).toEqual({ characters: 32 * 64 + 1, what: '32 streams × 64 characters' });
+    expect(textNeeded(draftFrom(NOTEBOOK_SETTINGS))).toEqual({ characters: 41, what: 'windows of 40 characters' });
+    const bad = draftFrom(NOTEBOOK_SETTINGS);
+    bad.numbers.seqLen = 'x';
+    expect(textNeeded(bad)).toBeNull();
+    expect(isPresetDraft(draftFrom(novel.settings), novel.settings)).toBe(true);
+    expect(isPresetDraft(draftFrom(novel.settings), NOTEBOOK_SETTINGS)).toBe(false);
+    const edited = draftFrom(novel.settings);
+    edited.numbers.steps = '10';
+    expect(isPresetDraft(edited, novel.settings)).toBe(false);
   });
 });

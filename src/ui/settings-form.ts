@@ -159,3 +159,26 @@ export const FIELD_HELP: Record<FormField, string> = {
   valEvery: 'Measure the loss on held-out text (the last tenth of a long text, never trained on) every this many steps (0 = never).',
   schedule: `How a step picks its text. Contiguous streams: ${SCHEDULE_HELP.streams.replace(/^contiguous streams: /, '')}. Random windows: ${SCHEDULE_HELP.windows.replace(/^random windows \(the notebook\): /, '')}.`,
 };
+
+/**
+ * The characters a text needs for the form's batches (as the batcher checks them: B × T + 1 for
+ * contiguous streams, T + 1 for random windows), or null while B, T or the schedule do not parse.
+ */
+export function textNeeded(d: SettingsDraft): { characters: number; what: string } | null {
+  try {
+    const B = parseNumberSetting(NUMBER_SETTINGS.batch, d.numbers.batch, 'label');
+    const T = parseNumberSetting(NUMBER_SETTINGS.seqLen, d.numbers.seqLen, 'label');
+    const streams = parseSchedule(d.schedule, 'label') === 'streams';
+    return streams
+      ? { characters: B * T + 1, what: `${B.toLocaleString('en')} streams × ${T.toLocaleString('en')} characters` }
+      : { characters: T + 1, what: `windows of ${T.toLocaleString('en')} characters` };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the form is exactly a settings preset's (its number fields and schedule). */
+export function isPresetDraft(d: SettingsDraft, p: RunSettings): boolean {
+  const q = draftFrom(p);
+  return q.schedule === d.schedule && FORM_NUMBERS.every((f) => q.numbers[f].trim() === d.numbers[f].trim());
+}

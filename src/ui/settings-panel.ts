@@ -2,14 +2,28 @@
  * <char-lm-settings>: the "Model and training" form. It shows a draft (the form as
  * typed, kept by the element) and reports every edit with a `panel-settings` event
  * carrying the whole new draft; the element parses it when a model is built (Reset, a
- * new text). Each label's title says what the setting does.
+ * new text). Each field says what it means on hover and focus. Settings the text in use is
+ * too short for are said at once, under the presets; a preset made for another text (the
+ * novel's) offers to load that text with them (`panel-text`). A Reset that failed is shown
+ * by the training panel, next to Reset.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { NUMBER_SETTINGS, SETTINGS_PRESETS, type NumberSetting } from '../run/settings.ts';
 import { panelEvent } from './events.ts';
-import { renderError, type ShownError } from './error-box.ts';
-import { FIELD_HELP, FORM_NUMBERS, SCHEDULES, draftFrom, fieldError, type FormField, type FormNumber, type SettingsDraft } from './settings-form.ts';
+import { CORPUS_PRESETS } from '../text/presets.ts';
+import {
+  FIELD_HELP,
+  FORM_NUMBERS,
+  SCHEDULES,
+  draftFrom,
+  fieldError,
+  isPresetDraft,
+  textNeeded,
+  type FormField,
+  type FormNumber,
+  type SettingsDraft,
+} from './settings-form.ts';
 import { panelStyles } from './styles.ts';
 
 /** Where a field's step arrows go: whole numbers, or any value for the rates. */
@@ -26,7 +40,7 @@ export class CharLmSettings extends LitElement {
     pending: { attribute: false },
     refused: { type: Number },
     onTrain: { attribute: false },
-    error: { attribute: false },
+    text: { attribute: false },
     hovered: { state: true, attribute: false },
     focused: { state: true, attribute: false },
     moreOpen: { state: true, attribute: false },
@@ -40,8 +54,8 @@ export class CharLmSettings extends LitElement {
   declare refused: number;
   /** Changes to the learning rate, its decay or the clip norm: they take effect when training starts or resumes. */
   declare onTrain: string[];
-  /** Why the last Reset with these settings failed (the model stays), or null. */
-  declare error: ShownError | null;
+  /** The text in use: its name and the characters training reads (the batches must fit in them); null before there is one. */
+  declare text: { name: string; characters: number } | null;
   /** The field under the pointer and the field with the keyboard focus: their meaning shows under their group. */
   declare private hovered: FormField | null;
   declare private focused: FormField | null;
@@ -54,7 +68,7 @@ export class CharLmSettings extends LitElement {
     this.pending = [];
     this.refused = 0;
     this.onTrain = [];
-    this.error = null;
+    this.text = null;
     this.hovered = null;
     this.focused = null;
     this.moreOpen = false;
@@ -179,6 +193,36 @@ export class CharLmSettings extends LitElement {
     </div>`;
   }
 
+  /**
+   * Settings the text in use is too short for, said as soon as they are in the form (Reset
+   * would refuse them); a preset made for a longer text offers to load it with them.
+   */
+  private renderTextFit(d: SettingsDraft) {
+    const text = this.text;
+    const need = textNeeded(d);
+    if (!text || !need || need.characters <= text.characters) return nothing;
+    const n = (x: number) => x.toLocaleString('en');
+    const preset = SETTINGS_PRESETS.find((p) => p.text && isPresetDraft(d, p.settings));
+    const corpus = preset && CORPUS_PRESETS.find((c) => c.id === preset.text && c.name !== text.name);
+    return html`<div class="pending" role="status" data-testid="settings-text-fit">
+      ${preset ? `The ${preset.label.toLowerCase()} settings` : 'These settings'} (${need.what}) need a text of at least ${n(need.characters)} characters;
+      ${text.name} has ${n(text.characters)} to train on: Reset would refuse them.
+      ${
+        corpus
+          ? html`<div class="row note">
+              <button
+                class="primary"
+                data-testid="settings-use-text"
+                @click=${() => this.dispatchEvent(panelEvent('panel-text', { kind: 'preset', id: corpus.id }))}
+              >
+                Use ${corpus.name} with these settings
+              </button>
+            </div>`
+          : nothing
+      }
+    </div>`;
+  }
+
   /** The message of each field that does not parse, under the fields (each input points to its own). */
   private renderErrors(d: SettingsDraft) {
     const errors = FORM_NUMBERS.map((f) => ({ flag: NUMBER_SETTINGS[f].flag, message: fieldError(d, f) })).filter((e) => e.message !== null);
@@ -205,6 +249,7 @@ export class CharLmSettings extends LitElement {
         <div class="row presets">
           ${SETTINGS_PRESETS.map((p) => html`<button @click=${() => this.edit(draftFrom(p.settings))} title=${p.description}>${p.label} preset</button>`)}
         </div>
+        ${this.renderTextFit(d)}
         <fieldset>
           <legend>Model</legend>
           ${this.group(d, MODEL_FIELDS)}
@@ -217,7 +262,7 @@ export class CharLmSettings extends LitElement {
           <summary>More settings: schedule, learning-rate decay, clipping, seed, samples, validation</summary>
           ${this.group(d, MORE_FIELDS)}
         </details>
-        ${this.renderErrors(d)} ${renderError(this.error, 'settings')}
+        ${this.renderErrors(d)}
         ${
           this.onTrain.length
             ? html`<div class="pending" data-testid="settings-on-train" role="status">Takes effect on Train: ${this.onTrain.join(', ')}.</div>`
