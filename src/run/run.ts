@@ -33,6 +33,7 @@ import {
   type Trainer,
   type TrainerStart,
 } from '../engine/contract.ts';
+import { VALIDATION_STREAMS } from '../engine/memory.ts';
 import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
 import { NumericsError, checkStep, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
@@ -233,7 +234,7 @@ export interface PreparedRun {
 /** Periodic validation covers at most this many held-out characters (as S streams); final validation covers all. */
 const PERIODIC_VAL_CHARS = 32 * 256 + 1;
 /** Streams validation runs side by side. */
-const VAL_STREAMS = 32;
+const VAL_STREAMS = VALIDATION_STREAMS;
 
 /**
  * Checks a corpus, settings and checkpoint together and builds what a run needs from
@@ -468,6 +469,8 @@ export class TrainingRun {
    * state's read and check alone.
    */
   readonly snapshotCost = { ms: 0, readMs: 0, count: 0 };
+  /** The whole cost of the last few snapshots taken in the training loop, ms (what snapshotEvery is chosen from). */
+  private recentCosts: number[] = [];
   /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
   private reference: number | null = null;
   private alarm: Alarm | null = null;
@@ -826,9 +829,11 @@ export class TrainingRun {
     this.snapshotCost.ms += t1 - t0;
     this.snapshotCost.readMs += t1 - tRead;
     this.snapshotCost.count++;
+    if (adapt) this.recentCosts = [...this.recentCosts, t1 - t0].slice(-3);
     if (adapt && snap.step > this.clock.step && this.status === 'training') {
       const perStep = (t0 - this.clock.at) / (snap.step - this.clock.step);
-      const perSnapshot = this.snapshotCost.ms / this.snapshotCost.count;
+      // The median of the last three: the first ones wait for the pipelines to compile, and a busy machine makes any one slow.
+      const perSnapshot = [...this.recentCosts].sort((a, b) => a - b)[Math.floor((this.recentCosts.length - 1) / 2)];
       this.snapshotEvery = Math.max(1, Math.min(MAX_SNAPSHOT_EVERY, Math.ceil(perSnapshot / (this.snapshotBudget * perStep))));
     }
     this.clock = { at: t1, step: snap.step };
