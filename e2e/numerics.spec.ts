@@ -122,7 +122,7 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   const notice = demo.getByTestId('run-notice');
   await expect(notice).toContainText(/The GPU device was lost \(it was destroyed: .*\)\. Your model is safe at step \d+: training continues on a new device\./);
   const kept = Number((await notice.textContent())!.match(/safe at step (\d+)/)![1]);
-  expect(kept).toBeGreaterThanOrEqual(10);
+  expect(kept).toBeGreaterThanOrEqual(8); // kept after steps 1, 2, 4, 8, then every N steps
   expect(kept).toBeLessThanOrEqual(before.loss.length);
   expect(await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices.length)).toBe(2);
   await expect(demo.getByRole('alert').filter({ hasText: 'mapAsync' })).toHaveCount(0);

@@ -135,8 +135,9 @@ async function snapshotLines(page: Page, quick: boolean): Promise<string[]> {
     `snapshots: the notebook run, ${s.pairs} × ${s.steps} steps without and with them, alternated: ` +
       `${ms(s.withMsPerStep)} ms/step with them, ${ms(s.withoutMsPerStep)} without: ${s.overhead >= 0 ? '+' : ''}${pct(s.overhead)} wall time ` +
       `(pairs: ${s.perPair.map((p) => `${ms(p.without)} → ${ms(p.with)}`).join(', ')})`,
-    `  ${s.snapshots} kept in the timed steps (one every ${s.every} steps at the end, and one as each run stopped), ` +
-      `${ms(s.msPerSnapshot)} ms each with the steps in flight read back (${ms(s.readMsPerSnapshot)} ms the state alone) = ${pct(s.share)} of the runs' time; ` +
+    `  ${s.snapshots} kept in the timed steps (one every ${s.every} steps at the end, and one as each run stopped): ` +
+      `${ms(s.msPerSnapshot)} ms each as the budget counts them (the read, and the wait for the steps in flight beyond their training) = ${pct(s.share)} of the runs' time; ` +
+      `${ms(s.wallMsPerSnapshot)} ms each in all (${ms(s.readMsPerSnapshot)} ms the read) = ${pct(s.wallShare)}; ` +
       `a fresh run's early ones (after steps 1, 2, 4, 8) ${ms(s.earlyMs)} ms together`,
   ];
 }

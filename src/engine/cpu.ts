@@ -124,7 +124,7 @@ function roundToF32(a: Float64Array): void {
 }
 
 /** The most working memory the CPU reference engine takes on for one trainer. */
-export const CPU_MEMORY_LIMIT = 4 * 2 ** 30;
+const CPU_MEMORY_LIMIT = 4 * 2 ** 30;
 
 /**
  * Refuses, before allocating, settings whose float64 working memory (cpuTrainerBytes)

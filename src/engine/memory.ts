@@ -25,7 +25,7 @@ export interface BufferSize {
 }
 
 /** How the weight gradients are split on an adapter (GemmChoice.splitK, maxComputeInvocationsPerWorkgroup); WebGPU's defaults and no split by default. */
-export interface GemmSizing {
+interface GemmSizing {
   maxThreads: number;
   splitK: boolean;
 }
@@ -42,7 +42,7 @@ export const PASS_CHUNK = 128;
 export const VALIDATION_STREAMS = 32;
 
 /** A SequenceBuffers of (T, B) labelled `prefix`: the activations of one window. */
-export function sequenceBuffers(c: ModelConfig, T: number, B: number, prefix: string): BufferSize[] {
+function sequenceBuffers(c: ModelConfig, T: number, B: number, prefix: string): BufferSize[] {
   const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = c;
   const N = T * B;
   const b = (name: string, floats: number): BufferSize => ({ label: `${prefix} ${name}`, bytes: storageBufferBytes(floats) });
@@ -88,18 +88,18 @@ export function gpuTrainerBuffers(c: ModelConfig, w: Window, gemm: GemmSizing = 
 
 /** The forward passes validation (32 streams) and the inspector (one stream) add to a GPU model once used. */
 export function gpuPassBuffers(c: ModelConfig): BufferSize[] {
-  return [...sequenceBuffers(c, PASS_CHUNK, VALIDATION_STREAMS, `eval ${PASS_CHUNK}x${VALIDATION_STREAMS}`), ...sequenceBuffers(c, PASS_CHUNK, 1, `eval ${PASS_CHUNK}x1`)];
-}
-
-export function totalBytes(buffers: readonly BufferSize[]): number {
-  return buffers.reduce((s, x) => s + x.bytes, 0);
+  return [
+    ...sequenceBuffers(c, PASS_CHUNK, VALIDATION_STREAMS, `eval ${PASS_CHUNK}x${VALIDATION_STREAMS}`),
+    ...sequenceBuffers(c, PASS_CHUNK, 1, `eval ${PASS_CHUNK}x1`),
+  ];
 }
 
 /** What a buffer is, in words, and what to lower when it is too large. */
 function describeBuffer(label: string): { what: string; lower: string } {
   const window = 'fewer streams B or a shorter length T';
   const name = label.replace(/^train /, '');
-  if (/^(params|grads|adam [mv])$/.test(name)) return { what: 'the parameters (and each of their gradients and Adam moments)', lower: 'a smaller model (E, H, L)' };
+  if (/^(params|grads|adam [mv])$/.test(name))
+    return { what: 'the parameters (and each of their gradients and Adam moments)', lower: 'a smaller model (E, H, L)' };
   if (name === 'logits') return { what: 'the logits (B·T × V)', lower: window };
   if (/^(zx\d+|gates\d+|dz)$/.test(name)) return { what: 'the gate pre-activations (B·T × 4H)', lower: `${window}, or a smaller H` };
   if (/^(x0|dx)$/.test(name)) return { what: 'the layer inputs (B·T × max(E, H))', lower: `${window}, or a smaller E or H` };
@@ -157,12 +157,12 @@ export function cpuTrainerBytes(c: ModelConfig, w: Window): number {
 }
 
 /** One copy of the training state off the device (float32): parameters, Adam's two moments, and the carried h and c (L, B, H). */
-export function snapshotBytes(c: ModelConfig, w: Pick<TrainConfig, 'batch'>): number {
+function snapshotBytes(c: ModelConfig, w: Pick<TrainConfig, 'batch'>): number {
   return 4 * (3 * parameterCounts(c).total + 2 * c.layers * w.batch * c.hiddenSize);
 }
 
 /** Snapshots held at the most: two kept, and a third read before the oldest goes. */
-export const SNAPSHOTS_HELD = 3;
+const SNAPSHOTS_HELD = 3;
 
 /**
  * The tab's memory a model takes beside its text on an engine (what the page's text limit
@@ -173,7 +173,10 @@ export function tabModelMemory(c: ModelConfig, w: Window, engine: 'gpu' | 'cpu')
   const snapshots = SNAPSHOTS_HELD * snapshotBytes(c, w);
   const size = `E ${c.embedSize}, H ${c.hiddenSize}, L ${c.layers}, B ${w.batch} × T ${w.seqLen}`;
   if (engine === 'cpu') {
-    return { bytes: cpuTrainerBytes(c, w) + snapshots, what: `${size} on the CPU engine: its float64 working memory and ${SNAPSHOTS_HELD} copies of the training state` };
+    return {
+      bytes: cpuTrainerBytes(c, w) + snapshots,
+      what: `${size} on the CPU engine: its float64 working memory and ${SNAPSHOTS_HELD} copies of the training state`,
+    };
   }
   return { bytes: snapshots, what: `${size} on the GPU engine: ${SNAPSHOTS_HELD} copies of the training state kept off the GPU` };
 }

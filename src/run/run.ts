@@ -376,8 +376,9 @@ const BURST_MS = 16;
 
 /**
  * Keeping a snapshot of the training state off the device may cost at most this fraction of
- * training time. Its cost is its whole wall time: reading back the steps in flight (the GPU's
- * queue drains, and the steps after it start from an empty one) and then the state itself.
+ * training time. Its cost is the state's read, and the wait for the steps in flight beyond
+ * their own training time (the GPU's queue drains, and the steps after it start from an empty
+ * one): see keepSnapshot.
  */
 const SNAPSHOT_BUDGET = 0.01;
 /** Steps between snapshots before their cost is known; and the most steps between any two. */
@@ -464,11 +465,12 @@ export class TrainingRun {
   /** Off: no snapshot is kept while training or when it stops (the bench's run without them). */
   keepSnapshots = true;
   /**
-   * What keeping snapshots has cost, ms, and how many: `ms` their whole wall time (the steps in
-   * flight read back, then the state read and checked), which the budget counts; `readMs` the
-   * state's read and check alone.
+   * What keeping snapshots has cost, ms, and how many. `ms`, what the budget counts: the
+   * state's read and check, and the wait for the steps in flight beyond their own training
+   * time (the GPU idles while its queue empties and refills); `wallMs` their whole wall time
+   * (that wait and the read); `readMs` the read and check alone.
    */
-  readonly snapshotCost = { ms: 0, readMs: 0, count: 0 };
+  readonly snapshotCost = { ms: 0, wallMs: 0, readMs: 0, count: 0 };
   /** The whole cost of the last few snapshots taken in the training loop, ms (what snapshotEvery is chosen from). */
   private recentCosts: number[] = [];
   /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
@@ -811,9 +813,10 @@ export class TrainingRun {
    * `adapt`: in the training loop, where snapshotEvery is chosen from what it costs.
    */
   private async keepSnapshot(adapt: boolean): Promise<TrainingSnapshot> {
-    // Timed from before the steps in flight are read back: the GPU's queue drains and the next
-    // steps start from an empty one, which costs as much as the read itself or more.
+    // Timed from before the steps in flight are read back: the GPU's queue drains, and the
+    // steps after the snapshot start from an empty one.
     const t0 = performance.now();
+    const inFlight = this.step - this.lastResultStep;
     this.record(await this.trainer.flush());
     const tRead = performance.now();
     const snap = await this.trainer.snapshot();
@@ -824,14 +827,18 @@ export class TrainingRun {
     }
     if (snap.step > this.keptStep) this.kept = [this.kept[this.kept.length - 1], snap];
     const t1 = performance.now();
-    // "Training alone" leaves out the read, not the wait for steps in flight (that is the GPU training).
-    this.otherMs += t1 - tRead;
-    this.snapshotCost.ms += t1 - t0;
+    // Wall time per step since the last snapshot, every one of those steps read back.
+    const perStep = snap.step > this.clock.step ? (tRead - this.clock.at) / (snap.step - this.clock.step) : 0;
+    // The cost: the read, and the drain beyond the training of the steps it waited for (their
+    // share of that time per step): what the GPU idles while the queue empties and refills.
+    const cost = t1 - tRead + Math.max(0, tRead - t0 - inFlight * perStep);
+    this.otherMs += cost;
+    this.snapshotCost.ms += cost;
+    this.snapshotCost.wallMs += t1 - t0;
     this.snapshotCost.readMs += t1 - tRead;
     this.snapshotCost.count++;
-    if (adapt) this.recentCosts = [...this.recentCosts, t1 - t0].slice(-3);
-    if (adapt && snap.step > this.clock.step && this.status === 'training') {
-      const perStep = (t0 - this.clock.at) / (snap.step - this.clock.step);
+    if (adapt) this.recentCosts = [...this.recentCosts, cost].slice(-3);
+    if (adapt && perStep > 0 && this.status === 'training') {
       // The median of the last three: the first ones wait for the pipelines to compile, and a busy machine makes any one slow.
       const perSnapshot = [...this.recentCosts].sort((a, b) => a - b)[Math.floor((this.recentCosts.length - 1) / 2)];
       this.snapshotEvery = Math.max(1, Math.min(MAX_SNAPSHOT_EVERY, Math.ceil(perSnapshot / (this.snapshotBudget * perStep))));
@@ -839,6 +846,7 @@ export class TrainingRun {
     this.clock = { at: t1, step: snap.step };
     return snap;
   }
+
 
   /** The newest training state kept off the device (what a lost device or the guard goes back to). */
   get snapshot(): TrainingSnapshot {

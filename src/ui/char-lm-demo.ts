@@ -520,7 +520,11 @@ export class CharLmDemo extends LitElement {
     const abort = new AbortController();
     this.textAbort = abort;
     try {
-      return await loadCorpus(choice, { signal: abort.signal, onProgress: (name, progress) => (this.textRead = { name, progress }), model: this.modelMemory() });
+      return await loadCorpus(choice, {
+        signal: abort.signal,
+        onProgress: (name, progress) => (this.textRead = { name, progress }),
+        model: this.modelMemory(),
+      });
     } finally {
       if (this.textAbort === abort) this.textAbort = null;
       this.textRead = null;
