@@ -136,8 +136,7 @@ async function snapshotLines(page: Page, quick: boolean): Promise<string[]> {
       `${ms(s.withMsPerStep)} ms/step with them, ${ms(s.withoutMsPerStep)} without: ${s.overhead >= 0 ? '+' : ''}${pct(s.overhead)} wall time ` +
       `(pairs: ${s.perPair.map((p) => `${ms(p.without)} → ${ms(p.with)}`).join(', ')})`,
     `  ${s.snapshots} kept in the timed steps (one every ${s.every} steps at the end, and one as each run stopped): ` +
-      `${ms(s.msPerSnapshot)} ms each as the budget counts them (the read, and the wait for the steps in flight beyond their training) = ${pct(s.share)} of the runs' time; ` +
-      `${ms(s.wallMsPerSnapshot)} ms each in all (${ms(s.readMsPerSnapshot)} ms the read) = ${pct(s.wallShare)}; ` +
+      `${ms(s.msPerSnapshot)} ms each with the wait for the steps in flight (${ms(s.readMsPerSnapshot)} ms the read) = ${pct(s.share)} of the runs' time; ` +
       `a fresh run's early ones (after steps 1, 2, 4, 8) ${ms(s.earlyMs)} ms together`,
   ];
 }

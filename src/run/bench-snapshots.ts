@@ -23,12 +23,8 @@ export interface SnapshotFigures {
   /** Snapshots kept in the timed steps of the runs with them, all together, and the interval N at the end of the last. */
   snapshots: number;
   every: number;
-  /**
-   * Mean of one, ms: its cost as the budget counts it (the read, and the wait for the steps in
-   * flight beyond their training), its whole wall time (that wait and the read), the read alone.
-   */
+  /** Mean of one, ms: its whole wall time, which the budget counts (the wait for the steps in flight, then the read), and the read alone. */
   msPerSnapshot: number;
-  wallMsPerSnapshot: number;
   readMsPerSnapshot: number;
   /** The early snapshots of a fresh run (after steps 1, 2, 4 and 8), all of them, ms (mean over the runs with them). */
   earlyMs: number;
@@ -38,9 +34,8 @@ export interface SnapshotFigures {
   perPair: { without: number; with: number }[];
   /** Wall-time overhead: with / without − 1. */
   overhead: number;
-  /** The snapshots' cost as the budget counts it, and their whole wall time, as shares of the runs' wall time. */
+  /** The snapshots' whole wall time as a share of the runs' (what the budget steers). */
   share: number;
-  wallShare: number;
 }
 
 export async function benchSnapshots(text: string, steps: number, pairs = 2): Promise<SnapshotFigures> {
@@ -59,7 +54,7 @@ export async function benchSnapshots(text: string, steps: number, pairs = 2): Pr
     await run.start(WARM_STEPS + steps);
     const ms = performance.now() - t0;
     const c = run.snapshotCost;
-    const cost = { ms: c.ms - cost0.ms, wallMs: c.wallMs - cost0.wallMs, readMs: c.readMs - cost0.readMs, count: c.count - cost0.count };
+    const cost = { ms: c.ms - cost0.ms, readMs: c.readMs - cost0.readMs, count: c.count - cost0.count };
     const every = run.snapshotEvery;
     await run.destroy();
     return { ms, cost, every, early };
@@ -82,7 +77,6 @@ export async function benchSnapshots(text: string, steps: number, pairs = 2): Pr
     snapshots: count,
     every: kept[kept.length - 1].every,
     msPerSnapshot: count ? sum(kept.map((k) => k.cost.ms)) / count : 0,
-    wallMsPerSnapshot: count ? sum(kept.map((k) => k.cost.wallMs)) / count : 0,
     readMsPerSnapshot: count ? sum(kept.map((k) => k.cost.readMs)) / count : 0,
     earlyMs: sum(kept.map((k) => k.early)) / pairs,
     withMsPerStep: withMs / (steps * pairs),
@@ -90,6 +84,5 @@ export async function benchSnapshots(text: string, steps: number, pairs = 2): Pr
     perPair: kept.map((k, i) => ({ without: without[i].ms / steps, with: k.ms / steps })),
     overhead: withMs / withoutMs - 1,
     share: sum(kept.map((k) => k.cost.ms)) / withMs,
-    wallShare: sum(kept.map((k) => k.cost.wallMs)) / withMs,
   };
 }

@@ -376,9 +376,8 @@ const BURST_MS = 16;
 
 /**
  * Keeping a snapshot of the training state off the device may cost at most this fraction of
- * training time. Its cost is the state's read, and the wait for the steps in flight beyond
- * their own training time (the GPU's queue drains, and the steps after it start from an empty
- * one): see keepSnapshot.
+ * training time. Its cost is its whole wall time: the wait for the steps in flight (the GPU's
+ * queue drains, and the steps after it start from an empty one), then the state's read.
  */
 const SNAPSHOT_BUDGET = 0.01;
 /** Steps between snapshots before their cost is known; and the most steps between any two. */
@@ -465,13 +464,12 @@ export class TrainingRun {
   /** Off: no snapshot is kept while training or when it stops (the bench's run without them). */
   keepSnapshots = true;
   /**
-   * What keeping snapshots has cost, ms, and how many. `ms`, what the budget counts: the
-   * state's read and check, and the wait for the steps in flight beyond their own training
-   * time (the GPU idles while its queue empties and refills); `wallMs` their whole wall time
-   * (that wait and the read); `readMs` the read and check alone.
+   * What keeping snapshots has cost, ms, and how many: `ms` their whole wall time, what the
+   * budget counts (the wait for the steps in flight, then the state's read and check);
+   * `readMs` the read and check alone.
    */
-  readonly snapshotCost = { ms: 0, wallMs: 0, readMs: 0, count: 0 };
-  /** The whole cost of the last few snapshots taken in the training loop, ms (what snapshotEvery is chosen from). */
+  readonly snapshotCost = { ms: 0, readMs: 0, count: 0 };
+  /** The cost (as snapshotCost.ms counts it) of the last few snapshots taken in the training loop, ms: what snapshotEvery is chosen from. */
   private recentCosts: number[] = [];
   /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
   private reference: number | null = null;
@@ -829,12 +827,14 @@ export class TrainingRun {
     const t1 = performance.now();
     // Wall time per step since the last snapshot, every one of those steps read back.
     const perStep = snap.step > this.clock.step ? (tRead - this.clock.at) / (snap.step - this.clock.step) : 0;
-    // The cost: the read, and the drain beyond the training of the steps it waited for (their
-    // share of that time per step): what the GPU idles while the queue empties and refills.
-    const cost = t1 - tRead + Math.max(0, tRead - t0 - inFlight * perStep);
-    this.otherMs += cost;
+    // The cost is the whole wall time, the wait for the steps in flight included: measured
+    // (npm run bench:browser -- --snapshots) a snapshot adds about half its whole wall time to
+    // a run on SwiftShader, where the wait is most of it (the queue drains and the steps after
+    // it start from an empty one), so the wait cannot be left out as training.
+    const cost = t1 - t0;
+    // "Training alone" (the progress line) leaves out the read and the wait beyond the steps' own share of the time per step.
+    this.otherMs += t1 - tRead + Math.max(0, tRead - t0 - inFlight * perStep);
     this.snapshotCost.ms += cost;
-    this.snapshotCost.wallMs += t1 - t0;
     this.snapshotCost.readMs += t1 - tRead;
     this.snapshotCost.count++;
     if (adapt) this.recentCosts = [...this.recentCosts, cost].slice(-3);
@@ -919,7 +919,8 @@ export class TrainingRun {
 
   /**
    * Moves the run to another engine from its newest kept snapshot (the GPU device it
-   * trained on was lost): steps after that snapshot are trained again, and training goes
+   * trained on was lost), or from the old trainer's own newest state where its device still
+   * answers (newestReadable): steps after that state are trained again, and training goes
    * on if it was training or stopped by the loss. Resolves with the step it is back at.
    */
   async moveTo(engine: Engine): Promise<number> {
