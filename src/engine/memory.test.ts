@@ -12,11 +12,12 @@ const sum = (xs: { bytes: number }[]) => xs.reduce((s, x) => s + x.bytes, 0);
 const model = (H: number, L: number): ModelConfig => ({ vocabSize: 75, embedSize: 64, hiddenSize: H, layers: L });
 
 describe('memory of a setting', () => {
-  it('the most positions B·T at H 128, 512 and 2048 for per-buffer limits of 128 MiB, 256 MiB and 2 GiB', () => {
-    const table = [128 * MiB, 256 * MiB, 2 ** 31 - 4].map((limit) => [128, 512, 2048].map((H) => largestWindow(model(H, 1), limit)));
+  it('the most positions B·T at H 128, 512 and 2048 for per-buffer limits of 128 MiB, 256 MiB, 1 GiB and 2 GiB', () => {
+    const table = [128 * MiB, 256 * MiB, 2 ** 30, 2 ** 31 - 4].map((limit) => [128, 512, 2048].map((H) => largestWindow(model(H, 1), limit)));
     expect(table).toEqual([
       [65_536, 16_384, 4_096],
       [131_072, 32_768, 8_192],
+      [524_288, 131_072, 32_768],
       [1_048_575, 262_143, 65_535],
     ]);
     for (const limit of [128 * MiB, 256 * MiB]) for (const H of [128, 512]) expect(largestWindow(model(H, 2), limit)).toBe(largestWindow(model(H, 1), limit));

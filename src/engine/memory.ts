@@ -13,11 +13,17 @@
  *
  * Legend: V vocab, E embed, H hidden, L layers, B streams, T BPTT length, N = B·T, P parameters.
  */
-import { parameterCounts, type ModelConfig, type TrainConfig } from '../model/config.ts';
+import type { ModelConfig, TrainConfig } from '../model/config.ts';
+import { buildParamTable } from '../model/params.ts';
 import { storageBufferBytes } from '../gpu/buffers.ts';
 import { WEIGHT_GRAD_TARGET_GROUPS, embeddingGradMaxSegments, weightGradShape } from '../gpu/kernels.ts';
 
 type Window = Pick<TrainConfig, 'batch' | 'seqLen'>;
+
+/** Floats of the flat parameter buffer (and of each of its gradients and moments): P, with each tensor's offset aligned as the parameter table lays them out. */
+function paramFloats(c: ModelConfig): number {
+  return buildParamTable(c).totalSize;
+}
 
 export interface BufferSize {
   label: string;
@@ -57,7 +63,7 @@ export function gpuTrainerBuffers(c: ModelConfig, w: Window, gemm: GemmSizing = 
   const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = c;
   const B = w.batch;
   const N = w.seqLen * B;
-  const P = parameterCounts(c).total;
+  const P = paramFloats(c);
   const S = embeddingGradMaxSegments(N, V);
   const b = (label: string, floats: number): BufferSize => ({ label, bytes: storageBufferBytes(floats) });
   const groups = gemm.splitK ? WEIGHT_GRAD_TARGET_GROUPS : 1;
@@ -153,12 +159,12 @@ export function gpuBufferRefusal(c: ModelConfig, w: Window, maxBytes: number, si
 export function cpuTrainerBytes(c: ModelConfig, w: Window): number {
   const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = c;
   const N = w.batch * w.seqLen;
-  return 8 * (4 * parameterCounts(c).total + N * (E + 10 * L * H + 4 * H + Math.max(E, H) + V + 4));
+  return 8 * (4 * paramFloats(c) + N * (E + 10 * L * H + 4 * H + Math.max(E, H) + V + 4));
 }
 
 /** One copy of the training state off the device (float32): parameters, Adam's two moments, and the carried h and c (L, B, H). */
 function snapshotBytes(c: ModelConfig, w: Pick<TrainConfig, 'batch'>): number {
-  return 4 * (3 * parameterCounts(c).total + 2 * c.layers * w.batch * c.hiddenSize);
+  return 4 * (3 * paramFloats(c) + 2 * c.layers * w.batch * c.hiddenSize);
 }
 
 /** Snapshots held at the most: two kept, and a third read before the oldest goes. */

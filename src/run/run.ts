@@ -847,7 +847,6 @@ export class TrainingRun {
     return snap;
   }
 
-
   /** The newest training state kept off the device (what a lost device or the guard goes back to). */
   get snapshot(): TrainingSnapshot {
     return this.kept[this.kept.length - 1];
