@@ -64,7 +64,8 @@ test('a learning rate of 10 stops training where the loss diverges, marks the ch
   const notice = demo.getByTestId('run-notice');
   await expect(notice).toContainText('Training stopped at step 32: the loss diverged to ');
   await expect(notice).toContainText(
-    'The model is back at step 30, its last good state. Lower the learning rate (now 10; the notebook uses 0.005) or the clip norm (now 5; the notebook uses 5), then Train again.',
+    "The model is back at step 30, its last good state (step 32's loss is measured on the weights after step 31, so the last good state is step 30's or older). " +
+      'Lower the learning rate (now 10; the notebook uses 0.005) or the clip norm (now 5; the notebook uses 5), then Train again.',
   );
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
   expect(await stepOf(demo)).toBe(30);
@@ -109,6 +110,7 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   const adapter = await waitReady(page, demo);
   expect(adapter).toContain('WebGPU adapter');
   await fillSettings(demo, { embed: 8, hidden: 16, steps: 100_000 });
+  await demo.getByText('More settings').click();
   await demo.locator('input[name="sample-every"]').fill('20');
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
