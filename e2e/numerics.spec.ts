@@ -11,6 +11,14 @@ async function historySteps(demo: Locator): Promise<number[]> {
   });
 }
 
+/** The run's losses by step and its samples, as the chart and the sample log show them. */
+async function runLog(demo: Locator): Promise<{ loss: number[]; samples: { step: number; text: string }[] }> {
+  return demo.locator('char-lm-training').evaluate((el) => {
+    const run = (el as unknown as { run: { history: { loss: Float64Array; length: number }; samples: { step: number; text: string }[] } }).run;
+    return { loss: Array.from(run.history.loss.subarray(0, run.history.length)), samples: run.samples.map((x) => ({ ...x })) };
+  });
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 test('a checkpoint with NaN weights is refused by name; the model, chart and samples stay', async ({ page }) => {
@@ -56,7 +64,8 @@ test('a learning rate of 10 stops training where the loss diverges, marks the ch
   const notice = demo.getByTestId('run-notice');
   await expect(notice).toContainText('Training stopped at step 32: the loss diverged to ');
   await expect(notice).toContainText(
-    'The model is back at step 30, its last good state. Lower the learning rate (now 10; the notebook uses 0.005) or the clip norm (now 5; the notebook uses 5), then Train again.',
+    "The model is back at step 30, its last good state (step 32's loss is measured on the weights after step 31, so the last good state is step 30's or older). " +
+      'Lower the learning rate (now 10; the notebook uses 0.005) or the clip norm (now 5; the notebook uses 5), then Train again.',
   );
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
   expect(await stepOf(demo)).toBe(30);
@@ -101,17 +110,22 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   const adapter = await waitReady(page, demo);
   expect(adapter).toContain('WebGPU adapter');
   await fillSettings(demo, { embed: 8, hidden: 16, steps: 100_000 });
+  await demo.getByText('More settings').click();
+  await demo.locator('input[name="sample-every"]').fill('20');
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
   await demo.getByTestId('train').click();
   await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(45);
   const messages = await collectErrors(page);
 
+  const before = await runLog(demo);
+  expect(before.samples.map((x) => x.step).slice(0, 2)).toEqual([20, 40]);
   await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices[0].destroy());
   const notice = demo.getByTestId('run-notice');
   await expect(notice).toContainText(/The GPU device was lost \(it was destroyed: .*\)\. Your model is safe at step \d+: training continues on a new device\./);
   const kept = Number((await notice.textContent())!.match(/safe at step (\d+)/)![1]);
-  expect(kept).toBeGreaterThanOrEqual(10);
+  expect(kept).toBeGreaterThanOrEqual(8); // kept after steps 1, 2, 4, 8, then every N steps
+  expect(kept).toBeLessThanOrEqual(before.loss.length);
   expect(await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices.length)).toBe(2);
   await expect(demo.getByRole('alert').filter({ hasText: 'mapAsync' })).toHaveCount(0);
   expect((await messages()).some((m) => m.startsWith('The GPU device was lost'))).toBe(true);
@@ -133,6 +147,20 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   const step = await stepOf(demo);
   expect(await historySteps(demo)).toEqual(range(1, step));
   expect(await chartPoints(demo)).toBe(step);
+  // What the run showed up to the kept step is as it was: the losses, and the samples in the log.
+  const moved = await runLog(demo);
+  expect(moved.loss.slice(0, kept)).toEqual(before.loss.slice(0, kept));
+  const survived = before.samples.filter((x) => x.step <= kept);
+  expect(moved.samples.slice(0, survived.length)).toEqual(survived);
+  for (const x of survived) await expect(demo.getByTestId('sample-log')).toContainText(x.text);
+
+  // Lost while paused: the paused step itself was kept, so nothing is trained again.
+  await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices[1].destroy());
+  await expect(notice).toContainText(`Your model is safe at step ${step}: it is ready on a new device.`);
+  expect(await stepOf(demo)).toBe(step);
+  expect(await historySteps(demo)).toEqual(range(1, step));
+  expect((await runLog(demo)).loss).toEqual(moved.loss);
+  await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
 
   // An uncaptured GPU error leaves the device in doubt: it is given up like a lost one, and training goes on.
   await demo.getByTestId('train').click();
@@ -144,7 +172,7 @@ test('a GPU device destroyed mid-training: the page says so, offers the kept sta
   await expect(notice).toContainText(
     /The GPU device was lost \(after a GPU error: .+\)\. Your model is safe at step \d+: training continues on a new device\./,
   );
-  expect(await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices.length)).toBe(3);
+  expect(await page.evaluate(() => (window as unknown as { capturedDevices: GPUDevice[] }).capturedDevices.length)).toBe(4);
   await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(step + 10);
   await demo.getByTestId('pause').click();
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');

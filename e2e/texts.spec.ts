@@ -145,6 +145,8 @@ test('a PNG, an invalid UTF-8 file, a file over the size limit and a vocabulary 
   await expect(why).toBeHidden();
   await error.getByText('Why?').click();
   await expect(why).toBeVisible();
+  // The limit leaves room for the model in use (its tab memory on this engine), and says how much.
+  await expect(why).toContainText(/less the [\d.]+ [kM]B the model takes \(E \d+, H \d+, L \d+, B \d+ × T \d+ on the CPU engine: its float64 working memory/);
   await expectUnchanged(demo, before);
   await snap(page, 'texts-too-large');
   await page.setViewportSize({ width: 390, height: 900 });

@@ -13,9 +13,10 @@
  *   --quick               fewer timed steps
  *   --notebook-run        instead of the figures: the notebook run (1,000 steps) on the
  *                         WebGPU engine and its loss on the passage (target < 0.3 nats/char)
+ *   --snapshots           only what keeping snapshots of the training state costs (the last line)
  */
 import { createServer } from 'vite';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -24,11 +25,12 @@ import { chromiumArgs, chromiumPath } from '../../e2e/browser.ts';
 import { gpuBenchCases, type GpuBenchOptions, type GpuBenchReport } from '../engine/gpu/bench-gpu.ts';
 import { formatReport, readRecords, writeRecord } from './bench-record.ts';
 import { NOTEBOOK_TARGET, formatNotebookRun, type NotebookRunFigures } from '../run/notebook-run.ts';
+import type { SnapshotFigures } from '../run/bench-snapshots.ts';
 import { TFJS_MODULE, TFJS_WASM, ensureTfjs, formatComparison, type TfjsReport } from './bench-tfjs.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RECORD = `${root}BENCHMARKS.md`;
-const FLAGS = ['--quick', '--profile', '--compare', '--compare-recurrence', '--record', '--notebook-run', '--help'];
+const FLAGS = ['--quick', '--profile', '--compare', '--compare-recurrence', '--record', '--notebook-run', '--snapshots', '--help'];
 
 async function main(argv: string[]): Promise<number> {
   const unknown = argv.filter((a) => !FLAGS.includes(a));
@@ -45,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const quick = argv.includes('--quick');
+  const onlySnapshots = argv.includes('--snapshots');
+  if (onlySnapshots && argv.includes('--record')) {
+    console.error('error: --snapshots prints one line and records nothing: leave out --record, or --snapshots for the whole record');
+    return 2;
+  }
   const options: GpuBenchOptions = { profile: argv.includes('--profile'), gemm: true, sampleLength: 500, temperatures: [0.5, 1, 1.5] };
   const base = gpuBenchCases(quick);
   const cases = argv.includes('--compare-recurrence') ? base.flatMap((c) => [{ ...c, name: `${c.name}/pt`, recurrence: 'per-timestep' as const }, c]) : base;
@@ -73,6 +80,15 @@ async function main(argv: string[]): Promise<number> {
       for (const l of formatNotebookRun(f)) console.log(l);
       return f.passageLoss < NOTEBOOK_TARGET ? 0 : 1;
     }
+    const printed: string[] = [];
+    const say = (l: string) => {
+      console.log(l);
+      printed.push(l);
+    };
+    if (onlySnapshots) {
+      for (const l of await snapshotLines(page, quick)) say(l);
+      return 0;
+    }
     const report: GpuBenchReport = await page.evaluate(
       async ([cs, o]) => {
         const m = await import('/src/engine/gpu/bench-browser.ts' as string);
@@ -81,11 +97,6 @@ async function main(argv: string[]): Promise<number> {
       [cases, options] as const,
     );
     const adapter = `${report.adapter} — WebGPU in headless Chromium`;
-    const printed: string[] = [];
-    const say = (l: string) => {
-      console.log(l);
-      printed.push(l);
-    };
     say(`engine: WebGPU in headless Chromium on ${report.adapter}${report.software ? ' — a software adapter: these figures say nothing about real GPUs' : ''}`);
     for (const l of formatReport(report, readRecords(RECORD), adapter)) say(l);
     if (compare) {
@@ -100,20 +111,7 @@ async function main(argv: string[]): Promise<number> {
       );
       for (const l of formatComparison(report, tfjs)) say(l);
     }
-    // What keeping snapshots for the numerics guard costs (the notebook run through the page's run object).
-    const text = readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8');
-    const s = await page.evaluate(
-      async ([t, n]) => {
-        const m = await import('/src/run/bench-snapshots.ts' as string);
-        return m.benchSnapshots(t, n);
-      },
-      [text, quick ? 40 : 200] as const,
-    );
-    say(
-      `snapshots: the notebook run, ${s.steps} steps: ${s.snapshots} kept off the GPU (one every ${s.every} steps at the end), ` +
-        `${s.msPerSnapshot.toFixed(1)} ms each = ${(100 * s.share).toFixed(2)}% of training time; ` +
-        `${(s.withMs / s.steps).toFixed(1)} ms/step with them, ${(s.withoutMs / s.steps).toFixed(1)} without`,
-    );
+    for (const l of await snapshotLines(page, quick)) say(l);
     if (argv.includes('--record')) {
       const command = `npm run bench -- ${argv.join(' ')}`.trim();
       writeRecord(RECORD, report, {
@@ -136,6 +134,31 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * What keeping snapshots of the training state costs: the notebook run through the page's
+ * run object, with and without them, alternated (src/run/bench-snapshots.ts).
+ */
+async function snapshotLines(page: Page, quick: boolean): Promise<string[]> {
+  const text = readFileSync(join(root, 'data/notebook-passage.txt'), 'utf8');
+  const s: SnapshotFigures = await page.evaluate(
+    async ([t, n, pairs]) => {
+      const m = await import('/src/run/bench-snapshots.ts' as string);
+      return m.benchSnapshots(t, n, pairs);
+    },
+    [text, quick ? 40 : 200, quick ? 1 : 2] as const,
+  );
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const ms = (x: number) => x.toFixed(1);
+  return [
+    `snapshots: the notebook run, ${s.pairs} × ${s.steps} steps without and with them, alternated: ` +
+      `${ms(s.withMsPerStep)} ms/step with them, ${ms(s.withoutMsPerStep)} without: ${s.overhead >= 0 ? '+' : ''}${pct(s.overhead)} wall time ` +
+      `(pairs: ${s.perPair.map((p) => `${ms(p.without)} → ${ms(p.with)}`).join(', ')})`,
+    `  ${s.snapshots} kept in the timed steps (one every ${s.every} steps at the end, and one as each run stopped): ` +
+      `${ms(s.msPerSnapshot)} ms each with the wait for the steps in flight (${ms(s.readMsPerSnapshot)} ms the read) = ${pct(s.share)} of the runs' time; ` +
+      `a fresh run's early ones (after steps 1, 2, 4, 8) ${ms(s.earlyMs)} ms together`,
+  ];
+}
+
 function fileHelp(): string {
   return `usage: npm run bench [-- --profile] [--compare] [--compare-recurrence] [--record] [--quick]
   --profile             per-kernel GPU time (timestamp-query where the adapter has it, else one submit per dispatch, labelled)
@@ -143,7 +166,8 @@ function fileHelp(): string {
   --compare-recurrence  each configuration with the per-timestep recurrent kernels forced first (name/pt)
   --record              write the figures, adapter, date and command into BENCHMARKS.md
   --quick               fewer timed steps
-  --notebook-run        only the notebook run (1,000 steps) on the WebGPU engine and its passage loss (< 0.3 nats/char); exit 1 when missed`;
+  --notebook-run        only the notebook run (1,000 steps) on the WebGPU engine and its passage loss (< 0.3 nats/char); exit 1 when missed
+  --snapshots           only what keeping snapshots of the training state costs (the notebook run with and without them)`;
 }
 
 main(process.argv.slice(2)).then(

@@ -383,7 +383,7 @@ describe('bad input: one line on stderr, exit code 2, no stack trace', () => {
       const r = cli(['train', ...TINY, '--lr', '10', '--steps', '30', '--out', out]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(
-        /^error: Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is 7\.\d\d\)\. The model is back at step 0, its last good state\. Lower --lr \(now 10; the notebook uses 0\.005\) or --clip \(now 5; the notebook uses 5\), then train again\.\n$/,
+        /^error: Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is 7\.\d\d\)\. The model is back at step 0, its last good state \(step 2's loss is measured on the weights after step 1, so the last good state is step 0's or older\)\. Lower --lr \(now 10; the notebook uses 0\.005\) or --clip \(now 5; the notebook uses 5\), then train again\.\n$/,
       );
       expect(r.stdout).toContain(`checkpoint: ${out} (the last good state, step 0; continue with --resume ${JSON.stringify(out)} and a lower --lr)`);
       const kept = load(out);

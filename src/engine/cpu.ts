@@ -11,6 +11,7 @@ import { modelForwardReference, trainStepReference, type AdamState } from '../re
 import { sampleReference } from '../reference/kernels.ts';
 import type { TrainingSnapshot } from '../model/training-state.ts';
 import type { Batcher } from '../text/batcher.ts';
+import { cpuTrainerBytes } from './memory.ts';
 import {
   checkLstmState,
   checkSampleRequest,
@@ -126,15 +127,11 @@ function roundToF32(a: Float64Array): void {
 const CPU_MEMORY_LIMIT = 4 * 2 ** 30;
 
 /**
- * Refuses, before allocating, settings whose float64 working memory would exceed
- * CPU_MEMORY_LIMIT: the parameters with their gradients and Adam moments (4·P), and per
- * position of a B·T window the embeddings, per layer the gate inputs and activations
- * and the h, c sequences, the logits and the gradients flowing back.
+ * Refuses, before allocating, settings whose float64 working memory (cpuTrainerBytes)
+ * would exceed CPU_MEMORY_LIMIT.
  */
 function checkCpuMemory(table: ParamTable, config: TrainConfig): void {
-  const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
-  const N = config.batch * config.seqLen;
-  const bytes = 8 * (4 * table.totalSize + N * (E + 10 * L * H + 4 * H + Math.max(E, H) + V + 4));
+  const bytes = cpuTrainerBytes(table.config, config);
   if (bytes > CPU_MEMORY_LIMIT) {
     const gib = (b: number) => `${(b / 2 ** 30).toLocaleString('en', { maximumFractionDigits: 1 })} GiB`;
     throw new Error(

@@ -1,8 +1,13 @@
 /** Small helpers for storage buffers and asynchronous read-back. */
 
+/** The bytes of a storage buffer of `floats` 4-byte elements: a multiple of 16, at least 16 (so empty shapes still bind). */
+export function storageBufferBytes(floats: number): number {
+  return Math.max(16, Math.ceil((floats * 4) / 16) * 16);
+}
+
 /** A storage buffer of `floats` 4-byte elements (at least one, so empty shapes still bind). */
 export function storageBuffer(device: GPUDevice, label: string, floats: number, data?: ArrayBufferView): GPUBuffer {
-  const size = Math.max(16, Math.ceil((floats * 4) / 16) * 16);
+  const size = storageBufferBytes(floats);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   if (data) writeArray(device, buffer, data);
   return buffer;

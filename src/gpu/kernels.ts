@@ -683,7 +683,7 @@ export interface WeightGradShape {
 }
 
 /** Workgroups a split weight gradient aims for: more than the compute units of laptop GPUs and of an H200 (132). */
-const WEIGHT_GRAD_TARGET_GROUPS = 256;
+export const WEIGHT_GRAD_TARGET_GROUPS = 256;
 /** The depth of weight_grad's slabs of K: a slice of K is a whole number of them. */
 const WEIGHT_GRAD_BK = wgslConstU32('weightGrad', 'BK');
 /** The shortest slice of K worth a partial sum: 8 slabs. */

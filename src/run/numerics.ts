@@ -25,6 +25,10 @@ export interface NumericsStop {
   step: number;
   /** The step the model was put back at (its last good state). */
   restoredStep: number;
+  /** The newest step whose state was still good (the bad step's weights came from the step before it); restoredStep is it or older. */
+  newestGood: number;
+  /** Steps between the kept states then (a state older than newestGood was the newest kept). */
+  keptEvery: number;
   reason: NumericsReason;
   /** The bad step's loss and gradient norm (NaN where unknown). */
   loss: number;
@@ -101,14 +105,32 @@ export function lastGood(kept: readonly TrainingSnapshot[], newest: number): Tra
   return null;
 }
 
-/** The whole message: what happened at which step, where the model is now, and what to change. */
+/**
+ * Why the model is back at that step, in words. A step's loss and gradient come from the
+ * weights the step before it left, so a bad step d condemns the state after d-1 and the
+ * state to go back to is d-2's (a bad state read at step s: s-1's); the run keeps a state
+ * only every few steps, so it may be older.
+ */
+function restoredWhy(stop: NumericsStop): string {
+  const s = stop.restoredStep;
+  const cause =
+    stop.reason === 'weights'
+      ? `the state after step ${stop.step} is not finite, so the last good state is step ${stop.newestGood}'s or older`
+      : `step ${stop.step}'s ${stop.reason === 'gradient' ? 'gradient norm' : 'loss'} is measured on the weights after step ${stop.step - 1}, ` +
+        `so the last good state is step ${stop.newestGood}'s or older`;
+  const kept = s < stop.newestGood ? `; the newest kept by then is step ${s}'s (a state is kept every ${stop.keptEvery.toLocaleString('en')} steps)` : '';
+  return `${cause}${kept}`;
+}
+
+/** The whole message: what happened at which step, where the model is now and why, and what to change. */
 export function numericsMessage(stop: NumericsStop, train: TrainConfig, naming: Naming): string {
   const lr = naming === 'flag' ? '--lr' : 'the learning rate';
   const clip = naming === 'flag' ? '--clip' : 'the clip norm';
   const then = naming === 'flag' ? 'then train again.' : 'then Train again.';
   const clipNow = train.clip > 0 ? `now ${train.clip}` : 'now off';
   return (
-    `Training stopped at step ${stop.step}: ${stop.what}. The model is back at step ${stop.restoredStep}, its last good state. ` +
+    `Training stopped at step ${stop.step}: ${stop.what}. The model is back at step ${stop.restoredStep}, its last good state ` +
+    `(${restoredWhy(stop)}). ` +
     `Lower ${lr} (now ${train.lr}; the notebook uses ${NOTEBOOK_TRAIN.lr}) or ${clip} (${clipNow}; the notebook uses ${NOTEBOOK_TRAIN.clip}), ${then}`
   );
 }

@@ -61,4 +61,22 @@ describe('the training run on the GPU engine', () => {
     await run.destroy();
     await straight.destroy();
   });
+
+  it('a device lost after the run is done loses no step: the state it stopped at was kept (paused: e2e/numerics.spec.ts)', async () => {
+    const gpu = await testGpu();
+    const other = await requestGpu(navigator.gpu);
+    const run = await TrainingRun.open(prepareRun({ corpus, settings: settings(0.02), naming: 'label' }), gpuEngine(other, 'lost', false));
+    run.snapshotBudget = 1e-12; // none kept while training after step 8: only the one at the stop
+    await run.start(12);
+    const losses = Array.from(run.history.loss.subarray(0, 12));
+    expect(run.status).toBe('done');
+    expect(run.snapshot.step).toBe(12);
+    other.device.destroy();
+    expect(await run.moveTo(gpuEngine(gpu, 'new', false))).toBe(12);
+    expect(run.step).toBe(12);
+    expect(run.status).toBe('done');
+    expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(Array.from(run.history.loss.subarray(0, 12))).toEqual(losses);
+    await run.destroy();
+  });
 });

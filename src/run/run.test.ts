@@ -347,6 +347,24 @@ function nanOnce(step: number, field: 'loss' | 'gradNorm'): Engine {
   };
 }
 
+/** The CPU engine, logging the step of every snapshot its trainers take. */
+function snapshotsLogged(taken: number[]): Engine {
+  const inner = cpuEngine();
+  return {
+    ...inner,
+    trainer: async (table, config, data, start) => {
+      const t = await inner.trainer(table, config, data, start);
+      const wrapped: Trainer = Object.create(t);
+      wrapped.snapshot = async () => {
+        const snap = await t.snapshot();
+        taken.push(snap.step);
+        return snap;
+      };
+      return wrapped;
+    },
+  };
+}
+
 describe('the numerics guard', () => {
   const quiet = () => {
     const s = copySettings(settings);
@@ -370,7 +388,7 @@ describe('the numerics guard', () => {
     expect(e.stop).toMatchObject({ step: 2, restoredStep: 0, reason: 'divergence' });
     expect(e.stop.loss).toBeGreaterThan(divergenceLimit(Math.log(run.vocab.size)));
     expect(e.message).toMatch(
-      /^Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is \d\.\d\d\)\. The model is back at step 0, its last good state\. Lower the learning rate \(now 10; the notebook uses 0\.005\) or the clip norm \(now 5; the notebook uses 5\), then Train again\.$/,
+      /^Training stopped at step 2: the loss diverged to \d+\.\d\d nats\/char \(it started at 3\.\d\d; the limit is \d\.\d\d\)\. The model is back at step 0, its last good state \(step 2's loss is measured on the weights after step 1, so the last good state is step 0's or older\)\. Lower the learning rate \(now 10; the notebook uses 0\.005\) or the clip norm \(now 5; the notebook uses 5\), then Train again\.$/,
     );
     expect(run.step).toBe(0);
     expect(run.history.length).toBe(0); // step 1 came from the state it is back at and is trained again
@@ -399,8 +417,8 @@ describe('the numerics guard', () => {
       expect(e.stop).toMatchObject({ step: 25, restoredStep: 23, reason: field === 'loss' ? 'loss' : 'gradient' });
       expect(e.message).toMatch(
         field === 'loss'
-          ? /^Training stopped at step 25: the loss became NaN\. The model is back at step 23, its last good state\./
-          : /^Training stopped at step 25: the gradient norm became NaN\. The model is back at step 23/,
+          ? /^Training stopped at step 25: the loss became NaN\. The model is back at step 23, its last good state \(step 25's loss is measured on the weights after step 24, so the last good state is step 23's or older\)\./
+          : /^Training stopped at step 25: the gradient norm became NaN\. The model is back at step 23, its last good state \(step 25's gradient norm is measured on the weights after step 24,/,
       );
       expect(run.step).toBe(23);
       expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
@@ -434,13 +452,13 @@ describe('the numerics guard', () => {
     };
     const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), engine);
     run.snapshotEvery = 4;
-    run.snapshotBudget = Infinity; // keeps it at 1 once measured: snapshots at 4, then 5, 6, 7, 8
+    run.snapshotBudget = Infinity; // keeps it at 1 once measured: snapshots at 1, then 2, 3, … 8
     const errors: Error[] = [];
     run.on('error', (e) => errors.push(e));
     await run.start();
     const e = errors[0] as NumericsError;
     expect(e.message).toMatch(
-      /^Training stopped at step 8: Adam's second moments became infinite \(1 value\)\. The model is back at step 7, its last good state\./,
+      /^Training stopped at step 8: Adam's second moments became infinite \(1 value\)\. The model is back at step 7, its last good state \(the state after step 8 is not finite, so the last good state is step 7's or older\)\./,
     );
     expect(run.step).toBe(7);
     expect(run.history.markers).toEqual([{ step: 8, label: 'stopped: NaN weights' }]);
@@ -460,6 +478,47 @@ describe('the numerics guard', () => {
     await expect(run.retune({ lr: -1 })).rejects.toThrow(/learning rate must be a number > 0/);
     await run.start(20);
     expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await run.destroy();
+  });
+
+  it('a run keeps the states after steps 1, 2, 4 and 8, then one every snapshotEvery steps, and one when it stops (done or paused)', async () => {
+    const taken: number[] = [];
+    const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), snapshotsLogged(taken));
+    run.snapshotBudget = 1e-12; // their cost measured, the interval goes to its most (500)
+    await run.start(30);
+    expect(run.status).toBe('done');
+    expect(taken).toEqual([0, 1, 2, 4, 8, 30]);
+    expect(run.snapshot.step).toBe(30);
+    expect(run.snapshotEvery).toBe(500);
+    // Paused only for a read of the model (training resumes after it): no state is kept for that.
+    taken.length = 0;
+    void run.start(400);
+    await run.exportModel();
+    expect(taken).toEqual([]);
+    // Paused by the user (or done): the step it stops at is kept.
+    await run.pause();
+    expect(run.step).toBeGreaterThan(30);
+    expect(taken).toEqual([run.step]);
+    expect(run.snapshot.step).toBe(run.step);
+    expect(run.snapshotCost.count).toBe(6);
+    expect(run.snapshotCost.ms).toBeGreaterThanOrEqual(run.snapshotCost.readMs);
+    await run.destroy();
+  });
+
+  it('a state older than the last good step, kept every N steps, is named with why', async () => {
+    const run = await TrainingRun.open(prepareRun(input({ settings: quiet() })), nanOnce(25, 'loss'));
+    run.snapshotBudget = 1e-12; // after step 8 the next state would be kept at step 508
+    const errors: Error[] = [];
+    run.on('error', (e) => errors.push(e));
+    await run.start();
+    const e = errors[0] as NumericsError;
+    expect(e.stop).toMatchObject({ step: 25, newestGood: 23, restoredStep: 8, keptEvery: 500 });
+    expect(e.message).toContain(
+      "The model is back at step 8, its last good state (step 25's loss is measured on the weights after step 24, so the last good state is step 23's or older; " +
+        "the newest kept by then is step 8's (a state is kept every 500 steps)).",
+    );
+    expect(run.step).toBe(8);
+    expect(run.history.length).toBe(8);
     await run.destroy();
   });
 
@@ -559,6 +618,52 @@ describe("the run log in a checkpoint (the page's Save and Load)", () => {
 });
 
 describe('moving to another engine', () => {
+  it('from a trainer whose engine still answers: its newest state, not the older kept one; without an answer: the kept one', async () => {
+    const s = copySettings(settings);
+    s.sampleEvery = 0;
+    s.steps = 30;
+    const straight = await open({ settings: s });
+    await straight.start();
+    for (const answers of [true, false]) {
+      // The first step after 14 fails, as a step on a lost device does; the trainer's reads then answer, or fail.
+      const inner = cpuEngine();
+      let failed = false;
+      const engine: Engine = {
+        ...inner,
+        trainer: async (table, config, data, start) => {
+          const t = await inner.trainer(table, config, data, start);
+          const wrapped: Trainer = Object.create(t);
+          wrapped.trainStep = async () => {
+            if (t.step === 14 && !failed) {
+              failed = true;
+              throw new Error('the device was lost');
+            }
+            return t.trainStep();
+          };
+          wrapped.snapshot = async () => {
+            if (failed && !answers) throw new Error('the device was lost');
+            return t.snapshot();
+          };
+          return wrapped;
+        },
+      };
+      const run = await TrainingRun.open(prepareRun(input({ settings: s })), engine);
+      run.snapshotBudget = 1e-12; // after step 8 the next state would be kept at step 508
+      const errors: Error[] = [];
+      run.on('error', (e) => errors.push(e));
+      await run.start();
+      expect(errors.map((e) => e.message)).toEqual(['the device was lost']);
+      expect(run.status).toBe('paused');
+      expect(run.snapshot.step).toBe(8);
+      expect(await run.moveTo(cpuEngine())).toBe(answers ? 14 : 8);
+      await expect.poll(() => run.status, { timeout: 20_000 }).toBe('done'); // it was training: it goes on
+      expect(Array.from(run.history.steps.subarray(0, run.history.length))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(Array.from(run.history.loss.subarray(0, 30))).toEqual(Array.from(straight.history.loss.subarray(0, 30)));
+      await run.destroy();
+    }
+    await straight.destroy();
+  });
+
   it('a read left hanging on the lost engine, when it settles late, does not pause training on the new one', async () => {
     // The lost engine: every read of its model waits until `lose` (as a lost device's mapAsync may).
     let lose!: (e: Error) => void;

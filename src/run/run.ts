@@ -33,6 +33,7 @@ import {
   type Trainer,
   type TrainerStart,
 } from '../engine/contract.ts';
+import { VALIDATION_STREAMS } from '../engine/memory.ts';
 import { LossHistory, type StepMarker } from './history.ts';
 import { headPredictions, type Predictions } from './predictions.ts';
 import { NumericsError, checkStep, lastGood, numericsMessage, referenceLoss, snapshotProblem, type NumericsStop } from './numerics.ts';
@@ -234,7 +235,7 @@ export interface PreparedRun {
 /** Periodic validation covers at most this many held-out characters (as S streams); final validation covers all. */
 const PERIODIC_VAL_CHARS = 32 * 256 + 1;
 /** Streams validation runs side by side. */
-const VAL_STREAMS = 32;
+const VAL_STREAMS = VALIDATION_STREAMS;
 
 /**
  * Checks a corpus, settings and checkpoint together and builds what a run needs from
@@ -374,11 +375,24 @@ const yieldTurn = () => new Promise<void>((r) => (typeof setImmediate === 'funct
 /** Steps are taken in bursts of about this long before the run yields. */
 const BURST_MS = 16;
 
-/** Keeping a snapshot of the training state off the device may cost at most this fraction of training time. */
+/**
+ * Keeping a snapshot of the training state off the device may cost at most this fraction of
+ * training time. Its cost is its whole wall time: the wait for the steps in flight (the GPU's
+ * queue drains, and the steps after it start from an empty one), then the state's read.
+ */
 const SNAPSHOT_BUDGET = 0.01;
-/** Steps between the first snapshots, before their cost is known; and the most steps between any two. */
+/** Steps between snapshots before their cost is known; and the most steps between any two. */
 const FIRST_SNAPSHOT_EVERY = 10;
 const MAX_SNAPSHOT_EVERY = 500;
+/**
+ * The first steps of a run are where a learning rate too high shows (lr 10 diverges at step
+ * 2): a fresh run keeps the states after steps 1, 2, 4 and 8 (each one doubles the step of
+ * the last), then one every snapshotEvery steps.
+ */
+const EARLY_SNAPSHOTS_UNTIL = 8;
+
+/** How long the reads of a device given up are waited for (a lost device's may never settle), ms. */
+const LOST_READ_MS = 2000;
 
 /** Thrown inside the training loop when the numerics guard finds a bad step (the loop's catch recovers). */
 class GuardTripped extends Error {}
@@ -399,7 +413,7 @@ interface PredictionsRead {
   probs: Float32Array;
 }
 
-type Alarm = Omit<NumericsStop, 'restoredStep'> & { newestGood: number };
+type Alarm = Omit<NumericsStop, 'restoredStep' | 'keptEvery'>;
 
 export class TrainingRun {
   readonly history = new LossHistory();
@@ -442,11 +456,22 @@ export class TrainingRun {
    * the numerics guard restores one, and a lost GPU device is replaced from the newest.
    */
   private kept: TrainingSnapshot[] = [];
-  /** A snapshot is kept every this many steps while training, chosen so that it costs under `snapshotBudget` of training time. */
+  /**
+   * A snapshot is kept every this many steps while training (after the early ones, see
+   * EARLY_SNAPSHOTS_UNTIL), chosen so that it costs under `snapshotBudget` of training time.
+   */
   snapshotEvery = FIRST_SNAPSHOT_EVERY;
   snapshotBudget = SNAPSHOT_BUDGET;
-  /** Time spent keeping snapshots (read back and check, after the steps in flight are read), ms, and how many: the measured cost. */
-  readonly snapshotCost = { ms: 0, count: 0 };
+  /** Off: no snapshot is kept while training or when it stops (the bench's run without them). */
+  keepSnapshots = true;
+  /**
+   * What keeping snapshots has cost, ms, and how many: `ms` their whole wall time, what the
+   * budget counts (the wait for the steps in flight, then the state's read and check);
+   * `readMs` the read and check alone.
+   */
+  readonly snapshotCost = { ms: 0, readMs: 0, count: 0 };
+  /** The cost (as snapshotCost.ms counts it) of the last few snapshots taken in the training loop, ms: what snapshotEvery is chosen from. */
+  private recentCosts: number[] = [];
   /** The reference loss of the divergence check (see numerics.ts), from the first step this run measured. */
   private reference: number | null = null;
   private alarm: Alarm | null = null;
@@ -660,7 +685,7 @@ export class TrainingRun {
           if (sampleEvery > 0 && s % sampleEvery === 0) await this.logSample();
           if (this.prepared.val && valEvery > 0 && s % valEvery === 0) await this.validate(false);
           if ((this.saveEvery > 0 && s % this.saveEvery === 0) || this.checkpointWanted) await this.takeCheckpoint();
-          else if (s - this.keptStep >= this.snapshotEvery) await this.keepSnapshot();
+          else if (this.keepSnapshots && s - this.keptStep >= this.snapshotInterval) await this.keepSnapshot(true);
         } while (performance.now() - t0 < BURST_MS && this.step < this.target && this.status === 'training' && trainer === this.trainerNow);
         this.markThroughput();
         if (this.step < this.target) await yieldTurn();
@@ -669,6 +694,9 @@ export class TrainingRun {
       this.record(await this.trainer.flush());
       // A checkpoint asked for as the loop ended (the target reached, a pause) is still taken.
       if (this.checkpointWanted) await this.takeCheckpoint();
+      // A run that stops (done, or paused by the user rather than for a read of the model) keeps
+      // its newest state, so that a device lost while it is idle loses no step.
+      else if (this.keepSnapshots && !this.resumeAfterReads && this.keptStep < this.step) await this.keepSnapshot(false);
     } finally {
       // A loop left behind by a replaced trainer may end after the next one started: only its own session ends here.
       if (this.session === session) {
@@ -759,7 +787,7 @@ export class TrainingRun {
   private async takeCheckpoint(): Promise<void> {
     this.checkpointWanted = false;
     const t0 = performance.now();
-    const snap = await this.keepSnapshot();
+    const snap = await this.keepSnapshot(false);
     const t1 = performance.now();
     const bytes = this.snapshotBytes(snap);
     this.otherMs += performance.now() - t1; // the snapshot itself is counted by keepSnapshot
@@ -771,14 +799,27 @@ export class TrainingRun {
     return this.kept[this.kept.length - 1].step;
   }
 
+  /** Steps from the newest kept snapshot to the next one: snapshotEvery, or fewer at the start of a run (doubling: 1, 2, 4, 8). */
+  private get snapshotInterval(): number {
+    return this.intervalAfter(this.keptStep);
+  }
+
+  private intervalAfter(step: number): number {
+    return step < EARLY_SNAPSHOTS_UNTIL ? Math.min(this.snapshotEvery, Math.max(1, step)) : this.snapshotEvery;
+  }
+
   /**
    * Reads the whole training state off the device (every step's result read back and
    * checked first), checks that it is finite, and keeps it as the newest good state.
+   * `adapt`: in the training loop, where snapshotEvery is chosen from what it costs.
    */
-  private async keepSnapshot(): Promise<TrainingSnapshot> {
-    this.record(await this.trainer.flush());
-    // Timed from here: waiting for the steps in flight is training, not the snapshot's cost.
+  private async keepSnapshot(adapt: boolean): Promise<TrainingSnapshot> {
+    // Timed from before the steps in flight are read back: the GPU's queue drains, and the
+    // steps after the snapshot start from an empty one.
     const t0 = performance.now();
+    const inFlight = this.step - this.lastResultStep;
+    this.record(await this.trainer.flush());
+    const tRead = performance.now();
     const snap = await this.trainer.snapshot();
     const problem = snapshotProblem(snap);
     if (problem) {
@@ -787,12 +828,22 @@ export class TrainingRun {
     }
     if (snap.step > this.keptStep) this.kept = [this.kept[this.kept.length - 1], snap];
     const t1 = performance.now();
-    this.otherMs += t1 - t0;
-    this.snapshotCost.ms += t1 - t0;
+    // Wall time per step since the last snapshot, every one of those steps read back.
+    const perStep = snap.step > this.clock.step ? (tRead - this.clock.at) / (snap.step - this.clock.step) : 0;
+    // The cost is the whole wall time, the wait for the steps in flight included: measured
+    // (npm run bench:browser -- --snapshots) a snapshot adds about half its whole wall time to
+    // a run on SwiftShader, where the wait is most of it (the queue drains and the steps after
+    // it start from an empty one), so the wait cannot be left out as training.
+    const cost = t1 - t0;
+    // "Training alone" (the progress line) leaves out the read and the wait beyond the steps' own share of the time per step.
+    this.otherMs += t1 - tRead + Math.max(0, tRead - t0 - inFlight * perStep);
+    this.snapshotCost.ms += cost;
+    this.snapshotCost.readMs += t1 - tRead;
     this.snapshotCost.count++;
-    if (snap.step > this.clock.step && this.status === 'training') {
-      const perStep = (t0 - this.clock.at) / (snap.step - this.clock.step);
-      const perSnapshot = this.snapshotCost.ms / this.snapshotCost.count;
+    if (adapt) this.recentCosts = [...this.recentCosts, cost].slice(-3);
+    if (adapt && perStep > 0 && this.status === 'training') {
+      // The median of the last three: the first ones wait for the pipelines to compile, and a busy machine makes any one slow.
+      const perSnapshot = [...this.recentCosts].sort((a, b) => a - b)[Math.floor((this.recentCosts.length - 1) / 2)];
       this.snapshotEvery = Math.max(1, Math.min(MAX_SNAPSHOT_EVERY, Math.ceil(perSnapshot / (this.snapshotBudget * perStep))));
     }
     this.clock = { at: t1, step: snap.step };
@@ -816,7 +867,7 @@ export class TrainingRun {
   private async recover(): Promise<NumericsError> {
     const a = this.alarm!;
     const snap = lastGood(this.kept, a.newestGood) ?? this.kept[0];
-    const stop: NumericsStop = { step: a.step, restoredStep: snap.step, reason: a.reason, loss: a.loss, gradNorm: a.gradNorm, what: a.what };
+    const stop: NumericsStop = { ...a, restoredStep: snap.step, keptEvery: this.intervalAfter(snap.step) };
     await this.replaceTrainer(this.engine, snap);
     this.alarm = null;
     this.numericsStop = stop;
@@ -832,7 +883,7 @@ export class TrainingRun {
    * the history, samples and validation after its step go (those steps will be trained
    * again), and a loop of the old trainer stops.
    */
-  private async replaceTrainer(engine: Engine, snap: TrainingSnapshot): Promise<void> {
+  private async replaceTrainer(engine: Engine, snap: TrainingSnapshot, waitMs = LOST_READ_MS): Promise<void> {
     const trainer = await engine.trainer(this.table, this.settings.train, this.prepared.train, copySnapshot(snap));
     const old = this.trainerNow;
     this.trainerNow = trainer;
@@ -845,7 +896,7 @@ export class TrainingRun {
     // Steps still being read back are read first (destroying a buffer being mapped rejects mapAsync);
     // on a lost device those reads may never settle, so they are not waited for long.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([old.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+    if (waitMs > 0) await Promise.race([old.flush().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);
     old.destroy();
   }
@@ -870,15 +921,20 @@ export class TrainingRun {
 
   /**
    * Moves the run to another engine from its newest kept snapshot (the GPU device it
-   * trained on was lost): steps after that snapshot are trained again, and training goes
+   * trained on was lost), or from the old trainer's own newest state where its device still
+   * answers (newestReadable): steps after that state are trained again, and training goes
    * on if it was training or stopped by the loss. Resolves with the step it is back at.
    */
   async moveTo(engine: Engine): Promise<number> {
     // Training paused for a read of the model (which the lost device may never answer) was training too.
     const resume = this.status === 'training' || this.status === 'pausing' || this.interrupted || this.resumeAfterReads;
+    // The old device may still answer (then nothing after the kept state is lost); with no loop on it only.
+    const loopAlive = this.status === 'training' || this.status === 'pausing';
+    const newest = loopAlive ? null : await this.newestReadable(this.trainerNow);
+    if (newest) this.kept = [this.kept[this.kept.length - 1], newest];
     const snap = this.snapshot;
     // The loop on the lost device ends by itself (its reads fail); it is not waited for.
-    await this.replaceTrainer(engine, snap);
+    await this.replaceTrainer(engine, snap, loopAlive ? LOST_READ_MS : 0);
     // Nor are reads of the model queued on it (a sample, a checkpoint to keep): they may never
     // settle, and training on the new engine must not wait for them. The new trainer's reads start afresh.
     this.readEpoch++;
@@ -890,6 +946,30 @@ export class TrainingRun {
     this.setStatus(this.step >= this.target ? 'done' : this.step === 0 && this.history.length === 0 ? 'idle' : 'paused');
     if (resume) void this.start();
     return snap.step;
+  }
+
+  /**
+   * The state of a trainer on a device given up, when the device still answers: every step
+   * read back within LOST_READ_MS, each passing the guard and following the history with no
+   * gap, then a finite state of the last of them (those steps join the history). Else null,
+   * changing nothing: a lost device's reads fail or never settle.
+   */
+  private async newestReadable(old: Trainer): Promise<TrainingSnapshot | null> {
+    const read = (async () => ({ results: await old.flush(), snap: await old.snapshot() }))();
+    read.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const r = await Promise.race([read, new Promise<null>((done) => (timer = setTimeout(() => done(null), LOST_READ_MS)))]).catch(() => null);
+    clearTimeout(timer);
+    if (!r || r.snap.step <= this.keptStep || snapshotProblem(r.snap)) return null;
+    const n = this.history.length;
+    let last = n > 0 ? this.history.steps[n - 1] : this.kept[0].step;
+    for (const x of r.results) {
+      if (x.step !== last + 1 || checkStep(x, this.reference ?? referenceLoss(this.vocab.size, x.loss))) return null;
+      last = x.step;
+    }
+    if (last !== r.snap.step) return null;
+    this.record(r.results);
+    return r.snap;
   }
 
   /**

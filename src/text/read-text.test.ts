@@ -274,6 +274,16 @@ describe('limits', () => {
     expect(CLI_TEXT_LIMIT.bytes).toBe(256e6);
   });
 
+  it('the model in use takes its share of the same memory first: a large one leaves room for less text', () => {
+    const model = { bytes: 600 * 2 ** 20, what: 'H 2048 on the CPU engine: float64 working memory and 3 copies of the training state' };
+    expect(pageTextLimit(8, model).bytes).toBe(12e6); // (1 GiB − 600 MiB) / 35
+    expect(pageTextLimit(8, model).why).toContain(
+      'within 1 GB: an eighth of the memory, counted up to 8 GB (this device reports 8 GB), less the 629.1 MB the model takes (H 2048 on the CPU engine',
+    );
+    expect(pageTextLimit(8, { bytes: 2 ** 30, what: 'all of it' }).bytes).toBe(4e6); // never under 4 MB
+    expect(pageTextLimit(8, { bytes: 6 * 2 ** 20, what: 'the notebook settings' }).bytes).toBe(30e6);
+  });
+
   it('utf8ErrorOffset follows the WHATWG decoder', () => {
     const ok = ['a', 'é', '—', '😀', '\u{10FFFF}'].map((s) => enc.encode(s));
     for (const b of ok) expect(utf8ErrorOffset(b)).toBe(-1);

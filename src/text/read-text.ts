@@ -59,26 +59,36 @@ const TAB_BYTES_PER_TEXT_BYTE = 35;
 /** Memory assumed when the browser does not say (navigator.deviceMemory is Chromium's, rounded). */
 const ASSUMED_DEVICE_GIB = 4;
 
+/** The tab memory the model in use takes beside the text (see src/engine/memory.ts), and what it is. */
+export interface ModelMemory {
+  bytes: number;
+  /** "the notebook settings on the CPU engine: float64 working memory and 3 copies of the training state". */
+  what: string;
+}
+
 /**
  * The page's limit: reading a text may take at most an eighth of the device's memory,
- * counted up to 8 GB (so at most 1 GB), at TAB_BYTES_PER_TEXT_BYTE: 30 MB from 8 GB up,
- * 15 MB on 4 GB (and where the browser does not say), never under 4 MB. Before the limit
- * a 50 MB text froze the tab for about 17 s and 100 MB crashed it; 20 MB loads with no
- * task over 200 ms (e2e/longtask.spec.ts).
+ * counted up to 8 GB (so at most 1 GB), less what the model in use takes of the tab's
+ * memory, at TAB_BYTES_PER_TEXT_BYTE: 30 MB from 8 GB up with a small model, 15 MB on 4 GB
+ * (and where the browser does not say), never under 4 MB. Before the limit a 50 MB text
+ * froze the tab for about 17 s and 100 MB crashed it; 20 MB loads with no task over 200 ms
+ * (e2e/longtask.spec.ts).
  */
-export function pageTextLimit(deviceMemoryGiB?: number): TextLimit {
+export function pageTextLimit(deviceMemoryGiB?: number, model?: ModelMemory): TextLimit {
   const known = deviceMemoryGiB !== undefined && Number.isFinite(deviceMemoryGiB) && deviceMemoryGiB > 0;
   const gib = known ? deviceMemoryGiB : ASSUMED_DEVICE_GIB;
   const budgetGiB = Math.min(gib, 8) / 8;
-  const mb = Math.max(4, Math.floor((budgetGiB * 2 ** 30) / TAB_BYTES_PER_TEXT_BYTE / 1e6));
+  const free = budgetGiB * 2 ** 30 - (model?.bytes ?? 0);
+  const mb = Math.max(4, Math.floor(free / TAB_BYTES_PER_TEXT_BYTE / 1e6));
   const budget = budgetGiB >= 1 ? '1 GB' : `${Math.round(budgetGiB * 1024)} MB`;
   const device = known ? `this device reports ${gib} GB` : `${gib} GB assumed: the browser does not say`;
+  const less = model ? `, less the ${formatBytes(model.bytes)} the model takes (${model.what})` : '';
   return {
     bytes: mb * 1e6,
     where: 'this page',
     why:
       `reading and encoding a text takes up to ${TAB_BYTES_PER_TEXT_BYTE} bytes of the tab's memory per byte of it, ` +
-      `and the page keeps that within ${budget}: an eighth of the memory, counted up to 8 GB (${device})`,
+      `and the page keeps that within ${budget}: an eighth of the memory, counted up to 8 GB (${device})${less}`,
     instead: 'use an excerpt, or the command line (npm run train -- --corpus FILE)',
   };
 }

@@ -8,7 +8,9 @@ import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog } from '.
 import { SETTINGS_PRESETS, type RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
-import { TextReadCancelled, type ReadProgress } from '../text/read-text.ts';
+import { TextReadCancelled, type ModelMemory, type ReadProgress } from '../text/read-text.ts';
+import { tabModelMemory } from '../engine/memory.ts';
+import { MAX_VOCAB } from '../model/config.ts';
 import { VocabError } from '../text/vocab.ts';
 import { DEFAULT_ATTRIBUTES, DEFAULT_SAMPLE_PRIME, DEFAULT_TEMPERATURES_TEXT, numberAttribute, readAttributes, type AppliedAttributes } from './attributes.ts';
 import { loadCorpus, type TextChoice } from './corpus-source.ts';
@@ -559,11 +561,31 @@ export class CharLmDemo extends LitElement {
     const abort = new AbortController();
     this.textAbort = abort;
     try {
-      return await loadCorpus(choice, { signal: abort.signal, onProgress: (name, progress) => (this.textRead = { name, progress }) });
+      return await loadCorpus(choice, {
+        signal: abort.signal,
+        onProgress: (name, progress) => (this.textRead = { name, progress }),
+        model: this.modelMemory(),
+      });
     } finally {
       if (this.textAbort === abort) this.textAbort = null;
       this.textRead = null;
     }
+  }
+
+  /**
+   * The tab memory the model of a new text will take beside it (the form's settings, or the
+   * run's where the form does not parse, on the engine they get; the vocabulary of the text
+   * in use, or the largest before there is one): the page's text limit leaves room for it.
+   */
+  private modelMemory(): ModelMemory {
+    const run = this.ctl.run;
+    let settings = run?.settings ?? this.applied.settings;
+    try {
+      settings = parseDraft(this.draft, settings);
+    } catch {
+      // The form's own message says what is wrong with it.
+    }
+    return tabModelMemory({ vocabSize: run?.vocab.size ?? MAX_VOCAB, ...settings.model }, settings.train, this.engineKind(settings));
   }
 
   /** Cancel in the text panel: the read stops and the text, model and chart stay as they were. */

@@ -9,7 +9,7 @@
  * Nothing here touches the model: a refusal leaves everything as it was.
  */
 import { findPreset, type CorpusPreset } from '../text/presets.ts';
-import { TextReadCancelled, checkTextSize, pageTextLimit, readTextStream, type ReadProgress, type TextLimit } from '../text/read-text.ts';
+import { TextReadCancelled, checkTextSize, pageTextLimit, readTextStream, type ModelMemory, type ReadProgress, type TextLimit } from '../text/read-text.ts';
 import type { Corpus } from '../run/run.ts';
 
 export type TextChoice =
@@ -24,11 +24,13 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Bytes of a file or URL read so far, with the name the page shows for it. */
   onProgress?: (name: string, p: ReadProgress) => void;
+  /** The tab memory the model in use takes (src/engine/memory.ts, tabModelMemory): the text gets what is left of the page's share. */
+  model?: ModelMemory;
 }
 
-/** The largest text this page takes, from the memory the browser reports (Chromium's navigator.deviceMemory). */
-function pageLimit(): TextLimit {
-  return pageTextLimit((navigator as Navigator & { deviceMemory?: number }).deviceMemory);
+/** The largest text this page takes, from the memory the browser reports (Chromium's navigator.deviceMemory) less the model's. */
+function pageLimit(model?: ModelMemory): TextLimit {
+  return pageTextLimit((navigator as Navigator & { deviceMemory?: number }).deviceMemory, model);
 }
 
 export async function loadCorpus(choice: TextChoice, opts: LoadOptions = {}): Promise<Corpus> {
@@ -44,15 +46,15 @@ export async function loadCorpus(choice: TextChoice, opts: LoadOptions = {}): Pr
       const { file } = choice;
       const text = await readTextStream(
         { name: file.name, origin: 'file', size: file.size, body: file.stream() },
-        { limit: pageLimit(), signal: opts.signal, onProgress: (p) => opts.onProgress?.(file.name, p) },
+        { limit: pageLimit(opts.model), signal: opts.signal, onProgress: (p) => opts.onProgress?.(file.name, p) },
       );
       return { name: file.name, text };
     }
     case 'paste':
-      checkTextSize('pasted text', choice.text, pageLimit());
+      checkTextSize('pasted text', choice.text, pageLimit(opts.model));
       return { name: 'pasted text', text: choice.text };
     case 'slot':
-      checkTextSize('the text in the page', choice.text, pageLimit());
+      checkTextSize('the text in the page', choice.text, pageLimit(opts.model));
       return { name: 'text in the page', text: choice.text };
   }
 }
@@ -94,7 +96,7 @@ async function fetchCorpus(url: string, opts: LoadOptions): Promise<Corpus> {
   const body = res.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }); // no body (204): empty
   const text = await readTextStream(
     { name: where, origin: 'url', size, contentType: res.headers.get('content-type'), body },
-    { limit: pageLimit(), signal: opts.signal, onProgress: (p) => opts.onProgress?.(where, p) },
+    { limit: pageLimit(opts.model), signal: opts.signal, onProgress: (p) => opts.onProgress?.(where, p) },
   );
   return { name: where, text };
 }

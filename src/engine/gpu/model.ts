@@ -22,6 +22,7 @@ import {
 } from '../../gpu/kernels.ts';
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
+import { PASS_CHUNK } from '../memory.ts';
 import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
 import {
@@ -38,7 +39,7 @@ import {
 } from '../contract.ts';
 
 /** Timesteps per submission when running a long text through the model. */
-const EVAL_CHUNK = 128;
+const EVAL_CHUNK = PASS_CHUNK;
 /**
  * The timesteps of the forward pass that reads a text of `len` characters: the next power of
  * two, up to EVAL_CHUNK (a shorter text is padded; padding comes after the text and changes

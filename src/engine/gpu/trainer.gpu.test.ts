@@ -13,6 +13,7 @@ import { CpuModel } from '../cpu.ts';
 import { GpuModel, type GpuModelOptions } from './model.ts';
 import { modelBackwardReference, modelForwardReference, trainStepReference, type AdamState } from '../../reference/model.ts';
 import { sampleReference } from '../../reference/kernels.ts';
+import { gpuPassBuffers, gpuTrainerBuffers, type BufferSize } from '../memory.ts';
 
 function randomTokens(n: number, V: number, seed: number): Int32Array {
   const rng = new Rng(seed);
@@ -214,6 +215,54 @@ describe('training step parity (GPU vs CPU reference)', () => {
   });
 });
 
+/** The label and size of every buffer `device` creates while `fn` runs, sorted by label. */
+async function buffersCreated(device: GPUDevice, fn: () => Promise<unknown>): Promise<BufferSize[]> {
+  const made: BufferSize[] = [];
+  const create = device.createBuffer;
+  device.createBuffer = function (this: GPUDevice, d: GPUBufferDescriptor): GPUBuffer {
+    made.push({ label: d.label ?? '', bytes: d.size });
+    return create.call(this, d);
+  };
+  try {
+    await fn();
+  } finally {
+    device.createBuffer = create;
+  }
+  return made.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+const byLabel = (xs: BufferSize[]) => [...xs].sort((a, b) => a.label.localeCompare(b.label));
+
+describe('the memory of a setting (memory.ts)', () => {
+  it('gpuTrainerBuffers and gpuPassBuffers are the buffers a trainer, validation and the inspector create, label by label', async () => {
+    const gpu = await testGpu();
+    const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = gpu.device.limits;
+    console.log(`per-buffer limit on this adapter: maxStorageBufferBindingSize ${binding}, maxBufferSize ${buffer}`);
+    const cfg: ModelConfig = { vocabSize: 9, embedSize: 5, hiddenSize: 7, layers: 2 };
+    const train: TrainConfig = { ...NOTEBOOK_TRAIN, batch: 3, seqLen: 37 };
+    const { table, params } = setup(cfg, 4);
+    const data = randomTokens(3000, cfg.vocabSize, 5);
+    // Split weight gradients (as on a hardware adapter): their partial sums are counted too; memory.test.ts pins the unsplit sizes the bench counted.
+    for (const splitK of [true]) {
+      let t: GpuTrainer | null = null;
+      const made = await buffersCreated(gpu.device, async () => (t = await GpuTrainer.create(gpu, table, train, data, { params }, { gemm: { splitK } })));
+      const gemm = { maxThreads: gpu.device.limits.maxComputeInvocationsPerWorkgroup, splitK };
+      // Besides them only each dispatch's few bytes of uniforms.
+      const uniforms = made.filter((b) => b.label.endsWith(' uniforms'));
+      expect(uniforms.every((b) => b.bytes <= 64)).toBe(true);
+      expect(made.filter((b) => !uniforms.includes(b))).toEqual(byLabel(gpuTrainerBuffers(cfg, train, gemm)));
+      // Validation (32 streams of up to 128 characters) and the inspector's reads (one stream) add their passes, once.
+      const passes = await buffersCreated(gpu.device, async () => {
+        await t!.model.evaluate(randomTokens(8193, cfg.vocabSize, 6), 32); // periodic validation: 8,193 characters
+        await t!.model.hiddenStates(randomTokens(300, cfg.vocabSize, 7));
+        await t!.model.evaluate(randomTokens(1000, cfg.vocabSize, 8));
+      });
+      expect(passes.filter((b) => !b.label.endsWith(' uniforms') && !b.label.startsWith('read '))).toEqual(byLabel(gpuPassBuffers(cfg)));
+      t!.destroy();
+    }
+  });
+});
+
 describe('settings too large for the adapter', () => {
   it('are refused before anything is allocated, naming the buffer, the sizes and what to lower', async () => {
     const gpu = await testGpu();
@@ -225,7 +274,7 @@ describe('settings too large for the adapter', () => {
     const { table, params } = setup(cfg, 1);
     const data = randomTokens(5000, cfg.vocabSize, 2);
     await expect(GpuTrainer.create(gpu, table, train, data, { params })).rejects.toThrow(
-      /^these settings \(V 1024, E 4, H 8, L 1, B 4096 × T 4096\) need 65,536 MiB for the logits \(B·T × V\), more than this GPU allows in one buffer \([\d,.]+ MiB\): use fewer streams B or a shorter length T$/,
+      /^these settings \(V 1024, E 4, H 8, L 1, B 4096 × T 4096\) need 65,536 MiB for the logits \(B·T × V\), more than this GPU allows in one buffer \([\d,.]+ MiB\): use fewer streams B or a shorter length T \(this model fits at most [\d,]+ positions B·T here\)$/,
     );
     // The same device still builds a trainer that fits.
     const small = await GpuTrainer.create(gpu, table, { ...train, batch: 2, seqLen: 8 }, data, { params });

@@ -13,7 +13,7 @@
 import type { ParamTable } from '../../model/params.ts';
 import { learningRate, type TrainConfig } from '../../model/config.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { destroyDispatches, gemmChoice, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
@@ -21,6 +21,7 @@ import { describeSize, trainingBatcher, type StepResult, type Trainer, type Trai
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { GpuModel, type GpuModelOptions } from './model.ts';
 import type { Recurrence } from './recurrence.ts';
+import { gpuBufferRefusal } from '../memory.ts';
 
 const RING = 3;
 const NORM_PARTS = 32;
@@ -263,7 +264,7 @@ export class GpuTrainer implements Trainer {
     start: TrainerStart,
     options: GpuModelOptions = {},
   ): Promise<GpuTrainer> {
-    checkBufferLimits(gpu.device.limits, table, config);
+    checkBufferLimits(gpu, table, config, options);
     const device = gpu.device;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
@@ -415,32 +416,11 @@ export class GpuTrainer implements Trainer {
   }
 }
 
-/**
- * The largest buffers a trainer allocates, in bytes (float32 and int32 both 4), with
- * what to lower when one is too big. N = B·T positions of one window.
- */
-function trainerBuffers(table: ParamTable, config: TrainConfig): { what: string; bytes: number; lower: string }[] {
-  const { vocabSize: V, embedSize: E, hiddenSize: H } = table.config;
-  const N = config.batch * config.seqLen;
-  const window = 'fewer streams B or a shorter length T';
-  return [
-    { what: 'the parameters (and each of their gradients and Adam moments)', bytes: 4 * table.totalSize, lower: 'a smaller model (E, H, L)' },
-    { what: 'the logits (B·T × V)', bytes: 4 * N * V, lower: window },
-    { what: 'the gate pre-activations (B·T × 4H)', bytes: 4 * N * 4 * H, lower: `${window}, or a smaller H` },
-    { what: 'the layer inputs (B·T × max(E, H))', bytes: 4 * N * Math.max(E, H), lower: `${window}, or a smaller E or H` },
-    { what: 'the recurrent weights (4H × H)', bytes: 4 * 4 * H * H, lower: 'a smaller H' },
-  ];
-}
-
-/** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows. */
-function checkBufferLimits(limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, table: ParamTable, config: TrainConfig): void {
+/** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows (see memory.ts). */
+function checkBufferLimits(gpu: GpuContext, table: ParamTable, config: TrainConfig, options: GpuModelOptions): void {
+  const limits = gpu.device.limits;
+  const gemm = { maxThreads: limits.maxComputeInvocationsPerWorkgroup, splitK: { ...gemmChoice(gpu.adapter), ...options.gemm }.splitK };
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  const mb = (b: number) => `${(b / 2 ** 20).toLocaleString('en', { maximumFractionDigits: 1 })} MiB`;
-  for (const b of trainerBuffers(table, config)) {
-    if (b.bytes > max) {
-      throw new Error(
-        `these settings (${describeSize(table, config)}) need ${mb(b.bytes)} for ${b.what}, more than this GPU allows in one buffer (${mb(max)}): use ${b.lower}`,
-      );
-    }
-  }
+  const refusal = gpuBufferRefusal(table.config, config, max, describeSize(table, config), gemm);
+  if (refusal) throw new Error(refusal);
 }
