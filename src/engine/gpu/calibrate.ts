@@ -65,7 +65,7 @@ async function runOnce(device: GPUDevice, dispatches: Dispatch[], repeat: number
 }
 
 /** Milliseconds one run of `dispatches` takes on the device (see the header). */
-export async function timeDispatches(device: GPUDevice, dispatches: Dispatch[]): Promise<number> {
+async function timeDispatches(device: GPUDevice, dispatches: Dispatch[]): Promise<number> {
   await runOnce(device, dispatches, 1); // compilation, first touch of the buffers
   const once = await runOnce(device, dispatches, 1);
   const repeat = Math.max(1, Math.min(32, Math.ceil(CALIBRATION_TARGET_MS / Math.max(once, 0.01))));
