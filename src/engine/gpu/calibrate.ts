@@ -11,7 +11,8 @@
  *    the partial sums and the reduce.
  * Candidates run on zeroed scratch buffers (the arithmetic does not depend on the values),
  * each after a warm-up (compilation), repeated within one submission until a run takes
- * CALIBRATION_TARGET_MS, the median of CALIBRATION_RUNS such runs. The choice is cached
+ * CALIBRATION_TARGET_MS, the median of CALIBRATION_RUNS such runs (a slow run, or one
+ * that cannot win, is timed once: see timeDispatches). The choice is cached
  * per device and shape: a Reset or another trainer of the same shape on the same device
  * does not time again, and computes exactly as the first (the streams per workgroup never
  * change the arithmetic; splitting K changes the order of a sum, so a choice, once made,
@@ -38,6 +39,8 @@ const CALIBRATION_STEPS = 8;
 const CALIBRATION_TARGET_MS = 4;
 /** Timed runs per candidate (their median counts). */
 const CALIBRATION_RUNS = 3;
+/** A run this long is timed once (see timeDispatches). */
+const SLOW_RUN_MS = 50;
 /**
  * A split of K is kept only when it is this much faster than one pass: it costs a second
  * dispatch and a partials buffer, and a near tie must not flip from one start to the next.
@@ -64,10 +67,16 @@ async function runOnce(device: GPUDevice, dispatches: Dispatch[], repeat: number
   return performance.now() - t0;
 }
 
-/** Milliseconds one run of `dispatches` takes on the device (see the header). */
-async function timeDispatches(device: GPUDevice, dispatches: Dispatch[]): Promise<number> {
+/**
+ * Milliseconds one run of `dispatches` takes on the device (see the header). A run that
+ * takes SLOW_RUN_MS or more (a software adapter) is timed once: its submission overhead
+ * is negligible and calibration must not cost more than it saves there. A run over twice
+ * `beat` (the best candidate so far) is not timed further: it cannot win.
+ */
+async function timeDispatches(device: GPUDevice, dispatches: Dispatch[], beat = Infinity): Promise<number> {
   await runOnce(device, dispatches, 1); // compilation, first touch of the buffers
   const once = await runOnce(device, dispatches, 1);
+  if (once >= SLOW_RUN_MS || once > 2 * beat) return once;
   const repeat = Math.max(1, Math.min(32, Math.ceil(CALIBRATION_TARGET_MS / Math.max(once, 0.01))));
   const times: number[] = [];
   for (let i = 0; i < CALIBRATION_RUNS; i++) times.push((await runOnce(device, dispatches, repeat)) / repeat);
@@ -134,7 +143,7 @@ async function calibrateStreams(
       const d = seq
         ? k.lstmSeqForward({ ...common, zxOff: 0, hsOff: 0, zx: seq.zx, whhT: seq.whhT, hs: seq.hs })
         : k.lstmSeqBackward({ ...common, dhOff: 0, dzOff: 0, whhOff: 0, dhAbove: bwd!.dh, params: bwd!.whh, dz: bwd!.dz });
-      const ms = await timeDispatches(device, [d]);
+      const ms = await timeDispatches(device, [d], bestMs);
       destroyDispatches([d]);
       line.push(`${shape.sb} ${shape.sb > 1 ? 'streams' : 'stream'} ${ms.toFixed(2)} ms`);
       if (ms < bestMs) {
@@ -190,7 +199,7 @@ async function calibrateSplitK(k: Kernels, m: number, n1: number, n2: number, K:
         bias: { off: m * (n1 + n2), off2: n2 > 0 ? m * (n1 + n2 + 1) : undefined },
         partials,
       });
-      ms.push(await timeDispatches(device, d));
+      ms.push(await timeDispatches(device, d, ms.length ? ms[0] : Infinity));
       destroyDispatches(d);
     }
   } finally {
