@@ -47,13 +47,25 @@ const SLOW_RUN_MS = 50;
  */
 const SPLIT_K_MARGIN = 1.1;
 
-/** Choices made per device, keyed by kernel and shape. */
-const chosenByDevice = new WeakMap<GPUDevice, Map<string, number>>();
+/** Choices made (or being made) per device, keyed by kernel and shape. */
+const chosenByDevice = new WeakMap<GPUDevice, Map<string, Promise<number>>>();
 
-function chosen(device: GPUDevice): Map<string, number> {
+/**
+ * The choice cached for `key` on this device, or `time()`'s, which is cached: trainers
+ * created at the same time share one calibration and so compute alike. A calibration
+ * that fails is forgotten (the next trainer times again).
+ */
+function choose(device: GPUDevice, key: string, time: () => Promise<number>): Promise<number> {
   let m = chosenByDevice.get(device);
   if (!m) chosenByDevice.set(device, (m = new Map()));
-  return m;
+  const cache = m;
+  let p = cache.get(key);
+  if (!p) {
+    p = time();
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
 }
 
 async function runOnce(device: GPUDevice, dispatches: Dispatch[], repeat: number): Promise<number> {
@@ -116,9 +128,18 @@ async function calibrateStreams(
   const candidates = seqStreamCandidates(layout.fit, B);
   if (candidates.length < 2) return candidates[0];
   const key = `lstm_seq_${direction} H${H} B${B} ${layout.parts} ${layout.stateInWorkgroup} fit ${layout.fit}`;
-  const cache = chosen(k.device);
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
+  return choose(k.device, key, () => timeStreams(k, direction, limits, H, B, candidates, timings));
+}
+
+async function timeStreams(
+  k: Kernels,
+  direction: 'forward' | 'backward',
+  limits: SeqLimits,
+  H: number,
+  B: number,
+  candidates: number[],
+  timings: string[],
+): Promise<number> {
   const device = k.device;
   const T = CALIBRATION_STEPS;
   const G = 4 * H;
@@ -155,7 +176,6 @@ async function calibrateStreams(
     for (const b of scratch) b.destroy();
   }
   timings.push(`${direction} H ${H} B ${B} (${T} timesteps): ${line.join(', ')}`);
-  cache.set(key, best);
   return best;
 }
 
@@ -168,9 +188,11 @@ async function calibrateSplitK(k: Kernels, m: number, n1: number, n2: number, K:
   const split = k.weightGradShape(m, n1 + n2, K, true);
   if (split.slices < 2) return false;
   const key = `weight_grad ${weightGradKey(m, n1 + n2, K)}`;
-  const cache = chosen(k.device);
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit === 1;
+  return (await choose(k.device, key, async () => ((await timeSplitK(k, m, n1, n2, K, timings)) ? 1 : 0))) === 1;
+}
+
+async function timeSplitK(k: Kernels, m: number, n1: number, n2: number, K: number, timings: string[]): Promise<boolean> {
+  const split = k.weightGradShape(m, n1 + n2, K, true);
   const device = k.device;
   const single = k.weightGradShape(m, n1 + n2, K, false);
   const a = storageBuffer(device, 'calibration A', K * m); // (K, M)
@@ -207,7 +229,6 @@ async function calibrateSplitK(k: Kernels, m: number, n1: number, n2: number, K:
   }
   const chooseSplit = ms[1] * SPLIT_K_MARGIN < ms[0];
   timings.push(`weight_grad ${m}×${n1 + n2} over K ${K}: one pass ${ms[0].toFixed(2)} ms, ${split.slices} slices ${ms[1].toFixed(2)} ms`);
-  cache.set(key, chooseSplit ? 1 : 0);
   return chooseSplit;
 }
 
