@@ -104,8 +104,9 @@ export class GpuTrainer implements Trainer {
     const s = this.seq;
     const d: Dispatch[] = buildForward(k, s, params, true, recurrence.forward);
     // Weight gradients over all N positions: the head's dW_out | db_out and each layer's
-    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N on a hardware adapter,
-    // then a reduce); they share one partials buffer, used one after another.
+    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N, then a reduce, where
+    // calibration found that faster on this device or options force it); they share one
+    // partials buffer, used one after another.
     const split = (m: number, n: number) => calibration?.splitK.get(weightGradKey(m, n, N)) ?? k.gemm.splitK;
     const headShape = k.weightGradShape(V, H, N, split(V, H));
     const layerShapes = table.layers.map((_, l) => k.weightGradShape(4 * H, (l === 0 ? E : H) + H, N, split(4 * H, (l === 0 ? E : H) + H)));
