@@ -426,7 +426,8 @@ export class Kernels {
       [a.t, a.b, a.dhOff, a.dzOff, a.whhOff, a.gatesOff, a.csOff],
       [a.dhAbove, a.params, a.gates, a.cs, a.dz],
       [seqGroups(a.shape, a.b), 1, 1],
-      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg, P: a.shape.parts, DZ_WG: a.shape.stateInWorkgroup ? 1 : 0 } },
+      // dz read back from global memory runs one part (see the shader's header).
+      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg, P: a.shape.stateInWorkgroup ? a.shape.parts : 1, DZ_WG: a.shape.stateInWorkgroup ? 1 : 0 } },
     );
   }
 
@@ -723,44 +724,48 @@ export type SeqLimits = Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize
 /** The most streams one workgroup of the persistent kernels holds (their register arrays' size). */
 const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX'), wgslConstU32('lstmSeqBackward', 'SB_MAX'));
 
-/** A layout of a persistent kernel and what it needs: workgroup memory per stream and threads wanted. */
+/** A layout of a persistent kernel and what it needs: workgroup memory and threads. */
 interface SeqLayout {
   parts: number;
   stateInWorkgroup: boolean;
+  /** Workgroup memory per stream, in floats. */
   floatsPerStream: number;
+  /** Workgroup memory whatever the streams, in bytes: the one-element arrays that stand in for those a layout does not use (WGSL has no empty arrays). */
+  fixedBytes: number;
   threads: number;
 }
 
 /**
- * The layouts of each direction in order of preference, with the workgroup memory per
- * stream and the threads they want, as the shaders' headers state. Forward: h (2 halves)
- * and c, 3H floats, a thread per hidden unit; else nothing (h and c read back from hs and
- * cs). Backward: dz[t+1] (4H, else read back from dz), the recurrent product's P partial
- * sums (P·H) and dc (H); P·H threads, P the most of 4, 2, 1 whose threads fit a workgroup
- * (with H ≥ the threads a workgroup has, more parts add only partial sums). So with
- * WebGPU's default 16 KiB the backward keeps dz in workgroup memory up to H 682 (6H
- * floats at P 1) and runs persistent up to H 2048 (2H floats), the forward keeps h and c
- * up to H 1365 and runs persistent for any H.
+ * The layouts of each direction in order of preference, with the workgroup memory and
+ * the threads they want, as the shaders' headers state. Forward: h (2 halves) and c, 3H
+ * floats a stream, a thread per hidden unit; else none (h and c read back from hs and
+ * cs). Backward: dz[t+1] (4H), the recurrent product's P partial sums (P·H) and dc (H), P·H
+ * threads, P the most of 4, 2, 1 whose threads fit a workgroup (with H at least the
+ * threads a workgroup has, more parts add only partial sums), or fewer parts where those
+ * do not fit; else dc alone (H floats: dz read back from dz, one part). So with WebGPU's
+ * default 16 KiB the backward keeps dz in workgroup memory up to H 682 (6H floats at P 1)
+ * and runs persistent up to H 4091 (4H + 20 bytes), the forward keeps h and c up to H 1365 and runs
+ * persistent for any H: every hidden size the model allows (MAX_HIDDEN) runs persistent.
  */
 function seqLayouts(direction: 'forward' | 'backward', H: number, maxThreads: number): SeqLayout[] {
   if (direction === 'forward') {
     return [
-      { parts: 1, stateInWorkgroup: true, floatsPerStream: 3 * H, threads: H },
-      { parts: 1, stateInWorkgroup: false, floatsPerStream: 0, threads: H },
+      { parts: 1, stateInWorkgroup: true, floatsPerStream: 3 * H, fixedBytes: 0, threads: H },
+      { parts: 1, stateInWorkgroup: false, floatsPerStream: 0, fixedBytes: 8, threads: H },
     ];
   }
   const most = [4, 2, 1].find((p) => p * H <= maxThreads) ?? 1;
-  const parts = [4, 2, 1].filter((p) => p <= most);
-  return [true, false].flatMap((stateInWorkgroup) =>
-    parts.map((p) => ({ parts: p, stateInWorkgroup, floatsPerStream: ((stateInWorkgroup ? 4 : 0) + p + 1) * H, threads: p * H })),
-  );
+  return [
+    ...[4, 2, 1].filter((p) => p <= most).map((p) => ({ parts: p, stateInWorkgroup: true, floatsPerStream: (4 + p + 1) * H, fixedBytes: 0, threads: p * H })),
+    { parts: 1, stateInWorkgroup: false, floatsPerStream: H, fixedBytes: 20, threads: H },
+  ];
 }
 
 /**
  * The layout of the persistent recurrent kernel of one direction for hidden size H on a
- * device with these limits — the first of seqLayouts whose one stream fits the workgroup
- * memory — and how many streams fit a workgroup (up to SEQ_MAX_STREAMS), or why it cannot
- * run there (then the per-timestep kernels serve).
+ * device with these limits — the first of seqLayouts that holds one stream in the
+ * workgroup memory — and how many streams fit a workgroup (up to SEQ_MAX_STREAMS), or why
+ * it cannot run there (then the per-timestep kernels serve).
  */
 export function lstmSeqLayout(
   direction: 'forward' | 'backward',
@@ -769,16 +774,16 @@ export function lstmSeqLayout(
 ): { parts: number; stateInWorkgroup: boolean; wg: number; fit: number } | { reason: string } {
   const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   const layouts = seqLayouts(direction, H, maxThreads);
-  // The shaders' arrays are never empty: one float (one vec4) stands in for an unused one.
-  const bytes = (l: SeqLayout) => Math.max(l.floatsPerStream * 4, 16);
-  const layout = layouts.find((l) => bytes(l) <= limits.maxComputeWorkgroupStorageSize);
+  const room = limits.maxComputeWorkgroupStorageSize;
+  const bytes = (l: SeqLayout, streams: number) => l.fixedBytes + streams * l.floatsPerStream * 4;
+  const layout = layouts.find((l) => bytes(l, 1) <= room);
   if (!layout) {
     const least = layouts[layouts.length - 1];
     return {
-      reason: `hidden size ${H} needs ${bytes(least)} bytes of workgroup memory per stream in the persistent ${direction} kernel; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
+      reason: `hidden size ${H} needs ${bytes(least, 1)} bytes of workgroup memory for one stream in the persistent ${direction} kernel; this adapter allows ${room}`,
     };
   }
-  const fit = Math.min(SEQ_MAX_STREAMS, Math.floor(limits.maxComputeWorkgroupStorageSize / bytes(layout)));
+  const fit = layout.floatsPerStream === 0 ? SEQ_MAX_STREAMS : Math.min(SEQ_MAX_STREAMS, Math.floor((room - layout.fixedBytes) / (layout.floatsPerStream * 4)));
   return { parts: layout.parts, stateInWorkgroup: layout.stateInWorkgroup, wg: Math.min(maxThreads, Math.ceil(layout.threads / 32) * 32), fit };
 }
 

@@ -55,11 +55,11 @@ describe('chooseRecurrence', () => {
     expect(large.persistent).toBe(true);
     expect(large.forward).toEqual({ sb: 2, wg: 256, parts: 1, stateInWorkgroup: true });
     expect(large.backward).toEqual({ sb: 1, wg: 256, parts: 1, stateInWorkgroup: true });
-    // H 1024: dz[t+1] (16 KiB alone) is read back from the dz output; dh parts and dc, 2H floats = 8 KiB a stream.
+    // H 1024: dz[t+1] (16 KiB alone) is read back from the dz output; dc alone, H floats = 4 KiB a stream (and 20 bytes).
     const h1024 = chooseRecurrence(DEFAULT, 1024, 64, 'auto');
     expect(h1024.forward).toMatchObject({ stateInWorkgroup: true, sb: 1 });
-    expect(h1024.backward).toEqual({ sb: 2, wg: 256, parts: 1, stateInWorkgroup: false });
-    expect(h1024.summary).toContain('backward 2 streams × 32 workgroups of 256 threads, 1 part a unit, dz read back from global memory');
+    expect(h1024.backward).toEqual({ sb: 3, wg: 256, parts: 1, stateInWorkgroup: false });
+    expect(h1024.summary).toContain('backward 3 streams × 22 workgroups of 256 threads, 1 part a unit, dz read back from global memory');
     // H 2048: the forward reads h and c back too.
     const h2048 = chooseRecurrence(DEFAULT, 2048, 8, 'auto');
     expect(h2048.persistent).toBe(true);
@@ -72,7 +72,7 @@ describe('chooseRecurrence', () => {
     expect(mixed.persistent).toBe(false);
     expect(mixed.forward).toMatchObject({ stateInWorkgroup: false });
     expect(mixed.backward).toBeNull();
-    expect(mixed.summary).toContain('backward per-timestep: hidden size 512 needs 4096 bytes of workgroup memory per stream');
+    expect(mixed.summary).toContain('backward per-timestep: hidden size 512 needs 2068 bytes of workgroup memory for one stream');
   });
 
   it('per-timestep can be forced', () => {

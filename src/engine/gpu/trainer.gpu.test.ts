@@ -34,8 +34,8 @@ const PATHS: { name: string; options: GpuModelOptions; persistent: boolean }[] =
 describe('training step parity (GPU vs CPU reference)', () => {
   const gradientCases: { name: string; cfg: ModelConfig; B: number; T: number; options: GpuModelOptions; persistent: boolean }[] = [
     ...PATHS.map((p) => ({ ...p, cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 }, B: 3, T: 4 })),
-    // Workgroup memory for one stream of the backward kernel's dz parts and dc (2H floats, 48 bytes) but not for
-    // its dz (6H) nor the forward's h and c (3H): both persistent, reading that state back from global memory.
+    // Workgroup memory for one stream of the backward kernel's dc (H floats and 20 bytes: 44) but not for its dz
+    // (6H floats) nor the forward's h and c (3H): both persistent, reading that state back from global memory.
     {
       name: 'persistent, state read back from global memory',
       cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 6, layers: 2 },
