@@ -10,7 +10,7 @@
  *    with the slices, a software adapter's few cores are busy with any grid and pay for
  *    the partial sums and the reduce.
  * Candidates run on zeroed scratch buffers (the arithmetic does not depend on the values),
- * each after a warm-up (compilation), repeated within one submission until a run takes
+ * after their pipelines are compiled, repeated within one submission until a run takes
  * CALIBRATION_TARGET_MS, the median of CALIBRATION_RUNS such runs (a slow run, or one
  * that cannot win, is timed once: see timeDispatches). The choice is cached
  * per device and shape: a Reset or another trainer of the same shape on the same device
@@ -86,7 +86,10 @@ async function runOnce(device: GPUDevice, dispatches: Dispatch[], repeat: number
  * `beat` (the best candidate so far) is not timed further: it cannot win.
  */
 async function timeDispatches(device: GPUDevice, dispatches: Dispatch[], beat = Infinity): Promise<number> {
-  await runOnce(device, dispatches, 1); // compilation, first touch of the buffers
+  // The pipelines were created with the dispatches: once the queue has caught up they are
+  // compiled, and the first run (which also clears the fresh buffers) is timed. A fast run
+  // is timed again below, so that first run is its warm-up; a slow one is not worth a second.
+  await device.queue.onSubmittedWorkDone();
   const once = await runOnce(device, dispatches, 1);
   if (once >= SLOW_RUN_MS || once > 2 * beat) return once;
   const repeat = Math.max(1, Math.min(32, Math.ceil(CALIBRATION_TARGET_MS / Math.max(once, 0.01))));
