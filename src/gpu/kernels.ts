@@ -49,7 +49,7 @@ export class Kernels {
   private readonly compiled: Compiled;
   private spare: GPUBuffer | null = null;
 
-  /** `gemm`: which GEMM kernels run (see gemmChoice). */
+  /** `gemm`: which GEMM kernels run (see DEFAULT_GEMM; a trainer passes weightGradShape its calibrated split per shape). */
   constructor(
     readonly device: GPUDevice,
     readonly gemm: GemmChoice = DEFAULT_GEMM,
