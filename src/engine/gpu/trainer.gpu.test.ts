@@ -53,6 +53,16 @@ describe('training step parity (GPU vs CPU reference)', () => {
       options: { limits: { maxComputeWorkgroupStorageSize: 40 } },
       persistent: false,
     },
+    // The large configuration's H 512 on WebGPU's default 16 KiB of workgroup memory (which it used to exceed in the
+    // backward, falling back to a dispatch per timestep): persistent both ways, within 8·L + 16.
+    {
+      name: 'persistent, H 512 on 16 KiB of workgroup memory',
+      cfg: { vocabSize: 7, embedSize: 5, hiddenSize: 512, layers: 1 },
+      B: 2,
+      T: 3,
+      options: { limits: { maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 }, calibrate: false },
+      persistent: true,
+    },
     // H, B and the streams per workgroup not multiples of each other: 3 streams in workgroups of 2.
     {
       name: 'persistent, 2 streams per workgroup, H 20',
@@ -85,7 +95,10 @@ describe('training step parity (GPU vs CPU reference)', () => {
       const data = randomTokens(80, cfg.vocabSize, 11);
       const trainer = await GpuTrainer.create(gpu, table, train, data, { params }, c.options);
       expect(trainer.recurrence.persistent, trainer.recurrence.summary).toBe(c.persistent);
-      if (c.options.limits) {
+      if (c.options.limits?.maxComputeWorkgroupStorageSize === 16384) {
+        expect([trainer.recurrence.forward?.stateInWorkgroup, trainer.recurrence.backward?.stateInWorkgroup]).toEqual([true, true]);
+        expect(trainer.dispatchesPerStep).toBeLessThanOrEqual(dispatchBudget(c.cfg.layers));
+      } else if (c.options.limits) {
         expect(trainer.recurrence.forward?.stateInWorkgroup).toBe(false);
         expect(trainer.recurrence.backward?.stateInWorkgroup ?? null).toBe(c.persistent ? false : null);
       }
