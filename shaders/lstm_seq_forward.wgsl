@@ -14,7 +14,13 @@
 // enough; c is only ever touched by the thread that owns its unit.
 // W_hh is read transposed, whh_t (H, 4H), so that neighbouring threads read neighbouring
 // addresses. What backward needs is written in the per-timestep kernels' layout.
-// Workgroup memory: 3·SB·H floats (the host checks it against the adapter's limit).
+// Where h and c (3H floats a stream) do not fit the workgroup memory (H over 1365 on
+// WebGPU's default 16 KiB), STATE_WG is false: h_{t-1} is read back from slot t of hs,
+// which this workgroup wrote one timestep earlier (storageBarrier() makes those writes
+// visible to the whole workgroup), and c_{t-1} from slot t of cs, which only its
+// owner thread ever writes.
+// Workgroup memory: 3·SB·H floats with STATE_WG, else none (the host checks it against
+// the adapter's limit: lstmSeqShape in src/gpu/kernels.ts).
 
 struct Uniforms {
   t: u32,          // T
@@ -35,12 +41,13 @@ struct Uniforms {
 override H: u32;   // hidden size
 override SB: u32;  // streams per workgroup, 1 … SB_MAX
 override WG: u32;  // threads per workgroup
+override STATE_WG: bool = true;  // h and c in workgroup memory; false: read back from hs and cs
 
 // Register arrays need a constant size: at most SB_MAX streams per workgroup.
 const SB_MAX: u32 = 8u;
 
-var<workgroup> h_buf: array<f32, 2u * SB * H>;  // (2, SB, H): h_{t-1} in half t%2
-var<workgroup> c_buf: array<f32, SB * H>;       // (SB, H)
+var<workgroup> h_buf: array<f32, select(1u, 2u * SB * H, STATE_WG)>;  // (2, SB, H): h_{t-1} in half t%2
+var<workgroup> c_buf: array<f32, select(1u, SB * H, STATE_WG)>;       // (SB, H)
 
 // #include activations
 
@@ -51,7 +58,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let b0 = wg.x * SB;
   let nb = min(SB, B - b0);  // the last group may hold fewer streams; the rest of its slots stay 0
 
-  for (var e = lid.x; e < SB * H; e += WG) {
+  for (var e = lid.x; e < SB * H && STATE_WG; e += WG) {
     let s = e / H;
     var hv = 0.0;
     var cv = 0.0;
@@ -76,7 +83,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let w = k * H4 + j;
         let w4 = vec4<f32>(whh_t[w], whh_t[w + H], whh_t[w + 2u * H], whh_t[w + 3u * H]);
         for (var s = 0u; s < SB; s++) {
-          acc[s] = fma(vec4<f32>(h_buf[cur + s * H + k]), w4, acc[s]);
+          if (STATE_WG) {
+            acc[s] = fma(vec4<f32>(h_buf[cur + s * H + k]), w4, acc[s]);
+          } else {
+            // A stream past B (the last group's empty slots) reads stream B-1: in bounds, never used.
+            let hv = hs[u.hs_off + (t * B + min(b0 + s, B - 1u)) * H + k];
+            acc[s] = fma(vec4<f32>(hv), w4, acc[s]);
+          }
         }
       }
       for (var s = 0u; s < nb; s++) {
@@ -87,11 +100,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let fg = sigmoid(z.y);
         let gg = tanh_stable(z.z);
         let og = sigmoid(z.w);
-        let c = fg * c_buf[s * H + j] + ig * gg;
-        let hv = og * tanh_stable(c);
-        c_buf[s * H + j] = c;
-        h_buf[nxt + s * H + j] = hv;
         let o = ((t + 1u) * B + b) * H + j;
+        var c_prev: f32;
+        if (STATE_WG) {
+          c_prev = c_buf[s * H + j];
+        } else {
+          c_prev = cs[u.cs_off + o - B * H];
+        }
+        let c = fg * c_prev + ig * gg;
+        let hv = og * tanh_stable(c);
+        if (STATE_WG) {
+          c_buf[s * H + j] = c;
+          h_buf[nxt + s * H + j] = hv;
+        }
         hs[u.hs_off + o] = hv;
         cs[u.cs_off + o] = c;
         let gb = u.gates_off + (t * B + b) * H4 + j;
@@ -102,5 +123,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       }
     }
     workgroupBarrier();
+    // Without STATE_WG, the next timestep reads the h_t just written by other threads.
+    if (!STATE_WG) { storageBarrier(); }
   }
 }

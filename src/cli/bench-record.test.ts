@@ -128,6 +128,7 @@ describe('formatReport', () => {
     expect(lines[0]).toBe(`previous record: ${meta.date} on ${meta.adapter} (BENCHMARKS.md)`);
     expect(lines[1]).toBe('small    E32 H128 L1 B32 T64 V75 — recurrence persistent (…)');
     expect(lines[2]).toBe('  train    1,024 chars/s median (previous 512, ×2.00), 512–2,048 over 3 steps; 2,000 ms/step (quartiles 1,500–3,000)');
+    expect(lines.find((l) => l.startsWith('  dispatch'))).toBe('  dispatch 18/step (budget 24)');
     expect(lines.find((l) => l.startsWith('  sampling'))).toBe(
       '  sampling 412 chars/s per row (previous 412, ×1.00), 1,235 chars/s for all rows together (previous 1,235, ×1.00): 500 characters × 3 temperatures (0.5, 1, 1.5), one generation',
     );
@@ -142,6 +143,15 @@ describe('formatReport', () => {
     expect(lines[lines.length - 1]).toBe(
       'medium   E64 H256 L2 B64 T128 V75: not run on a software adapter (40 GFLOP/step — at the 1 GFLOP/s small reached, a step would take ~40 s); run on a GPU',
     );
+  });
+
+  it('says a step over the dispatch budget is over it (the budget is 8·L + 16 whatever the recurrence)', () => {
+    const over = formatReport(
+      { ...report, results: [result('small', [2000], { recurrence: 'per-timestep (forced)', dispatchesPerStep: 144 })] },
+      [],
+      meta.adapter,
+    );
+    expect(over.find((l) => l.startsWith('  dispatch'))).toBe('  dispatch 144/step — over the budget of 24 (8·L + 16) by 120');
   });
 
   it('leaves the previous figure out when the record measured another shape', () => {

@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { formatMiB, formatNumber } from '../engine/bench.ts';
+import { dispatchReport } from '../engine/contract.ts';
 import type { GpuBenchReport, GpuCaseResult, StepProfile } from '../engine/gpu/bench-gpu.ts';
 
 export const RECORD_BEGIN = '<!-- bench:record:begin — written by `npm run bench -- --record`; edit outside these markers -->';
@@ -198,7 +199,7 @@ export function formatReport(report: GpuBenchReport, records: ParsedRecord[], ad
     out.push(
       `  first    ${formatNumber(r.firstStepMs)} ms (trainer built, pipelines compiled, one step read back)${versus(r.firstStepMs, recordNumber(same?.['first step ms']), ' ms')}`,
     );
-    out.push(`  dispatch ${r.dispatchesPerStep}/step (budget ${r.budget})`);
+    out.push(`  dispatch ${dispatchReport(r.dispatchesPerStep, r.budget)}`);
     out.push(
       `  FLOPs    ${formatNumber(gflop(r.flopsPerStep))} GFLOP/step → ${formatNumber(gflops)} GFLOP/s achieved${versus(gflops, recordNumber(same?.['GFLOP/s']), ' GFLOP/s')}`,
     );

@@ -28,6 +28,7 @@ import { openEngine, type OpenedEngine } from './engines.ts';
 import { DEFAULT_CORPUS, readText } from './files.ts';
 import { line, type Io } from './io.ts';
 import { formatCount } from './progress.ts';
+import { dispatchReport } from '../engine/contract.ts';
 
 /** Seconds the CPU engine may spend on one configuration. */
 const CPU_BUDGET_S = 20;
@@ -91,7 +92,8 @@ async function measure(
 }
 
 function figuresLine(name: string, what: string, f: BenchFigures, steps: number): string {
-  const d = f.dispatchesPerStep !== null ? `, ${f.dispatchesPerStep} dispatches/step (budget ${f.budget}; recurrence ${f.recurrence})` : '';
+  const d =
+    f.dispatchesPerStep !== null && f.budget !== null ? `, ${dispatchReport(f.dispatchesPerStep, f.budget)} dispatches (recurrence ${f.recurrence})` : '';
   return (
     `${name.padEnd(8)} ${what}: ${f.msPerStep.toFixed(2)} ms/step, ${formatCount(f.charsPerSecond)} chars/s${d}, ` +
     `sampling ${formatCount(f.sampleCharsPerSecond)} chars/s (${steps} timed steps)`

@@ -11,7 +11,7 @@ import { Vocab, VocabError } from '../text/vocab.ts';
 import { GpuUnavailableError, isSoftwareAdapter, type GpuContext } from '../gpu/device.ts';
 import { fitToBudget, macsPerChar } from './bench.ts';
 import { BENCH_CONFIGS } from '../engine/bench.ts';
-import { dispatchBudget } from '../engine/contract.ts';
+import { dispatchBudget, dispatchReport } from '../engine/contract.ts';
 import { encodeFor } from './common.ts';
 import { CPU_LINE, openEngine, softwareName } from './engines.ts';
 import { UsageError, describeError } from './errors.ts';
@@ -252,9 +252,11 @@ describe('files and text', () => {
 
 describe('bench helpers', () => {
   it('dispatch budget and CPU sizing', () => {
-    expect(dispatchBudget(40, 1, false)).toBe(2 * 40 + 8 + 16);
-    expect(dispatchBudget(40, 1, true)).toBe(8 + 16);
-    expect(dispatchBudget(64, 3, true)).toBe(dispatchBudget(128, 3, true));
+    expect(dispatchBudget(1)).toBe(8 + 16);
+    expect(dispatchBudget(3)).toBe(3 * 8 + 16);
+    // Never relaxed: a step over it (the per-timestep recurrence) is reported as over budget.
+    expect(dispatchReport(16, dispatchBudget(1))).toBe('16/step (budget 24)');
+    expect(dispatchReport(2 * 40 + 16, dispatchBudget(1))).toBe('96/step — over the budget of 24 (8·L + 16) by 72');
     expect(macsPerChar({ vocabSize: 38, embed: 32, hidden: 128, layers: 1 })).toBe(38 * 128 + 4 * 128 * 160);
     const [notebook, small, medium, large] = BENCH_CONFIGS;
     expect(small).toMatchObject({ embed: 32, hidden: 128, layers: 1, batch: 32, seqLen: 64 });

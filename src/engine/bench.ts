@@ -36,7 +36,7 @@ export interface BenchFigures {
   charsPerSecond: number;
   /** GPU dispatches per step (null on the CPU). */
   dispatchesPerStep: number | null;
-  /** The dispatch budget of the recurrence that ran, see dispatchBudget (null on the CPU). */
+  /** The dispatch budget, 8·L + 16 (see dispatchBudget; null on the CPU). */
   budget: number | null;
   /** Which recurrent kernels ran, for people (null on the CPU). */
   recurrence: string | null;
@@ -73,7 +73,7 @@ export async function benchTrainer(trainer: Trainer, o: { warmup: number; steps:
     msPerStep: ms,
     charsPerSecond: (B * T * 1000) / ms,
     dispatchesPerStep: gpu?.dispatchesPerStep ?? null,
-    budget: gpu ? dispatchBudget(T, L, gpu.recurrence.persistent) : null,
+    budget: gpu ? dispatchBudget(L) : null,
     recurrence: gpu?.recurrence.summary ?? null,
     sampleCharsPerSecond: (o.sampleLength * o.rows) / sampleS,
     steps: o.steps,

@@ -233,12 +233,21 @@ export async function runStreams(
 }
 
 /**
- * The most GPU dispatches one training step may encode (DESIGN.md section 4): 8·L + 16
- * with the persistent recurrent kernels (independent of T), 2·T·L + 8·L + 16 with the
- * per-timestep ones.
+ * The most GPU dispatches one training step may encode (DESIGN.md section 4, issue #9):
+ * 8·L + 16, independent of T, for every configuration. The persistent recurrent kernels
+ * keep within it for every hidden size the model allows; a step over it (the
+ * per-timestep kernels, forced or chosen where a workgroup cannot hold one stream) is
+ * reported as over budget (dispatchReport), never measured against a relaxed budget.
  */
-export function dispatchBudget(T: number, L: number, persistent: boolean): number {
-  return (persistent ? 0 : 2 * T * L) + 8 * L + 16;
+export function dispatchBudget(L: number): number {
+  return 8 * L + 16;
+}
+
+/** "16/step (budget 24)", or "144/step — over the budget of 24 (8·L + 16) by 120" for a step over it. */
+export function dispatchReport(dispatches: number, budget: number): string {
+  return dispatches <= budget
+    ? `${dispatches}/step (budget ${budget})`
+    : `${dispatches}/step — over the budget of ${budget} (8·L + 16) by ${dispatches - budget}`;
 }
 
 /**

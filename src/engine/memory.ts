@@ -30,7 +30,7 @@ export interface BufferSize {
   bytes: number;
 }
 
-/** How the weight gradients are split on an adapter (GemmChoice.splitK, maxComputeInvocationsPerWorkgroup); WebGPU's defaults and no split by default. */
+/** How the weight gradients are split (the trainer's gemm.splitK option; calibration adds split-K only where its partials fit) and maxComputeInvocationsPerWorkgroup; WebGPU's defaults and no split by default. */
 interface GemmSizing {
   maxThreads: number;
   splitK: boolean;

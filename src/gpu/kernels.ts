@@ -8,7 +8,6 @@
  * the same shape builds at once. Every module, pipeline and bind group carries a label that names its kernel.
  */
 import { SHADERS, wgslConstU32, type ShaderName } from './shaders.ts';
-import { isSoftwareAdapter, type AdapterDescription } from './device.ts';
 
 export type UniformField = number | { f32: number };
 
@@ -50,10 +49,10 @@ export class Kernels {
   private readonly compiled: Compiled;
   private spare: GPUBuffer | null = null;
 
-  /** `gemm`: which GEMM kernels run (see gemmChoice). */
+  /** `gemm`: which GEMM kernels run (see DEFAULT_GEMM; a trainer passes weightGradShape its calibrated split per shape). */
   constructor(
     readonly device: GPUDevice,
-    readonly gemm: GemmChoice = { variant: 'tiled', splitK: true },
+    readonly gemm: GemmChoice = DEFAULT_GEMM,
   ) {
     this.compiled = compiledFor(device);
   }
@@ -246,9 +245,9 @@ export class Kernels {
     );
   }
 
-  /** How weightGrad lays out dW (M, N) over K positions on this device (tile, slices of K). */
-  weightGradShape(m: number, n: number, k: number): WeightGradShape {
-    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, this.gemm.splitK ? WEIGHT_GRAD_TARGET_GROUPS : 1);
+  /** How weightGrad lays out dW (M, N) over K positions on this device (tile, slices of K when `split`). */
+  weightGradShape(m: number, n: number, k: number, split = this.gemm.splitK): WeightGradShape {
+    return weightGradShape(m, n, k, this.device.limits.maxComputeInvocationsPerWorkgroup, split ? WEIGHT_GRAD_TARGET_GROUPS : 1);
   }
 
   /**
@@ -396,7 +395,7 @@ export class Kernels {
       [a.t, a.b, a.zxOff, a.hsOff, a.csOff, a.gatesOff],
       [a.zx, a.whhT, a.hs, a.cs, a.gates],
       [seqGroups(a.shape, a.b), 1, 1],
-      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg } },
+      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg, STATE_WG: a.shape.stateInWorkgroup ? 1 : 0 } },
     );
   }
 
@@ -427,7 +426,8 @@ export class Kernels {
       [a.t, a.b, a.dhOff, a.dzOff, a.whhOff, a.gatesOff, a.csOff],
       [a.dhAbove, a.params, a.gates, a.cs, a.dz],
       [seqGroups(a.shape, a.b), 1, 1],
-      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg } },
+      // dz read back from global memory runs one part (see the shader's header).
+      { constants: { H: a.h, SB: a.shape.sb, WG: a.shape.wg, P: a.shape.stateInWorkgroup ? a.shape.parts : 1, DZ_WG: a.shape.stateInWorkgroup ? 1 : 0 } },
     );
   }
 
@@ -632,16 +632,15 @@ export interface GemmChoice {
 }
 
 /**
- * The choice for an adapter. The tiled kernel: on SwiftShader it is as fast as the
- * barrier-free one or 2–10× faster for every product of a step (`npm run bench:gemm`),
- * the barriers notwithstanding, and on a GPU its coalesced tile loads and workgroup
- * reuse are what the hardware is built for. Split K on hardware adapters only: a
- * software adapter's few CPU cores are kept busy by any grid, and there the partial
- * sums and the reduce cost about twice the single pass (measured by bench:gemm).
+ * The GEMM kernels every adapter starts from. The tiled kernel: on SwiftShader it is as
+ * fast as the barrier-free one or 2–10× faster for every product of a step (`npm run
+ * bench:gemm`), the barriers notwithstanding, and on a GPU its coalesced tile loads and
+ * workgroup reuse are what the hardware is built for. Whether weight_grad splits K pays
+ * off on some adapters only (many compute units, not a few CPU cores): a trainer times
+ * both at its shapes when it is created (calibrateTrainer, src/engine/gpu/calibrate.ts);
+ * where nothing was timed, one pass.
  */
-export function gemmChoice(adapter: Pick<AdapterDescription, 'vendor' | 'architecture' | 'description'>): GemmChoice {
-  return { variant: 'tiled', splitK: !isSoftwareAdapter(adapter) };
-}
+export const DEFAULT_GEMM: GemmChoice = { variant: 'tiled', splitK: false };
 
 /** A tile of matmul_tiled / weight_grad: WX×WY threads own a (4·WY)×(4·WX) tile of the output. */
 export interface GemmTile {
@@ -709,6 +708,14 @@ export interface SeqShape {
   sb: number;
   /** Threads per workgroup (WG). */
   wg: number;
+  /** The backward's parts of the recurrent product's k range (its P: 1, 2 or 4); 1 for the forward. */
+  parts: number;
+  /**
+   * Whether the state a timestep hands to the next lives in workgroup memory (the forward's
+   * h and c, the backward's dz[t+1]; the shaders' STATE_WG / DZ_WG); false where it does not
+   * fit: read back from the kernel's own output buffer, which the workgroup wrote a timestep before.
+   */
+  stateInWorkgroup: boolean;
 }
 
 /** The device limits that decide whether and how the persistent recurrent kernels run. */
@@ -717,46 +724,104 @@ export type SeqLimits = Pick<GPUSupportedLimits, 'maxComputeWorkgroupStorageSize
 /** The most streams one workgroup of the persistent kernels holds (their register arrays' size). */
 const SEQ_MAX_STREAMS = Math.min(wgslConstU32('lstmSeqForward', 'SB_MAX'), wgslConstU32('lstmSeqBackward', 'SB_MAX'));
 
+/** A layout of a persistent kernel and what it needs: workgroup memory and threads. */
+interface SeqLayout {
+  parts: number;
+  stateInWorkgroup: boolean;
+  /** Workgroup memory per stream, in floats. */
+  floatsPerStream: number;
+  /** Workgroup memory whatever the streams, in bytes: the one-element arrays that stand in for those a layout does not use (WGSL has no empty arrays). */
+  fixedBytes: number;
+  threads: number;
+}
+
 /**
- * Workgroup memory per stream and threads wanted, as the shaders' headers state:
- * forward h (2 halves) and c, 3H floats, a thread per hidden unit; backward dz[t+1] (4H),
- * the recurrent product's four partial sums (4H) and dc (H), 9H floats, four threads
- * per unit in its reduction phase.
+ * The layouts of each direction in order of preference, with the workgroup memory and
+ * the threads they want, as the shaders' headers state. Forward: h (2 halves) and c, 3H
+ * floats a stream, a thread per hidden unit; else none (h and c read back from hs and
+ * cs). Backward: dz[t+1] (4H), the recurrent product's P partial sums (P·H) and dc (H), P·H
+ * threads, P the most of 4, 2, 1 whose threads fit a workgroup (with H at least the
+ * threads a workgroup has, more parts add only partial sums), or fewer parts where those
+ * do not fit; else dc alone (H floats: dz read back from dz, one part). So with WebGPU's
+ * default 16 KiB the backward keeps dz in workgroup memory up to H 682 (6H floats at P 1)
+ * and runs persistent up to H 4091 (4H + 20 bytes), the forward keeps h and c up to H 1365 and runs
+ * persistent for any H: every hidden size the model allows (MAX_HIDDEN) runs persistent.
  */
-const SEQ_NEEDS = {
-  forward: (H: number) => ({ floatsPerStream: 3 * H, threads: H }),
-  backward: (H: number) => ({ floatsPerStream: 9 * H, threads: 4 * H }),
-} as const;
+function seqLayouts(direction: 'forward' | 'backward', H: number, maxThreads: number): SeqLayout[] {
+  if (direction === 'forward') {
+    return [
+      { parts: 1, stateInWorkgroup: true, floatsPerStream: 3 * H, fixedBytes: 0, threads: H },
+      { parts: 1, stateInWorkgroup: false, floatsPerStream: 0, fixedBytes: 8, threads: H },
+    ];
+  }
+  const most = [4, 2, 1].find((p) => p * H <= maxThreads) ?? 1;
+  return [
+    ...[4, 2, 1].filter((p) => p <= most).map((p) => ({ parts: p, stateInWorkgroup: true, floatsPerStream: (4 + p + 1) * H, fixedBytes: 0, threads: p * H })),
+    { parts: 1, stateInWorkgroup: false, floatsPerStream: H, fixedBytes: 20, threads: H },
+  ];
+}
+
+/**
+ * The layout of the persistent recurrent kernel of one direction for hidden size H on a
+ * device with these limits — the first of seqLayouts that holds one stream in the
+ * workgroup memory — and how many streams fit a workgroup (up to SEQ_MAX_STREAMS), or why
+ * it cannot run there (then the per-timestep kernels serve).
+ */
+export function lstmSeqLayout(
+  direction: 'forward' | 'backward',
+  limits: SeqLimits,
+  H: number,
+): { parts: number; stateInWorkgroup: boolean; wg: number; fit: number } | { reason: string } {
+  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  const layouts = seqLayouts(direction, H, maxThreads);
+  const room = limits.maxComputeWorkgroupStorageSize;
+  const bytes = (l: SeqLayout, streams: number) => l.fixedBytes + streams * l.floatsPerStream * 4;
+  const layout = layouts.find((l) => bytes(l, 1) <= room);
+  if (!layout) {
+    const least = layouts[layouts.length - 1];
+    return {
+      reason: `hidden size ${H} needs ${bytes(least, 1)} bytes of workgroup memory for one stream in the persistent ${direction} kernel; this adapter allows ${room}`,
+    };
+  }
+  const fit = layout.floatsPerStream === 0 ? SEQ_MAX_STREAMS : Math.min(SEQ_MAX_STREAMS, Math.floor((room - layout.fixedBytes) / (layout.floatsPerStream * 4)));
+  return { parts: layout.parts, stateInWorkgroup: layout.stateInWorkgroup, wg: Math.min(maxThreads, Math.ceil(layout.threads / 32) * 32), fit };
+}
 
 /**
  * The shape of the persistent recurrent kernel of one direction for hidden size H and B
- * streams on a device with these limits, or why it cannot run there (then the
- * per-timestep kernels serve). As many streams per workgroup as the workgroup memory
- * holds (up to SEQ_MAX_STREAMS): the W_hh stream from memory, which every workgroup
- * reads once per timestep, is then shared by the most streams; B is spread evenly over
- * the workgroups that needs, so the last one is not left nearly empty. `maxStreams`
- * caps the streams per workgroup (tests use it to split a small batch).
+ * streams on a device with these limits, or why it cannot run there. `streams` asks for
+ * that many streams per workgroup (calibrateStreams times the candidates; tests force
+ * one); it is capped by what fits, and by default it is as many as fit. B is spread evenly
+ * over the workgroups that needs, so the last one is not left nearly empty.
  */
 export function lstmSeqShape(
   direction: 'forward' | 'backward',
   limits: SeqLimits,
   H: number,
   B: number,
-  maxStreams = SEQ_MAX_STREAMS,
+  streams = SEQ_MAX_STREAMS,
 ): SeqShape | { reason: string } {
-  const { floatsPerStream, threads } = SEQ_NEEDS[direction](H);
-  const bytes = floatsPerStream * 4;
-  const fit = Math.min(SEQ_MAX_STREAMS, Math.max(1, maxStreams), Math.floor(limits.maxComputeWorkgroupStorageSize / bytes));
-  if (fit < 1) {
-    return {
-      reason: `hidden size ${H} needs ${bytes} bytes of workgroup memory per stream in the persistent ${direction} kernel; this adapter allows ${limits.maxComputeWorkgroupStorageSize}`,
-    };
-  }
+  const layout = lstmSeqLayout(direction, limits, H);
+  if ('reason' in layout) return layout;
+  const fit = Math.min(layout.fit, Math.max(1, Math.floor(streams)));
   const groups = Math.ceil(Math.max(1, B) / fit);
-  const sb = Math.ceil(Math.max(1, B) / groups);
-  const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
-  const wg = Math.min(maxThreads, Math.ceil(threads / 32) * 32);
-  return { sb, wg };
+  return { sb: Math.ceil(Math.max(1, B) / groups), wg: layout.wg, parts: layout.parts, stateInWorkgroup: layout.stateInWorkgroup };
+}
+
+/**
+ * The streams per workgroup worth timing for B streams where `fit` fit a workgroup: 1, 2,
+ * 4 and 8 streams (as lstmSeqShape spreads B, distinct), up to what fits. One stream a
+ * workgroup gives the most workgroups (B of them: enough to fill a laptop GPU at B 32); more
+ * share each W_hh value loaded among more streams. Which wins depends on the device.
+ */
+export function seqStreamCandidates(fit: number, B: number): number[] {
+  const out: number[] = [];
+  for (const c of [1, 2, 4, 8]) {
+    if (c > fit) break;
+    const sb = Math.ceil(Math.max(1, B) / Math.ceil(Math.max(1, B) / c));
+    if (!out.includes(sb)) out.push(sb);
+  }
+  return out;
 }
 
 function seqGroups(shape: SeqShape, B: number): number {

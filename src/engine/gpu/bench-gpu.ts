@@ -183,6 +183,8 @@ async function benchCase(gpu: GpuContext, c: GpuBenchCase, o: GpuBenchOptions, t
   } finally {
     memory.stop();
   }
+  for (const line of trainer.calibration) log(`${c.name}: calibration ${line}`);
+  log(`${c.name}: weight gradients ${trainer.splitK.map((s) => (s ? 'split over K' : 'one pass')).join(', ')} (dW_out, then each layer)`);
   try {
     await trainer.trainStep();
     await trainer.flush();
@@ -209,7 +211,7 @@ async function benchCase(gpu: GpuContext, c: GpuBenchCase, o: GpuBenchOptions, t
       shape: describeCase(c),
       recurrence: trainer.recurrence.summary,
       dispatchesPerStep: trainer.dispatchesPerStep,
-      budget: dispatchBudget(c.seqLen, c.layers, trainer.recurrence.persistent),
+      budget: dispatchBudget(c.layers),
       stepMs: spread(times),
       charsPerSecond: spread(times.map((ms) => (chars * 1000) / ms)),
       firstStepMs,

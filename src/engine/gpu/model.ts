@@ -11,7 +11,7 @@ import {
   Kernels,
   destroyDispatches,
   encodeDispatches,
-  gemmChoice,
+  DEFAULT_GEMM,
   packRowSettings,
   sampleBlockShape,
   sampleWeightsLayout,
@@ -23,7 +23,7 @@ import {
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
 import { PASS_CHUNK } from '../memory.ts';
-import { chooseRecurrence, type Recurrence, type RecurrenceChoice } from './recurrence.ts';
+import { chooseRecurrence, type Recurrence, type RecurrenceChoice, type StreamsPerWorkgroup } from './recurrence.ts';
 import { MAX_VOCAB } from '../../model/config.ts';
 import {
   checkLstmState,
@@ -56,14 +56,33 @@ const SAMPLE_BLOCK = 32;
 export interface GpuModelOptions {
   /** `per-timestep` forces the per-timestep recurrent kernels; `auto` (the default) chooses from the device's limits. */
   recurrence?: RecurrenceChoice;
-  /** At most this many streams per workgroup in the persistent kernels (tests use it to split a small batch). */
-  maxStreamsPerWorkgroup?: number;
+  /**
+   * Streams per workgroup of each persistent direction (capped by what fits). A trainer
+   * times the candidates for what is not given here when it is created (calibrateTrainer);
+   * elsewhere (evaluation, read-out) as many as fit. Tests give it to be deterministic.
+   */
+  streamsPerWorkgroup?: StreamsPerWorkgroup;
   /** Limits to choose the recurrence by in place of the device's (tests use it to reach the fallbacks). */
   limits?: Partial<SeqLimits>;
   /** `per-character` forces the sampler's per-character dispatches; `auto` (the default) runs a block in one dispatch where it fits (see samplerShape). */
   sampler?: 'auto' | 'per-character';
-  /** The GEMM kernels to run (to test or compare them); by default chosen from the adapter (see gemmChoice). */
+  /**
+   * The GEMM kernels to run (to test or compare them). `splitK` forces it for every weight
+   * gradient; by default a trainer times both at its shapes (calibrateTrainer).
+   */
   gemm?: Partial<GemmChoice>;
+  /** false: a trainer times nothing and runs the defaults for what is not forced (as many streams as fit, one pass of K). */
+  calibrate?: boolean;
+}
+
+/** The limits the recurrent kernels are chosen by: the device's, or the given overrides. */
+export function recurrenceLimits(device: GPUDevice, overrides: Partial<SeqLimits> = {}): SeqLimits {
+  const d = device.limits;
+  return {
+    maxComputeWorkgroupStorageSize: overrides.maxComputeWorkgroupStorageSize ?? d.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: overrides.maxComputeInvocationsPerWorkgroup ?? d.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: overrides.maxComputeWorkgroupSizeX ?? d.maxComputeWorkgroupSizeX,
+  };
 }
 
 export class GpuModel implements Model {
@@ -80,7 +99,7 @@ export class GpuModel implements Model {
     readonly options: GpuModelOptions = {},
   ) {
     if (initial.length !== table.totalSize) throw new Error(`parameters have ${initial.length} floats, the table needs ${table.totalSize}`);
-    this.kernels = new Kernels(gpu.device, { ...gemmChoice(gpu.adapter), ...options.gemm });
+    this.kernels = new Kernels(gpu.device, { ...DEFAULT_GEMM, ...options.gemm });
     this.params = storageBuffer(gpu.device, 'params', table.totalSize, initial);
   }
 
@@ -90,19 +109,13 @@ export class GpuModel implements Model {
 
   /** The device's limits, or the options' overrides. */
   private limits(): SeqLimits {
-    const o = this.options;
-    const d = this.device.limits;
-    return {
-      maxComputeWorkgroupStorageSize: o.limits?.maxComputeWorkgroupStorageSize ?? d.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: o.limits?.maxComputeInvocationsPerWorkgroup ?? d.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: o.limits?.maxComputeWorkgroupSizeX ?? d.maxComputeWorkgroupSizeX,
-    };
+    return recurrenceLimits(this.device, this.options.limits);
   }
 
   /** The recurrent kernels a pass of B streams runs on this device (see recurrence.ts). */
   recurrence(B: number): Recurrence {
     const o = this.options;
-    return chooseRecurrence(this.limits(), this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.maxStreamsPerWorkgroup);
+    return chooseRecurrence(this.limits(), this.table.config.hiddenSize, B, o.recurrence ?? 'auto', o.streamsPerWorkgroup);
   }
 
   /**

@@ -13,15 +13,16 @@
 import type { ParamTable } from '../../model/params.ts';
 import { learningRate, type TrainConfig } from '../../model/config.ts';
 import type { GpuContext } from '../../gpu/device.ts';
-import { destroyDispatches, gemmChoice, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
+import { Kernels, destroyDispatches, embeddingGradIndex, embeddingGradMaxSegments, encodeDispatches, type Dispatch } from '../../gpu/kernels.ts';
 import { readFloats, readFloatsTogether, storageBuffer, writeArray } from '../../gpu/buffers.ts';
 import type { TrainingSnapshot } from '../../model/training-state.ts';
 import type { Batcher } from '../../text/batcher.ts';
 import { describeSize, trainingBatcher, type StepResult, type Trainer, type TrainerStart } from '../contract.ts';
 import { SequenceBuffers, buildForward } from './sequence.ts';
-import { GpuModel, type GpuModelOptions } from './model.ts';
+import { GpuModel, recurrenceLimits, type GpuModelOptions } from './model.ts';
 import type { Recurrence } from './recurrence.ts';
 import { gpuBufferRefusal } from '../memory.ts';
+import { calibrateTrainer, weightGradKey, type Calibration } from './calibrate.ts';
 
 const RING = 3;
 const NORM_PARTS = 32;
@@ -30,8 +31,12 @@ export class GpuTrainer implements Trainer {
   readonly model: GpuModel;
   /** GPU dispatches encoded per step (compare with dispatchBudget). */
   readonly dispatchesPerStep: number;
-  /** The recurrent kernels this trainer's steps run, chosen from the device's limits (or forced). */
+  /** The recurrent kernels this trainer's steps run, chosen from the device's limits and calibration (or forced). */
   readonly recurrence: Recurrence;
+  /** What calibration timed when this trainer was created, for people (empty where nothing was timed or a cached choice served). */
+  readonly calibration: readonly string[];
+  /** Whether each weight gradient splits K: dW_out first, then dW_ih | dW_hh of each layer from layer 0. */
+  readonly splitK: readonly boolean[];
   private readonly batcher: Batcher;
   private steps: number;
 
@@ -61,13 +66,15 @@ export class GpuTrainer implements Trainer {
     readonly config: TrainConfig,
     data: Int32Array,
     start: TrainerStart,
-    options: GpuModelOptions = {},
+    options: GpuModelOptions,
+    calibration: Calibration | null,
   ) {
     const device = gpu.device;
     const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
     const { seqLen: T, batch: B } = config;
     const N = T * B;
-    this.model = new GpuModel(gpu, table, start.params, options);
+    this.model = new GpuModel(gpu, table, start.params, calibration ? { ...options, streamsPerWorkgroup: calibration.streams } : options);
+    this.calibration = calibration?.timings ?? [];
     const recurrence = (this.recurrence = this.model.recurrence(B));
     this.steps = start.step ?? 0;
     this.batcher = trainingBatcher(data, config);
@@ -98,10 +105,13 @@ export class GpuTrainer implements Trainer {
     const s = this.seq;
     const d: Dispatch[] = buildForward(k, s, params, true, recurrence.forward);
     // Weight gradients over all N positions: the head's dW_out | db_out and each layer's
-    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N on a hardware adapter,
-    // then a reduce); they share one partials buffer, used one after another.
-    const headShape = k.weightGradShape(V, H, N);
-    const layerShapes = table.layers.map((_, l) => k.weightGradShape(4 * H, (l === 0 ? E : H) + H, N));
+    // dW_ih | dW_hh | db, each one weight_grad GEMM (split over N, then a reduce, where
+    // calibration found that faster on this device or options force it); they share one
+    // partials buffer, used one after another.
+    const split = (m: number, n: number) => calibration?.splitK.get(weightGradKey(m, n, N)) ?? k.gemm.splitK;
+    const headShape = k.weightGradShape(V, H, N, split(V, H));
+    const layerShapes = table.layers.map((_, l) => k.weightGradShape(4 * H, (l === 0 ? E : H) + H, N, split(4 * H, (l === 0 ? E : H) + H)));
+    this.splitK = [headShape, ...layerShapes].map((x) => x.slices > 1);
     this.partials = storageBuffer(device, 'weight grad partials', Math.max(headShape.partialFloats, ...layerShapes.map((x) => x.partialFloats)));
     // Head gradients: dlogits (in place in s.logits) → dW_out with db_out, dH.
     d.push(
@@ -253,7 +263,8 @@ export class GpuTrainer implements Trainer {
    * Builds a trainer, after checking that its largest buffers fit this adapter's limits
    * (nothing is allocated when they do not), and checks that every pipeline and bind group
    * is valid, so that a mistake fails here with the WebGPU message rather than as silent
-   * zero losses. Memory the device then cannot give, or any other failure while building,
+   * zero losses. Unless `options.calibrate` is false, the variants whose worth depends on
+   * the device and that `options` does not force are timed first (calibrateTrainer). Memory the device then cannot give, or any other failure while building,
    * is an error naming it; the buffers built are freed.
    */
   static async create(
@@ -271,7 +282,17 @@ export class GpuTrainer implements Trainer {
     let t: GpuTrainer | null = null;
     let thrown: unknown = null;
     try {
-      t = new GpuTrainer(gpu, table, config, data, start, options);
+      const { vocabSize: V, embedSize: E, hiddenSize: H, layers: L } = table.config;
+      const calibration =
+        options.calibrate === false
+          ? null
+          : await calibrateTrainer(
+              new Kernels(device, { variant: options.gemm?.variant ?? 'tiled', splitK: false }),
+              recurrenceLimits(device, options.limits),
+              { V, E, H, L, T: config.seqLen, B: config.batch },
+              { streams: options.streamsPerWorkgroup ?? {}, splitK: options.gemm?.splitK, recurrence: options.recurrence ?? 'auto' },
+            );
+      t = new GpuTrainer(gpu, table, config, data, start, options, calibration);
     } catch (e) {
       thrown = e;
     }
@@ -419,7 +440,7 @@ export class GpuTrainer implements Trainer {
 /** Throws, before anything is allocated, when one buffer of these settings is larger than the adapter allows (see memory.ts). */
 function checkBufferLimits(gpu: GpuContext, table: ParamTable, config: TrainConfig, options: GpuModelOptions): void {
   const limits = gpu.device.limits;
-  const gemm = { maxThreads: limits.maxComputeInvocationsPerWorkgroup, splitK: { ...gemmChoice(gpu.adapter), ...options.gemm }.splitK };
+  const gemm = { maxThreads: limits.maxComputeInvocationsPerWorkgroup, splitK: options.gemm?.splitK ?? false }; // calibration picks split-K only where its partials fit
   const max = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const refusal = gpuBufferRefusal(table.config, config, max, describeSize(table, config), gemm);
   if (refusal) throw new Error(refusal);
