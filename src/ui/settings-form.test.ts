@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { NOTEBOOK_SETTINGS, SETTINGS_PRESETS } from '../run/settings.ts';
-import { changedFields, draftFrom, draftWithFields, fieldError, isPresetDraft, onTrainChange, parseDraft, pendingChanges, textNeeded, withFields } from './settings-form.ts';
+import {
+  changedFields,
+  draftFrom,
+  draftWithFields,
+  fieldError,
+  isPresetDraft,
+  onTrainChange,
+  parseDraft,
+  pendingChanges,
+  textNeeded,
+  withFields,
+} from './settings-form.ts';
 
 describe('the settings form', () => {
   it('round-trips run settings through a draft', () => {
