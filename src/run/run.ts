@@ -758,7 +758,7 @@ export class TrainingRun {
       remainingMs = left * (msPerStep + otherPerStep);
     }
     // The step in flight: the one after the last result read back (later ones may be queued behind it).
-    const inFlight = session && this.status === 'training' ? { step: step + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
+    const inFlight = session && this.status === 'training' && step < this.target ? { step: step + 1, ms: now - Math.max(this.lastResultAt, session.at) } : null;
     return { step, target: this.target, tokens, epochs: tokens / this.prepared.train.length, elapsedMs, charsPerSecond, msPerStep, remainingMs, inFlight };
   }
 

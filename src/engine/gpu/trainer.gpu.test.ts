@@ -315,7 +315,10 @@ describe('the memory of a setting (memory.ts)', () => {
     // Split weight gradients (as on a hardware adapter): their partial sums are counted too; memory.test.ts pins the unsplit sizes the bench counted.
     for (const splitK of [true]) {
       let t: GpuTrainer | null = null;
-      const made = await buffersCreated(gpu.device, async () => (t = await GpuTrainer.create(gpu, table, train, data, { params }, { gemm: { splitK } })));
+      const made = await buffersCreated(
+        gpu.device,
+        async () => (t = await GpuTrainer.create(gpu, table, train, data, { params }, { gemm: { splitK }, calibrate: false })),
+      );
       const gemm = { maxThreads: gpu.device.limits.maxComputeInvocationsPerWorkgroup, splitK };
       // Besides them only each dispatch's few bytes of uniforms.
       const uniforms = made.filter((b) => b.label.endsWith(' uniforms'));
