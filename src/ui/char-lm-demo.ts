@@ -22,7 +22,7 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
-import { chooseEngine, type EngineChoice } from './engine-choice.ts';
+import { chooseEngine, pagePaces, stepShape, type EngineChoice, type StepPredictions } from './engine-choice.ts';
 import { isSoftwareAdapter } from '../gpu/device.ts';
 import {
   ON_TRAIN_FIELDS,
@@ -122,7 +122,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @attr autotrain - start training as soon as the element is ready
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
  * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
- * @attr engine - auto (the faster engine here: WebGPU on a hardware GPU; the CPU engine for small models on a software adapter), gpu, or cpu
+ * @attr engine - auto (the engine a short calibration predicts faster here for the settings: WebGPU on a hardware GPU; on a software adapter the CPU engine for small models), gpu, or cpu
  * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
  * @attr controls - all (default) or generate (only the sampler and the inspector)
  * @attr persist - keep runs in this browser (IndexedDB) as they train and offer to continue them after a reload;
@@ -552,15 +552,46 @@ export class CharLmDemo extends LitElement {
     this.dataset.state = p;
   }
 
-  /** The engine the `engine` attribute asks for a model with `settings`, given what the browser has, and why (src/ui/engine-choice.ts). */
-  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings): EngineChoice {
-    const gpu = this.ctl.gpu;
-    const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
-    return chooseEngine(this.applied.engine, offer, settings);
+  /** The engines whose pace is measured for a choice: both for `auto` (the CPU alone without WebGPU); the CPU's for `cpu` (the estimate before Train); none for `gpu`. */
+  private pacesNeeded(): EngineKind[] {
+    const asked = this.applied.engine;
+    if (asked === 'gpu') return [];
+    return asked === 'cpu' || !this.ctl.gpu ? ['cpu'] : ['cpu', 'gpu'];
   }
 
-  private engineKind(settings?: RunSettings): EngineKind {
-    return this.engineChoice(settings).kind;
+  /**
+   * The engine the `engine` attribute asks for a model with `settings`, given what the browser
+   * has and the paces measured on this page, and why (src/ui/engine-choice.ts); null while a
+   * pace the automatic choice needs is not measured yet (engineKind measures it).
+   */
+  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings, vocab = this.ctl.run?.vocab.size): EngineChoice | null {
+    const gpu = this.ctl.gpu;
+    const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
+    const shape = stepShape(settings, vocab);
+    const predicted: StepPredictions = { cpu: null, gpu: null };
+    for (const kind of ['cpu', 'gpu'] as const) {
+      const ms = pagePaces.predict(kind, shape);
+      if (ms === undefined && this.applied.engine === 'auto' && this.pacesNeeded().includes(kind)) return null;
+      predicted[kind] = ms ?? null;
+    }
+    return chooseEngine(this.applied.engine, offer, predicted);
+  }
+
+  private measureTimer = 0;
+
+  /** Measures the paces a choice for `settings` needs once the form has rested half a second, so that the engine line says what Reset will use. */
+  private measureSoon(settings: RunSettings): void {
+    clearTimeout(this.measureTimer);
+    this.measureTimer = window.setTimeout(() => {
+      if (this.isConnected) void pagePaces.measure(this.pacesNeeded(), stepShape(settings), this.ctl.gpu).then(() => this.requestUpdate());
+    }, 500);
+  }
+
+  /** Measures what the choice needs (each pace once a page), then chooses: the engine a model with `settings` is built on. */
+  private async engineKind(settings: RunSettings, vocab?: number): Promise<EngineKind> {
+    const shape = stepShape(settings, vocab ?? this.ctl.run?.vocab.size);
+    await pagePaces.measure(this.pacesNeeded(), shape, this.ctl.gpu);
+    return this.engineChoice(settings, shape.vocab)?.kind ?? (this.ctl.gpu ? 'gpu' : 'cpu');
   }
 
   private emit<K extends keyof CharLmEventDetails>(type: K, detail: CharLmEventDetails[K]): void {
@@ -609,7 +640,7 @@ export class CharLmDemo extends LitElement {
   /** A new text: encoded once (off the main thread where possible), then a fresh model on it. */
   private async openText(corpus: Corpus, settings: RunSettings): Promise<void> {
     const encoded = await encodeInBackground(corpus.text);
-    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
+    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, await this.engineKind(settings, encoded.chars.length));
     this.text = encoded;
     this.modelSource = '';
     this.refusal = null;
@@ -619,7 +650,7 @@ export class CharLmDemo extends LitElement {
   /** A fresh model on the current text; the form keeps what was typed in fields these settings do not change. */
   private async replaceModel(settings: RunSettings): Promise<void> {
     const s = this.ctl.run!;
-    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, await this.engineKind(settings));
     this.modelSource = '';
     this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
   }
@@ -703,7 +734,7 @@ export class CharLmDemo extends LitElement {
         return;
       }
       try {
-        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, await this.engineKind(settings));
       } catch (e) {
         throw new Error(`Reset changed nothing: ${(e as Error).message}`);
       }
@@ -802,7 +833,7 @@ export class CharLmDemo extends LitElement {
     const shown = isModelOnly(contents) ? null : runLogFromRecord(contents.runLog, contents.step);
     try {
       const checkpoint = { contents, name, mode: 'continue' as const };
-      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, this.engineKind(settings), shown?.log);
+      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, await this.engineKind(settings), shown?.log);
       if (shown) run.target = Math.max(shown.target, run.step);
     } catch (e) {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
@@ -938,7 +969,7 @@ export class CharLmDemo extends LitElement {
       const sameVocab = own.chars.length === contents.vocab.length && own.chars.every((c, i) => c === contents.vocab[i]);
       const encoded = sameVocab ? own : await encodeInBackground(saved.text, contents.vocab);
       // The engine it trained on, where there is one (the GPU and CPU engines round differently).
-      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : this.engineKind(info.settings);
+      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : await this.engineKind(info.settings);
       this.keeper.continueNext(info);
       try {
         const checkpoint = { contents, name, mode: 'exact' as const };
@@ -980,8 +1011,8 @@ export class CharLmDemo extends LitElement {
     if (!s) return [];
     const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
-      const kind = this.engineKind(parseDraft(this.draft, s.settings));
-      if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
+      const kind = this.engineChoice(parseDraft(this.draft, s.settings))?.kind;
+      if (kind && kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
     } catch {
       // engine="gpu" without WebGPU: the error box says so.
     }
@@ -1149,7 +1180,13 @@ export class CharLmDemo extends LitElement {
     else return html`<div class="muted">Looking for a GPU…</div>`;
     let choice: EngineChoice | null = null;
     try {
-      choice = this.engineChoice(parseDraft(this.draft, s?.settings ?? this.applied.settings));
+      const draft = parseDraft(this.draft, s?.settings ?? this.applied.settings);
+      choice = this.engineChoice(draft);
+      if (!choice) {
+        // A model size not measured yet (a preset, a new H): measured once the form rests; the current model's choice meanwhile.
+        this.measureSoon(draft);
+        choice = this.engineChoice();
+      }
     } catch {
       // A form that does not parse, or engine="gpu" without WebGPU: their own messages say so.
     }
