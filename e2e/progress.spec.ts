@@ -47,6 +47,8 @@ test('the engine line says which engine trains and why, and the page picks the f
   const line = demo.getByTestId('engine');
   await expect(line).toBeVisible();
   await expect(demo.getByLabel('Engine')).toHaveValue('auto');
+  // The GPU's pace is measured in the background (on SwiftShader it compiles a pipeline): "measuring WebGPU…" until then.
+  await expect(demo.getByTestId('engine-why')).toHaveText(/predicted .* ~[\d.]+ (ms|s|min)\/step, .* ~[\d.]+ (ms|s|min)\/step here$/, { timeout: 90_000 });
   const why = await figure('engine-why');
   const [chosen, other] = predictions(why);
   // The engine predicted faster by the page's calibration trains, and the line says both predictions.

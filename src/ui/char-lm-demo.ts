@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog } from '../run/run.ts';
+import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog, type TrainingRun } from '../run/run.ts';
 import { SETTINGS_PRESETS, type RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
@@ -561,20 +561,55 @@ export class CharLmDemo extends LitElement {
 
   /**
    * The engine the `engine` attribute asks for a model with `settings`, given what the browser
-   * has and the paces measured on this page, and why (src/ui/engine-choice.ts); null while a
-   * pace the automatic choice needs is not measured yet (engineKind measures it).
+   * has and the paces measured on this page so far, and why (src/ui/engine-choice.ts): provisional
+   * while a pace it needs is being measured.
    */
-  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings, vocab = this.ctl.run?.vocab.size): EngineChoice | null {
+  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings, vocab = this.ctl.run?.vocab.size): EngineChoice {
     const gpu = this.ctl.gpu;
     const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
     const shape = stepShape(settings, vocab);
+    const needed = this.pacesNeeded();
     const predicted: StepPredictions = { cpu: null, gpu: null };
     for (const kind of ['cpu', 'gpu'] as const) {
       const ms = pagePaces.predict(kind, shape);
-      if (ms === undefined && this.applied.engine === 'auto' && this.pacesNeeded().includes(kind)) return null;
-      predicted[kind] = ms ?? null;
+      predicted[kind] = ms === undefined && !needed.includes(kind) ? null : ms;
     }
     return chooseEngine(this.applied.engine, offer, predicted);
+  }
+
+  /**
+   * The engine a model with `settings` is built on. The paces it needs are measured in the
+   * background, the CPU engine's for the model's size first (a fraction of a second, in a
+   * Worker), then the GPU's once a page (on a software adapter it compiles a pipeline:
+   * seconds); the adapter's kind decides meanwhile, and a model still untouched when they are
+   * known is built again if that was wrong. The page's first model does not wait for them (the
+   * first view comes at once); later ones (Reset, a preset, a text) wait for the CPU's.
+   */
+  private async engineKind(settings: RunSettings, vocab?: number): Promise<EngineKind> {
+    const shape = stepShape(settings, vocab ?? this.ctl.run?.vocab.size);
+    const needed = this.pacesNeeded();
+    const cpu = needed.includes('cpu') ? pagePaces.measure(['cpu'], shape, null) : null; // queued before the GPU's
+    void cpu?.then(() => this.decideAgain());
+    if (needed.includes('gpu') && this.ctl.gpu) void pagePaces.measure(['gpu'], shape, this.ctl.gpu).then(() => this.decideAgain());
+    if (this.phase === 'ready') await cpu;
+    return this.engineChoice(settings, shape.vocab).kind;
+  }
+
+  /**
+   * A prediction arrived: the engine line and the estimate follow it, and a model built on a
+   * provisional choice that is still untouched (fresh, never trained, the automatic choice) is
+   * built again on the engine now chosen.
+   */
+  private decideAgain(): void {
+    this.requestUpdate();
+    const untouched = (run: TrainingRun | null): run is TrainingRun =>
+      !!run && run.step === 0 && run.status === 'idle' && !this.modelSource && this.applied.engine === 'auto' && this.phase === 'ready';
+    const run = this.ctl.run;
+    if (!untouched(run) || this.engineChoice(run.settings).kind === run.engine.kind) return;
+    void this.enqueue(async () => {
+      const now = this.ctl.run;
+      if (now === run && untouched(now) && this.engineChoice(now.settings).kind !== now.engine.kind) await this.replaceModel(now.settings);
+    });
   }
 
   private measureTimer = 0;
@@ -585,13 +620,6 @@ export class CharLmDemo extends LitElement {
     this.measureTimer = window.setTimeout(() => {
       if (this.isConnected) void pagePaces.measure(this.pacesNeeded(), stepShape(settings), this.ctl.gpu).then(() => this.requestUpdate());
     }, 500);
-  }
-
-  /** Measures what the choice needs (each pace once a page), then chooses: the engine a model with `settings` is built on. */
-  private async engineKind(settings: RunSettings, vocab?: number): Promise<EngineKind> {
-    const shape = stepShape(settings, vocab ?? this.ctl.run?.vocab.size);
-    await pagePaces.measure(this.pacesNeeded(), shape, this.ctl.gpu);
-    return this.engineChoice(settings, shape.vocab)?.kind ?? (this.ctl.gpu ? 'gpu' : 'cpu');
   }
 
   private emit<K extends keyof CharLmEventDetails>(type: K, detail: CharLmEventDetails[K]): void {
@@ -1011,8 +1039,8 @@ export class CharLmDemo extends LitElement {
     if (!s) return [];
     const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
-      const kind = this.engineChoice(parseDraft(this.draft, s.settings))?.kind;
-      if (kind && kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
+      const next = this.engineChoice(parseDraft(this.draft, s.settings));
+      if (!next.provisional && next.kind !== s.engine.kind) out.push(`engine ${next.kind} (now ${s.engine.kind})`);
     } catch {
       // engine="gpu" without WebGPU: the error box says so.
     }
@@ -1182,7 +1210,7 @@ export class CharLmDemo extends LitElement {
     try {
       const draft = parseDraft(this.draft, s?.settings ?? this.applied.settings);
       choice = this.engineChoice(draft);
-      if (!choice) {
+      if (choice.provisional && this.applied.engine === 'auto') {
         // A model size not measured yet (a preset, a new H): measured once the form rests; the current model's choice meanwhile.
         this.measureSoon(draft);
         choice = this.engineChoice();

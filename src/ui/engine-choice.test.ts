@@ -39,6 +39,25 @@ describe('chooseEngine', () => {
     expect(chooseEngine('auto', hardware, { cpu: null, gpu: null })).toMatchObject({ kind: 'gpu', why: expect.stringContaining('hardware GPU') });
   });
 
+  it("while a prediction is being measured: the adapter's kind decides, provisionally, and the line says so", () => {
+    expect(chooseEngine('auto', swiftshader, { cpu: 31, gpu: undefined })).toEqual({
+      kind: 'cpu',
+      why: 'automatic: predicted CPU ~31 ms/step here; measuring WebGPU (software adapter)…',
+      provisional: true,
+    });
+    expect(chooseEngine('auto', hardware, { cpu: undefined, gpu: undefined })).toEqual({
+      kind: 'gpu',
+      why: 'automatic: measuring CPU and WebGPU (hardware GPU)…',
+      provisional: true,
+    });
+    // A failed measurement is not waited for.
+    expect(chooseEngine('auto', swiftshader, { cpu: null, gpu: undefined })).toMatchObject({
+      kind: 'cpu',
+      why: expect.stringContaining('could not be measured'),
+    });
+    expect(chooseEngine('auto', none, { cpu: undefined, gpu: null })).toEqual({ kind: 'cpu', why: 'automatic: WebGPU is unavailable in this browser' });
+  });
+
   it('gpu and cpu override the choice (with the predictions where known); gpu without WebGPU is refused with what to do', () => {
     expect(chooseEngine('gpu', swiftshader, { cpu: 31, gpu: 104 })).toEqual({
       kind: 'gpu',

@@ -41,13 +41,15 @@ export interface GpuOffer {
   error: string | null;
 }
 
-/** Predicted ms per step on each engine; null where it could not be measured. */
-export type StepPredictions = Record<EngineKind, number | null>;
+/** Predicted ms per step on each engine: null where it could not be measured (or is not wanted), undefined while it is being measured. */
+export type StepPredictions = Record<EngineKind, number | null | undefined>;
 
 export interface EngineChoice {
   kind: EngineKind;
   /** Why, in a sentence a person reads next to the choice. */
   why: string;
+  /** Made while a prediction it needs is being measured (by the adapter's kind meanwhile): it may change when it is known. */
+  provisional?: boolean;
 }
 
 /** A predicted step time, rounded as an estimate: "~30 ms/step", "~1.5 s/step", "~13 s/step", "~3 min/step". */
@@ -60,13 +62,15 @@ export function perStep(ms: number): string {
 
 /** "WebGPU (software adapter) ~13 s/step, CPU ~22 s/step": the engines' predictions, the chosen one first. */
 function predictionWords(first: EngineKind, p: StepPredictions, software: boolean): string {
-  const name = (k: EngineKind) => (k === 'gpu' ? `WebGPU (${software ? 'software adapter' : 'hardware GPU'})` : 'CPU');
+  const name = (k: EngineKind) => (k === 'gpu' ? adapterName(software) : 'CPU');
   const order: EngineKind[] = first === 'gpu' ? ['gpu', 'cpu'] : ['cpu', 'gpu'];
   return order
-    .filter((k) => p[k] !== null)
+    .filter((k) => typeof p[k] === 'number')
     .map((k) => `${name(k)} ${perStep(p[k]!)}`)
     .join(', ');
 }
+
+const adapterName = (software: boolean) => `WebGPU (${software ? 'software adapter' : 'hardware GPU'})`;
 
 /**
  * The engine for a model, asked `asked`, given the browser's GPU and the predicted step
@@ -78,15 +82,22 @@ export function chooseEngine(asked: EngineAsked, gpu: GpuOffer, predicted: StepP
     if (asked === 'gpu' && gpu.adapter === null) {
       throw new Error(`engine="gpu" asks for the GPU engine, but WebGPU is unavailable: ${gpu.error ?? 'no adapter'}; use engine="auto" or "cpu"`);
     }
-    const both = predicted.cpu !== null && predicted.gpu !== null;
+    const both = typeof predicted.cpu === 'number' && typeof predicted.gpu === 'number';
     return { kind: asked, why: both ? `chosen by hand; predicted ${predictionWords(asked, predicted, software)} here` : 'chosen by hand' };
   }
   if (gpu.adapter === null) {
-    const cpu = predicted.cpu !== null ? ` (${perStep(predicted.cpu)} here)` : '';
+    const cpu = typeof predicted.cpu === 'number' ? ` (${perStep(predicted.cpu)} here)` : '';
     return { kind: 'cpu', why: `automatic: WebGPU is unavailable in this browser${cpu}` };
   }
   const { cpu: c, gpu: g } = predicted;
-  if (c === null || g === null) {
+  if ((c === undefined || g === undefined) && c !== null && g !== null) {
+    // Still measuring: the adapter's kind decides meanwhile (a software adapter: the CPU engine, built at once and never slow to start).
+    const kind: EngineKind = software ? 'cpu' : 'gpu';
+    const known = predictionWords(kind, predicted, software);
+    const measuring = [c === undefined ? 'CPU' : null, g === undefined ? adapterName(software) : null].filter(Boolean).join(' and ');
+    return { kind, why: `automatic: ${known ? `predicted ${known} here; ` : ''}measuring ${measuring}…`, provisional: true };
+  }
+  if (typeof c !== 'number' || typeof g !== 'number') {
     // A calibration failed: the adapter's kind decides.
     const kind: EngineKind = software ? 'cpu' : 'gpu';
     const what = software ? 'a software renderer (no GPU)' : 'a hardware GPU';
@@ -109,8 +120,9 @@ type Measured = { pace: EnginePace | null };
  * The paces measured on this page, kept for its life and shared by every element on it:
  * the GPU's once (one adapter per page), the CPU's once per model size (its rate depends on
  * the size of the weights). Measurements run one at a time, so that they do not slow each other.
+ * A `measured` event follows each one (what shows a prediction renders again).
  */
-class PagePaces {
+class PagePaces extends EventTarget {
   private gpu: { promise: Promise<Measured>; done: Measured | null } | null = null;
   private cpu = new Map<string, { promise: Promise<Measured>; done: Measured | null }>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -128,7 +140,11 @@ class PagePaces {
         (pace) => ({ pace }),
         () => ({ pace: null }),
       )
-      .then((m) => (entry.done = m));
+      .then((m) => {
+        entry.done = m;
+        this.dispatchEvent(new Event('measured'));
+        return m;
+      });
     this.queue = entry.promise;
     return entry;
   }

@@ -178,8 +178,17 @@ export class CharLmProgress extends LitElement {
     else if (!training && this.timer) this.stopTimer();
   }
 
+  /** A pace measured by the page's calibration: the estimate before Train may have changed. */
+  private onMeasured = () => this.requestUpdate();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    pagePaces.addEventListener('measured', this.onMeasured);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    pagePaces.removeEventListener('measured', this.onMeasured);
     this.stopTimer();
   }
 
