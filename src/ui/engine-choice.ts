@@ -6,16 +6,16 @@
  * synchronisation counts turn it into ms/step on each. The reason line states both
  * predictions, the chosen engine's first ("predicted WebGPU (software adapter) ~13 s/step, CPU
  * ~22 s/step here").
- * - a hardware GPU adapter: WebGPU, unless the prediction says otherwise (at the sizes this
- *   page trains it does not);
+ * - a hardware GPU adapter: WebGPU, unless the prediction says otherwise;
  * - no WebGPU: the CPU engine (the only one);
  * - a software adapter (SwiftShader, llvmpipe: a CPU posing as a GPU): whichever is
- *   predicted faster. On this project's 2-core machine that is the CPU engine for the
- *   notebook settings (≈ 30 against ≈ 100 ms/step: SwiftShader's dispatches and barriers
- *   cost more than the CPU engine's loops) and WebGPU for the novel preset (≈ 13 against
- *   ≈ 20 s/step: SwiftShader's wide kernels use both cores).
- * The choice is made again whenever a model is built (Reset, a preset, a text) unless an
- * engine was chosen by hand: `engine="gpu"` or `"cpu"` (or the page's Engine control) forces it.
+ *   predicted faster. On this project's 2-core machine that is the CPU engine for the notebook
+ *   settings (SwiftShader's dispatches and barriers cost more than the CPU engine's loops) and
+ *   WebGPU for the novel preset (SwiftShader's wide kernels use both cores); BENCHMARKS.md
+ *   has the predictions beside measured steps.
+ * While a pace is being measured the adapter's kind decides, provisionally (the page builds its
+ * first model at once and moves it, still untouched, if the measured choice differs). The choice
+ * is made again whenever a model is built (Reset, a preset, a text) unless an engine was chosen by hand: `engine="gpu"` or `"cpu"` (or the page's Engine control) forces it.
  */
 import { cpuCalibrationShape, measureCpuPace, measureGpuPace, predictStepMs, type EnginePace } from '../engine/calibration.ts';
 import type { StepShape } from '../engine/bench.ts';
