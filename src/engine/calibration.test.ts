@@ -32,6 +32,8 @@ describe('measureCpuPace', () => {
   it('trains the model itself on a B 1 × T ≤ 8 window and gives its rate', async () => {
     expect(cpuCalibrationShape(NOVEL)).toEqual({ ...NOVEL, batch: 1, seqLen: 8 });
     expect(cpuCalibrationShape({ ...NOTEBOOK, seqLen: 5 }).seqLen).toBe(5);
+    // A model over 2 million parameters is measured with its hidden size halved until it fits: H 2048, L 4 → H 256.
+    expect(cpuCalibrationShape({ ...NOVEL, hidden: 2048, layers: 4 })).toEqual({ ...NOVEL, hidden: 256, layers: 4, batch: 1, seqLen: 8 });
     const pace = await measureCpuPace(cpuEngine(), { ...NOTEBOOK, embed: 8, hidden: 16 });
     expect(pace.kind).toBe('cpu');
     expect(pace.syncMs).toBe(0);

@@ -5,10 +5,11 @@
  * milliseconds per step. The page picks its engine from these predictions and says how long
  * a run will take before Train (src/ui/engine-choice.ts, src/ui/progress-line.ts).
  *
- * - CPU engine: real training steps of the model itself (its V, E, H and L; a B 1 × T ≤ 8
- *   window, a few million FLOPs) on the engine given (on the page, a Worker of its own), so
- *   that the rate includes what plain float64 loops over weights of that size cost here;
- *   their FLOPs over their time give the rate. Its time is then FLOPs / rate.
+ * - CPU engine: real training steps of the model itself (its E, H and L; a B 1 × T ≤ 8
+ *   window, a few to tens of millions of FLOPs; over 2 million parameters, a smaller H) on the
+ *   engine given (on the page, a Worker of its own), so that the rate includes what plain
+ *   float64 loops over weights of that size cost here; their FLOPs over their time give the
+ *   rate. Its time is then FLOPs / rate.
  * - WebGPU engine: the project's matmul kernel (the tiled GEMM that does most of a step's
  *   FLOPs) on one 256 × 512 × 128 product, and the cost of a synchronisation from 16 tiny
  *   dispatches of the same pipeline in one pass. A step's time is then FLOPs / rate + syncs ·
@@ -30,7 +31,7 @@ import { buildParamTable, initParams } from '../model/params.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
 import { dispatchBudget, type Engine, type EngineKind } from './contract.ts';
-import { stepFlops, totalFlops, type StepShape } from './bench.ts';
+import { paramCount, stepFlops, totalFlops, type StepShape } from './bench.ts';
 
 /** What a calibration measured of one engine here. */
 export interface EnginePace {
@@ -45,6 +46,8 @@ export interface EnginePace {
 
 /** Timesteps of the CPU calibration's window (B 1): enough steps that the time is arithmetic, not call overhead. */
 const CPU_CALIBRATION_T = 8;
+/** The largest model the CPU calibration trains (the novel preset has 0.9 million parameters: ~0.1 s a calibration step). */
+const CPU_CALIBRATION_PARAMETERS = 2_000_000;
 /** The GPU calibration's GEMM, (m, n, k) with Bᵀ: the shape of an input projection (N, 4H, I) at N 256, H 128, I 128. */
 const GPU_CALIBRATION_GEMM = { m: 256, n: 512, k: 128 };
 /** Dispatches of the tiny GEMM timed together for the cost of a synchronisation. */
@@ -61,9 +64,16 @@ export function predictStepMs(pace: Pick<EnginePace, 'kind' | 'flopsPerMs' | 'sy
   return flops / pace.flopsPerMs + (pace.kind === 'gpu' ? stepSyncs(s) * pace.syncMs : 0);
 }
 
-/** The window the CPU calibration trains on for a model of shape `s`: the same model, B 1 × T ≤ 8. */
+/**
+ * The model and window the CPU calibration trains for a model of shape `s`: the same model on
+ * B 1 × T ≤ 8; a model of more than CPU_CALIBRATION_PARAMETERS parameters with its hidden size
+ * halved until it fits (its rate then stands for the larger one's, which is no faster: the
+ * CPU engine is chosen for small models, and a large one's calibration would take seconds).
+ */
 export function cpuCalibrationShape(s: StepShape): StepShape {
-  return { ...s, batch: 1, seqLen: Math.min(s.seqLen, CPU_CALIBRATION_T) };
+  let hidden = s.hidden;
+  while (hidden > 1 && paramCount({ ...s, hidden }) > CPU_CALIBRATION_PARAMETERS) hidden = Math.ceil(hidden / 2);
+  return { ...s, hidden, batch: 1, seqLen: Math.min(s.seqLen, CPU_CALIBRATION_T) };
 }
 
 /**
