@@ -274,3 +274,26 @@ test('validation is drawn as a line through its points', async () => {
   expect(orange).toBeGreaterThan(300);
   await snap(page, 'progress-validation-line');
 });
+
+test('a first model built while the engines are measured moves, untouched, to the engine chosen once they are', async ({ browser }) => {
+  // The novel preset from the start: the first model is built at once on the adapter's kind's engine
+  // ("measuring…"), and rebuilt on the other one if the calibration predicts it faster. No step runs.
+  const p = await (await browser.newContext()).newPage();
+  const pageErrors = watchErrors(p);
+  await p.route('**/e2e/attributes.html', async (route) => {
+    const body = (await (await route.fetch()).text()).replace('embed-size="8" hidden-size="16" steps="10"', 'settings="novel" preset="pride-and-prejudice"');
+    await route.fulfill({ body, contentType: 'text/html' });
+  });
+  await p.goto('/e2e/attributes.html');
+  const el = p.locator('char-lm-demo');
+  await waitReady(p, el);
+  const why = el.getByTestId('engine-why');
+  await expect(why).toHaveText(/^— automatic: predicted .* ~[\d.]+ (s|min)\/step, .* ~[\d.]+ (s|min)\/step here$/, { timeout: 120_000 });
+  const [chosen] = predictions((await why.textContent()) ?? '');
+  const kind = chosen.engine === 'CPU' ? 'cpu' : 'gpu';
+  await expect(el.getByTestId('engine')).toHaveAttribute('data-engine', kind, { timeout: 120_000 });
+  await expect(el.getByTestId('step')).toHaveText('0');
+  console.log(`novel preset from the start: ${await el.getByTestId('engine').getAttribute('data-engine')}, ${(await why.textContent())?.trim()}`);
+  expect(pageErrors).toEqual([]);
+  await p.context().close();
+});

@@ -545,6 +545,7 @@ export class CharLmDemo extends LitElement {
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
     }
     if (this.autotrain) void this.ctl.run?.start();
+    else this.decideAgain(); // a pace measured while the first model was built
   }
 
   private setPhase(p: Phase): void {
