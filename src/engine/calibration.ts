@@ -54,6 +54,10 @@ const CPU_CALIBRATION_MAX_STEPS = 16;
 const CPU_CALIBRATION_PARAMETERS = 2_000_000;
 /** The GPU calibration's GEMM, (m, n, k) with Bᵀ: the shape of an input projection (N, 4H, I) at N 256, H 128, I 128. */
 const GPU_CALIBRATION_GEMM = { m: 256, n: 512, k: 128 };
+/** The GPU calibration times its GEMM for about this long (at least two runs)… */
+const GPU_CALIBRATION_MS = 300;
+/** …and at most this many runs. */
+const GPU_CALIBRATION_MAX_RUNS = 8;
 /** Dispatches of the tiny GEMM timed together for the cost of a synchronisation. */
 const GPU_SYNC_DISPATCHES = 16;
 
@@ -130,8 +134,8 @@ async function timeDispatches(device: GPUDevice, d: Dispatch, times: number): Pr
 
 /**
  * The WebGPU engine's pace on `gpu`: the matmul kernel's rate on one input-projection-shaped
- * GEMM (the first run compiles its pipeline, which the trainer shares; then the faster of
- * two), and the cost of a synchronisation from 16 tiny dispatches of the same pipeline.
+ * GEMM (a first run compiles its pipeline; then the fastest of 2–8 runs, ~300 ms), and the cost
+ * of a synchronisation from 16 tiny dispatches of the same pipeline (the fastest of three).
  */
 export async function measureGpuPace(gpu: GpuContext): Promise<EnginePace> {
   const t0 = performance.now();
@@ -150,9 +154,14 @@ export async function measureGpuPace(gpu: GpuContext): Promise<EnginePace> {
     const tiny = kernels.matmul({ label: 'calibration sync', m: 64, n: 64, k: 4, transA: false, transB: true, a, aOff: 0, b, bOff: 0, c, cOff: 0 });
     made.push(gemm, tiny);
     await timeDispatches(device, gemm, 1); // compiles
-    const gemmMs = Math.min(await timeDispatches(device, gemm, 1), await timeDispatches(device, gemm, 1));
-    const syncMs =
-      Math.min(await timeDispatches(device, tiny, GPU_SYNC_DISPATCHES), await timeDispatches(device, tiny, GPU_SYNC_DISPATCHES)) / GPU_SYNC_DISPATCHES;
+    // The fastest of the runs: the page's other work at start (a text encoded, a model built) lands on some.
+    let gemmMs = Infinity;
+    const g0 = performance.now();
+    for (let i = 0; i < GPU_CALIBRATION_MAX_RUNS && (i < 2 || performance.now() - g0 < GPU_CALIBRATION_MS); i++) {
+      gemmMs = Math.min(gemmMs, await timeDispatches(device, gemm, 1));
+    }
+    let syncMs = Infinity;
+    for (let i = 0; i < 3; i++) syncMs = Math.min(syncMs, (await timeDispatches(device, tiny, GPU_SYNC_DISPATCHES)) / GPU_SYNC_DISPATCHES);
     const flopsPerMs = (2 * m * n * k) / Math.max(gemmMs - syncMs, 0.001);
     return { kind: 'gpu', flopsPerMs, syncMs, tookMs: performance.now() - t0 };
   } finally {
