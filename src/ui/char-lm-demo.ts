@@ -4,7 +4,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { EngineKind } from '../engine/contract.ts';
 import { encodeInBackground } from '../run/encode-async.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
-import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog } from '../run/run.ts';
+import { outsideVocabulary, runLogFromRecord, type Corpus, type RunLog, type TrainingRun } from '../run/run.ts';
 import { SETTINGS_PRESETS, type RunSettings } from '../run/settings.ts';
 import type { SavedRun } from '../run/store.ts';
 import type { EncodedText } from '../text/encoded.ts';
@@ -24,7 +24,7 @@ import { RunController } from './run-controller.ts';
 import { PersistController } from './persist-controller.ts';
 import { forgetRemembered, pageStorage, readRemembered, remember, type RememberedText } from './remembered.ts';
 import { savedWhen } from './saved-runs.ts';
-import { chooseEngine, type EngineChoice } from './engine-choice.ts';
+import { chooseEngine, pagePaces, stepShape, type EngineChoice, type StepPredictions } from './engine-choice.ts';
 import { engineReason } from './engine-line.ts';
 import { isSoftwareAdapter } from '../gpu/device.ts';
 import {
@@ -134,7 +134,7 @@ function rememberedText(c: TextChoice): RememberedText {
  * @attr autotrain - start training as soon as the element is ready
  * @attr temperatures - comma-separated sampling temperatures (default 0.5,1.0,1.5)
  * @attr prime - text that samples start from (default "Mr Bennet"; the text's opening when it lacks those characters)
- * @attr engine - auto (the faster engine here: WebGPU on a hardware GPU; the CPU engine for small models on a software adapter), gpu, or cpu
+ * @attr engine - auto (the engine a short calibration predicts faster here for the settings: WebGPU on a hardware GPU; on a software adapter the CPU engine for small models), gpu, or cpu
  * @attr model-url - a .safetensors checkpoint (training state or model only) to load onto the text, ready to sample
  * @attr controls - all (default) or generate (only the sampler and the inspector)
  * @attr persist - keep runs in this browser (IndexedDB) as they train and offer to continue them after a reload;
@@ -585,7 +585,7 @@ export class CharLmDemo extends LitElement {
     } catch {
       // The form's own message says what is wrong with it.
     }
-    return tabModelMemory({ vocabSize: run?.vocab.size ?? MAX_VOCAB, ...settings.model }, settings.train, this.engineKind(settings));
+    return tabModelMemory({ vocabSize: run?.vocab.size ?? MAX_VOCAB, ...settings.model }, settings.train, this.engineChoice(settings).kind);
   }
 
   /** Cancel in the text panel: the read stops and the text, model and chart stay as they were. */
@@ -608,6 +608,7 @@ export class CharLmDemo extends LitElement {
       this.emit('char-lm-ready', { engine: s.engine.kind, adapter: this.ctl.gpu?.adapter.summary ?? null, parameters: s.counts });
     }
     if (this.autotrain) void this.ctl.run?.start();
+    else this.decideAgain(); // a pace measured while the first model was built
   }
 
   private setPhase(p: Phase): void {
@@ -615,15 +616,74 @@ export class CharLmDemo extends LitElement {
     this.dataset.state = p;
   }
 
-  /** The engine the `engine` attribute asks for a model with `settings`, given what the browser has, and why (src/ui/engine-choice.ts). */
-  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings): EngineChoice {
-    const gpu = this.ctl.gpu;
-    const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
-    return chooseEngine(this.applied.engine, offer, settings);
+  /** The engines whose pace is measured for a choice: both for `auto` (the CPU alone without WebGPU); the CPU's for `cpu` (the estimate before Train); none for `gpu`. */
+  private pacesNeeded(): EngineKind[] {
+    const asked = this.applied.engine;
+    if (asked === 'gpu') return [];
+    return asked === 'cpu' || !this.ctl.gpu ? ['cpu'] : ['cpu', 'gpu'];
   }
 
-  private engineKind(settings?: RunSettings): EngineKind {
-    return this.engineChoice(settings).kind;
+  /**
+   * The engine the `engine` attribute asks for a model with `settings`, given what the browser
+   * has and the paces measured on this page so far, and why (src/ui/engine-choice.ts): provisional
+   * while a pace it needs is being measured.
+   */
+  private engineChoice(settings: RunSettings = this.ctl.run?.settings ?? this.applied.settings, vocab = this.ctl.run?.vocab.size): EngineChoice {
+    const gpu = this.ctl.gpu;
+    const offer = { adapter: gpu?.adapter.summary ?? null, software: !!gpu && isSoftwareAdapter(gpu.adapter), error: this.ctl.gpuError };
+    const shape = stepShape(settings, vocab);
+    const needed = this.pacesNeeded();
+    const predicted: StepPredictions = { cpu: null, gpu: null };
+    for (const kind of ['cpu', 'gpu'] as const) {
+      const ms = pagePaces.predict(kind, shape);
+      predicted[kind] = ms === undefined && !needed.includes(kind) ? null : ms;
+    }
+    return chooseEngine(this.applied.engine, offer, predicted);
+  }
+
+  /**
+   * The engine a model with `settings` is built on. The paces it needs are measured in the
+   * background, the CPU engine's for the model's size first (a fraction of a second, in a
+   * Worker), then the GPU's once a page (on a software adapter it compiles a pipeline:
+   * seconds); the adapter's kind decides meanwhile, and a model still untouched when they are
+   * known is built again if that was wrong. The page's first model does not wait for them (the
+   * first view comes at once); later ones (Reset, a preset, a text) wait for the CPU's.
+   */
+  private async engineKind(settings: RunSettings, vocab?: number): Promise<EngineKind> {
+    const shape = stepShape(settings, vocab ?? this.ctl.run?.vocab.size);
+    const needed = this.pacesNeeded();
+    const cpu = needed.includes('cpu') ? pagePaces.measure(['cpu'], shape, null) : null; // queued before the GPU's
+    void cpu?.then(() => this.decideAgain());
+    if (needed.includes('gpu') && this.ctl.gpu) void pagePaces.measure(['gpu'], shape, this.ctl.gpu).then(() => this.decideAgain());
+    if (this.phase === 'ready') await cpu;
+    return this.engineChoice(settings, shape.vocab).kind;
+  }
+
+  /**
+   * A prediction arrived: the engine line and the estimate follow it, and a model built on a
+   * provisional choice that is still untouched (fresh, never trained, the automatic choice) is
+   * built again on the engine now chosen.
+   */
+  private decideAgain(): void {
+    this.requestUpdate();
+    const untouched = (run: TrainingRun | null): run is TrainingRun =>
+      !!run && run.step === 0 && run.status === 'idle' && !this.modelSource && this.applied.engine === 'auto' && this.phase === 'ready';
+    const run = this.ctl.run;
+    if (!untouched(run) || this.engineChoice(run.settings).kind === run.engine.kind) return;
+    void this.enqueue(async () => {
+      const now = this.ctl.run;
+      if (now === run && untouched(now) && this.engineChoice(now.settings).kind !== now.engine.kind) await this.replaceModel(now.settings);
+    });
+  }
+
+  private measureTimer = 0;
+
+  /** Measures the paces a choice for `settings` needs once the form has rested half a second, so that the engine line says what Reset will use. */
+  private measureSoon(settings: RunSettings): void {
+    clearTimeout(this.measureTimer);
+    this.measureTimer = window.setTimeout(() => {
+      if (this.isConnected) void pagePaces.measure(this.pacesNeeded(), stepShape(settings), this.ctl.gpu).then(() => this.requestUpdate());
+    }, 500);
   }
 
   private emit<K extends keyof CharLmEventDetails>(type: K, detail: CharLmEventDetails[K]): void {
@@ -689,7 +749,7 @@ export class CharLmDemo extends LitElement {
   /** A new text: encoded once (off the main thread where possible), then a fresh model on it. */
   private async openText(corpus: Corpus, settings: RunSettings): Promise<void> {
     const encoded = await encodeInBackground(corpus.text);
-    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, this.engineKind(settings));
+    await this.ctl.replace({ corpus, settings, naming: 'label', encoded }, await this.engineKind(settings, encoded.chars.length));
     this.text = encoded;
     this.clearError('settings'); // a failed Reset's message is out of date: a model on this text is built
     this.modelSource = '';
@@ -701,7 +761,7 @@ export class CharLmDemo extends LitElement {
   /** A fresh model on the current text; the form keeps what was typed in fields these settings do not change. */
   private async replaceModel(settings: RunSettings): Promise<void> {
     const s = this.ctl.run!;
-    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+    await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, await this.engineKind(settings));
     this.modelSource = '';
     this.trainedBefore = 0;
     this.draft = draftWithFields(this.draft, settings, changedFields(settings, s.settings));
@@ -789,7 +849,7 @@ export class CharLmDemo extends LitElement {
         return;
       }
       try {
-        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, this.engineKind(settings));
+        await this.ctl.replace({ corpus: s.prepared.corpus, settings, naming: 'label', encoded: this.text! }, await this.engineKind(settings));
       } catch (e) {
         this.resetRefused++; // the training panel shows the message next to Reset and moves the focus to it
         throw new Error(`Reset changed nothing: ${(e as Error).message}`);
@@ -906,7 +966,7 @@ export class CharLmDemo extends LitElement {
     const shown = isModelOnly(contents) ? null : runLogFromRecord(contents.runLog, contents.step);
     try {
       const checkpoint = { contents, name, mode: 'continue' as const };
-      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, this.engineKind(settings), shown?.log);
+      const run = await this.ctl.replace({ corpus, settings, naming: 'label', checkpoint, encoded, replacement }, await this.engineKind(settings), shown?.log);
       if (shown) run.target = Math.max(shown.target, run.step);
     } catch (e) {
       throw new Error(`could not load ${JSON.stringify(name)}: ${(e as Error).message}`);
@@ -1055,7 +1115,7 @@ export class CharLmDemo extends LitElement {
       const sameVocab = own.chars.length === contents.vocab.length && own.chars.every((c, i) => c === contents.vocab[i]);
       const encoded = sameVocab ? own : await encodeInBackground(saved.text, contents.vocab);
       // The engine it trained on, where there is one (the GPU and CPU engines round differently).
-      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : this.engineKind(info.settings);
+      const kind: EngineKind = info.engine === 'cpu' || (info.engine === 'gpu' && this.ctl.gpu) ? info.engine : await this.engineKind(info.settings);
       this.keeper.continueNext(info);
       try {
         const checkpoint = { contents, name, mode: 'exact' as const };
@@ -1098,8 +1158,8 @@ export class CharLmDemo extends LitElement {
     if (!s) return [];
     const out = pendingChanges(this.draft, s.settings, (f) => !ON_TRAIN_FIELDS.includes(f));
     try {
-      const kind = this.engineKind(parseDraft(this.draft, s.settings));
-      if (kind !== s.engine.kind) out.push(`engine ${kind} (now ${s.engine.kind})`);
+      const next = this.engineChoice(parseDraft(this.draft, s.settings));
+      if (!next.provisional && next.kind !== s.engine.kind) out.push(`engine ${next.kind} (now ${s.engine.kind})`);
     } catch {
       // engine="gpu" without WebGPU: the error box says so.
     }
@@ -1295,7 +1355,12 @@ export class CharLmDemo extends LitElement {
   /** The engine the settings in the form would train on, and why; null when the form does not parse or the engine asked for cannot be had (their own messages say so). */
   private formEngineChoice(): EngineChoice | null {
     try {
-      return this.engineChoice(parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings));
+      const draft = parseDraft(this.draft, this.ctl.run?.settings ?? this.applied.settings);
+      const choice = this.engineChoice(draft);
+      if (!choice.provisional || this.applied.engine !== 'auto') return choice;
+      // A model size not measured yet (a preset, a new H): measured once the form rests; the current model's choice meanwhile.
+      this.measureSoon(draft);
+      return this.engineChoice();
     } catch {
       return null;
     }

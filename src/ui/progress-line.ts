@@ -4,13 +4,16 @@
  * characters seen and epochs. While a step runs long (the first step compiles; a large model
  * on a slow adapter) it says "step 1 running… 3 s" with a moving bar, so the page never sits
  * frozen at step 0. When the run will take long at this pace it says how long and offers
- * settings that fit (`panel-fit`: stop earlier, or the notebook settings).
+ * settings that fit (`panel-fit`: stop earlier, or the notebook settings). Before the first step it
+ * says how long the run will take: at the pace measured on this page, or else at the ms/step the
+ * page's engine calibration predicts (src/ui/engine-choice.ts); the measured pace replaces the
+ * prediction once steps run.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { RunProgress, TrainingRun } from '../run/run.ts';
 import { NOTEBOOK_SETTINGS, type RunSettings } from '../run/settings.ts';
 import { stepFlops, totalFlops } from '../engine/bench.ts';
-import { ENGINE_NAMES } from './engine-choice.ts';
+import { ENGINE_NAMES, pagePaces, perStep, stepShape } from './engine-choice.ts';
 import { panelEvent } from './events.ts';
 import { RunWatch } from './run-watch.ts';
 import { panelStyles } from './styles.ts';
@@ -175,8 +178,17 @@ export class CharLmProgress extends LitElement {
     else if (!training && this.timer) this.stopTimer();
   }
 
+  /** A pace measured by the page's calibration: the estimate before Train may have changed. */
+  private onMeasured = () => this.requestUpdate();
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    pagePaces.addEventListener('measured', this.onMeasured);
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    pagePaces.removeEventListener('measured', this.onMeasured);
     this.stopTimer();
   }
 
@@ -201,16 +213,21 @@ export class CharLmProgress extends LitElement {
     // Only steps long enough to be bound by their arithmetic: a tiny model's steps are mostly overhead.
     if (p.msPerStep >= MIN_PACE_STEP_MS) this.pace.set(kind, Math.max(this.pace.get(kind) ?? 0, cost / p.msPerStep));
     const pace = this.pace.get(kind);
-    // Before the first step: the time these settings take at the pace measured here, where there is one.
-    const estimate = !started && pace && p.target > p.step ? ((p.target - p.step) * cost) / pace : null;
+    // Before any step measured here: the ms/step the page's calibration predicts for these settings on this engine (engine-choice.ts).
+    const predicted = pace ? null : (pagePaces.predict(kind, stepShape(run.settings, run.vocab.size)) ?? null);
+    const msPerStep = pace ? cost / pace : predicted;
+    // Before the first step: the time these settings take at that pace.
+    const estimate = !started && msPerStep !== null && p.target > p.step ? (p.target - p.step) * msPerStep : null;
     const estimateText =
       estimate === null
         ? ''
-        : `At the pace measured on this page (${(pace! / 1e6).toFixed(2)} GFLOP/s on the ${ENGINE_NAMES[kind]} engine), these ${n(p.target - p.step)} steps take roughly ${roughly(estimate)}.`;
+        : pace
+          ? `At the pace measured on this page (${(pace / 1e6).toFixed(2)} GFLOP/s on the ${ENGINE_NAMES[kind]} engine), these ${n(p.target - p.step)} steps take roughly ${roughly(estimate)}.`
+          : `About ${roughly(estimate)} for these ${n(p.target - p.step)} steps on the ${ENGINE_NAMES[kind]} engine (${perStep(predicted!)}, predicted by a short calibration on this machine).`;
     const advice = training
       ? fitAdvice(p, p.elapsedMs)
       : estimate !== null && estimate > FIT_LIMIT_MS
-        ? { text: estimateText, stopAt: p.step + Math.min(p.target - p.step - 1, roundDown(FIT_TARGET_MS / (cost / pace!))) }
+        ? { text: estimateText, stopAt: p.step + Math.min(p.target - p.step - 1, roundDown(FIT_TARGET_MS / msPerStep!)) }
         : null;
     // The notebook settings are offered where a step of theirs costs under half of this run's.
     const notebookIsSmaller = advice !== null && 2 * stepCost(NOTEBOOK_SETTINGS, run.vocab.size) < cost;
