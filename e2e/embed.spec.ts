@@ -71,10 +71,9 @@ test('two embedded elements train independently on one shared GPU device', async
   expect((await events(page)).slotted.sample[0].texts.map((t) => t.slice(0, 5))).toEqual(['It is', 'It is', 'It is']);
 
   // Train the first one further and take it off the page mid-run: its steps stop.
-  await slotted.getByTestId('train').click();
-  await expect(slotted.getByTestId('status')).toContainText('/ 40');
-  // Taken off from inside its 23rd step event, so mid-run however fast this machine trains.
-  const atRemoval = await page.evaluate(
+  // Taken off from inside its 23rd step event, so mid-run however fast this machine trains (the
+  // listener is in place before Train is pressed).
+  const removed = page.evaluate(
     () =>
       new Promise<number>((resolve) => {
         const el = document.querySelector('char-lm-demo#slotted')!;
@@ -89,6 +88,8 @@ test('two embedded elements train independently on one shared GPU device', async
         check();
       }),
   );
+  await slotted.getByTestId('train').click();
+  const atRemoval = await removed;
   expect(atRemoval).toBeGreaterThanOrEqual(23);
   expect(atRemoval).toBeLessThan(40);
   await expect.poll(() => borrowers(page)).toBe(1);

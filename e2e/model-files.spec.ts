@@ -125,7 +125,7 @@ test('a model lacking characters of the text is refused with the list, then load
   await page.goto('/');
   const demo = page.locator('char-lm-demo');
   await waitReady(page, demo);
-  await demo.locator('details summary').first().click();
+  await demo.getByText('Paste your own text').click();
   await demo.locator('textarea[name="paste"]').fill('the quick brown fox jumps over the lazy dog '.repeat(10));
   await demo.getByRole('button', { name: 'Use this text' }).click();
   await expect(demo.getByTestId('corpus')).toContainText('pasted text');

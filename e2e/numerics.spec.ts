@@ -38,7 +38,7 @@ test('a checkpoint with NaN weights is refused by name; the model, chart and sam
     .locator('input[name="model-file"]')
     .setInputFiles({ name: 'diverged.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(saveCheckpoint(c)) });
   await expect(demo.getByRole('alert')).toContainText(
-    'could not load "diverged.safetensors": its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); head.bias has 1 infinite value (of 38). The file cannot be used',
+    'Could not load "diverged.safetensors": its numbers are not finite: lstm.weight_hh_l0 has 3 NaN values (of 1,024); head.bias has 1 infinite value (of 38). The file cannot be used',
   );
   await snap(page, 'numerics-nan-file');
   expect(await stepOf(demo)).toBe(20);

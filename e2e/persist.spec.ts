@@ -28,9 +28,28 @@ async function trainAndPause(demo: Locator, steps: number, stopAt: number): Prom
   await fillSettings(demo, { ...TINY, steps });
   await demo.getByTestId('reset').click();
   await expect(demo.getByTestId('step')).toHaveText('0');
+  // Pause is pressed from the step event that reaches `stopAt`: a poll could come too late on a
+  // fast machine, where the CPU engine runs a tiny model's steps in about a millisecond and the run
+  // ends (Pause disabled) before the poll sees its step.
+  const paused = demo.evaluate(
+    (el, at) =>
+      new Promise<void>((resolve) => {
+        const check = (e: Event) => {
+          if ((e as CustomEvent<{ step: number }>).detail.step < at) return;
+          el.removeEventListener('char-lm-step', check);
+          // The Pause button, inside the training panel's own shadow root.
+          const find = (root: ParentNode): HTMLElement | null =>
+            root.querySelector<HTMLElement>('[data-testid="pause"]') ??
+            [...root.querySelectorAll('*')].reduce<HTMLElement | null>((hit, n) => hit ?? (n.shadowRoot ? find(n.shadowRoot) : null), null);
+          find(el.shadowRoot!)!.click();
+          resolve();
+        };
+        el.addEventListener('char-lm-step', check);
+      }),
+    stopAt,
+  );
   await demo.getByTestId('train').click();
-  await expect.poll(() => stepOf(demo), { timeout: 120_000 }).toBeGreaterThanOrEqual(stopAt);
-  await demo.getByTestId('pause').click();
+  await paused;
   await expect(demo.getByTestId('status')).toHaveAttribute('data-status', 'paused');
   const at = await stepOf(demo);
   await expectKept(demo, at);

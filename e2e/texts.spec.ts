@@ -159,13 +159,13 @@ test('a PNG, an invalid UTF-8 file, a file over the size limit and a vocabulary 
   await expect(error).toHaveText(tooWide('wide.txt'));
   await expectUnchanged(demo, before);
   await demo.evaluate((el, text) => (el.textContent = text), WIDE); // the element's own content (its slot)
-  await expect(error).toHaveText(tooWide('text in the page'));
+  await expect(error).toHaveText(tooWide('Text in the page'));
   await expectUnchanged(demo, before);
   await demo.evaluate((el) => (el.textContent = ''));
   await demo.getByText('Paste your own text').click();
   await demo.locator('textarea[name="paste"]').fill(WIDE);
   await demo.getByRole('button', { name: 'Use this text' }).click();
-  await expect(error).toHaveText(tooWide('pasted text'));
+  await expect(error).toHaveText(tooWide('Pasted text'));
   await expectUnchanged(demo, before);
   expect(errors).toEqual([]);
 });

@@ -165,7 +165,7 @@ test('Reset and Train with a bad field change nothing: the message next to the f
   await demo.locator('textarea[name="paste"]').fill('a new text to train on, long enough for a window or two. '.repeat(4));
   await demo.getByRole('button', { name: 'Use this text' }).click();
   await expect(demo.getByRole('alert').filter({ hasText: 'the text was not loaded' })).toHaveText(
-    'the text was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"',
+    'The text was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"',
   );
   await expect(lr).toBeFocused();
   expect(await seen(demo)).toEqual(before);
@@ -174,7 +174,7 @@ test('Reset and Train with a bad field change nothing: the message next to the f
     const el = host as unknown as { load(f: Blob): Promise<void>; ctl: { run: { exportModel(): Promise<Uint8Array> } } };
     await el.load(new Blob([(await el.ctl.run.exportModel()) as Uint8Array<ArrayBuffer>]));
   });
-  await expect(trainError).toHaveText('the model was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"');
+  await expect(trainError).toHaveText('The model was not loaded: Learning rate must be a number > 0 and ≤ 10, got "-1"');
   await expect(demo.getByTestId('model-source')).toHaveCount(0);
   expect(await seen(demo)).toEqual(before);
   await lr.fill('0.005');
