@@ -56,7 +56,7 @@ test('the engine line says which engine trains and why, and the page picks the f
   if (software) {
     // SwiftShader: the notebook model trains several times faster on the CPU engine.
     await expect(demo.getByTestId('engine-name')).toHaveText('CPU (float64, in a Worker)');
-    expect(why).toMatch(/^— automatic: predicted CPU ~[\d.]+ ms\/step, WebGPU \(software adapter\) ~[\d.]+ (ms|s)\/step here$/);
+    expect(why).toMatch(/^automatic: predicted CPU ~[\d.]+ ms\/step, WebGPU \(software adapter\) ~[\d.]+ (ms|s)\/step here$/);
     await expect(demo.getByLabel('Engine').locator('option:checked')).toHaveText('Automatic (CPU here)');
   } else {
     await expect(demo.getByTestId('engine-name')).toHaveText('WebGPU');
@@ -292,7 +292,7 @@ test('a first model built while the engines are measured moves, untouched, to th
   const el = p.locator('char-lm-demo');
   await waitReady(p, el);
   const why = el.getByTestId('engine-why');
-  await expect(why).toHaveText(/^— automatic: predicted .* ~[\d.]+ (s|min)\/step, .* ~[\d.]+ (s|min)\/step here$/, { timeout: 120_000 });
+  await expect(why).toHaveText(/^automatic: predicted .* ~[\d.]+ (s|min)\/step, .* ~[\d.]+ (s|min)\/step here$/, { timeout: 120_000 });
   const [chosen] = predictions((await why.textContent()) ?? '');
   const kind = chosen.engine === 'CPU' ? 'cpu' : 'gpu';
   await expect(el.getByTestId('engine')).toHaveAttribute('data-engine', kind, { timeout: 120_000 });
