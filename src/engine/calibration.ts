@@ -26,7 +26,7 @@
  */
 import type { GpuContext } from '../gpu/device.ts';
 import { storageBuffer } from '../gpu/buffers.ts';
-import { Kernels, type Dispatch } from '../gpu/kernels.ts';
+import { Kernels, timeSubmission, type Dispatch } from '../gpu/kernels.ts';
 import { buildParamTable, initParams } from '../model/params.ts';
 import { NOTEBOOK_TRAIN } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
@@ -120,20 +120,9 @@ export async function measureCpuPace(engine: Engine, s: StepShape): Promise<Engi
   }
 }
 
-/** Wall time of `dispatch` encoded `times` times in one pass, submitted and waited for. */
-async function timeDispatches(device: GPUDevice, d: Dispatch, times: number): Promise<number> {
-  const enc = device.createCommandEncoder({ label: 'calibration' });
-  const pass = enc.beginComputePass({ label: 'calibration' });
-  for (let i = 0; i < times; i++) {
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(...d.workgroups);
-  }
-  pass.end();
-  const t0 = performance.now();
-  device.queue.submit([enc.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return performance.now() - t0;
+/** Wall time of `d` encoded `times` times in one pass, submitted and waited for. */
+function timeDispatches(device: GPUDevice, d: Dispatch, times: number): Promise<number> {
+  return timeSubmission(device, [d], times, 'calibration');
 }
 
 /**

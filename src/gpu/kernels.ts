@@ -877,6 +877,21 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispat
   return dispatches.length;
 }
 
+/**
+ * Wall time (ms) of `dispatches` encoded `repeat` times in one compute pass, submitted and
+ * waited for: what the start-up calibrations and the bench's GEMM timing measure.
+ */
+export async function timeSubmission(device: GPUDevice, dispatches: Dispatch[], repeat: number, label: string): Promise<number> {
+  const enc = device.createCommandEncoder({ label });
+  const pass = enc.beginComputePass({ label });
+  for (let i = 0; i < repeat; i++) encodeDispatches(pass, dispatches);
+  pass.end();
+  const t0 = performance.now();
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return performance.now() - t0;
+}
+
 /** Frees the uniform buffers of prepared dispatches: whoever built them calls this in its destroy(). */
 export function destroyDispatches(dispatches: Iterable<Dispatch>): void {
   for (const d of dispatches) d.uniform.destroy();

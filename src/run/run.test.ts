@@ -101,26 +101,33 @@ describe('prepareRun: validate everything, build nothing', () => {
   });
 });
 
+/** The CPU engine, with each trainer it makes changed by `change` (a test's slow sampler, late results…). */
+function cpuEngineWith(change: (t: Trainer) => void): Engine {
+  const base = cpuEngine();
+  return {
+    ...base,
+    kind: base.kind,
+    description: base.description,
+    model: (t, p) => base.model(t, p),
+    close: () => base.close(),
+    async trainer(table, config, data, start) {
+      const t = await base.trainer(table, config, data, start);
+      change(t);
+      return t;
+    },
+  };
+}
+
 describe('TrainingRun.progress', () => {
   it('counts steps, characters, epochs and time; chars/s leaves out the time spent writing samples', async () => {
     // Samples that take 40 ms each, on an engine whose steps take well under a millisecond.
-    const base = cpuEngine();
-    const slowSamples: Engine = {
-      ...base,
-      kind: base.kind,
-      description: base.description,
-      model: (t, p) => base.model(t, p),
-      close: () => base.close(),
-      async trainer(table, config, data, start) {
-        const t = await base.trainer(table, config, data, start);
-        const sample = t.model.sample.bind(t.model);
-        t.model.sample = async (req, onProgress) => {
-          await new Promise((r) => setTimeout(r, 40));
-          return sample(req, onProgress);
-        };
-        return t;
-      },
-    };
+    const slowSamples = cpuEngineWith((t) => {
+      const sample = t.model.sample.bind(t.model);
+      t.model.sample = async (req, onProgress) => {
+        await new Promise((r) => setTimeout(r, 40));
+        return sample(req, onProgress);
+      };
+    });
     const run = await TrainingRun.open(prepareRun(input({ settings: { ...settings, steps: 40, sampleEvery: 2 } })), slowSamples);
     const before = run.progress();
     expect(before).toMatchObject({ step: 0, target: 40, tokens: 0, epochs: 0, elapsedMs: 0, charsPerSecond: 0, remainingMs: null, inFlight: null });
@@ -146,31 +153,21 @@ describe('TrainingRun.progress', () => {
 describe('TrainingRun.progress while steps run ahead of their results', () => {
   it("counts the steps whose results are in, as the GPU engine reads them back: the step in flight is the next one, the loss shown is the count's", async () => {
     // A trainer that returns each step's result one step late, as the GPU engine does (its step counts the steps submitted).
-    const base = cpuEngine();
-    const lagging: Engine = {
-      ...base,
-      kind: base.kind,
-      description: base.description,
-      model: (t, p) => base.model(t, p),
-      close: () => base.close(),
-      async trainer(table, config, data, start) {
-        const t = await base.trainer(table, config, data, start);
-        let pending: StepResult[] = [];
-        const trainStep = t.trainStep.bind(t);
-        const flush = t.flush.bind(t);
-        t.trainStep = async () => {
-          const late = pending;
-          pending = await trainStep();
-          return late;
-        };
-        t.flush = async () => {
-          const late = [...pending, ...(await flush())];
-          pending = [];
-          return late;
-        };
-        return t;
-      },
-    };
+    const lagging = cpuEngineWith((t) => {
+      let pending: StepResult[] = [];
+      const trainStep = t.trainStep.bind(t);
+      const flush = t.flush.bind(t);
+      t.trainStep = async () => {
+        const late = pending;
+        pending = await trainStep();
+        return late;
+      };
+      t.flush = async () => {
+        const late = [...pending, ...(await flush())];
+        pending = [];
+        return late;
+      };
+    });
     const run = await TrainingRun.open(prepareRun(input({ settings: { ...settings, steps: 8, sampleEvery: 0 } })), lagging);
     const seen: { result: number; submitted: number; step: number; inFlight: number | undefined; last: number | undefined }[] = [];
     run.on('step', (r) => {

@@ -70,7 +70,8 @@ export const panelStyles = css`
     margin-top: 0.5em;
     overflow-wrap: anywhere;
   }
-  button {
+  button,
+  label.file-button {
     font: inherit;
     padding: 0.35em 0.9em;
     border-radius: 6px;

@@ -140,15 +140,9 @@ export class CharLmTraining extends LitElement {
       }
       /* Load model: a button that opens the file picker (the input stays focusable, out of sight). */
       label.file-button {
+        /* Styled as a button (styles.ts). */
         position: relative;
         display: inline-block;
-        font-size: 1em;
-        padding: 0.35em 0.9em;
-        border-radius: 6px;
-        border: 1px solid var(--accent);
-        background: white;
-        color: var(--accent);
-        cursor: pointer;
       }
       label.file-button[data-disabled] {
         opacity: 0.5;

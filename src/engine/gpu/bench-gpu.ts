@@ -9,7 +9,7 @@
  * Legend: V vocab, E embed, H hidden, L layers, B streams, T BPTT length, N = T·B.
  */
 import type { GpuContext } from '../../gpu/device.ts';
-import type { Dispatch, Kernels } from '../../gpu/kernels.ts';
+import { timeSubmission, type Dispatch, type Kernels } from '../../gpu/kernels.ts';
 import { storageBuffer } from '../../gpu/buffers.ts';
 import { buildParamTable, initParams } from '../../model/params.ts';
 import { NOTEBOOK_TRAIN } from '../../model/config.ts';
@@ -355,20 +355,7 @@ async function gemmThroughput(k: Kernels, terms: ReturnType<typeof stepFlops>): 
       if (per === undefined) {
         const d = k.matmul({ label: `gemm ${key}`, m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, a, aOff: 0, b, bOff: 0, c, cOff: 0 });
         made.push(d);
-        const run = async (times: number) => {
-          const enc = device.createCommandEncoder({ label: `gemm bench ${key}` });
-          const pass = enc.beginComputePass();
-          for (let i = 0; i < times; i++) {
-            pass.setPipeline(d.pipeline);
-            pass.setBindGroup(0, d.bindGroup);
-            pass.dispatchWorkgroups(...d.workgroups);
-          }
-          pass.end();
-          const t0 = performance.now();
-          device.queue.submit([enc.finish()]);
-          await device.queue.onSubmittedWorkDone();
-          return performance.now() - t0;
-        };
+        const run = (times: number) => timeSubmission(device, [d], times, `gemm bench ${key}`);
         const once = await run(1);
         const reps = Math.max(3, Math.min(500, Math.ceil(100 / Math.max(once, 0.01))));
         per = (await run(reps)) / reps;

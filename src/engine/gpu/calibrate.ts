@@ -22,7 +22,7 @@
  */
 import {
   Kernels,
-  encodeDispatches,
+  timeSubmission,
   destroyDispatches,
   lstmSeqLayout,
   lstmSeqShape,
@@ -68,17 +68,6 @@ function choose(device: GPUDevice, key: string, time: () => Promise<number>): Pr
   return p;
 }
 
-async function runOnce(device: GPUDevice, dispatches: Dispatch[], repeat: number): Promise<number> {
-  const enc = device.createCommandEncoder({ label: 'calibration' });
-  const pass = enc.beginComputePass({ label: 'calibration' });
-  for (let i = 0; i < repeat; i++) encodeDispatches(pass, dispatches);
-  pass.end();
-  const t0 = performance.now();
-  device.queue.submit([enc.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return performance.now() - t0;
-}
-
 /**
  * Milliseconds one run of `dispatches` takes on the device (see the header). A run that
  * takes SLOW_RUN_MS or more (a software adapter) is timed once: its submission overhead
@@ -90,11 +79,11 @@ async function timeDispatches(device: GPUDevice, dispatches: Dispatch[], beat = 
   // compiled, and the first run (which also clears the fresh buffers) is timed. A fast run
   // is timed again below, so that first run is its warm-up; a slow one is not worth a second.
   await device.queue.onSubmittedWorkDone();
-  const once = await runOnce(device, dispatches, 1);
+  const once = await timeSubmission(device, dispatches, 1, 'calibration');
   if (once >= SLOW_RUN_MS || once > 2 * beat) return once;
   const repeat = Math.max(1, Math.min(32, Math.ceil(CALIBRATION_TARGET_MS / Math.max(once, 0.01))));
   const times: number[] = [];
-  for (let i = 0; i < CALIBRATION_RUNS; i++) times.push((await runOnce(device, dispatches, repeat)) / repeat);
+  for (let i = 0; i < CALIBRATION_RUNS; i++) times.push((await timeSubmission(device, dispatches, repeat, 'calibration')) / repeat);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
